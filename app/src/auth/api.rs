@@ -1,0 +1,102 @@
+//! The account endpoints. Each is public: each establishes who is calling before it acts.
+
+use leptos::prelude::*;
+
+use super::types::{Me, OutboxMail};
+use crate::error::AppError;
+
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{password::PlainPassword, request::RequestInfo};
+    let request = RequestInfo::current()?;
+    let input = super::types::SignUpInput::parse(&practice_name, &name, &email, &password)?;
+    super::service::sign_up(&request.state, input, PlainPassword::new(password), request.lang).await?;
+    leptos_axum::redirect("/signup/sent");
+    Ok(())
+}
+
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::verify_email(&request.state, &token).await?;
+    leptos_axum::redirect("/login?reason=verified");
+    Ok(())
+}
+
+#[server(endpoint = "log_in")]
+pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{password::PlainPassword, request::RequestInfo, request::set_response_header};
+    let request = RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let login = super::service::LoginRequest {
+        email: &email,
+        password: PlainPassword::new(password),
+        ip: &ip,
+        user_agent: &request.user_agent,
+        lang: request.lang,
+    };
+    let token = super::service::log_in(&request.state, login).await?;
+    // Any session the browser held before is ended: a login always starts a fresh token.
+    if let Some(previous) = request.optional_user() {
+        request.state.sessions.delete_by_hash(&previous.session_hash).await?;
+    }
+    set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().set(&token));
+    leptos_axum::redirect("/calendar");
+    Ok(())
+}
+
+#[server(endpoint = "log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    use crate::server::request::{RequestInfo, set_response_header};
+    let request = RequestInfo::current()?;
+    if let Some(user) = request.optional_user() {
+        request.state.sessions.delete_by_hash(&user.session_hash).await?;
+    }
+    set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
+    set_response_header(http::HeaderName::from_static("clear-site-data"), "\"cache\", \"cookies\", \"storage\"");
+    leptos_axum::redirect("/login?reason=signed_out");
+    Ok(())
+}
+
+/// The signed-in user, or `None`.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    Ok(request.optional_user().map(|user| Me {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        practice_name: user.practice_name.clone(),
+    }))
+}
+
+#[server(endpoint = "set_language")]
+pub async fn set_language(lang: String) -> Result<(), AppError> {
+    use crate::i18n::{LANG_COOKIE, Lang};
+    let lang = Lang::from_code(&lang)
+        .ok_or_else(|| AppError::field("lang", crate::error::Problem::MalformedRequest))?;
+    crate::server::request::set_response_header(
+        http::header::SET_COOKIE,
+        &format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code()),
+    );
+    Ok(())
+}
+
+/// Development only: the mail that would have gone out. `NotFound` unless the outbox page is on.
+#[server(endpoint = "dev_outbox")]
+pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    if !request.state.config.dev_outbox {
+        return Err(AppError::NotFound);
+    }
+    let rows = request.state.mailer.outbox().await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| OutboxMail {
+            id: row.id,
+            recipient: row.recipient,
+            subject: row.subject,
+            body: row.body,
+            created_at: row.created_at,
+        })
+        .collect())
+}

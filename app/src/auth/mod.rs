@@ -1,0 +1,153 @@
+//! Accounts: sign up, verify the email address, log in, log out; and the development outbox.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod types;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::forms::{Field, FormMessage, Submit, action_error};
+use crate::components::layout::PublicFrame;
+use crate::i18n::t;
+use api::{LogIn, SignUp, VerifyEmail, dev_outbox};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let texts = t();
+    let action = ServerAction::<LogIn>::new();
+    let error = action_error(action);
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|q| match q.get("reason").as_deref() {
+            Some("idle") => Some(texts.reason_idle),
+            Some("expired") => Some(texts.reason_expired),
+            Some("signed_out") => Some(texts.reason_signed_out),
+            Some("verified") => Some(texts.reason_verified),
+            _ => None,
+        })
+    };
+    view! {
+        <PublicFrame title=texts.login_title>
+            {move || notice().map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <Field label=texts.email name="email" kind="email" autocomplete="username" error/>
+                <Field label=texts.password name="password" kind="password" autocomplete="current-password" error/>
+                <Submit action label=texts.login_submit/>
+            </ActionForm>
+            <p class="alt">{texts.no_account} " " <a href="/signup">{texts.signup_link}</a></p>
+        </PublicFrame>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let texts = t();
+    let action = ServerAction::<SignUp>::new();
+    let error = action_error(action);
+    view! {
+        <PublicFrame title=texts.signup_title>
+            <p>{texts.signup_intro}</p>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <Field label=texts.practice_name name="practice_name" autocomplete="organization" error/>
+                <Field label=texts.your_name name="name" autocomplete="name" error/>
+                <Field label=texts.email name="email" kind="email" autocomplete="email" error/>
+                <Field
+                    label=texts.password
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=texts.password_hint
+                    error
+                />
+                <Submit action label=texts.signup_submit/>
+            </ActionForm>
+            <p class="alt">{texts.have_account} " " <a href="/login">{texts.login_link}</a></p>
+        </PublicFrame>
+    }
+}
+
+#[component]
+pub fn SignUpSentPage() -> impl IntoView {
+    let texts = t();
+    view! {
+        <PublicFrame title=texts.signup_sent_title>
+            <p>{texts.signup_sent_body}</p>
+            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+        </PublicFrame>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let texts = t();
+    let action = ServerAction::<VerifyEmail>::new();
+    let error = action_error(action);
+    let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
+    view! {
+        <PublicFrame title=texts.verify_title>
+            <p>{texts.verify_intro}</p>
+            <ActionForm action=action attr:class="stack">
+                <FormMessage error/>
+                <input type="hidden" name="token" value=token/>
+                <Submit action label=texts.verify_submit/>
+            </ActionForm>
+        </PublicFrame>
+    }
+}
+
+/// Development only: the mail Trygg would have sent. The server answers "not found" elsewhere.
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let texts = t();
+    let mails = Resource::new_blocking(|| (), |_| dev_outbox());
+    view! {
+        <Title text=texts.outbox_title/>
+        <main id="main" class="page outbox">
+            <h1>{texts.outbox_title}</h1>
+            <p class="hint">{texts.outbox_note}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match mails.await {
+                        Ok(mails) if mails.is_empty() => view! { <p class="empty">{texts.outbox_empty}</p> }.into_any(),
+                        Ok(mails) => view! {
+                            <ol class="mails">
+                                {mails.into_iter().map(|mail| view! {
+                                    <li class="mail">
+                                        <p class="to">{mail.recipient}</p>
+                                        <h2 class="subject">{mail.subject}</h2>
+                                        <MailBody body=mail.body/>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        Err(_) => view! { <p class="error">{texts.err_not_found}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+/// A mail body as text, with its links clickable.
+#[component]
+fn MailBody(body: String) -> impl IntoView {
+    let lines = body
+        .lines()
+        .map(|line| {
+            if line.starts_with("http://") || line.starts_with("https://") {
+                let href = line.to_string();
+                view! { <a href=href>{line.to_string()}</a><br/> }.into_any()
+            } else {
+                view! { {line.to_string()}<br/> }.into_any()
+            }
+        })
+        .collect_view();
+    view! { <p class="body">{lines}</p> }
+}

@@ -1,0 +1,103 @@
+//! The account rules: sign-up, email verification, login.
+
+use super::store::{self, NewAccount};
+use super::types::{Email, SignUpInput};
+use crate::error::{AppError, Problem};
+use crate::i18n::Lang;
+use crate::server::crypto::{new_token, token_hash};
+use crate::server::mail::Email as Mail;
+use crate::server::password::PlainPassword;
+use crate::server::sessions::SessionToken;
+use crate::server::state::AppState;
+use crate::server::throttle::Attempt;
+
+const VERIFICATION_LIFETIME_SECS: i64 = 24 * 3600;
+
+/// Creates the practice and account and mails a verification link. When the email already has an
+/// account, that owner gets a notice instead; the caller sees the same answer either way, and the
+/// password is hashed either way so that the time taken is alike too.
+pub async fn sign_up(state: &AppState, input: SignUpInput, password: PlainPassword, lang: Lang) -> Result<(), AppError> {
+    let password_hash = state.passwords.hash(password).await;
+    let created = store::create_account(
+        &state.db,
+        NewAccount {
+            practice_name: input.practice_name.as_str(),
+            name: input.name.as_str(),
+            email: input.email.as_str(),
+            password_hash: &password_hash,
+            now: state.clock.now(),
+        },
+    )
+    .await?;
+    let t = lang.texts();
+    match created {
+        Some(user_id) => send_verification(state, user_id, input.name.as_str(), input.email.as_str(), lang).await,
+        None => {
+            state.mailer.send_in_background(Mail {
+                to: input.email.as_str().to_string(),
+                subject: t.mail_exists_subject.into(),
+                body: t.mail_exists_body.replace("{link}", &format!("{}/login", state.config.base_url)),
+            });
+            Ok(())
+        }
+    }
+}
+
+async fn send_verification(state: &AppState, user_id: i64, name: &str, email: &str, lang: Lang) -> Result<(), AppError> {
+    let token = new_token();
+    store::add_verification(&state.db, &token_hash(&token), user_id, state.clock.now() + VERIFICATION_LIFETIME_SECS)
+        .await?;
+    let t = lang.texts();
+    let link = format!("{}/verify-email?token={token}", state.config.base_url);
+    state.mailer.send_in_background(Mail {
+        to: email.to_string(),
+        subject: t.mail_verify_subject.into(),
+        body: t.mail_verify_body.replace("{name}", name).replace("{link}", &link),
+    });
+    Ok(())
+}
+
+pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AppError> {
+    if token.is_empty() || token.len() > 100 {
+        return Err(AppError::Rejected(Problem::InvalidLink));
+    }
+    if store::consume_verification(&state.db, &token_hash(token), state.clock.now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::Rejected(Problem::InvalidLink))
+    }
+}
+
+pub struct LoginRequest<'a> {
+    pub email: &'a str,
+    pub password: PlainPassword,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub lang: Lang,
+}
+
+/// Checks the password (unknown emails cost the same argon2 work) and opens a new session.
+/// Failures count per typed email and per client IP.
+pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<SessionToken, AppError> {
+    let email = Email::parse(request.email).map_err(|problem| AppError::field("email", problem))?;
+    let attempt = Attempt { email: email.as_str(), ip: request.ip };
+    if let Some(retry_after_secs) = state.throttle.retry_after(&attempt).await? {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let account = store::find_credentials(&state.db, email.as_str()).await?;
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_ok = state.passwords.verify(request.password, stored_hash).await;
+    let account = match account {
+        Some(account) if password_ok => account,
+        _ => {
+            state.throttle.record_failure(&attempt).await?;
+            return Err(AppError::Rejected(Problem::WrongCredentials));
+        }
+    };
+    state.throttle.record_success(&attempt).await?;
+    if !account.verified {
+        send_verification(state, account.id, &account.name, email.as_str(), request.lang).await?;
+        return Err(AppError::Rejected(Problem::EmailNotVerified));
+    }
+    Ok(state.sessions.create(account.id, request.ip, request.user_agent).await?)
+}

@@ -1,0 +1,104 @@
+//! SQL for practices, accounts and email verification.
+
+use sqlx::Row;
+
+use crate::server::db::Db;
+
+pub struct UserCredentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub verified: bool,
+    pub name: String,
+}
+
+pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredentials>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, password_hash, email_verified_at, name FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|row| UserCredentials {
+        id: row.get(0),
+        password_hash: row.get(1),
+        verified: row.get::<Option<i64>, _>(2).is_some(),
+        name: row.get(3),
+    }))
+}
+
+pub async fn email_exists(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1").bind(email).fetch_one(db).await?;
+    Ok(count > 0)
+}
+
+pub struct NewAccount<'a> {
+    pub practice_name: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub now: i64,
+}
+
+/// Creates the practice and its owner in one transaction. `None` when the email is taken
+/// (also when a parallel sign-up won the race).
+pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let practice_id: i64 = sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(account.practice_name)
+        .bind(account.now)
+        .fetch_one(&mut *tx)
+        .await?;
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (practice_id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(practice_id)
+    .bind(account.email)
+    .bind(account.name)
+    .bind(account.password_hash)
+    .bind(account.now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match user_id {
+        Some(id) => {
+            tx.commit().await?;
+            Ok(Some(id))
+        }
+        None => {
+            tx.rollback().await?;
+            Ok(None)
+        }
+    }
+}
+
+pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Uses up a verification token: marks the email verified and deletes every token of that user.
+/// `false` when the token is unknown or expired.
+pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let user_id: Option<i64> =
+        sqlx::query_scalar("DELETE FROM email_verifications WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(user_id) = user_id else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM email_verifications WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,161 @@
+//! Validated inputs for accounts: parse, don't validate.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError, Problem};
+
+pub const NAME_MAX: usize = 100;
+pub const PASSWORD_MIN: usize = 15;
+pub const PASSWORD_MAX: usize = 128;
+const EMAIL_MAX: usize = 254;
+
+/// An email address, trimmed and lower-cased: the account's login name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, Problem> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(Problem::Required);
+        }
+        if email.chars().count() > EMAIL_MAX {
+            return Err(Problem::TooLong { max: EMAIL_MAX });
+        }
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+            }
+            None => false,
+        };
+        if valid { Ok(Self(email)) } else { Err(Problem::InvalidEmail) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's or practice's name: trimmed, not empty, not too long, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(input: &str) -> Result<Self, Problem> {
+        let name: String = input.trim().chars().filter(|c| !c.is_control()).collect();
+        if name.is_empty() {
+            Err(Problem::Required)
+        } else if name.chars().count() > NAME_MAX {
+            Err(Problem::TooLong { max: NAME_MAX })
+        } else {
+            Ok(Self(name))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: length counted in Unicode code points, no composition rules (NIST SP 800-63B).
+pub fn check_new_password(password: &str) -> Result<(), Problem> {
+    let length = password.chars().count();
+    if length == 0 {
+        Err(Problem::Required)
+    } else if length < PASSWORD_MIN {
+        Err(Problem::PasswordTooShort { min: PASSWORD_MIN })
+    } else if length > PASSWORD_MAX {
+        Err(Problem::PasswordTooLong { max: PASSWORD_MAX })
+    } else {
+        Ok(())
+    }
+}
+
+pub struct SignUpInput {
+    pub practice_name: DisplayName,
+    pub name: DisplayName,
+    pub email: Email,
+}
+
+impl SignUpInput {
+    /// Every field is checked, so the form can show all its problems at once.
+    pub fn parse(practice_name: &str, name: &str, email: &str, password: &str) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let mut note = |field: &str, problem: Problem| errors.push(FieldError { field: field.into(), problem });
+        let practice_name = DisplayName::parse(practice_name).map_err(|p| note("practice_name", p)).ok();
+        let name = DisplayName::parse(name).map_err(|p| note("name", p)).ok();
+        let email = Email::parse(email).map_err(|p| note("email", p)).ok();
+        let password_ok = check_new_password(password).map_err(|p| note("password", p)).is_ok();
+        match (practice_name, name, email, password_ok) {
+            (Some(practice_name), Some(name), Some(email), true) => Ok(Self { practice_name, name, email }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+/// What the signed-in shell shows about the caller. Nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub practice_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse("  Kari@Example.NO ").unwrap().as_str(), "kari@example.no");
+        assert_eq!(Email::parse(""), Err(Problem::Required));
+        for bad in ["kari", "kari@", "@example.no", "kari@example", "ka ri@example.no", "a@b@c.no", "kari@.no", "<a@b.no>"] {
+            assert_eq!(Email::parse(bad), Err(Problem::InvalidEmail), "{bad}");
+        }
+        assert!(matches!(Email::parse(&format!("{}@example.no", "a".repeat(250))), Err(Problem::TooLong { .. })));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Kari Nordmann ").unwrap().as_str(), "Kari Nordmann");
+        assert_eq!(DisplayName::parse("   "), Err(Problem::Required));
+        assert_eq!(DisplayName::parse(&"å".repeat(NAME_MAX)).unwrap().as_str().chars().count(), NAME_MAX);
+        assert_eq!(DisplayName::parse(&"å".repeat(NAME_MAX + 1)), Err(Problem::TooLong { max: NAME_MAX }));
+    }
+
+    #[test]
+    fn passwords_count_code_points_without_composition_rules() {
+        assert_eq!(check_new_password(""), Err(Problem::Required));
+        assert_eq!(check_new_password(&"a".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
+        assert_eq!(check_new_password(&"a".repeat(15)), Ok(()));
+        // 15 code points that are 30 bytes in UTF-8.
+        assert_eq!(check_new_password(&"ø".repeat(15)), Ok(()));
+        assert_eq!(check_new_password(&"ø".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
+        assert_eq!(check_new_password(&"x".repeat(128)), Ok(()));
+        assert_eq!(check_new_password(&"x".repeat(129)), Err(Problem::PasswordTooLong { max: 128 }));
+    }
+
+    #[test]
+    fn sign_up_reports_every_bad_field() {
+        let Err(AppError::Validation(errors)) = SignUpInput::parse("", "Kari", "nope", "short") else {
+            panic!("expected validation errors")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["practice_name", "email", "password"]);
+        assert!(SignUpInput::parse("Klinikk", "Kari", "kari@example.no", "a long enough passphrase").is_ok());
+    }
+}

@@ -1,0 +1,80 @@
+//! Form pieces: a labelled field with its error next to it, and the message above a form.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use crate::error::AppError;
+use crate::i18n::t;
+
+/// The error of an action's last call, if it failed (also after a submit without JavaScript,
+/// when Leptos restores it from the URL).
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + Clone + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] value: Option<String>,
+) -> impl IntoView {
+    let texts = t();
+    let problem = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described_by = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
+    view! {
+        <div class="field" class:invalid=move || problem.get().is_some()>
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                value=value
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+            />
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            <p class="field-error" id=error_id>
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
+        </div>
+    }
+}
+
+/// The form-level error (wrong password, too many attempts, network trouble), announced to
+/// screen readers.
+#[component]
+pub fn FormMessage(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let texts = t();
+    view! {
+        <div class="form-message" role="alert">
+            {move || error.get().and_then(|e| e.form_message(texts)).map(|text| view! { <p class="error">{text}</p> })}
+        </div>
+    }
+}
+
+/// A submit button that says it is working while its action is pending.
+#[component]
+pub fn Submit<S>(action: ServerAction<S>, label: &'static str) -> impl IntoView
+where
+    S: ServerFn + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let pending = action.pending();
+    view! {
+        <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+            {label}
+        </button>
+    }
+}

@@ -1,0 +1,115 @@
+//! Page frames: the public frame (login, sign-up) and the signed-in shell with the top menu.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet};
+
+use crate::auth::api::{LogOut, SetLanguage, whoami};
+use crate::i18n::{Lang, t, use_lang};
+
+/// Frame for pages outside the signed-in app.
+#[component]
+pub fn PublicFrame(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=format!("{title} · Trygg")/>
+        <div class="public">
+            <header class="public-header">
+                <a href="/login" class="brand">
+                    <img src="/icons/icon-192.png" alt="" width="32" height="32"/>
+                    "Trygg"
+                </a>
+                <LanguageSwitch/>
+            </header>
+            <main id="main" class="card">
+                <h1>{title}</h1>
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+/// Norsk / English. A plain form: works without JavaScript; with it, the page reloads in the
+/// chosen language once the cookie is set.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let texts = t();
+    let current = use_lang();
+    let action = ServerAction::<SetLanguage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().reload();
+        }
+    });
+    let option = move |lang: Lang, label: &'static str| {
+        view! {
+            <button type="submit" name="lang" value=lang.code() class="link" aria-pressed=(current == lang).to_string()>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <ActionForm action=action attr:class="language-switch" attr:aria-label=texts.language>
+            {option(Lang::Nb, texts.lang_nb)}
+            {option(Lang::En, texts.lang_en)}
+        </ActionForm>
+    }
+}
+
+/// The signed-in app: top menu (Calendar, Clients, Messages, Settings), who is signed in, and
+/// the page below.
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let texts = t();
+    let me = Resource::new_blocking(|| (), |_| whoami());
+    let log_out = ServerAction::<LogOut>::new();
+    let practice = move || {
+        Suspend::new(async move {
+            match me.await {
+                Ok(Some(me)) => view! {
+                    <span class="who">
+                        <span class="practice">{me.practice_name}</span>
+                        <span class="person">{me.name}</span>
+                    </span>
+                }
+                .into_any(),
+                _ => ().into_any(),
+            }
+        })
+    };
+    view! {
+        <a class="skip" href="#main">{texts.skip_to_content}</a>
+        <header class="topbar">
+            <a href="/calendar" class="brand">
+                <img src="/icons/icon-192.png" alt="" width="32" height="32"/>
+                <span>"Trygg"</span>
+            </a>
+            <nav class="mainnav" aria-label=texts.main_menu>
+                <A href="/calendar">{texts.nav_calendar}</A>
+                <A href="/clients">{texts.nav_clients}</A>
+                <A href="/messages">{texts.nav_messages}</A>
+                <A href="/settings">{texts.nav_settings}</A>
+            </nav>
+            <div class="account">
+                <Suspense fallback=|| ()>{practice}</Suspense>
+                <ActionForm action=log_out attr:class="logout">
+                    <button type="submit" class="secondary">{texts.log_out}</button>
+                </ActionForm>
+            </div>
+        </header>
+        <main id="main" class="page">
+            <Outlet/>
+        </main>
+    }
+}
+
+/// A page that a later part of Trygg fills. It says so rather than pretending.
+#[component]
+pub fn UpcomingPage(title: &'static str) -> impl IntoView {
+    let texts = t();
+    view! {
+        <Title text=format!("{title} · Trygg")/>
+        <h1>{title}</h1>
+        <p class="empty">{texts.coming_soon}</p>
+    }
+}

@@ -1,0 +1,155 @@
+//! The one error type every server function returns. It carries codes, never text from a
+//! database or library: the browser turns each code into a translated message.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Texts;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// One or more fields are wrong; each message belongs next to its field.
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    /// The form as a whole was refused, for the reason given.
+    #[error("refused: {0:?}")]
+    Rejected(Problem),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: i64 },
+    #[error("internal error")]
+    Internal,
+    /// The browser could not reach the server, or could not read its answer.
+    #[error("network error")]
+    Network,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: Problem,
+}
+
+/// Why an input or a form was refused. Each has a message in every language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    InvalidEmail,
+    PasswordTooShort { min: usize },
+    PasswordTooLong { max: usize },
+    WrongCredentials,
+    EmailNotVerified,
+    InvalidLink,
+    MalformedRequest,
+}
+
+impl AppError {
+    pub fn field(field: &str, problem: Problem) -> Self {
+        Self::Validation(vec![FieldError { field: field.into(), problem }])
+    }
+
+    /// The problem with one field, if this error names it.
+    pub fn for_field(&self, field: &str) -> Option<Problem> {
+        match self {
+            Self::Validation(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),
+            _ => None,
+        }
+    }
+
+    /// The message shown above the form, if this error is not only about fields.
+    pub fn form_message(&self, t: &Texts) -> Option<String> {
+        Some(match self {
+            Self::Validation(_) => return None,
+            Self::Rejected(problem) => problem.message(t),
+            Self::Unauthorized => t.err_unauthorized.into(),
+            Self::Forbidden => t.err_forbidden.into(),
+            Self::NotFound => t.err_not_found.into(),
+            Self::RateLimited { retry_after_secs } => {
+                t.err_rate_limited.replace("{minutes}", &((retry_after_secs + 59) / 60).max(1).to_string())
+            }
+            Self::Internal => t.err_internal.into(),
+            Self::Network => t.err_network.into(),
+        })
+    }
+}
+
+impl Problem {
+    pub fn message(&self, t: &Texts) -> String {
+        match self {
+            Self::Required => t.err_required.into(),
+            Self::TooLong { max } => t.err_too_long.replace("{max}", &max.to_string()),
+            Self::InvalidEmail => t.err_invalid_email.into(),
+            Self::PasswordTooShort { min } => t.err_password_too_short.replace("{min}", &min.to_string()),
+            Self::PasswordTooLong { max } => t.err_password_too_long.replace("{max}", &max.to_string()),
+            Self::WrongCredentials => t.err_wrong_credentials.into(),
+            Self::EmailNotVerified => t.err_email_not_verified.into(),
+            Self::InvalidLink => t.err_invalid_link.into(),
+            Self::MalformedRequest => t.err_malformed_request.into(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => Self::Network,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::Rejected(Problem::MalformedRequest),
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs the real cause on the server and hands the browser nothing but `Internal`.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "internal error");
+        Self::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, NB};
+
+    #[test]
+    fn messages_fill_in_numbers() {
+        assert!(Problem::PasswordTooShort { min: 15 }.message(&EN).contains("15"));
+        assert!(Problem::TooLong { max: 100 }.message(&NB).contains("100"));
+        let limited = AppError::RateLimited { retry_after_secs: 61 };
+        assert!(limited.form_message(&EN).unwrap().contains('2'));
+    }
+
+    #[test]
+    fn field_errors_are_found_by_name() {
+        let error = AppError::field("email", Problem::InvalidEmail);
+        assert_eq!(error.for_field("email"), Some(Problem::InvalidEmail));
+        assert_eq!(error.for_field("password"), None);
+        assert_eq!(error.form_message(&EN), None);
+    }
+
+    #[test]
+    fn transport_errors_never_carry_their_text() {
+        let error = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("SQLITE_BUSY: db locked".into()));
+        assert_eq!(error, AppError::Internal);
+        let json = String::from_utf8(error.ser().to_vec()).unwrap();
+        assert!(!json.contains("SQLITE"));
+    }
+}

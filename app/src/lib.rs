@@ -1,0 +1,110 @@
+//! Trygg: the Leptos app (components, shared types, server functions), rendered on the server
+//! and hydrated in the browser.
+
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod settings;
+
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use auth::{LoginPage, OutboxPage, SignUpPage, SignUpSentPage, VerifyEmailPage};
+use components::layout::{AppShell, UpcomingPage};
+use i18n::t;
+use settings::{ProfilePage, SecurityPage, SettingsIndex, SettingsLayout};
+
+/// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let lang = use_context::<i18n::Lang>().unwrap_or(i18n::Lang::En);
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#1d5c57"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" type="image/png" href="/icons/icon-192.png"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <link rel="stylesheet" href="/pkg/trygg.css"/>
+                <script src="/sw-register.js" defer></script>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    #[cfg(feature = "hydrate")]
+    let lang = i18n::lang_of_document();
+    #[cfg(not(feature = "hydrate"))]
+    let lang = use_context::<i18n::Lang>().unwrap_or(i18n::Lang::En);
+    provide_context(lang);
+
+    // Browser tests wait for this before they click: it is set once the WASM has taken over.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    let texts = lang.texts();
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/signup") view=SignUpPage/>
+                <Route path=path!("/signup/sent") view=SignUpSentPage/>
+                <Route path=path!("/verify-email") view=VerifyEmailPage/>
+                <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
+                    <Route path=path!("/calendar") view=move || view! { <UpcomingPage title=texts.nav_calendar/> }/>
+                    <Route path=path!("/clients") view=move || view! { <UpcomingPage title=texts.nav_clients/> }/>
+                    <Route path=path!("/messages") view=move || view! { <UpcomingPage title=texts.nav_messages/> }/>
+                    <ParentRoute path=path!("/settings") view=SettingsLayout>
+                        <Route path=path!("") view=SettingsIndex/>
+                        <Route path=path!("/profile") view=ProfilePage/>
+                        <Route path=path!("/security") view=SecurityPage/>
+                    </ParentRoute>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let texts = t();
+    view! {
+        <Title text=texts.not_found_title/>
+        <main id="main" class="card public">
+            <h1>{texts.not_found_title}</h1>
+            <p><a href="/">{texts.go_home}</a></p>
+        </main>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,240 @@
+//! Configuration from environment variables, optionally seeded from a `KEY=value` file named by
+//! `TRYGG_CONFIG`. Environment variables win over the file.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// The public origin, e.g. `https://trygg.example` or `http://127.0.0.1:3000`.
+    pub base_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Peers whose `X-Forwarded-For` is believed. Empty (the default): the socket address is the
+    /// client address, whatever the headers say.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub master_key: MasterKeySource,
+    pub session: SessionPolicy,
+    /// Lists the mail outbox at `/dev/outbox`. Only when no SMTP server is configured and the
+    /// base URL is a loopback address, so it can never expose mail on a public server.
+    pub dev_outbox: bool,
+}
+
+#[derive(Clone)]
+pub enum MasterKeySource {
+    /// Base64 of 32 bytes, from `TRYGG_MASTER_KEY`.
+    Inline(String),
+    /// A file holding the key; created with mode 0600 when missing.
+    File(PathBuf),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub absolute_lifetime_secs: i64,
+    pub login_throttle: ThrottlePolicy,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottlePolicy {
+    pub window_secs: i64,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_ip: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            absolute_lifetime_secs: 14 * 24 * 3600,
+            login_throttle: ThrottlePolicy {
+                window_secs: 15 * 60,
+                max_failures_per_account: 5,
+                max_failures_per_ip: 30,
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    File { path: String, source: std::io::Error },
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(path) = std::env::var("TRYGG_CONFIG") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::File { path: path.clone(), source })?;
+            vars.extend(parse_config_file(&text));
+        }
+        vars.extend(std::env::vars());
+        Self::from_vars(&vars)
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty()).cloned();
+        let data_dir = PathBuf::from(get("TRYGG_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("TRYGG_DATABASE_URL")
+            .or_else(|| get("DATABASE_URL"))
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("trygg.db").display()));
+        let base_url = get("TRYGG_BASE_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:3000".into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                name: "TRYGG_BASE_URL",
+                message: "must start with http:// or https://".into(),
+            });
+        }
+        let trusted_proxies = match get("TRYGG_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|ip| {
+                    ip.trim().parse().map_err(|_| ConfigError::Invalid {
+                        name: "TRYGG_TRUSTED_PROXIES",
+                        message: format!("not an IP address: {ip}"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let master_key = match (get("TRYGG_MASTER_KEY"), get("TRYGG_MASTER_KEY_FILE")) {
+            (Some(key), _) => MasterKeySource::Inline(key),
+            (None, Some(path)) => MasterKeySource::File(path.into()),
+            (None, None) => MasterKeySource::File(data_dir.join("master.key")),
+        };
+        let smtp_url = get("TRYGG_SMTP_URL");
+        let mut session = SessionPolicy::default();
+        if let Some(secs) = get("TRYGG_SESSION_ABSOLUTE_SECS") {
+            session.absolute_lifetime_secs = secs.parse().map_err(|_| ConfigError::Invalid {
+                name: "TRYGG_SESSION_ABSOLUTE_SECS",
+                message: "must be a number of seconds".into(),
+            })?;
+        }
+        let dev_outbox = smtp_url.is_none() && is_loopback_url(&base_url);
+        Ok(Self {
+            database_url,
+            data_dir,
+            mail_from: get("TRYGG_MAIL_FROM").unwrap_or_else(|| "Trygg <no-reply@trygg.invalid>".into()),
+            base_url,
+            smtp_url,
+            trusted_proxies,
+            master_key,
+            session,
+            dev_outbox,
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+// Deliberately hand-written: the SMTP URL may carry a password and the master key is a secret.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("base_url", &self.base_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field(
+                "master_key",
+                &match &self.master_key {
+                    MasterKeySource::Inline(_) => "inline (redacted)".to_string(),
+                    MasterKeySource::File(p) => format!("file {}", p.display()),
+                },
+            )
+            .field("session", &self.session)
+            .field("dev_outbox", &self.dev_outbox)
+            .finish()
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host` with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn parse_config_file(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_to_sqlite_in_the_data_dir_with_dev_outbox() {
+        let config = Config::from_vars(&vars(&[("TRYGG_DATA_DIR", "/tmp/x")])).unwrap();
+        assert_eq!(config.database_url, "sqlite:///tmp/x/trygg.db?mode=rwc");
+        assert!(config.dev_outbox);
+        assert!(config.trusted_proxies.is_empty());
+        assert!(!config.is_https());
+    }
+
+    #[test]
+    fn outbox_page_is_off_for_public_base_urls_and_with_smtp() {
+        let public = Config::from_vars(&vars(&[("TRYGG_BASE_URL", "https://trygg.example")])).unwrap();
+        assert!(!public.dev_outbox);
+        let smtp = Config::from_vars(&vars(&[("TRYGG_SMTP_URL", "smtp://localhost:25")])).unwrap();
+        assert!(!smtp.dev_outbox);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config::from_vars(&vars(&[
+            ("TRYGG_SMTP_URL", "smtps://mailer:hunter2@mail.example:465"),
+            ("TRYGG_MASTER_KEY", "c2VjcmV0LWtleS1tYXRlcmlhbA=="),
+            ("TRYGG_DATABASE_URL", "postgres://app:pgsecret@db/trygg"),
+        ]))
+        .unwrap();
+        let printed = format!("{config:?}");
+        for secret in ["hunter2", "c2VjcmV0LWtleS1tYXRlcmlhbA==", "pgsecret"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(Config::from_vars(&vars(&[("TRYGG_TRUSTED_PROXIES", "not-an-ip")])).is_err());
+        assert!(Config::from_vars(&vars(&[("TRYGG_BASE_URL", "ftp://x")])).is_err());
+    }
+
+    #[test]
+    fn config_file_lines() {
+        let parsed: HashMap<_, _> =
+            parse_config_file("# comment\nTRYGG_BASE_URL = \"https://a.example\"\n\nX=1").collect();
+        assert_eq!(parsed["TRYGG_BASE_URL"], "https://a.example");
+        assert_eq!(parsed["X"], "1");
+    }
+}

@@ -1,0 +1,86 @@
+//! The database: SQLite by default, PostgreSQL when the URL says so. One `AnyPool`; every query
+//! is written once, in the SQL both understand, with `$1`-style parameters.
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+pub type Db = AnyPool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("cannot create the directory for the SQLite file: {0}")]
+    Directory(std::io::Error),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects and runs the migrations. A SQLite file is created on first start, in WAL mode.
+pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url).ok_or(DbSetupError::UnsupportedUrl)?;
+    if backend == Backend::Sqlite {
+        create_sqlite_dir(url)?;
+    }
+    let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    let pool = AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    match backend {
+        Backend::Sqlite => {
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+        }
+        Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+    }
+    Ok(pool)
+}
+
+fn create_sqlite_dir(url: &str) -> Result<(), DbSetupError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(DbSetupError::Directory),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,246 @@
+//! The one middleware every request passes: client address, same-origin check for state
+//! changes, session lookup, sign-in guard for app pages, and the security headers.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use rand::RngCore;
+
+use super::sessions::{CurrentUser, SessionEnd};
+use super::state::AppState;
+
+/// The caller's IP address: the socket peer, or what a trusted proxy says it forwarded.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// This request's CSP nonce, given to Leptos so its scripts carry it.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// The session behind this request, or why there is none.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
+
+/// App pages that need a signed-in user. Everything else under the site is public.
+const SIGNED_IN_PAGES: &[&str] = &["/calendar", "/clients", "/messages", "/settings"];
+
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/icons/")
+        || matches!(path, "/manifest.webmanifest" | "/sw.js" | "/favicon.ico" | "/healthz")
+}
+
+fn is_signed_in_page(path: &str) -> bool {
+    SIGNED_IN_PAGES.iter().any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+}
+
+pub async fn guard(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let ip = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
+    request.extensions_mut().insert(ClientIp(ip));
+
+    if !is_safe(request.method()) && !is_same_origin(request.headers(), &state.config.base_url) {
+        tracing::warn!(%ip, %path, "refused a cross-origin state-changing request");
+        return finish(&state, &path, None, false, forbidden_cross_origin());
+    }
+
+    if is_static_asset(&path) {
+        let response = next.run(request).await;
+        return finish(&state, &path, None, false, response);
+    }
+
+    let nonce = new_nonce();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+
+    let cookie = state.session_cookie();
+    let token = request.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| cookie.read(c));
+    let caller = match token {
+        None => Err(None),
+        Some(token) => match state.sessions.lookup(token).await {
+            Ok(found) => found.map_err(Some),
+            Err(error) => {
+                tracing::error!(%error, "session lookup failed");
+                return finish(&state, &path, None, false, StatusCode::SERVICE_UNAVAILABLE.into_response());
+            }
+        },
+    };
+    let clear_cookie = matches!(caller, Err(Some(_)));
+
+    let is_page = request.method() == Method::GET;
+    if is_page && (path == "/" || is_signed_in_page(&path)) {
+        match &caller {
+            Ok(_) if path == "/" => return finish(&state, &path, None, false, Redirect::to("/calendar").into_response()),
+            Ok(_) => {}
+            Err(end) => {
+                let reason = match end {
+                    Some(SessionEnd::Idle) => "?reason=idle",
+                    Some(SessionEnd::Expired) => "?reason=expired",
+                    _ => "",
+                };
+                let to = format!("/login{reason}");
+                return finish(&state, &path, None, clear_cookie, Redirect::to(&to).into_response());
+            }
+        }
+    }
+
+    request.extensions_mut().insert(Caller(caller));
+    let response = next.run(request).await;
+    finish(&state, &path, Some(&nonce), clear_cookie, response)
+}
+
+fn forbidden_cross_origin() -> Response {
+    (StatusCode::FORBIDDEN, "Cross-origin request refused").into_response()
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A state-changing request is accepted only when the browser says it comes from our own origin:
+/// `Sec-Fetch-Site: same-origin`, or (older browsers) an `Origin` equal to the base URL. A request
+/// that carries neither is refused too.
+pub fn is_same_origin(headers: &HeaderMap, base_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).is_some_and(|origin| origin == base_url)
+}
+
+/// With no trusted proxy, the socket address. Behind trusted proxies, the right-most
+/// `X-Forwarded-For` entry that is not itself a trusted proxy.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
+fn new_nonce() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let scripts = match nonce {
+        Some(n) => format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
+        None => "script-src 'self' 'wasm-unsafe-eval'".to_string(),
+    };
+    format!(
+        "default-src 'self'; {scripts}; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         font-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+    )
+}
+
+fn finish(state: &AppState, path: &str, nonce: Option<&str>, clear_cookie: bool, mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(headers, "content-security-policy", &content_security_policy(nonce));
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "no-referrer");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    set(headers, "x-frame-options", "DENY");
+    if state.config.is_https() {
+        set(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
+    }
+    if !is_static_asset(path) || path == "/sw.js" {
+        set(headers, "cache-control", "no-store");
+    }
+    if clear_cookie {
+        if let Ok(value) = HeaderValue::from_str(&state.session_cookie().clear()) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    const BASE: &str = "http://127.0.0.1:3000";
+
+    #[test]
+    fn same_origin_rules() {
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), BASE));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), BASE));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), BASE));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site"), ("origin", BASE)]), BASE));
+        assert!(is_same_origin(&headers(&[("origin", BASE)]), BASE));
+        assert!(!is_same_origin(&headers(&[("origin", "http://127.0.0.1:3000.evil.example")]), BASE));
+        assert!(!is_same_origin(&headers(&[("origin", "null")]), BASE));
+        assert!(!is_same_origin(&headers(&[]), BASE));
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_without_trusted_proxy() {
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        let spoofed = headers(&[("x-forwarded-for", "1.2.3.4")]);
+        assert_eq!(client_ip(peer, &spoofed, &[]), peer);
+    }
+
+    #[test]
+    fn forwarded_for_from_trusted_proxy_takes_rightmost_untrusted() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.0.0.1")]);
+        assert_eq!(client_ip(proxy, &h, &[proxy]), "198.51.100.7".parse::<IpAddr>().unwrap());
+        let garbage = headers(&[("x-forwarded-for", "not-an-ip")]);
+        assert_eq!(client_ip(proxy, &garbage, &[proxy]), proxy);
+        let untrusted_peer: IpAddr = "203.0.113.1".parse().unwrap();
+        assert_eq!(client_ip(untrusted_peer, &h, &[proxy]), untrusted_peer);
+    }
+
+    #[test]
+    fn csp_carries_the_nonce_and_the_lockdowns() {
+        let csp = content_security_policy(Some("abc"));
+        for part in ["'nonce-abc'", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"] {
+            assert!(csp.contains(part), "{csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn signed_in_pages() {
+        assert!(is_signed_in_page("/settings"));
+        assert!(is_signed_in_page("/settings/security"));
+        assert!(!is_signed_in_page("/settingsx"));
+        assert!(!is_signed_in_page("/login"));
+    }
+}

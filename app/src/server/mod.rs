@@ -1,0 +1,15 @@
+//! Server-only, cross-cutting parts: configuration, database, keys, passwords, sessions, mail,
+//! the request guard, and start-up.
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod http;
+pub mod mail;
+pub mod password;
+pub mod request;
+pub mod sessions;
+pub mod startup;
+pub mod state;
+pub mod throttle;

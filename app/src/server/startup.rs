@@ -1,0 +1,111 @@
+//! Builds the state and the router, and serves until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+
+use super::clock::Clock;
+use super::config::Config;
+use super::crypto::{KeyError, MasterKey};
+use super::db::{self, DbSetupError};
+use super::http::{CspNonce, guard};
+use super::mail::{MailError, Mailer};
+use super::password::PasswordHasherPool;
+use super::request::lang_of_request;
+use super::sessions::SessionStore;
+use super::state::AppState;
+use super::throttle::LoginThrottle;
+use crate::{App, shell};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] DbSetupError),
+    #[error("master key: {0}")]
+    Key(#[from] KeyError),
+    #[error("mail: {0}")]
+    Mail(#[from] MailError),
+    #[error("listening: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// Connects the database (running migrations), loads the master key, and wires the services.
+pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: Clock) -> Result<AppState, StartError> {
+    let master_key = Arc::new(MasterKey::load(&config.master_key)?);
+    let db = db::connect(&config.database_url).await?;
+    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone())?;
+    Ok(AppState {
+        leptos_options,
+        sessions: SessionStore::new(db.clone(), clock.clone(), config.session),
+        throttle: LoginThrottle::new(db.clone(), clock.clone(), config.session.login_throttle),
+        passwords: PasswordHasherPool::new(),
+        mailer,
+        master_key,
+        db,
+        clock,
+        config: Arc::new(config),
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
+    // Only the static bundle is compressed: compressing pages that mix secrets with reflected
+    // input would invite BREACH-style attacks.
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .layer(CompressionLayer::new());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
+        .leptos_routes_with_context(&state, routes, request_context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(request_context, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// Per-request context for pages and server functions: the language, and the CSP nonce the
+/// guard minted (so Leptos' scripts carry the same nonce as the header).
+fn request_context() {
+    if let Some(parts) = use_context::<Parts>() {
+        provide_context(lang_of_request(&parts));
+        if let Some(nonce) = parts.extensions.get::<CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+        }
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.db).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,49 @@
+-- Foundation: practices, accounts, sessions, email verification, outbox, login throttling.
+-- Times are Unix seconds (UTC). Token columns hold SHA-256 hashes, never the tokens.
+
+CREATE TABLE practices (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL
+);
+
+CREATE TABLE users (
+    id                 BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    practice_id        BIGINT  NOT NULL REFERENCES practices (id) ON DELETE CASCADE,
+    email              TEXT    NOT NULL UNIQUE,
+    name               TEXT    NOT NULL,
+    password_hash      TEXT    NOT NULL,
+    email_verified_at  BIGINT,
+    idle_timeout_secs  BIGINT  NOT NULL DEFAULT 86400,
+    created_at         BIGINT  NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash    BYTEA   PRIMARY KEY,
+    user_id       BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at    BIGINT  NOT NULL,
+    last_seen_at  BIGINT  NOT NULL,
+    ip            TEXT    NOT NULL,
+    user_agent    TEXT    NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE email_verifications (
+    token_hash  BYTEA   PRIMARY KEY,
+    user_id     BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    expires_at  BIGINT  NOT NULL
+);
+
+CREATE TABLE outbox (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    recipient   TEXT    NOT NULL,
+    subject     TEXT    NOT NULL,
+    body        TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL
+);
+
+CREATE TABLE login_failures (
+    scope  TEXT    NOT NULL,
+    at     BIGINT  NOT NULL
+);
+CREATE INDEX login_failures_by_scope ON login_failures (scope, at);
