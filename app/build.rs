@@ -14,7 +14,8 @@ fn parse(path: &str) -> BTreeMap<String, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = line.split_once('=').unwrap_or_else(|| panic!("{path}:{}: expected key = \"text\"", number + 1));
+        let (key, value) =
+            line.split_once('=').unwrap_or_else(|| panic!("{path}:{}: expected key = \"text\"", number + 1));
         let key = key.trim();
         let value = value.trim();
         assert!(

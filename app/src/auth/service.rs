@@ -16,7 +16,12 @@ const VERIFICATION_LIFETIME_SECS: i64 = 24 * 3600;
 /// Creates the practice and account and mails a verification link. When the email already has an
 /// account, that owner gets a notice instead; the caller sees the same answer either way, and the
 /// password is hashed either way so that the time taken is alike too.
-pub async fn sign_up(state: &AppState, input: SignUpInput, password: PlainPassword, lang: Lang) -> Result<(), AppError> {
+pub async fn sign_up(
+    state: &AppState,
+    input: SignUpInput,
+    password: PlainPassword,
+    lang: Lang,
+) -> Result<(), AppError> {
     let password_hash = state.passwords.hash(password).await;
     let created = store::create_account(
         &state.db,
@@ -43,7 +48,13 @@ pub async fn sign_up(state: &AppState, input: SignUpInput, password: PlainPasswo
     }
 }
 
-async fn send_verification(state: &AppState, user_id: i64, name: &str, email: &str, lang: Lang) -> Result<(), AppError> {
+async fn send_verification(
+    state: &AppState,
+    user_id: i64,
+    name: &str,
+    email: &str,
+    lang: Lang,
+) -> Result<(), AppError> {
     let token = new_token();
     store::add_verification(&state.db, &token_hash(&token), user_id, state.clock.now() + VERIFICATION_LIFETIME_SECS)
         .await?;

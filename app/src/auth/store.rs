@@ -25,7 +25,8 @@ pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredent
 }
 
 pub async fn email_exists(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1").bind(email).fetch_one(db).await?;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1").bind(email).fetch_one(db).await?;
     Ok(count > 0)
 }
 
@@ -83,12 +84,13 @@ pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: i64, expires_
 /// `false` when the token is unknown or expired.
 pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let user_id: Option<i64> =
-        sqlx::query_scalar("DELETE FROM email_verifications WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id")
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM email_verifications WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(user_id) = user_id else {
         tx.rollback().await?;
         return Ok(false);

@@ -123,7 +123,9 @@ mod tests {
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse("  Kari@Example.NO ").unwrap().as_str(), "kari@example.no");
         assert_eq!(Email::parse(""), Err(Problem::Required));
-        for bad in ["kari", "kari@", "@example.no", "kari@example", "ka ri@example.no", "a@b@c.no", "kari@.no", "<a@b.no>"] {
+        for bad in
+            ["kari", "kari@", "@example.no", "kari@example", "ka ri@example.no", "a@b@c.no", "kari@.no", "<a@b.no>"]
+        {
             assert_eq!(Email::parse(bad), Err(Problem::InvalidEmail), "{bad}");
         }
         assert!(matches!(Email::parse(&format!("{}@example.no", "a".repeat(250))), Err(Problem::TooLong { .. })));

@@ -40,10 +40,7 @@ impl Lang {
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let tag = pieces.next()?.trim();
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.parse().ok())
-                    .unwrap_or(1.0);
+                let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
                 Some((q, tag))
             })
             .collect();

@@ -12,9 +12,8 @@ pub struct Clock {
 impl Clock {
     /// Unix time in seconds.
     pub fn now(&self) -> i64 {
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let system =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         system + self.offset.load(Ordering::Relaxed)
     }
 

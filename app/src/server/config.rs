@@ -69,8 +69,8 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut vars: HashMap<String, String> = HashMap::new();
         if let Ok(path) = std::env::var("TRYGG_CONFIG") {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| ConfigError::File { path: path.clone(), source })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::File { path: path.clone(), source })?;
             vars.extend(parse_config_file(&text));
         }
         vars.extend(std::env::vars());
@@ -83,10 +83,8 @@ impl Config {
         let database_url = get("TRYGG_DATABASE_URL")
             .or_else(|| get("DATABASE_URL"))
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("trygg.db").display()));
-        let base_url = get("TRYGG_BASE_URL")
-            .unwrap_or_else(|| "http://127.0.0.1:3000".into())
-            .trim_end_matches('/')
-            .to_string();
+        let base_url =
+            get("TRYGG_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()).trim_end_matches('/').to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(ConfigError::Invalid {
                 name: "TRYGG_BASE_URL",

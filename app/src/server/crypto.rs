@@ -132,9 +132,7 @@ impl MasterKey {
         }
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         let aad = binding.encode();
-        self.cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
-            .map_err(|_| OpenError)
+        self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad }).map_err(|_| OpenError)
     }
 }
 
@@ -212,10 +210,7 @@ mod tests {
         assert_eq!(again.open(&sealed, ROW).unwrap(), b"kept");
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(
-            MasterKey::load(&MasterKeySource::File(path)),
-            Err(KeyError::Permissions { .. })
-        ));
+        assert!(matches!(MasterKey::load(&MasterKeySource::File(path)), Err(KeyError::Permissions { .. })));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

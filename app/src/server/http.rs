@@ -32,7 +32,10 @@ const SIGNED_IN_PAGES: &[&str] = &["/calendar", "/clients", "/messages", "/setti
 fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/icons/")
-        || matches!(path, "/manifest.webmanifest" | "/sw.js" | "/favicon.ico" | "/healthz")
+        || matches!(
+            path,
+            "/manifest.webmanifest" | "/sw.js" | "/sw-register.js" | "/offline.html" | "/favicon.ico" | "/healthz"
+        )
 }
 
 fn is_signed_in_page(path: &str) -> bool {
@@ -79,7 +82,9 @@ pub async fn guard(
     let is_page = request.method() == Method::GET;
     if is_page && (path == "/" || is_signed_in_page(&path)) {
         match &caller {
-            Ok(_) if path == "/" => return finish(&state, &path, None, false, Redirect::to("/calendar").into_response()),
+            Ok(_) if path == "/" => {
+                return finish(&state, &path, None, false, Redirect::to("/calendar").into_response());
+            }
             Ok(_) => {}
             Err(end) => {
                 let reason = match end {
@@ -94,8 +99,25 @@ pub async fn guard(
     }
 
     request.extensions_mut().insert(Caller(caller));
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if path.starts_with("/api/") {
+        response = with_error_status(response).await;
+    }
     finish(&state, &path, Some(&nonce), clear_cookie, response)
+}
+
+/// Leptos answers every failed server function with 500. This gives each `AppError` its own
+/// status (422 for bad input, 401, 403, 404, 429), so only real faults are 500s.
+async fn with_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 fn forbidden_cross_origin() -> Response {
@@ -157,6 +179,10 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
     )
 }
 
+fn is_html(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
+}
+
 fn finish(state: &AppState, path: &str, nonce: Option<&str>, clear_cookie: bool, mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
@@ -166,7 +192,9 @@ fn finish(state: &AppState, path: &str, nonce: Option<&str>, clear_cookie: bool,
     };
     set(headers, "content-security-policy", &content_security_policy(nonce));
     set(headers, "x-content-type-options", "nosniff");
-    set(headers, "referrer-policy", "no-referrer");
+    // Pages send their URL as Referer to this site only (never elsewhere): a form posted without
+    // JavaScript needs it to come back to its page with the error. Everything else sends none.
+    set(headers, "referrer-policy", if nonce.is_some() && is_html(headers) { "same-origin" } else { "no-referrer" });
     set(headers, "cross-origin-opener-policy", "same-origin");
     set(headers, "x-frame-options", "DENY");
     if state.config.is_https() {
@@ -230,7 +258,9 @@ mod tests {
     #[test]
     fn csp_carries_the_nonce_and_the_lockdowns() {
         let csp = content_security_policy(Some("abc"));
-        for part in ["'nonce-abc'", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"] {
+        for part in
+            ["'nonce-abc'", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"]
+        {
             assert!(csp.contains(part), "{csp}");
         }
         assert!(!csp.contains("unsafe-inline"));

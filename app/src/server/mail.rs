@@ -44,9 +44,8 @@ pub struct OutboxRow {
 
 impl Mailer {
     pub fn new(smtp_url: Option<&str>, from: &str, db: Db, clock: Clock) -> Result<Self, MailError> {
-        let smtp = smtp_url
-            .map(|url| AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map(|b| b.build()))
-            .transpose()?;
+        let smtp =
+            smtp_url.map(|url| AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map(|b| b.build())).transpose()?;
         let from = from.parse().map_err(|_| MailError::Address)?;
         Ok(Self { smtp, from, db, clock })
     }
@@ -88,9 +87,10 @@ impl Mailer {
 
     pub async fn outbox(&self) -> Result<Vec<OutboxRow>, sqlx::Error> {
         use sqlx::Row;
-        let rows = sqlx::query("SELECT id, recipient, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT 100")
-            .fetch_all(&self.db)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, recipient, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT 100")
+                .fetch_all(&self.db)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|row| OutboxRow {

@@ -31,12 +31,8 @@ impl RequestInfo {
             .map(|c| c.0)
             .ok_or_else(|| AppError::internal("client IP missing: request did not pass the guard"))?;
         let caller = parts.extensions.get::<Caller>().map_or(Err(None), |c| c.0.clone());
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
+        let user_agent =
+            parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         Ok(Self { state, ip, user_agent, lang: lang_of_request(&parts), caller })
     }
 

@@ -126,10 +126,7 @@ impl SessionStore {
     }
 
     pub async fn count_for_user(&self, user_id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(&self.db)
-            .await
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1").bind(user_id).fetch_one(&self.db).await
     }
 }
 
@@ -187,10 +184,7 @@ mod tests {
         let plain = SessionCookie { https: false, max_age_secs: 60 };
         assert_eq!(plain.set(&token), "trygg_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=60");
         let secure = SessionCookie { https: true, max_age_secs: 60 };
-        assert_eq!(
-            secure.set(&token),
-            "__Host-trygg_session=abc; HttpOnly; SameSite=Lax; Path=/; Secure; Max-Age=60"
-        );
+        assert_eq!(secure.set(&token), "__Host-trygg_session=abc; HttpOnly; SameSite=Lax; Path=/; Secure; Max-Age=60");
         assert!(secure.clear().contains("Max-Age=0"));
     }
 

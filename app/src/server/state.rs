@@ -29,9 +29,6 @@ pub struct AppState {
 
 impl AppState {
     pub fn session_cookie(&self) -> SessionCookie {
-        SessionCookie {
-            https: self.config.is_https(),
-            max_age_secs: self.sessions.policy().absolute_lifetime_secs,
-        }
+        SessionCookie { https: self.config.is_https(), max_age_secs: self.sessions.policy().absolute_lifetime_secs }
     }
 }

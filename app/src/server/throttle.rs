@@ -76,7 +76,9 @@ impl LoginThrottle {
     /// A successful login forgives the account's failures (not the IP's).
     pub async fn record_success(&self, attempt: &Attempt<'_>) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM login_failures WHERE scope = $1")
-            .bind(attempt.account_scope()).execute(&self.db).await?;
+            .bind(attempt.account_scope())
+            .execute(&self.db)
+            .await?;
         Ok(())
     }
 }

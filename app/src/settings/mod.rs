@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
-use crate::components::layout::UpcomingPage;
+use crate::components::layout::{LanguageSwitch, UpcomingPage};
 use crate::i18n::t;
 
 #[component]
@@ -28,6 +28,8 @@ pub fn SettingsIndex() -> impl IntoView {
     view! {
         <h1>{texts.nav_settings}</h1>
         <p class="empty">{texts.settings_intro}</p>
+        <h2>{texts.language}</h2>
+        <LanguageSwitch/>
     }
 }
 

@@ -1,0 +1,87 @@
+import { expect, test } from "@playwright/test";
+import { jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox, watchCsp } from "./helpers";
+
+test("sign up, verify through the outbox, log in, use the shell, log out", async ({ page }, testInfo) => {
+  const csp = watchCsp(page);
+  const email = uniqueEmail(testInfo, "owner");
+
+  await signUp(page, testInfo, email);
+  await verifyThroughOutbox(page, testInfo, email);
+
+  await logIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/calendar$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Calendar" })).toBeVisible();
+  const menu = page.getByRole("navigation", { name: "Main menu" });
+  for (const item of ["Calendar", "Clients", "Messages", "Settings"]) {
+    await expect(menu.getByRole("link", { name: item })).toBeVisible();
+  }
+  await expect(menu.getByRole("link", { name: "Calendar" })).toHaveAttribute("aria-current", "page");
+
+  await menu.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/settings$/);
+  const settingsMenu = page.getByRole("navigation", { name: "Settings" });
+  await settingsMenu.getByRole("link", { name: "Security" }).click();
+  await expect(page).toHaveURL(/\/settings\/security$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Security" })).toBeVisible();
+  await expect(settingsMenu.getByRole("link", { name: "Security" })).toHaveAttribute("aria-current", "page");
+
+  await page.screenshot({ path: testInfo.outputPath("settings.png"), fullPage: true });
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login\?reason=signed_out$/);
+  await expect(page.getByRole("status")).toContainText("You are now logged out");
+
+  // The session is gone: the app sends the browser back to the login page.
+  await page.goto("/calendar");
+  await expect(page).toHaveURL(/\/login$/);
+
+  expect(csp, "no Content-Security-Policy violations").toEqual([]);
+});
+
+test("a wrong password is refused with a message, and bad sign-up input is named per field", async ({ page }, testInfo) => {
+  await logIn(page, testInfo, uniqueEmail(testInfo, "nobody"), "not the right password");
+  await expect(page.getByRole("alert")).toContainText("Wrong email or password.");
+  await expect(page).toHaveURL(/\/login/);
+
+  await open(page, testInfo, "/signup");
+  await page.getByLabel("Practice name").fill("Klinikk");
+  await page.getByLabel("Your name").fill("Kari");
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#email-error")).toHaveText("Enter an email address such as name@example.com.");
+  await expect(page.locator("#password-error")).toHaveText("The password must be at least 15 characters.");
+  await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#practice_name-error")).toBeEmpty();
+  if (jsEnabled(testInfo)) {
+    // With JavaScript the form keeps what was typed.
+    await expect(page.getByLabel("Practice name")).toHaveValue("Klinikk");
+  }
+});
+
+test("the language follows the switch and stays", async ({ page }, testInfo) => {
+  await open(page, testInfo, "/login");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await page.getByRole("button", { name: "Norsk" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "nb");
+  await expect(page.getByRole("heading", { name: "Logg inn" })).toBeVisible();
+  await open(page, testInfo, "/signup");
+  await expect(page.getByRole("button", { name: "Opprett konto" })).toBeVisible();
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+});
+
+test("the app is an installable PWA", async ({ page, browserName }, testInfo) => {
+  test.skip(!jsEnabled(testInfo) || testInfo.project.name !== "desktop", "installability is a desktop, JavaScript-on check");
+  expect(browserName).toBe("chromium");
+  await open(page, testInfo, "/login");
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  const cdp = await page.context().newCDPSession(page);
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  expect(installabilityErrors).toEqual([]);
+  const manifest = await cdp.send("Page.getAppManifest");
+  expect(manifest.errors).toEqual([]);
+  expect(JSON.parse(manifest.data ?? "{}").display).toBe("standalone");
+});

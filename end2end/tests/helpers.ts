@@ -1,0 +1,63 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+export const PASSWORD = "a calm river under nine bridges";
+
+/** A fresh address per test and project, so runs never collide. */
+export function uniqueEmail(testInfo: TestInfo, label: string): string {
+  const stamp = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+  return `${label}-${testInfo.project.name}-${stamp}@example.no`;
+}
+
+export function jsEnabled(testInfo: TestInfo): boolean {
+  return testInfo.project.use.javaScriptEnabled !== false;
+}
+
+/** Opens a page; with JavaScript on, waits until the WASM has hydrated it. */
+export async function open(page: Page, testInfo: TestInfo, path: string) {
+  await page.goto(path);
+  if (jsEnabled(testInfo)) {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  }
+}
+
+/** Collects Content-Security-Policy violations reported in the console. */
+export function watchCsp(page: Page): string[] {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+      violations.push(message.text());
+    }
+  });
+  return violations;
+}
+
+export async function signUp(page: Page, testInfo: TestInfo, email: string) {
+  await open(page, testInfo, "/signup");
+  await page.getByLabel("Practice name").fill("Klinikk Nord");
+  await page.getByLabel("Your name").fill("Kari Nordmann");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/signup\/sent$/);
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+}
+
+/** Finds the verification mail in the development outbox and confirms the address. */
+export async function verifyThroughOutbox(page: Page, testInfo: TestInfo, email: string) {
+  await open(page, testInfo, "/dev/outbox");
+  const mail = page.locator("li.mail").filter({ has: page.locator(".to", { hasText: email }) }).first();
+  const link = mail.locator('a[href*="/verify-email?token="]');
+  await expect(link).toBeVisible();
+  const href = await link.getAttribute("href");
+  await open(page, testInfo, new URL(href!).pathname + new URL(href!).search);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/login\?reason=verified$/);
+  await expect(page.getByRole("status")).toContainText("Your email address is confirmed");
+}
+
+export async function logIn(page: Page, testInfo: TestInfo, email: string, password = PASSWORD) {
+  await open(page, testInfo, "/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}

@@ -1,0 +1,244 @@
+//! Sign-up, email verification, login, throttling.
+
+use std::time::Instant;
+
+use crate::helpers::{PASSWORD, error_of, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn sign_up_verify_and_log_in() {
+    let app = spawn_app().await;
+    let response = app.sign_up("Kari@Example.no").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("serverfnredirect"));
+    assert_eq!(response.headers()["location"], "/signup/sent");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'kari@example.no'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM practices WHERE name = 'Klinikk Nord'").await, 1);
+
+    // Not verified yet: the right password is not enough, and a fresh link is sent.
+    let early = app.log_in("kari@example.no", PASSWORD).await;
+    assert_eq!(early.status(), 401);
+    assert_eq!(error_of(early).await, serde_json::json!({"Rejected": "EmailNotVerified"}));
+    app.wait_for_mail("kari@example.no", 2).await;
+
+    let token = app.verification_token("kari@example.no").await;
+    let verified = app.call("verify_email", &[("token", &token)]).await;
+    assert_eq!(verified.status(), 200);
+    assert_eq!(verified.headers()["location"], "/login?reason=verified");
+    // A used link does not work twice.
+    let again = app.call("verify_email", &[("token", &token)]).await;
+    assert_eq!(error_of(again).await, serde_json::json!({"Rejected": "InvalidLink"}));
+
+    let login = app.log_in("KARI@example.no ", PASSWORD).await;
+    assert_eq!(login.status(), 200);
+    assert_eq!(login.headers()["location"], "/calendar");
+
+    let page = app.get("/calendar").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Klinikk Nord"), "the shell names the practice");
+    assert!(html.contains("Kari Nordmann"));
+}
+
+#[tokio::test]
+async fn expired_verification_link_is_refused() {
+    let app = spawn_app().await;
+    app.sign_up("late@example.no").await;
+    let token = app.verification_token("late@example.no").await;
+    app.clock.advance(24 * 3600 + 1);
+    let response = app.call("verify_email", &[("token", &token)]).await;
+    assert_eq!(error_of(response).await, serde_json::json!({"Rejected": "InvalidLink"}));
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await, 0);
+}
+
+#[tokio::test]
+async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
+    let app = spawn_app().await;
+    let response = app
+        .call("sign_up", &[("practice_name", "  "), ("name", "Kari"), ("email", "not-an-email"), ("password", "short")])
+        .await;
+    assert_eq!(response.status(), 422);
+    let error = error_of(response).await;
+    let fields: Vec<&str> =
+        error["Validation"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["practice_name", "email", "password"]);
+    assert_eq!(error["Validation"][2]["problem"], serde_json::json!({"PasswordTooShort": {"min": 15}}));
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM practices").await, 0);
+
+    // A missing field is a clear refusal too, not a 500.
+    let missing = app.call("sign_up", &[("name", "Kari")]).await;
+    assert_eq!(missing.status(), 422);
+    assert_eq!(error_of(missing).await, serde_json::json!({"Rejected": "MalformedRequest"}));
+}
+
+#[tokio::test]
+async fn signing_up_with_a_taken_email_answers_alike_and_tells_the_owner() {
+    let app = spawn_app().await;
+    let first = app.sign_up("taken@example.no").await;
+    let second = app.sign_up("taken@example.no").await;
+    assert_eq!(first.status(), second.status());
+    assert_eq!(first.headers()["location"], second.headers()["location"]);
+    assert_eq!(first.text().await.unwrap(), second.text().await.unwrap());
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM practices").await, 1, "the second practice was rolled back");
+    let mails = app.wait_for_mail("taken@example.no", 2).await;
+    assert!(mails.iter().any(|(subject, _)| subject.contains("tried to create")), "{mails:?}");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer_in_similar_time() {
+    let app = spawn_app_with(|c| c.session.login_throttle.max_failures_per_account = 100).await;
+    app.signed_in_user("owner@example.no").await;
+
+    let mut wrong = Vec::new();
+    let mut unknown = Vec::new();
+    for round in 0..5 {
+        let started = Instant::now();
+        let response = app.log_in("owner@example.no", "not the password at all").await;
+        wrong.push(started.elapsed());
+        assert_eq!(response.status(), 401);
+        assert_eq!(error_of(response).await, serde_json::json!({"Rejected": "WrongCredentials"}));
+
+        let started = Instant::now();
+        let response = app.log_in(&format!("nobody{round}@example.no"), "not the password at all").await;
+        unknown.push(started.elapsed());
+        assert_eq!(response.status(), 401);
+        assert_eq!(error_of(response).await, serde_json::json!({"Rejected": "WrongCredentials"}));
+    }
+    wrong.sort();
+    unknown.sort();
+    let (wrong, unknown) = (wrong[2].as_secs_f64(), unknown[2].as_secs_f64());
+    let ratio = wrong / unknown;
+    assert!((0.5..2.0).contains(&ratio), "median wrong password {wrong:.4}s vs unknown email {unknown:.4}s");
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account() {
+    let app = spawn_app().await;
+    app.signed_in_user("victim@example.no").await;
+    app.signed_in_user("other@example.no").await;
+    for _ in 0..5 {
+        assert_eq!(app.log_in("victim@example.no", "guess guess guess guess").await.status(), 401);
+    }
+    // Now even the right password waits: the attacker learns nothing from further guesses.
+    let locked = app.log_in("victim@example.no", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    let error = error_of(locked).await;
+    assert!(error["RateLimited"]["retry_after_secs"].as_i64().unwrap() > 0);
+    // Another account from the same address is not affected.
+    assert_eq!(app.log_in("other@example.no", PASSWORD).await.status(), 200);
+    // The window passes.
+    app.clock.advance(15 * 60 + 1);
+    assert_eq!(app.log_in("victim@example.no", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn unknown_emails_are_throttled_like_real_ones() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        assert_eq!(app.log_in("ghost@example.no", "guess guess guess guess").await.status(), 401);
+    }
+    assert_eq!(app.log_in("ghost@example.no", "guess guess guess guess").await.status(), 429);
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_ip_and_forwarded_for_cannot_dodge_it() {
+    let app = spawn_app_with(|c| c.session.login_throttle.max_failures_per_ip = 3).await;
+    app.signed_in_user("someone@example.no").await;
+    for i in 0..3 {
+        let response = app
+            .client
+            .post(app.url("/api/log_in"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .form(&[("email", format!("spray{i}@example.no")), ("password", "guess guess guess guess".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    let spoofed = app
+        .client
+        .post(app.url("/api/log_in"))
+        .header("x-forwarded-for", "203.0.113.99")
+        .form(&[("email", "someone@example.no"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), 429, "the socket address is the client without a trusted proxy");
+    let recorded: i64 = app.count("SELECT COUNT(*) FROM login_failures WHERE scope = 'ip:127.0.0.1'").await;
+    assert_eq!(recorded, 3);
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_forwards_the_client_address() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    app.signed_in_user("proxied@example.no").await;
+    let response = app
+        .client
+        .post(app.url("/api/log_in"))
+        .header("x-forwarded-for", "198.51.100.23")
+        .form(&[("email", "proxied@example.no"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let ips: Vec<String> =
+        sqlx::query_scalar("SELECT ip FROM sessions ORDER BY created_at").fetch_all(&app.state.db).await.unwrap();
+    assert!(ips.contains(&"198.51.100.23".to_string()), "{ips:?}");
+}
+
+#[tokio::test]
+async fn forms_work_without_javascript() {
+    let app = spawn_app().await;
+    let login_page = app.url("/login");
+    // A plain HTML form post: the browser asks for HTML and sends the page as Referer.
+    let failed = app
+        .client
+        .post(app.url("/api/log_in"))
+        .header("accept", "text/html")
+        .header("referer", &login_page)
+        .form(&[("email", "nobody@example.no"), ("password", "wrong wrong wrong wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 302);
+    let back = failed.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with(&login_page) && back.contains("__err="), "{back}");
+    let page = app.client.get(&back).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Wrong email or password.") || page.contains("Feil e-post eller passord."), "{page}");
+
+    app.signed_in_user("nojs@example.no").await;
+    let fresh = crate::helpers::browser(&app.base);
+    let ok = fresh
+        .post(app.url("/api/log_in"))
+        .header("accept", "text/html")
+        .header("referer", &login_page)
+        .form(&[("email", "nojs@example.no"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 302);
+    assert_eq!(ok.headers()["location"], "/calendar");
+    let calendar = fresh.get(app.url("/calendar")).send().await.unwrap();
+    assert_eq!(calendar.status(), 200);
+}
+
+#[tokio::test]
+async fn pages_follow_the_browser_language_and_the_switch() {
+    let app = spawn_app().await;
+    let norwegian = app.client.get(app.url("/login")).header("accept-language", "nb-NO,nb;q=0.9,en;q=0.5").send().await;
+    let html = norwegian.unwrap().text().await.unwrap();
+    assert!(html.contains("<html lang=\"nb\""), "{html}");
+    assert!(html.contains("Logg inn"));
+
+    let english = app.client.get(app.url("/login")).header("accept-language", "en-GB").send().await;
+    assert!(english.unwrap().text().await.unwrap().contains("Log in"));
+
+    let switched = app.call("set_language", &[("lang", "nb")]).await;
+    assert_eq!(switched.status(), 200);
+    let html = app.client.get(app.url("/login")).header("accept-language", "en-GB").send().await.unwrap();
+    assert!(html.text().await.unwrap().contains("<html lang=\"nb\""));
+
+    let bad = app.call("set_language", &[("lang", "xx")]).await;
+    assert_eq!(bad.status(), 422);
+}

@@ -1,0 +1,180 @@
+//! `spawn_app()`: the real server on a random port, with its own database, data directory and a
+//! clock the test moves.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use app::server::clock::Clock;
+use app::server::config::Config;
+use app::server::startup::{build_state, serve};
+use app::server::state::AppState;
+use reqwest::header::{HeaderMap, HeaderValue};
+use sqlx::Row;
+use tokio::net::TcpListener;
+
+pub const PASSWORD: &str = "a calm river under nine bridges";
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Clock,
+    /// A browser-like client: keeps cookies, does not follow redirects, sends our Origin.
+    pub client: reqwest::Client,
+    _data_dir: TempDir,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn random_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database on the given server.
+async fn fresh_database(data_dir: &std::path::Path) -> String {
+    match std::env::var("TRYGG_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            use sqlx::Connection;
+            let name = format!("trygg_test_{}", random_suffix());
+            let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to the test PostgreSQL server");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+            let (base, _) = url.rsplit_once('/').expect("postgres URL with a database name");
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", data_dir.join("trygg.db").display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app; `adjust` may change the configuration first (its base URL is then set to the
+/// bound port unless `adjust` chose an https one).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("trygg-test-{}", random_suffix()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+
+    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), data_dir.display().to_string())]);
+    let mut config = Config::from_vars(&vars).unwrap();
+    config.database_url = fresh_database(&data_dir).await;
+    config.base_url = base.clone();
+    config.dev_outbox = true;
+    adjust(&mut config);
+    let origin = config.base_url.clone();
+
+    let leptos_options =
+        leptos::config::LeptosOptions::builder().output_name("trygg").site_root("target/site").site_addr(addr).build();
+    let clock = Clock::default();
+    let state = build_state(config, leptos_options, clock.clone()).await.expect("app starts");
+    tokio::spawn(serve(listener, state.clone(), std::future::pending()));
+
+    TestApp { base, state, clock, client: browser(&origin), _data_dir: TempDir(data_dir) }
+}
+
+/// A client that behaves like a same-origin browser page.
+pub fn browser(origin: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
+    headers.insert("user-agent", HeaderValue::from_static("Mozilla/5.0 (X11; Linux x86_64) TryggTest/1.0"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded, JSON answer).
+    pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_with(&self.client, function, form).await
+    }
+
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        function: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{function}"))).form(form).send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn sign_up(&self, email: &str) -> reqwest::Response {
+        self.call(
+            "sign_up",
+            &[("practice_name", "Klinikk Nord"), ("name", "Kari Nordmann"), ("email", email), ("password", PASSWORD)],
+        )
+        .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("log_in", &[("email", email), ("password", password)]).await
+    }
+
+    /// Signs up, follows the verification link from the outbox, and logs in.
+    pub async fn signed_in_user(&self, email: &str) {
+        assert_eq!(self.sign_up(email).await.status(), 200);
+        let token = self.verification_token(email).await;
+        assert_eq!(self.call("verify_email", &[("token", &token)]).await.status(), 200);
+        let response = self.log_in(email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
+    /// Waits for mail to this address (sending happens in the background) and returns the newest.
+    pub async fn wait_for_mail(&self, to: &str, count: usize) -> Vec<(String, String)> {
+        for _ in 0..200 {
+            let rows = sqlx::query("SELECT subject, body FROM outbox WHERE recipient = $1 ORDER BY id DESC")
+                .bind(to)
+                .fetch_all(&self.state.db)
+                .await
+                .unwrap();
+            if rows.len() >= count {
+                return rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("expected {count} mail(s) to {to}");
+    }
+
+    pub async fn verification_token(&self, email: &str) -> String {
+        let mails = self.wait_for_mail(email, 1).await;
+        let body = &mails[0].1;
+        let link = body.lines().find(|l| l.contains("/verify-email?token=")).expect("verification link in mail");
+        link.split("token=").nth(1).unwrap().trim().to_string()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.state.db).await.unwrap()
+    }
+}
+
+/// The JSON error a failed server function answered with.
+pub async fn error_of(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("error body is JSON: {text}"))
+}
+
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect()
+}

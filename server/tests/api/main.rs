@@ -1,0 +1,8 @@
+//! Integration tests: each starts the real app on port 0 with a fresh database (SQLite, or
+//! PostgreSQL when `TRYGG_TEST_DATABASE_URL` names one) and talks HTTP to it.
+
+mod accounts;
+mod helpers;
+mod mail;
+mod sessions;
+mod web_security;

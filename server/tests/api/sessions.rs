@@ -1,0 +1,180 @@
+//! Server-side sessions: tokens, cookie flags, idle and absolute expiry, logout, fixation.
+
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{PASSWORD, browser, set_cookies, spawn_app, spawn_app_with};
+
+fn session_cookie_value(set_cookie: &[String], name: &str) -> String {
+    let line = set_cookie.iter().find(|c| c.starts_with(&format!("{name}="))).expect("session cookie set");
+    line.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_cookie_and_stores_only_the_token_hash() {
+    let app = spawn_app().await;
+    app.sign_up("flags@example.no").await;
+    let token = app.verification_token("flags@example.no").await;
+    app.call("verify_email", &[("token", &token)]).await;
+    let login = app.log_in("flags@example.no", PASSWORD).await;
+    let cookies = set_cookies(&login);
+    let line = cookies.iter().find(|c| c.starts_with("trygg_session=")).unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(line.contains(attribute), "{line}");
+    }
+    assert!(!line.contains("Secure"), "plain http://127.0.0.1 must work for development");
+
+    let value = session_cookie_value(&cookies, "trygg_session");
+    assert!(value.len() >= 22, "at least 128 bits of token");
+    let (stored, ip, agent): (Vec<u8>, String, String) =
+        sqlx::query_as("SELECT token_hash, ip, user_agent FROM sessions").fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(stored, Sha256::digest(value.as_bytes()).to_vec());
+    assert!(!String::from_utf8_lossy(&stored).contains(&value));
+    assert_eq!(ip, "127.0.0.1");
+    assert!(agent.contains("TryggTest/1.0"));
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_secure_and_host_prefixed_with_hsts() {
+    let app = spawn_app_with(|c| c.base_url = "https://trygg.example".into()).await;
+    let https_browser = browser("https://trygg.example");
+    app.call_with(
+        &https_browser,
+        "sign_up",
+        &[("practice_name", "P"), ("name", "N"), ("email", "tls@example.no"), ("password", PASSWORD)],
+    )
+    .await;
+    let token = app.verification_token("tls@example.no").await;
+    app.call_with(&https_browser, "verify_email", &[("token", &token)]).await;
+    let login = app.call_with(&https_browser, "log_in", &[("email", "tls@example.no"), ("password", PASSWORD)]).await;
+    assert_eq!(login.status(), 200);
+    let cookies = set_cookies(&login);
+    let line = cookies.iter().find(|c| c.starts_with("__Host-trygg_session=")).expect("__Host- cookie");
+    assert!(line.contains("Secure") && line.contains("HttpOnly") && line.contains("Path=/"), "{line}");
+    assert!(!line.contains("Domain="), "__Host- cookies carry no Domain");
+    assert_eq!(login.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+}
+
+#[tokio::test]
+async fn a_login_replaces_any_earlier_session_token() {
+    let app = spawn_app().await;
+    app.signed_in_user("fixation@example.no").await;
+    let first_hashes: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&app.state.db).await.unwrap();
+    assert_eq!(first_hashes.len(), 1);
+    // Logging in again from the same browser gives a new token and ends the old one.
+    let again = app.log_in("fixation@example.no", PASSWORD).await;
+    assert_eq!(again.status(), 200);
+    let hashes: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&app.state.db).await.unwrap();
+    assert_eq!(hashes.len(), 1);
+    assert_ne!(hashes, first_hashes);
+
+    // A token planted in the browser before login is never adopted.
+    let planted = "planted-token-chosen-by-an-attacker";
+    let victim = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = victim
+        .post(app.url("/api/log_in"))
+        .header("origin", &app.base)
+        .header("cookie", format!("trygg_session={planted}"))
+        .form(&[("email", "fixation@example.no"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let issued = session_cookie_value(&set_cookies(&login), "trygg_session");
+    assert_ne!(issued, planted);
+    let planted_works =
+        victim.get(app.url("/calendar")).header("cookie", format!("trygg_session={planted}")).send().await.unwrap();
+    assert_eq!(planted_works.status(), 303);
+}
+
+#[tokio::test]
+async fn signed_in_pages_need_a_session() {
+    let app = spawn_app().await;
+    for path in ["/calendar", "/clients", "/messages", "/settings", "/settings/security"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(response.headers()["location"], "/login", "{path}");
+    }
+    assert_eq!(app.get("/").await.headers()["location"], "/login");
+    assert_eq!(app.call("whoami", &[]).await.text().await.unwrap(), "null");
+
+    app.signed_in_user("pages@example.no").await;
+    for path in ["/calendar", "/clients", "/messages", "/settings", "/settings/profile", "/settings/security"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    assert_eq!(app.get("/").await.headers()["location"], "/calendar");
+    let me: serde_json::Value = app.call("whoami", &[]).await.json().await.unwrap();
+    assert_eq!(me["email"], "pages@example.no");
+}
+
+#[tokio::test]
+async fn idle_sessions_end_after_24_hours_without_activity() {
+    let app = spawn_app().await;
+    app.signed_in_user("idle@example.no").await;
+    // Activity keeps the session alive...
+    app.clock.advance(23 * 3600);
+    assert_eq!(app.get("/calendar").await.status(), 200);
+    app.clock.advance(23 * 3600);
+    assert_eq!(app.get("/calendar").await.status(), 200);
+    // ...until 24 hours pass without any.
+    app.clock.advance(24 * 3600);
+    let response = app.get("/calendar").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login?reason=idle");
+    assert!(set_cookies(&response).iter().any(|c| c.starts_with("trygg_session=;") && c.contains("Max-Age=0")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0, "the expired row is deleted");
+}
+
+#[tokio::test]
+async fn the_idle_limit_is_per_account() {
+    let app = spawn_app().await;
+    app.signed_in_user("short@example.no").await;
+    sqlx::query("UPDATE users SET idle_timeout_secs = 900").execute(&app.state.db).await.unwrap();
+    app.clock.advance(14 * 60);
+    assert_eq!(app.get("/calendar").await.status(), 200);
+    app.clock.advance(15 * 60);
+    assert_eq!(app.get("/calendar").await.headers()["location"], "/login?reason=idle");
+}
+
+#[tokio::test]
+async fn sessions_end_at_their_absolute_lifetime_even_when_active() {
+    let app = spawn_app_with(|c| c.session.absolute_lifetime_secs = 3 * 24 * 3600).await;
+    app.signed_in_user("busy@example.no").await;
+    for _ in 0..3 {
+        app.clock.advance(20 * 3600);
+        assert_eq!(app.get("/calendar").await.status(), 200);
+    }
+    app.clock.advance(13 * 3600);
+    let response = app.get("/calendar").await;
+    assert_eq!(response.headers()["location"], "/login?reason=expired");
+    assert_eq!(app.call("whoami", &[]).await.text().await.unwrap(), "null");
+}
+
+#[tokio::test]
+async fn logout_deletes_the_session_and_clears_the_site() {
+    let app = spawn_app().await;
+    app.signed_in_user("bye@example.no").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
+    let response = app.call("log_out", &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["clear-site-data"], "\"cache\", \"cookies\", \"storage\"");
+    assert_eq!(response.headers()["location"], "/login?reason=signed_out");
+    assert!(set_cookies(&response).iter().any(|c| c.contains("Max-Age=0")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(app.get("/calendar").await.status(), 303);
+}
+
+#[tokio::test]
+async fn a_stolen_cookie_stops_working_after_logout() {
+    let app = spawn_app().await;
+    app.sign_up("stolen@example.no").await;
+    let token = app.verification_token("stolen@example.no").await;
+    app.call("verify_email", &[("token", &token)]).await;
+    let login = app.log_in("stolen@example.no", PASSWORD).await;
+    let value = session_cookie_value(&set_cookies(&login), "trygg_session");
+    app.call("log_out", &[]).await;
+    let thief = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response =
+        thief.get(app.url("/calendar")).header("cookie", format!("trygg_session={value}")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+}

@@ -1,0 +1,120 @@
+//! Same-origin checks for state changes, and the headers on every response.
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [("practice_name", "Evil"), ("name", "Eve"), ("email", "eve@example.no"), ("password", PASSWORD)];
+    let cases: [(&str, Option<(&str, &str)>); 4] = [
+        ("foreign Origin", Some(("origin", "https://evil.example"))),
+        ("cross-site fetch", Some(("sec-fetch-site", "cross-site"))),
+        ("same-site but other origin", Some(("sec-fetch-site", "same-site"))),
+        ("no Origin at all", None),
+    ];
+    for (case, header) in cases {
+        let mut request = plain.post(app.url("/api/sign_up")).form(&form);
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 403, "{case}");
+        assert!(response.headers().contains_key("content-security-policy"), "{case}");
+    }
+    // Even with a valid session, a cross-origin logout is refused.
+    app.signed_in_user("target@example.no").await;
+    let response =
+        app.client.post(app.url("/api/log_out")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'eve@example.no'").await, 0);
+
+    // The same request from our own origin goes through.
+    let same =
+        plain.post(app.url("/api/sign_up")).header("sec-fetch-site", "same-origin").form(&form).send().await.unwrap();
+    assert_eq!(same.status(), 200);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/login", "/signup", "/no-such-page", "/api/whoami", "/healthz", "/manifest.webmanifest"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for part in ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "'wasm-unsafe-eval'"] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+        assert!(!csp.contains("'unsafe-inline'"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["cross-origin-opener-policy"], "same-origin", "{path}");
+        assert!(
+            ["no-referrer", "same-origin"].contains(&headers["referrer-policy"].to_str().unwrap()),
+            "{path}: the referrer never leaves the site"
+        );
+        assert!(!headers.contains_key("strict-transport-security"), "no HSTS over plain http");
+    }
+    assert_eq!(app.get("/api/whoami").await.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(app.get("/no-such-page").await.status(), 404);
+}
+
+#[tokio::test]
+async fn pages_get_a_fresh_nonce_that_their_scripts_carry() {
+    let app = spawn_app().await;
+    let nonce_of = |csp: &str| csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let first = app.get("/login").await;
+    let first_nonce = nonce_of(first.headers()["content-security-policy"].to_str().unwrap());
+    let html = first.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{first_nonce}\"")), "the hydration script carries the header's nonce");
+    for script in html.split("<script").skip(1) {
+        let tag = script.split('>').next().unwrap();
+        assert!(tag.contains("nonce=") || tag.contains("src=\"/"), "inline script without nonce: <script{tag}>");
+    }
+    let second = app.get("/login").await;
+    let second_nonce = nonce_of(second.headers()["content-security-policy"].to_str().unwrap());
+    assert_ne!(first_nonce, second_nonce);
+    assert!(first_nonce.len() >= 22);
+}
+
+#[tokio::test]
+async fn signed_in_pages_and_api_answers_are_never_cached() {
+    let app = spawn_app().await;
+    app.signed_in_user("cache@example.no").await;
+    for path in ["/calendar", "/settings/security", "/api/whoami", "/login"] {
+        assert_eq!(app.get(path).await.headers()["cache-control"], "no-store", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn health_check_reports_the_database() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn errors_carry_codes_not_internal_text() {
+    let app = spawn_app().await;
+    let response = app.call("log_in", &[("email", "x@example.no"), ("password", "y")]).await;
+    let body = response.text().await.unwrap();
+    for leak in ["sqlx", "SQLite", "argon2", "panicked", "Error {"] {
+        assert!(!body.contains(leak), "{body}");
+    }
+    assert_eq!(body, r#"{"Rejected":"WrongCredentials"}"#);
+}
+
+#[tokio::test]
+async fn the_pwa_manifest_and_service_worker_are_served() {
+    let app = spawn_app().await;
+    let manifest: serde_json::Value = app.get("/manifest.webmanifest").await.json().await.unwrap();
+    assert_eq!(manifest["display"], "standalone");
+    let sizes: Vec<&str> = manifest["icons"].as_array().unwrap().iter().map(|i| i["sizes"].as_str().unwrap()).collect();
+    assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"));
+    for path in ["/icons/icon-192.png", "/icons/icon-512.png", "/sw.js", "/sw-register.js", "/offline.html"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    let worker = app.get("/sw.js").await.text().await.unwrap();
+    assert!(!worker.contains("/api/") || worker.contains("never"), "the worker caches no API answers");
+}
