@@ -23,7 +23,10 @@ fn report(name: &str, samples: &mut [Duration]) {
 }
 
 fn leptos_options() -> leptos::config::LeptosOptions {
-    leptos::config::LeptosOptions::builder().output_name("trygg").site_root("target/site").build()
+    leptos::config::LeptosOptions::builder()
+        .output_name("trygg")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .build()
 }
 
 async fn fresh_state(database_url: Option<String>) -> (AppState, std::path::PathBuf) {

@@ -74,8 +74,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let origin = config.base_url.clone();
 
-    let leptos_options =
-        leptos::config::LeptosOptions::builder().output_name("trygg").site_root("target/site").site_addr(addr).build();
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("trygg")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .site_addr(addr)
+        .build();
     let clock = Clock::default();
     let state = build_state(config, leptos_options, clock.clone()).await.expect("app starts");
     tokio::spawn(serve(listener, state.clone(), std::future::pending()));
