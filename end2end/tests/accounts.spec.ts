@@ -1,4 +1,7 @@
-import { expect, test } from "@playwright/test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, expect, test } from "@playwright/test";
 import { jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox, watchCsp } from "./helpers";
 
 test("sign up, verify through the outbox, log in, use the shell, log out", async ({ page }, testInfo) => {
@@ -71,17 +74,31 @@ test("the language follows the switch and stays", async ({ page }, testInfo) => 
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
 });
 
-test("the app is an installable PWA", async ({ page, browserName }, testInfo) => {
+test("the app is an installable PWA", async ({ baseURL }, testInfo) => {
   test.skip(!jsEnabled(testInfo) || testInfo.project.name !== "desktop", "installability is a desktop, JavaScript-on check");
-  expect(browserName).toBe("chromium");
-  await open(page, testInfo, "/login");
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
+  // Installability needs a real profile: Chromium refuses to install from incognito contexts.
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "trygg-pwa-"));
+  const launch = testInfo.project.use.launchOptions ?? {};
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: launch.executablePath,
+    args: launch.args,
+    baseURL,
+    viewport: { width: 1280, height: 800 },
   });
-  const cdp = await page.context().newCDPSession(page);
-  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
-  expect(installabilityErrors).toEqual([]);
-  const manifest = await cdp.send("Page.getAppManifest");
-  expect(manifest.errors).toEqual([]);
-  expect(JSON.parse(manifest.data ?? "{}").display).toBe("standalone");
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await open(page, testInfo, "/login");
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    expect(installabilityErrors).toEqual([]);
+    const manifest = await cdp.send("Page.getAppManifest");
+    expect(manifest.errors).toEqual([]);
+    expect(JSON.parse(manifest.data ?? "{}").display).toBe("standalone");
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
 });
