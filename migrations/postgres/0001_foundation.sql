@@ -42,8 +42,15 @@ CREATE TABLE outbox (
     created_at  BIGINT  NOT NULL
 );
 
-CREATE TABLE login_failures (
+-- Login attempts that count toward throttling. An attempt is recorded before the password is
+-- checked (so parallel guesses cannot all pass the check), and forgiven when it succeeds.
+CREATE TABLE login_attempts (
+    id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     scope  TEXT    NOT NULL,
     at     BIGINT  NOT NULL
 );
-CREATE INDEX login_failures_by_scope ON login_failures (scope, at);
+CREATE INDEX login_attempts_by_scope ON login_attempts (scope, at);
+CREATE INDEX login_attempts_by_time ON login_attempts (at);
+
+CREATE INDEX sessions_by_last_seen ON sessions (last_seen_at);
+CREATE INDEX email_verifications_by_expiry ON email_verifications (expires_at);

@@ -86,8 +86,16 @@ async fn main() {
     bench_lookup("SQLite", &state).await;
     std::fs::remove_dir_all(dir).unwrap();
     if let Ok(url) = std::env::var("TRYGG_BENCH_POSTGRES_URL") {
-        let (state, dir) = fresh_state(Some(url)).await;
+        use sqlx::Connection;
+        let name = "trygg_bench";
+        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        let (server, _) = url.rsplit_once('/').expect("postgres URL with a database name");
+        let (state, dir) = fresh_state(Some(format!("{server}/{name}"))).await;
         bench_lookup("PostgreSQL", &state).await;
+        state.db.close().await;
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -27,11 +27,10 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo, request::set_response_header};
     let request = RequestInfo::current()?;
-    let ip = request.ip.to_string();
     let login = super::service::LoginRequest {
         email: &email,
         password: PlainPassword::new(password),
-        ip: &ip,
+        ip: request.ip,
         user_agent: &request.user_agent,
         lang: request.lang,
     };
@@ -81,11 +80,12 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Development only: the mail that would have gone out. `NotFound` unless the outbox page is on.
+/// Development only: the mail that would have gone out. `NotFound` unless the outbox page is on
+/// and the caller is on this machine.
 #[server(endpoint = "dev_outbox")]
 pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    if !request.state.config.dev_outbox {
+    if !request.state.config.dev_outbox || !request.ip.is_loopback() {
         return Err(AppError::NotFound);
     }
     let rows = request.state.mailer.outbox().await?;

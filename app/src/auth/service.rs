@@ -12,6 +12,8 @@ use crate::server::state::AppState;
 use crate::server::throttle::Attempt;
 
 const VERIFICATION_LIFETIME_SECS: i64 = 24 * 3600;
+/// An unverified login gets a new link only when the last one is at least this old.
+const RESEND_AFTER_SECS: i64 = 10 * 60;
 
 /// Creates the practice and account and mails a verification link. When the email already has an
 /// account, that owner gets a notice instead; the caller sees the same answer either way, and the
@@ -82,33 +84,37 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AppError>
 pub struct LoginRequest<'a> {
     pub email: &'a str,
     pub password: PlainPassword,
-    pub ip: &'a str,
+    pub ip: std::net::IpAddr,
     pub user_agent: &'a str,
     pub lang: Lang,
 }
 
 /// Checks the password (unknown emails cost the same argon2 work) and opens a new session.
-/// Failures count per typed email and per client IP.
+/// Attempts count per typed email and per client network.
 pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<SessionToken, AppError> {
     let email = Email::parse(request.email).map_err(|problem| AppError::field("email", problem))?;
     let attempt = Attempt { email: email.as_str(), ip: request.ip };
-    if let Some(retry_after_secs) = state.throttle.retry_after(&attempt).await? {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
+    let admitted = match state.throttle.admit(&attempt).await? {
+        Ok(admitted) => admitted,
+        Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
+    };
     let account = store::find_credentials(&state.db, email.as_str()).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = state.passwords.verify(request.password, stored_hash).await;
     let account = match account {
         Some(account) if password_ok => account,
-        _ => {
-            state.throttle.record_failure(&attempt).await?;
-            return Err(AppError::Rejected(Problem::WrongCredentials));
-        }
+        _ => return Err(AppError::Rejected(Problem::WrongCredentials)),
     };
-    state.throttle.record_success(&attempt).await?;
+    state.throttle.succeeded(&attempt, admitted).await?;
     if !account.verified {
-        send_verification(state, account.id, &account.name, email.as_str(), request.lang).await?;
+        // A fresh link, but not on every attempt: logging in again must not flood a mailbox.
+        let now = state.clock.now();
+        if !store::verification_sent_since(&state.db, account.id, now - RESEND_AFTER_SECS + VERIFICATION_LIFETIME_SECS)
+            .await?
+        {
+            send_verification(state, account.id, &account.name, email.as_str(), request.lang).await?;
+        }
         return Err(AppError::Rejected(Problem::EmailNotVerified));
     }
-    Ok(state.sessions.create(account.id, request.ip, request.user_agent).await?)
+    Ok(state.sessions.create(account.id, &request.ip.to_string(), request.user_agent).await?)
 }

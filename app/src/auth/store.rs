@@ -80,6 +80,17 @@ pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: i64, expires_
     Ok(())
 }
 
+/// Whether a verification link expiring after `expires_after` exists, i.e. one sent recently.
+pub async fn verification_sent_since(db: &Db, user_id: i64, expires_after: i64) -> Result<bool, sqlx::Error> {
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM email_verifications WHERE user_id = $1 AND expires_at > $2")
+            .bind(user_id)
+            .bind(expires_after)
+            .fetch_one(db)
+            .await?;
+    Ok(count > 0)
+}
+
 /// Uses up a verification token: marks the email verified and deletes every token of that user.
 /// `false` when the token is unknown or expired.
 pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Result<bool, sqlx::Error> {

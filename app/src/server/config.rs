@@ -83,14 +83,7 @@ impl Config {
         let database_url = get("TRYGG_DATABASE_URL")
             .or_else(|| get("DATABASE_URL"))
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("trygg.db").display()));
-        let base_url =
-            get("TRYGG_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()).trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid {
-                name: "TRYGG_BASE_URL",
-                message: "must start with http:// or https://".into(),
-            });
-        }
+        let base_url = parse_base_url(&get("TRYGG_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()))?;
         let trusted_proxies = match get("TRYGG_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(list) => list
@@ -111,10 +104,11 @@ impl Config {
         let smtp_url = get("TRYGG_SMTP_URL");
         let mut session = SessionPolicy::default();
         if let Some(secs) = get("TRYGG_SESSION_ABSOLUTE_SECS") {
-            session.absolute_lifetime_secs = secs.parse().map_err(|_| ConfigError::Invalid {
-                name: "TRYGG_SESSION_ABSOLUTE_SECS",
-                message: "must be a number of seconds".into(),
-            })?;
+            session.absolute_lifetime_secs =
+                secs.parse().ok().filter(|s: &i64| *s > 0).ok_or_else(|| ConfigError::Invalid {
+                    name: "TRYGG_SESSION_ABSOLUTE_SECS",
+                    message: "must be a positive number of seconds".into(),
+                })?;
         }
         let dev_outbox = smtp_url.is_none() && is_loopback_url(&base_url);
         Ok(Self {
@@ -158,20 +152,58 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// Replaces the password in `scheme://user:password@host` with `***`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_string() };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
+/// The origin browsers will send: scheme and host (lower-case) and port, no path. Plain `http://`
+/// only for loopback hosts, so a deployment cannot silently lose `Secure` cookies and HSTS.
+fn parse_base_url(input: &str) -> Result<String, ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid { name: "TRYGG_BASE_URL", message: message.into() };
+    let url = input.trim().trim_end_matches('/').to_lowercase();
+    let (scheme, authority) = url.split_once("://").ok_or_else(|| invalid("must start with http:// or https://"))?;
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+        return Err(invalid("must be an origin only, like https://trygg.example"));
     }
+    match scheme {
+        "https" => Ok(url),
+        "http" if is_loopback_url(&url) => Ok(url),
+        "http" => Err(invalid("plain http:// is only allowed for 127.0.0.1 or localhost; use https://")),
+        _ => Err(invalid("must start with http:// or https://")),
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host` (and any `password=` parameter) with `***`.
+pub fn redact_url(url: &str) -> String {
+    let (url, query) = url.split_once('?').map_or((url, None), |(u, q)| (u, Some(q)));
+    let mut out = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:***@{host}"),
+                    None => authority.to_string(),
+                },
+                None => authority.to_string(),
+            };
+            format!("{scheme}://{authority}{}", path.map(|p| format!("/{p}")).unwrap_or_default())
+        }
+        None => url.to_string(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out = format!("{out}?{}", params.join("&"));
+    }
+    out
 }
 
 fn is_loopback_url(url: &str) -> bool {
     let host = url.split_once("://").map_or(url, |(_, rest)| rest);
     let host = host.split('/').next().unwrap_or_default();
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    let host = if host.ends_with(']') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -225,7 +257,27 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         assert!(Config::from_vars(&vars(&[("TRYGG_TRUSTED_PROXIES", "not-an-ip")])).is_err());
-        assert!(Config::from_vars(&vars(&[("TRYGG_BASE_URL", "ftp://x")])).is_err());
+        for base in ["ftp://x", "http://trygg.example", "https://trygg.example/app", "https://", "trygg.example"] {
+            assert!(Config::from_vars(&vars(&[("TRYGG_BASE_URL", base)])).is_err(), "{base}");
+        }
+        for secs in ["0", "-5", "soon"] {
+            assert!(Config::from_vars(&vars(&[("TRYGG_SESSION_ABSOLUTE_SECS", secs)])).is_err(), "{secs}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_normalised_origins() {
+        let config = Config::from_vars(&vars(&[("TRYGG_BASE_URL", "HTTPS://Trygg.Example/")])).unwrap();
+        assert_eq!(config.base_url, "https://trygg.example");
+        let local = Config::from_vars(&vars(&[("TRYGG_BASE_URL", "http://localhost:8080")])).unwrap();
+        assert_eq!(local.base_url, "http://localhost:8080");
+    }
+
+    #[test]
+    fn redaction_survives_tricky_urls() {
+        assert_eq!(redact_url("postgres://u:p@ss@db/x"), "postgres://u:***@db/x");
+        assert_eq!(redact_url("postgres://db/x?user=u&password=secret"), "postgres://db/x?user=u&password=***");
+        assert_eq!(redact_url("sqlite://data/trygg.db?mode=rwc"), "sqlite://data/trygg.db?mode=rwc");
     }
 
     #[test]

@@ -26,8 +26,9 @@ pub struct CspNonce(pub String);
 #[derive(Clone, Debug)]
 pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
 
-/// App pages that need a signed-in user. Everything else under the site is public.
-const SIGNED_IN_PAGES: &[&str] = &["/calendar", "/clients", "/messages", "/settings"];
+/// Pages anyone may open. Every other page needs a signed-in user, so a page added later is
+/// private unless it is listed here.
+const PUBLIC_PAGES: &[&str] = &["/login", "/signup", "/signup/sent", "/verify-email", "/dev/outbox"];
 
 fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
@@ -39,7 +40,7 @@ fn is_static_asset(path: &str) -> bool {
 }
 
 fn is_signed_in_page(path: &str) -> bool {
-    SIGNED_IN_PAGES.iter().any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+    !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/")
 }
 
 pub async fn guard(
@@ -79,8 +80,8 @@ pub async fn guard(
     };
     let clear_cookie = matches!(caller, Err(Some(_)));
 
-    let is_page = request.method() == Method::GET;
-    if is_page && (path == "/" || is_signed_in_page(&path)) {
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD);
+    if is_page && is_signed_in_page(&path) {
         match &caller {
             Ok(_) if path == "/" => {
                 return finish(&state, &path, None, false, Redirect::to("/calendar").into_response());
@@ -141,6 +142,8 @@ pub fn is_same_origin(headers: &HeaderMap, base_url: &str) -> bool {
 /// With no trusted proxy, the socket address. Behind trusted proxies, the right-most
 /// `X-Forwarded-For` entry that is not itself a trusted proxy.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    // A dual-stack listener reports IPv4 peers as `::ffff:a.b.c.d`.
+    let peer = peer.to_canonical();
     if !trusted.contains(&peer) {
         return peer;
     }
@@ -152,7 +155,7 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
         .map(str::trim)
         .collect::<Vec<_>>();
     for entry in forwarded.iter().rev() {
-        match entry.parse::<IpAddr>() {
+        match entry.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(ip) if trusted.contains(&ip) => continue,
             Ok(ip) => return ip,
             Err(_) => return peer,
@@ -251,6 +254,8 @@ mod tests {
         assert_eq!(client_ip(proxy, &h, &[proxy]), "198.51.100.7".parse::<IpAddr>().unwrap());
         let garbage = headers(&[("x-forwarded-for", "not-an-ip")]);
         assert_eq!(client_ip(proxy, &garbage, &[proxy]), proxy);
+        let mapped_proxy: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(client_ip(mapped_proxy, &h, &[proxy]), "198.51.100.7".parse::<IpAddr>().unwrap());
         let untrusted_peer: IpAddr = "203.0.113.1".parse().unwrap();
         assert_eq!(client_ip(untrusted_peer, &h, &[proxy]), untrusted_peer);
     }
@@ -268,9 +273,12 @@ mod tests {
 
     #[test]
     fn signed_in_pages() {
+        assert!(is_signed_in_page("/"));
         assert!(is_signed_in_page("/settings"));
         assert!(is_signed_in_page("/settings/security"));
-        assert!(!is_signed_in_page("/settingsx"));
+        assert!(is_signed_in_page("/some-page-added-later"));
         assert!(!is_signed_in_page("/login"));
+        assert!(!is_signed_in_page("/verify-email"));
+        assert!(!is_signed_in_page("/api/log_in"));
     }
 }

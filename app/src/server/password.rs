@@ -42,12 +42,12 @@ fn verify_blocking(password: &str, phc: &str) -> bool {
 }
 
 impl PasswordHasherPool {
-    pub fn new() -> Self {
+    pub async fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self {
-            permits: Arc::new(Semaphore::new(cores)),
-            dummy_hash: hash_blocking("trygg-dummy-password-for-timing").into(),
-        }
+        let dummy_hash = tokio::task::spawn_blocking(|| hash_blocking("trygg-dummy-password-for-timing"))
+            .await
+            .expect("hashing the timing dummy cannot panic");
+        Self { permits: Arc::new(Semaphore::new(cores)), dummy_hash: dummy_hash.into() }
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
@@ -68,19 +68,13 @@ impl PasswordHasherPool {
     }
 }
 
-impl Default for PasswordHasherPool {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test]
     async fn hashes_are_argon2id_phc_with_the_minimum_cost() {
-        let pool = PasswordHasherPool::new();
+        let pool = PasswordHasherPool::new().await;
         let phc = pool.hash(PlainPassword::new("correct horse battery".into())).await;
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(pool.verify(PlainPassword::new("correct horse battery".into()), Some(phc.clone())).await);
@@ -89,13 +83,13 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_account_never_verifies_even_with_the_dummy_password() {
-        let pool = PasswordHasherPool::new();
+        let pool = PasswordHasherPool::new().await;
         assert!(!pool.verify(PlainPassword::new("trygg-dummy-password-for-timing".into()), None).await);
     }
 
     #[tokio::test]
     async fn garbage_stored_hash_does_not_verify() {
-        let pool = PasswordHasherPool::new();
+        let pool = PasswordHasherPool::new().await;
         assert!(!pool.verify(PlainPassword::new("x".into()), Some("not a phc".into())).await);
     }
 }

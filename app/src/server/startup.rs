@@ -42,6 +42,7 @@ pub enum StartError {
 
 /// Connects the database (running migrations), loads the master key, and wires the services.
 pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: Clock) -> Result<AppState, StartError> {
+    create_private_dir(&config.data_dir)?;
     let master_key = Arc::new(MasterKey::load(&config.master_key)?);
     let db = db::connect(&config.database_url).await?;
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone())?;
@@ -49,7 +50,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
         leptos_options,
         sessions: SessionStore::new(db.clone(), clock.clone(), config.session),
         throttle: LoginThrottle::new(db.clone(), clock.clone(), config.session.login_throttle),
-        passwords: PasswordHasherPool::new(),
+        passwords: PasswordHasherPool::new().await,
         mailer,
         master_key,
         db,
@@ -90,6 +91,49 @@ fn request_context() {
     }
 }
 
+/// The data directory holds the database and the master key: only its owner may enter it.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// Deletes what has run out: sessions past any idle or absolute limit, unused verification links,
+/// and login attempts outside the throttling window. Runs at start and then every 10 minutes.
+pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
+    let now = state.clock.now();
+    let policy = state.sessions.policy();
+    let sessions = sqlx::query(
+        "DELETE FROM sessions WHERE created_at <= $1
+            OR last_seen_at <= $2 - (SELECT idle_timeout_secs FROM users WHERE users.id = sessions.user_id)",
+    )
+    .bind(now - policy.absolute_lifetime_secs)
+    .bind(now)
+    .execute(&state.db)
+    .await?
+    .rows_affected();
+    let links = sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&state.db)
+        .await?
+        .rows_affected();
+    let attempts = state.throttle.purge().await?;
+    tracing::debug!(sessions, links, attempts, "purged expired rows");
+    Ok(())
+}
+
+async fn purge_periodically(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(error) = purge_expired(&state).await {
+            tracing::error!(%error, "purging expired rows failed");
+        }
+    }
+}
+
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match sqlx::query("SELECT 1").execute(&state.db).await {
         Ok(_) => (StatusCode::OK, "ok"),
@@ -106,6 +150,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let purger = tokio::spawn(purge_periodically(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    purger.abort();
+    served
 }

@@ -1,5 +1,11 @@
-//! Login throttling: failed attempts are counted per account (by the email typed, whether or not
-//! such an account exists) and per client IP, in a sliding window.
+//! Login throttling: attempts are counted per account (by the email typed, whether or not such an
+//! account exists) and per client network, in a sliding window.
+//!
+//! An attempt is written *before* the password is checked and the count is read after, so a burst
+//! of parallel guesses cannot all slip past the check: the k-th attempt sees at least k. A
+//! successful login takes its attempt back.
+
+use std::net::IpAddr;
 
 use super::clock::Clock;
 use super::config::ThrottlePolicy;
@@ -12,10 +18,15 @@ pub struct LoginThrottle {
     policy: ThrottlePolicy,
 }
 
-/// The scopes one attempt counts against.
+/// What one attempt counts against.
 pub struct Attempt<'a> {
     pub email: &'a str,
-    pub ip: &'a str,
+    pub ip: IpAddr,
+}
+
+/// An attempt that was allowed to proceed; the ids of its rows, to forgive it on success.
+pub struct Admitted {
+    rows: Vec<i64>,
 }
 
 impl Attempt<'_> {
@@ -27,8 +38,20 @@ impl Attempt<'_> {
     fn scopes(&self, policy: &ThrottlePolicy) -> [(String, i64); 2] {
         [
             (self.account_scope(), policy.max_failures_per_account),
-            (format!("ip:{}", self.ip), policy.max_failures_per_ip),
+            (format!("net:{}", network_of(self.ip)), policy.max_failures_per_ip),
         ]
+    }
+}
+
+/// The address an attacker cannot cheaply change: the IPv4 address, or the IPv6 /64 (one
+/// customer line commonly owns a whole /64).
+pub fn network_of(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 
@@ -37,48 +60,89 @@ impl LoginThrottle {
         Self { db, clock, policy }
     }
 
-    /// `Some(seconds)` to wait when either scope has used up its attempts.
-    pub async fn retry_after(&self, attempt: &Attempt<'_>) -> Result<Option<i64>, sqlx::Error> {
+    /// Records the attempt, then counts. `Err(seconds to wait)` when a scope is over its limit;
+    /// a refused attempt is not counted (waiting out the window is enough).
+    pub async fn admit(&self, attempt: &Attempt<'_>) -> Result<Result<Admitted, i64>, sqlx::Error> {
         let now = self.clock.now();
         let since = now - self.policy.window_secs;
+        let scopes = attempt.scopes(&self.policy);
+        let mut rows = Vec::with_capacity(scopes.len());
+        for (scope, _) in &scopes {
+            let id: i64 = sqlx::query_scalar("INSERT INTO login_attempts (scope, at) VALUES ($1, $2) RETURNING id")
+                .bind(scope)
+                .bind(now)
+                .fetch_one(&self.db)
+                .await?;
+            rows.push(id);
+        }
         let mut wait = None;
-        for (scope, limit) in attempt.scopes(&self.policy) {
+        for (scope, limit) in &scopes {
             let (count, oldest): (i64, Option<i64>) =
-                sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE scope = $1 AND at > $2")
-                    .bind(&scope)
+                sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_attempts WHERE scope = $1 AND at > $2")
+                    .bind(scope)
                     .bind(since)
                     .fetch_one(&self.db)
                     .await?;
-            if count >= limit {
+            if count > *limit {
                 let until = oldest.unwrap_or(now) + self.policy.window_secs;
                 wait = Some(wait.unwrap_or(0).max(until - now).max(1));
             }
         }
-        Ok(wait)
-    }
-
-    pub async fn record_failure(&self, attempt: &Attempt<'_>) -> Result<(), sqlx::Error> {
-        let now = self.clock.now();
-        for (scope, _) in attempt.scopes(&self.policy) {
-            sqlx::query("INSERT INTO login_failures (scope, at) VALUES ($1, $2)")
-                .bind(scope)
-                .bind(now)
-                .execute(&self.db)
-                .await?;
+        let admitted = Admitted { rows };
+        match wait {
+            Some(seconds) => {
+                self.forgive(&admitted).await?;
+                Ok(Err(seconds))
+            }
+            None => Ok(Ok(admitted)),
         }
-        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
-            .bind(now - self.policy.window_secs)
-            .execute(&self.db)
-            .await?;
-        Ok(())
     }
 
-    /// A successful login forgives the account's failures (not the IP's).
-    pub async fn record_success(&self, attempt: &Attempt<'_>) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM login_failures WHERE scope = $1")
+    /// A successful login: this attempt does not count, and the account's earlier failures are
+    /// forgiven (the network's are not).
+    pub async fn succeeded(&self, attempt: &Attempt<'_>, admitted: Admitted) -> Result<(), sqlx::Error> {
+        self.forgive(&admitted).await?;
+        sqlx::query("DELETE FROM login_attempts WHERE scope = $1")
             .bind(attempt.account_scope())
             .execute(&self.db)
             .await?;
         Ok(())
+    }
+
+    async fn forgive(&self, admitted: &Admitted) -> Result<(), sqlx::Error> {
+        for id in &admitted.rows {
+            sqlx::query("DELETE FROM login_attempts WHERE id = $1").bind(id).execute(&self.db).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets attempts older than the window.
+    pub async fn purge(&self) -> Result<u64, sqlx::Error> {
+        let result = sqlx::query("DELETE FROM login_attempts WHERE at <= $1")
+            .bind(self.clock.now() - self.policy.window_secs)
+            .execute(&self.db)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_bit_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(other));
+        assert_eq!(network_of(a), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_count_as_ipv4() {
+        let mapped: IpAddr = "::ffff:198.51.100.7".parse().unwrap();
+        assert_eq!(network_of(mapped), "198.51.100.7");
     }
 }

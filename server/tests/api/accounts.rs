@@ -14,10 +14,15 @@ async fn sign_up_verify_and_log_in() {
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'kari@example.no'").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM practices WHERE name = 'Klinikk Nord'").await, 1);
 
-    // Not verified yet: the right password is not enough, and a fresh link is sent.
+    // Not verified yet: the right password is not enough. The link just sent is not sent again...
     let early = app.log_in("kari@example.no", PASSWORD).await;
     assert_eq!(early.status(), 401);
     assert_eq!(error_of(early).await, serde_json::json!({"Rejected": "EmailNotVerified"}));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1, "no mail flood from repeated logins");
+    // ...but once it is a while old, a login sends a fresh one.
+    app.clock.advance(11 * 60);
+    assert_eq!(app.log_in("kari@example.no", PASSWORD).await.status(), 401);
     app.wait_for_mail("kari@example.no", 2).await;
 
     let token = app.verification_token("kari@example.no").await;
@@ -165,8 +170,8 @@ async fn failed_logins_are_throttled_per_ip_and_forwarded_for_cannot_dodge_it() 
         .await
         .unwrap();
     assert_eq!(spoofed.status(), 429, "the socket address is the client without a trusted proxy");
-    let recorded: i64 = app.count("SELECT COUNT(*) FROM login_failures WHERE scope = 'ip:127.0.0.1'").await;
-    assert_eq!(recorded, 3);
+    let recorded: i64 = app.count("SELECT COUNT(*) FROM login_attempts WHERE scope = 'net:127.0.0.1'").await;
+    assert_eq!(recorded, 3, "three failures count; the refused attempt does not");
 }
 
 #[tokio::test]

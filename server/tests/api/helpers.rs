@@ -43,7 +43,8 @@ async fn fresh_database(data_dir: &std::path::Path) -> String {
     match std::env::var("TRYGG_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             use sqlx::Connection;
-            let name = format!("trygg_test_{}", random_suffix());
+            let prefix = std::env::var("TRYGG_TEST_DATABASE_PREFIX").unwrap_or_else(|_| "trygg_test_".into());
+            let name = format!("{prefix}{}", random_suffix());
             let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to the test PostgreSQL server");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
             let (base, _) = url.rsplit_once('/').expect("postgres URL with a database name");

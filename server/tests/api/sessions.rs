@@ -49,7 +49,9 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed_with_hsts() {
     assert_eq!(login.status(), 200);
     let cookies = set_cookies(&login);
     let line = cookies.iter().find(|c| c.starts_with("__Host-trygg_session=")).expect("__Host- cookie");
-    assert!(line.contains("Secure") && line.contains("HttpOnly") && line.contains("Path=/"), "{line}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(line.contains(attribute), "{line}");
+    }
     assert!(!line.contains("Domain="), "__Host- cookies carry no Domain");
     assert_eq!(login.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
 }
@@ -69,22 +71,25 @@ async fn a_login_replaces_any_earlier_session_token() {
     assert_eq!(hashes.len(), 1);
     assert_ne!(hashes, first_hashes);
 
-    // A token planted in the browser before login is never adopted.
-    let planted = "planted-token-chosen-by-an-attacker";
-    let victim = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let login = victim
-        .post(app.url("/api/log_in"))
-        .header("origin", &app.base)
-        .header("cookie", format!("trygg_session={planted}"))
-        .form(&[("email", "fixation@example.no"), ("password", PASSWORD)])
-        .send()
+    // A valid session token planted in a browser (say, the attacker's own) is not kept when
+    // someone logs in there: the login issues a new token and deletes the planted session.
+    app.signed_in_user("attacker@example.no").await;
+    let attacker_hash: Vec<u8> = sqlx::query_scalar(
+        "SELECT token_hash FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = 'attacker@example.no')",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let login = app.log_in("fixation@example.no", PASSWORD).await;
+    assert_eq!(login.status(), 200);
+    let still_there: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
+        .bind(&attacker_hash)
+        .fetch_one(&app.state.db)
         .await
         .unwrap();
-    let issued = session_cookie_value(&set_cookies(&login), "trygg_session");
-    assert_ne!(issued, planted);
-    let planted_works =
-        victim.get(app.url("/calendar")).header("cookie", format!("trygg_session={planted}")).send().await.unwrap();
-    assert_eq!(planted_works.status(), 303);
+    assert_eq!(still_there, 0, "the planted session is gone");
+    let me: serde_json::Value = app.call("whoami", &[]).await.json().await.unwrap();
+    assert_eq!(me["email"], "fixation@example.no");
 }
 
 #[tokio::test]
@@ -96,6 +101,8 @@ async fn signed_in_pages_need_a_session() {
         assert_eq!(response.headers()["location"], "/login", "{path}");
     }
     assert_eq!(app.get("/").await.headers()["location"], "/login");
+    let head = app.client.head(app.url("/calendar")).send().await.unwrap();
+    assert_eq!(head.status(), 303, "HEAD is guarded like GET");
     assert_eq!(app.call("whoami", &[]).await.text().await.unwrap(), "null");
 
     app.signed_in_user("pages@example.no").await;
@@ -177,4 +184,26 @@ async fn a_stolen_cookie_stops_working_after_logout() {
     let response =
         thief.get(app.url("/calendar")).header("cookie", format!("trygg_session={value}")).send().await.unwrap();
     assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn expired_rows_are_purged() {
+    let app = spawn_app().await;
+    app.signed_in_user("old@example.no").await;
+    app.sign_up("unverified@example.no").await;
+    app.wait_for_mail("unverified@example.no", 1).await;
+    app.log_in("old@example.no", "wrong wrong wrong wrong").await;
+    app.clock.advance(24 * 3600 + 1);
+    app.signed_in_user("new@example.no").await;
+    app::server::startup::purge_expired(&app.state).await.unwrap();
+    let owners: Vec<String> = sqlx::query_scalar("SELECT u.email FROM sessions s JOIN users u ON u.id = s.user_id")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(owners, ["new@example.no"], "only the live session is kept");
+    let links: i64 = app
+        .count("SELECT COUNT(*) FROM email_verifications WHERE user_id = (SELECT id FROM users WHERE email = 'unverified@example.no')")
+        .await;
+    assert_eq!(links, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM login_attempts").await, 0);
 }
