@@ -52,6 +52,9 @@ pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     let pool = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        // An embedded file cannot drop its connection; skipping the ping before each use saves
+        // a round trip to SQLite's worker thread on every request.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
