@@ -151,24 +151,11 @@ async fn failed_logins_are_throttled_per_ip_and_forwarded_for_cannot_dodge_it() 
     let app = spawn_app_with(|c| c.session.login_throttle.max_failures_per_ip = 3).await;
     app.signed_in_user("someone@example.no").await;
     for i in 0..3 {
-        let response = app
-            .client
-            .post(app.url("/api/log_in"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .form(&[("email", format!("spray{i}@example.no")), ("password", "guess guess guess guess".into())])
-            .send()
-            .await
-            .unwrap();
+        let (forwarded, email) = (format!("198.51.100.{i}"), format!("spray{i}@example.no"));
+        let response = app.log_in_forwarded(&forwarded, &email, "guess guess guess guess").await;
         assert_eq!(response.status(), 401);
     }
-    let spoofed = app
-        .client
-        .post(app.url("/api/log_in"))
-        .header("x-forwarded-for", "203.0.113.99")
-        .form(&[("email", "someone@example.no"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let spoofed = app.log_in_forwarded("203.0.113.99", "someone@example.no", PASSWORD).await;
     assert_eq!(spoofed.status(), 429, "the socket address is the client without a trusted proxy");
     let recorded: i64 = app.count("SELECT COUNT(*) FROM login_attempts WHERE scope = 'net:127.0.0.1'").await;
     assert_eq!(recorded, 3, "three failures count; the refused attempt does not");
@@ -178,14 +165,7 @@ async fn failed_logins_are_throttled_per_ip_and_forwarded_for_cannot_dodge_it() 
 async fn a_trusted_proxy_forwards_the_client_address() {
     let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
     app.signed_in_user("proxied@example.no").await;
-    let response = app
-        .client
-        .post(app.url("/api/log_in"))
-        .header("x-forwarded-for", "198.51.100.23")
-        .form(&[("email", "proxied@example.no"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let response = app.log_in_forwarded("198.51.100.23", "proxied@example.no", PASSWORD).await;
     assert_eq!(response.status(), 200);
     let ips: Vec<String> =
         sqlx::query_scalar("SELECT ip FROM sessions ORDER BY created_at").fetch_all(&app.state.db).await.unwrap();
@@ -246,4 +226,23 @@ async fn pages_follow_the_browser_language_and_the_switch() {
 
     let bad = app.call("set_language", &[("lang", "xx")]).await;
     assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_cannot_outrun_the_throttle() {
+    let app = spawn_app().await;
+    app.verified_user("burst@example.no").await;
+    let mut requests = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (client, url) = (app.client.clone(), app.url("/api/log_in"));
+        let password = if i == 19 { PASSWORD } else { "guess guess guess guess" };
+        requests.spawn(async move {
+            let form = [("email", "burst@example.no"), ("password", password)];
+            client.post(url).form(&form).send().await.unwrap().status().as_u16()
+        });
+    }
+    let statuses = requests.join_all().await;
+    let checked = statuses.iter().filter(|s| **s != 429).count();
+    assert!(checked <= 5, "at most the account's 5 attempts reach the password check: {statuses:?}");
+    assert!(checked >= 1, "{statuses:?}");
 }

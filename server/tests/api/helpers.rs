@@ -136,11 +136,27 @@ impl TestApp {
         self.call("log_in", &[("email", email), ("password", password)]).await
     }
 
-    /// Signs up, follows the verification link from the outbox, and logs in.
-    pub async fn signed_in_user(&self, email: &str) {
+    /// A login attempt that claims, in `X-Forwarded-For`, to come from `forwarded_for`.
+    pub async fn log_in_forwarded(&self, forwarded_for: &str, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/log_in"))
+            .header("x-forwarded-for", forwarded_for)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs up and follows the verification link from the outbox.
+    pub async fn verified_user(&self, email: &str) {
         assert_eq!(self.sign_up(email).await.status(), 200);
         let token = self.verification_token(email).await;
         assert_eq!(self.call("verify_email", &[("token", &token)]).await.status(), 200);
+    }
+
+    /// A verified user, logged in with this app's client.
+    pub async fn signed_in_user(&self, email: &str) {
+        self.verified_user(email).await;
         let response = self.log_in(email, PASSWORD).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     }

@@ -12,9 +12,7 @@ fn session_cookie_value(set_cookie: &[String], name: &str) -> String {
 #[tokio::test]
 async fn login_sets_a_strict_cookie_and_stores_only_the_token_hash() {
     let app = spawn_app().await;
-    app.sign_up("flags@example.no").await;
-    let token = app.verification_token("flags@example.no").await;
-    app.call("verify_email", &[("token", &token)]).await;
+    app.verified_user("flags@example.no").await;
     let login = app.log_in("flags@example.no", PASSWORD).await;
     let cookies = set_cookies(&login);
     let line = cookies.iter().find(|c| c.starts_with("trygg_session=")).unwrap();
@@ -174,9 +172,7 @@ async fn logout_deletes_the_session_and_clears_the_site() {
 #[tokio::test]
 async fn a_stolen_cookie_stops_working_after_logout() {
     let app = spawn_app().await;
-    app.sign_up("stolen@example.no").await;
-    let token = app.verification_token("stolen@example.no").await;
-    app.call("verify_email", &[("token", &token)]).await;
+    app.verified_user("stolen@example.no").await;
     let login = app.log_in("stolen@example.no", PASSWORD).await;
     let value = session_cookie_value(&set_cookies(&login), "trygg_session");
     app.call("log_out", &[]).await;
