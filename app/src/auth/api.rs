@@ -10,6 +10,9 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
     use crate::server::{password::PlainPassword, request::RequestInfo};
     let request = RequestInfo::current()?;
     let input = super::types::SignUpInput::parse(&practice_name, &name, &email, &password)?;
+    if let Err(retry_after_secs) = request.state.throttle.admit_sign_up(request.ip).await? {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
     super::service::sign_up(&request.state, input, PlainPassword::new(password), request.lang).await?;
     leptos_axum::redirect("/signup/sent");
     Ok(())

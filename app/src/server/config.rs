@@ -42,6 +42,7 @@ pub struct ThrottlePolicy {
     pub window_secs: i64,
     pub max_failures_per_account: i64,
     pub max_failures_per_ip: i64,
+    pub max_sign_ups_per_ip: i64,
 }
 
 impl Default for SessionPolicy {
@@ -52,6 +53,7 @@ impl Default for SessionPolicy {
                 window_secs: 15 * 60,
                 max_failures_per_account: 5,
                 max_failures_per_ip: 30,
+                max_sign_ups_per_ip: 10,
             },
         }
     }

@@ -1,5 +1,5 @@
-//! Login throttling: attempts are counted per account (by the email typed, whether or not such an
-//! account exists) and per client network, in a sliding window.
+//! Throttling: login attempts are counted per account (by the email typed, whether or not such an
+//! account exists) and per client network, sign-ups per client network, in a sliding window.
 //!
 //! An attempt is written *before* the password is checked and the count is read after, so a burst
 //! of parallel guesses cannot all slip past the check: the k-th attempt sees at least k. A
@@ -60,14 +60,23 @@ impl LoginThrottle {
         Self { db, clock, policy }
     }
 
-    /// Records the attempt, then counts. `Err(seconds to wait)` when a scope is over its limit;
-    /// a refused attempt is not counted (waiting out the window is enough).
+    /// Records the login attempt, then counts. `Err(seconds to wait)` when a scope is over its
+    /// limit; a refused attempt is not counted (waiting out the window is enough).
     pub async fn admit(&self, attempt: &Attempt<'_>) -> Result<Result<Admitted, i64>, sqlx::Error> {
+        self.admit_scopes(&attempt.scopes(&self.policy)).await
+    }
+
+    /// Sign-ups per client network: each one hashes a password and sends a mail, so a flood of
+    /// them would burn CPU and fill strangers' inboxes.
+    pub async fn admit_sign_up(&self, ip: IpAddr) -> Result<Result<Admitted, i64>, sqlx::Error> {
+        self.admit_scopes(&[(format!("sign-up:{}", network_of(ip)), self.policy.max_sign_ups_per_ip)]).await
+    }
+
+    async fn admit_scopes(&self, scopes: &[(String, i64)]) -> Result<Result<Admitted, i64>, sqlx::Error> {
         let now = self.clock.now();
         let since = now - self.policy.window_secs;
-        let scopes = attempt.scopes(&self.policy);
         let mut rows = Vec::with_capacity(scopes.len());
-        for (scope, _) in &scopes {
+        for (scope, _) in scopes {
             let id: i64 = sqlx::query_scalar("INSERT INTO login_attempts (scope, at) VALUES ($1, $2) RETURNING id")
                 .bind(scope)
                 .bind(now)
@@ -76,7 +85,7 @@ impl LoginThrottle {
             rows.push(id);
         }
         let mut wait = None;
-        for (scope, limit) in &scopes {
+        for (scope, limit) in scopes {
             let (count, oldest): (i64, Option<i64>) =
                 sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_attempts WHERE scope = $1 AND at > $2")
                     .bind(scope)

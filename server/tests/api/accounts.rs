@@ -246,3 +246,21 @@ async fn a_burst_of_parallel_guesses_cannot_outrun_the_throttle() {
     assert!(checked <= 5, "at most the account's 5 attempts reach the password check: {statuses:?}");
     assert!(checked >= 1, "{statuses:?}");
 }
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_network() {
+    let app = spawn_app_with(|c| c.session.login_throttle.max_sign_ups_per_ip = 3).await;
+    for i in 0..3 {
+        assert_eq!(app.sign_up(&format!("flood{i}@example.no")).await.status(), 200);
+    }
+    let refused = app.sign_up("flood3@example.no").await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 3);
+    // Bad input is answered without using up an attempt.
+    assert_eq!(
+        app.call("sign_up", &[("practice_name", ""), ("name", ""), ("email", ""), ("password", "")]).await.status(),
+        422
+    );
+    app.clock.advance(15 * 60 + 1);
+    assert_eq!(app.sign_up("flood3@example.no").await.status(), 200);
+}
