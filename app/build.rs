@@ -37,10 +37,10 @@ fn main() {
     let languages: Vec<_> = LANGUAGES.iter().map(|(name, path)| (*name, *path, parse(path))).collect();
     let (_, first_path, first) = &languages[0];
     for (_, path, entries) in &languages[1..] {
-        for key in first.keys().filter(|k| !entries.contains_key(*k)) {
+        if let Some(key) = first.keys().find(|k| !entries.contains_key(*k)) {
             panic!("{path} lacks key {key} (present in {first_path})");
         }
-        for key in entries.keys().filter(|k| !first.contains_key(*k)) {
+        if let Some(key) = entries.keys().find(|k| !first.contains_key(*k)) {
             panic!("{first_path} lacks key {key} (present in {path})");
         }
     }

@@ -206,10 +206,8 @@ fn finish(state: &AppState, path: &str, nonce: Option<&str>, clear_cookie: bool,
     if !is_static_asset(path) || path == "/sw.js" {
         set(headers, "cache-control", "no-store");
     }
-    if clear_cookie {
-        if let Ok(value) = HeaderValue::from_str(&state.session_cookie().clear()) {
-            headers.append(header::SET_COOKIE, value);
-        }
+    if clear_cookie && let Ok(value) = HeaderValue::from_str(&state.session_cookie().clear()) {
+        headers.append(header::SET_COOKIE, value);
     }
     response
 }
