@@ -1,9 +1,9 @@
 //! Throttling: login attempts are counted per account (by the email typed, whether or not such an
 //! account exists) and per client network, sign-ups per client network, in a sliding window.
 //!
-//! An attempt is written *before* the password is checked and the count is read after, so a burst
-//! of parallel guesses cannot all slip past the check: the k-th attempt sees at least k. A
-//! successful login takes its attempt back.
+//! An attempt is written *before* the password is checked, and counts the attempts up to and
+//! including itself, so a burst of parallel guesses cannot slip past the check: the k-th attempt
+//! always sees k. A successful login takes its attempt back.
 
 use std::net::IpAddr;
 
@@ -85,13 +85,17 @@ impl LoginThrottle {
             rows.push(id);
         }
         let mut wait = None;
-        for (scope, limit) in scopes {
-            let (count, oldest): (i64, Option<i64>) =
-                sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_attempts WHERE scope = $1 AND at > $2")
-                    .bind(scope)
-                    .bind(since)
-                    .fetch_one(&self.db)
-                    .await?;
+        for ((scope, limit), id) in scopes.iter().zip(&rows) {
+            // Only attempts that came before this one: in a parallel burst, exactly the first
+            // `limit` get through, however the requests interleave.
+            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(at) FROM login_attempts WHERE scope = $1 AND at > $2 AND id <= $3",
+            )
+            .bind(scope)
+            .bind(since)
+            .bind(id)
+            .fetch_one(&self.db)
+            .await?;
             if count > *limit {
                 let until = oldest.unwrap_or(now) + self.policy.window_secs;
                 wait = Some(wait.unwrap_or(0).max(until - now).max(1));

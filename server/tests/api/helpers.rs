@@ -20,6 +20,9 @@ pub struct TestApp {
     pub clock: Clock,
     /// A browser-like client: keeps cookies, does not follow redirects, sends our Origin.
     pub client: reqwest::Client,
+    /// Dropping it (with the app) shuts the server down gracefully.
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
     _data_dir: TempDir,
 }
 
@@ -82,9 +85,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .build();
     let clock = Clock::default();
     let state = build_state(config, leptos_options, clock.clone()).await.expect("app starts");
-    tokio::spawn(serve(listener, state.clone(), std::future::pending()));
+    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = stop.await;
+    }));
 
-    TestApp { base, state, clock, client: browser(&origin), _data_dir: TempDir(data_dir) }
+    TestApp { base, state, clock, client: browser(&origin), shutdown, server, _data_dir: TempDir(data_dir) }
 }
 
 /// A client that behaves like a same-origin browser page.
@@ -102,6 +108,12 @@ pub fn browser(origin: &str) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Signals shutdown the way SIGTERM does and waits for the server to finish.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.server).await.expect("server stops in time").unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -136,3 +136,13 @@ async fn the_pwa_manifest_and_service_worker_are_served() {
         assert_eq!(app.get(path).await.status(), 200, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_server_shuts_down_gracefully() {
+    let app = spawn_app().await;
+    let base = app.base.clone();
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    app.stop().await.expect("serve returns cleanly after the shutdown signal");
+    let fresh = reqwest::Client::new();
+    assert!(fresh.get(format!("{base}/healthz")).send().await.is_err(), "no longer listening");
+}
