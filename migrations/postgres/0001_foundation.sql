@@ -19,7 +19,8 @@ CREATE TABLE users (
 );
 
 CREATE TABLE sessions (
-    token_hash    BYTEA   PRIMARY KEY,
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_hash    BYTEA   NOT NULL UNIQUE,
     user_id       BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at    BIGINT  NOT NULL,
     last_seen_at  BIGINT  NOT NULL,

@@ -19,7 +19,8 @@ CREATE TABLE users (
 );
 
 CREATE TABLE sessions (
-    token_hash    BLOB    PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash    BLOB    NOT NULL UNIQUE,
     user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at    BIGINT  NOT NULL,
     last_seen_at  BIGINT  NOT NULL,

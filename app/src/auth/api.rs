@@ -40,7 +40,7 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     let token = super::service::log_in(&request.state, login).await?;
     // Any session the browser held before is ended: a login always starts a fresh token.
     if let Some(previous) = request.optional_user() {
-        request.state.sessions.delete_by_hash(&previous.session_hash).await?;
+        request.state.sessions.delete(previous.session_id).await?;
     }
     set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().set(&token));
     leptos_axum::redirect("/calendar");
@@ -52,7 +52,7 @@ pub async fn log_out() -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
     let request = RequestInfo::current()?;
     if let Some(user) = request.optional_user() {
-        request.state.sessions.delete_by_hash(&user.session_hash).await?;
+        request.state.sessions.delete(user.session_id).await?;
     }
     set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
     set_response_header(http::HeaderName::from_static("clear-site-data"), "\"cache\", \"cookies\", \"storage\"");

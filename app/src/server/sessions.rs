@@ -26,8 +26,8 @@ pub struct CurrentUser {
     pub email: String,
     pub name: String,
     pub practice_name: String,
-    /// SHA-256 of this session's token: identifies "this device" without holding the token.
-    pub session_hash: Vec<u8>,
+    /// This session's row: identifies "this device" without holding the token.
+    pub session_id: i64,
 }
 
 /// Why a presented cookie did not give a session.
@@ -78,7 +78,7 @@ impl SessionStore {
         let hash = token_hash(token);
         let row = sqlx::query(
             "SELECT s.user_id, s.created_at, s.last_seen_at, u.idle_timeout_secs,
-                    u.practice_id, u.email, u.name, p.name
+                    u.practice_id, u.email, u.name, p.name, s.id
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN practices p ON p.id = u.practice_id
@@ -99,14 +99,15 @@ impl SessionStore {
         } else {
             None
         };
+        let session_id: i64 = row.get(8);
         if let Some(end) = end {
-            self.delete_by_hash(&hash).await?;
+            self.delete(session_id).await?;
             return Ok(Err(end));
         }
         if now - last_seen_at >= TOUCH_AFTER_SECS {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
                 .bind(now)
-                .bind(&hash)
+                .bind(session_id)
                 .execute(&self.db)
                 .await?;
         }
@@ -116,17 +117,13 @@ impl SessionStore {
             email: row.get(5),
             name: row.get(6),
             practice_name: row.get(7),
-            session_hash: hash,
+            session_id,
         }))
     }
 
-    pub async fn delete_by_hash(&self, hash: &[u8]) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(&self.db).await?;
+    pub async fn delete(&self, session_id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(&self.db).await?;
         Ok(())
-    }
-
-    pub async fn count_for_user(&self, user_id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1").bind(user_id).fetch_one(&self.db).await
     }
 }
 
