@@ -5,6 +5,7 @@ pub mod auth;
 pub mod components;
 pub mod error;
 pub mod i18n;
+pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod settings;
@@ -17,7 +18,8 @@ use leptos_router::{SsrMode, path};
 use auth::{LoginPage, OutboxPage, SignUpPage, SignUpSentPage, VerifyEmailPage};
 use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
-use settings::{ProfilePage, SecurityPage, SettingsIndex, SettingsLayout};
+use security::SecurityPage;
+use settings::{ProfilePage, SettingsIndex, SettingsLayout};
 
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]

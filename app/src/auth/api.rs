@@ -52,7 +52,10 @@ pub async fn log_out() -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
     let request = RequestInfo::current()?;
     if let Some(user) = request.optional_user() {
+        use crate::security::{service, types::EventKind};
         request.state.sessions.delete(user.session_id).await?;
+        let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+        service::record(&request.state, user.user_id, EventKind::SignOut, &origin).await?;
     }
     set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
     set_response_header(http::HeaderName::from_static("clear-site-data"), "\"cache\", \"cookies\", \"storage\"");

@@ -4,6 +4,8 @@ use super::store::{self, NewAccount};
 use super::types::{Email, SignUpInput};
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
+use crate::security::service as security;
+use crate::security::types::EventKind;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::mail::Email as Mail;
 use crate::server::password::PlainPassword;
@@ -101,9 +103,15 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Sessi
     let account = store::find_credentials(&state.db, email.as_str()).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = state.passwords.verify(request.password, stored_hash).await;
+    let ip = request.ip.to_string();
+    let origin = security::Origin { ip: &ip, user_agent: request.user_agent };
     let account = match account {
         Some(account) if password_ok => account,
-        _ => return Err(AppError::Rejected(Problem::WrongCredentials)),
+        Some(account) => {
+            security::record(state, account.id, EventKind::SignInFailed, &origin).await?;
+            return Err(AppError::Rejected(Problem::WrongCredentials));
+        }
+        None => return Err(AppError::Rejected(Problem::WrongCredentials)),
     };
     state.throttle.succeeded(&attempt, admitted).await?;
     if !account.verified {
@@ -116,5 +124,6 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Sessi
         }
         return Err(AppError::Rejected(Problem::EmailNotVerified));
     }
-    Ok(state.sessions.create(account.id, &request.ip.to_string(), request.user_agent).await?)
+    security::record_sign_in(state, account.id, email.as_str(), &origin, request.lang).await?;
+    Ok(state.sessions.create(account.id, &ip, request.user_agent).await?)
 }

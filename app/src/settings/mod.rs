@@ -37,8 +37,3 @@ pub fn SettingsIndex() -> impl IntoView {
 pub fn ProfilePage() -> impl IntoView {
     view! { <UpcomingPage title=t().settings_profile/> }
 }
-
-#[component]
-pub fn SecurityPage() -> impl IntoView {
-    view! { <UpcomingPage title=t().settings_security/> }
-}

@@ -93,11 +93,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp { base, state, clock, client: browser(&origin), shutdown, server, _data_dir: TempDir(data_dir) }
 }
 
-/// A client that behaves like a same-origin browser page.
+pub const DESKTOP_CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 TryggTest/1.0";
+pub const PHONE_SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+/// A client that behaves like a same-origin browser page (desktop Chrome).
 pub fn browser(origin: &str) -> reqwest::Client {
+    browser_with_agent(origin, DESKTOP_CHROME)
+}
+
+/// A same-origin browser page with this User-Agent.
+pub fn browser_with_agent(origin: &str, user_agent: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
     headers.insert("origin", HeaderValue::from_str(origin).unwrap());
-    headers.insert("user-agent", HeaderValue::from_static("Mozilla/5.0 (X11; Linux x86_64) TryggTest/1.0"));
+    headers.insert("user-agent", HeaderValue::from_str(user_agent).unwrap());
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -146,6 +154,14 @@ impl TestApp {
 
     pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.call("log_in", &[("email", email), ("password", password)]).await
+    }
+
+    /// A second browser (its own cookies), logged in to this account.
+    pub async fn another_browser(&self, email: &str, user_agent: &str) -> reqwest::Client {
+        let client = browser_with_agent(&self.base, user_agent);
+        let response = self.call_with(&client, "log_in", &[("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(response.status(), 200);
+        client
     }
 
     /// A login attempt that claims, in `X-Forwarded-For`, to come from `forwarded_for`.

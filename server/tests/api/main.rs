@@ -4,5 +4,6 @@
 mod accounts;
 mod helpers;
 mod mail;
+mod security;
 mod sessions;
 mod web_security;

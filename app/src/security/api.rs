@@ -1,0 +1,89 @@
+//! The Security page's endpoints. Each acts only on the caller's own account.
+
+use leptos::prelude::*;
+
+use super::types::{EventView, SessionView};
+use crate::error::AppError;
+
+/// Every place the caller's account is signed in, most recently active first.
+#[server(endpoint = "security/sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let now = request.state.clock.now();
+    let rows = super::store::sessions_of(&request.state.db, user.user_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SessionView {
+            id: row.id,
+            device: super::service::parse_device(&row.user_agent),
+            ip: row.ip,
+            signed_in_secs_ago: now - row.created_at,
+            active_secs_ago: now - row.last_seen_at,
+            this_device: row.id == user.session_id,
+        })
+        .collect())
+}
+
+/// Signs out one of the caller's sessions.
+#[server(endpoint = "security/revoke_session")]
+pub async fn revoke_session(id: i64) -> Result<(), AppError> {
+    use super::{service, types::EventKind};
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    if !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+    service::record(&request.state, user.user_id, EventKind::SessionRevoked, &origin).await?;
+    Ok(())
+}
+
+/// Signs out every session of the caller's account except this one.
+#[server(endpoint = "security/revoke_others")]
+pub async fn revoke_other_sessions() -> Result<(), AppError> {
+    use super::{service, types::EventKind};
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let revoked = super::store::delete_sessions_except(&request.state.db, user.user_id, user.session_id).await?;
+    if revoked > 0 {
+        let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+        service::record(&request.state, user.user_id, EventKind::SessionRevoked, &origin).await?;
+    }
+    Ok(())
+}
+
+/// "This wasn't me": signs the session out, records it, and takes the owner to the password.
+#[server(endpoint = "security/not_me")]
+pub async fn not_me(id: i64) -> Result<(), AppError> {
+    use super::{service, types::EventKind};
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    if id == user.session_id || !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+    service::record(&request.state, user.user_id, EventKind::NotMe, &origin).await?;
+    leptos_axum::redirect("/settings/security?not_me=1#password");
+    Ok(())
+}
+
+/// The caller's recent security activity, newest first.
+#[server(endpoint = "security/log")]
+pub async fn security_log() -> Result<Vec<EventView>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let now = request.state.clock.now();
+    let rows = super::store::recent_events(&request.state.db, user.user_id, 50).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(EventView {
+                kind: super::types::EventKind::from_code(&row.kind)?,
+                secs_ago: now - row.at,
+                ip: row.ip,
+                device: super::service::parse_device(&row.user_agent),
+            })
+        })
+        .collect())
+}

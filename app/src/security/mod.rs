@@ -1,0 +1,124 @@
+//! Settings → Security (`/settings/security`): current sessions and recent security activity.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod types;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::forms::{FormMessage, action_error};
+use crate::i18n::t;
+use api::{NotMe, RevokeOtherSessions, RevokeSession, list_sessions, security_log};
+use types::{SessionView, ago};
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let texts = t();
+    let revoke = ServerAction::<RevokeSession>::new();
+    let revoke_others = ServerAction::<RevokeOtherSessions>::new();
+    let not_me = ServerAction::<NotMe>::new();
+    // Reload the lists whenever one of the actions has run.
+    let changes = move || (revoke.version().get(), revoke_others.version().get(), not_me.version().get());
+    let sessions = Resource::new_blocking(changes, |_| list_sessions());
+    let log = Resource::new_blocking(changes, |_| security_log());
+    let error = Signal::derive(move || {
+        action_error(revoke).get().or_else(|| action_error(revoke_others).get()).or_else(|| action_error(not_me).get())
+    });
+    let not_me_notice = use_query_map().with_untracked(|q| q.get("not_me").is_some());
+
+    view! {
+        <Title text=format!("{} · Trygg", texts.settings_security)/>
+        <h1>{texts.settings_security}</h1>
+        {not_me_notice.then(|| view! { <p class="notice" role="status">{texts.not_me_done}</p> })}
+        <FormMessage error/>
+
+        <section class="panel" aria-labelledby="sessions-heading">
+            <div class="panel-head">
+                <h2 id="sessions-heading">{texts.sessions_title}</h2>
+                <ActionForm action=revoke_others>
+                    <button type="submit" class="secondary">{texts.sessions_revoke_others}</button>
+                </ActionForm>
+            </div>
+            <p class="hint">{texts.sessions_intro}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => view! {
+                            <ul class="sessions">
+                                {list.into_iter().map(|s| view! { <SessionItem session=s revoke not_me/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+
+        <section class="panel" aria-labelledby="log-heading">
+            <h2 id="log-heading">{texts.log_title}</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match log.await {
+                        Ok(events) if events.is_empty() => view! { <p class="empty">{texts.log_empty}</p> }.into_any(),
+                        Ok(events) => view! {
+                            <ol class="events">
+                                {events.into_iter().map(|event| view! {
+                                    <li class="event">
+                                        <span class="what">{event.kind.label(texts)}</span>
+                                        <span class="when">{ago(event.secs_ago, texts)}</span>
+                                        <span class="where">{format!("{} · {}", event.device.describe(texts), event.ip)}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SessionItem(
+    session: SessionView,
+    revoke: ServerAction<RevokeSession>,
+    not_me: ServerAction<NotMe>,
+) -> impl IntoView {
+    let texts = t();
+    let (revoke_id, not_me_id) = (session.id.to_string(), session.id.to_string());
+    view! {
+        <li class="session" class:current=session.this_device>
+            <div class="session-device">
+                <strong>{session.device.describe(texts)}</strong>
+                <span class="kind">{session.device.kind_label(texts)}</span>
+                {session.this_device.then(|| view! { <span class="badge">{texts.sessions_this_device}</span> })}
+            </div>
+            <dl class="session-facts">
+                <dt>{texts.sessions_ip}</dt>
+                <dd>{session.ip.clone()}</dd>
+                <dt>{texts.sessions_signed_in}</dt>
+                <dd>{ago(session.signed_in_secs_ago, texts)}</dd>
+                <dt>{texts.sessions_last_active}</dt>
+                <dd>{ago(session.active_secs_ago, texts)}</dd>
+            </dl>
+            {(!session.this_device).then(move || view! {
+                <div class="session-actions">
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="id" value=revoke_id/>
+                        <button type="submit" class="secondary">{texts.sessions_revoke}</button>
+                    </ActionForm>
+                    <ActionForm action=not_me>
+                        <input type="hidden" name="id" value=not_me_id/>
+                        <button type="submit" class="danger">{texts.sessions_not_me}</button>
+                    </ActionForm>
+                </div>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,106 @@
+//! Security rules: parsing devices, recording events, and the "new device" notice.
+
+use super::store;
+use super::types::{Device, DeviceKind, EventKind};
+use crate::i18n::Lang;
+use crate::server::mail::Email;
+use crate::server::state::AppState;
+
+/// Reads browser, OS and device class from a User-Agent (woothee).
+pub fn parse_device(user_agent: &str) -> Device {
+    let parsed = woothee::parser::Parser::new().parse(user_agent);
+    let known = |value: &str| if value == woothee::woothee::VALUE_UNKNOWN { String::new() } else { value.to_string() };
+    match parsed {
+        Some(result) => Device {
+            kind: match result.category {
+                "pc" => DeviceKind::Computer,
+                "smartphone" | "mobilephone" => DeviceKind::Phone,
+                _ => DeviceKind::Other,
+            },
+            browser: known(result.name),
+            os: known(result.os),
+        },
+        None => Device { kind: DeviceKind::Other, browser: String::new(), os: String::new() },
+    }
+}
+
+/// The key that says whether two sign-ins came from the same kind of device.
+pub fn device_key(device: &Device) -> String {
+    format!("{:?}|{}|{}", device.kind, device.browser, device.os)
+}
+
+pub struct Origin<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub async fn record(state: &AppState, user_id: i64, kind: EventKind, origin: &Origin<'_>) -> Result<(), sqlx::Error> {
+    let device = device_key(&parse_device(origin.user_agent));
+    store::insert_event(&state.db, user_id, kind, state.clock.now(), origin.ip, origin.user_agent, &device).await
+}
+
+/// Records a sign-in, and mails the owner when it comes from a device the account has not
+/// signed in from before (not for the very first sign-in).
+pub async fn record_sign_in(
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    origin: &Origin<'_>,
+    lang: Lang,
+) -> Result<(), sqlx::Error> {
+    let device = parse_device(origin.user_agent);
+    let key = device_key(&device);
+    let seen = store::sign_in_count(&state.db, user_id, Some(&key)).await?;
+    let any = store::sign_in_count(&state.db, user_id, None).await?;
+    store::insert_event(&state.db, user_id, EventKind::SignIn, state.clock.now(), origin.ip, origin.user_agent, &key)
+        .await?;
+    if seen == 0 && any > 0 {
+        let t = lang.texts();
+        state.mailer.send_in_background(Email {
+            to: email.to_string(),
+            subject: t.mail_new_device_subject.into(),
+            body: t
+                .mail_new_device_body
+                .replace("{device}", &device.describe(t))
+                .replace("{ip}", origin.ip)
+                .replace("{link}", &format!("{}/settings/security", state.config.base_url)),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_user_agents() {
+        let desktop = parse_device(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+        );
+        assert_eq!(
+            (desktop.kind, desktop.browser.as_str(), desktop.os.as_str()),
+            (DeviceKind::Computer, "Chrome", "Linux")
+        );
+        let phone = parse_device(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        );
+        assert_eq!((phone.kind, phone.browser.as_str(), phone.os.as_str()), (DeviceKind::Phone, "Safari", "iPhone"));
+        let nothing = parse_device("");
+        assert_eq!(nothing.kind, DeviceKind::Other);
+        assert!(nothing.browser.is_empty());
+    }
+
+    #[test]
+    fn same_browser_and_os_is_the_same_device() {
+        let a = parse_device(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+        );
+        let b = parse_device(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0 Safari/537.36",
+        );
+        let c = parse_device("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
+        assert_eq!(device_key(&a), device_key(&b));
+        assert_ne!(device_key(&a), device_key(&c));
+    }
+}

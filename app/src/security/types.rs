@@ -1,0 +1,142 @@
+//! What the Security page shows: sessions and security events. Shared by server and browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Texts;
+
+/// A device as the User-Agent describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub kind: DeviceKind,
+    /// e.g. "Chrome", or empty when unknown.
+    pub browser: String,
+    /// e.g. "Android", or empty when unknown.
+    pub os: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceKind {
+    Computer,
+    Phone,
+    Other,
+}
+
+impl Device {
+    /// "Chrome on Linux", "Firefox", or the unknown-device text.
+    pub fn describe(&self, t: &Texts) -> String {
+        match (self.browser.is_empty(), self.os.is_empty()) {
+            (false, false) => t.device_browser_on_os.replace("{browser}", &self.browser).replace("{os}", &self.os),
+            (false, true) => self.browser.clone(),
+            (true, false) => self.os.clone(),
+            (true, true) => t.device_unknown.to_string(),
+        }
+    }
+
+    pub fn kind_label(&self, t: &Texts) -> &'static str {
+        match self.kind {
+            DeviceKind::Computer => t.device_computer,
+            DeviceKind::Phone => t.device_phone,
+            DeviceKind::Other => t.device_other,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    pub device: Device,
+    pub ip: String,
+    pub signed_in_secs_ago: i64,
+    pub active_secs_ago: i64,
+    pub this_device: bool,
+}
+
+/// Kinds of security events, stored by their code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    SignIn,
+    SignInFailed,
+    SignOut,
+    SessionRevoked,
+    NotMe,
+}
+
+impl EventKind {
+    pub const ALL: [Self; 5] = [Self::SignIn, Self::SignInFailed, Self::SignOut, Self::SessionRevoked, Self::NotMe];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::SignOut => "sign_out",
+            Self::SessionRevoked => "session_revoked",
+            Self::NotMe => "not_me",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            Self::SignIn => t.event_sign_in,
+            Self::SignInFailed => t.event_sign_in_failed,
+            Self::SignOut => t.event_sign_out,
+            Self::SessionRevoked => t.event_session_revoked,
+            Self::NotMe => t.event_not_me,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub kind: EventKind,
+    pub secs_ago: i64,
+    pub ip: String,
+    pub device: Device,
+}
+
+/// "just now", "5 minutes ago", "3 days ago".
+pub fn ago(secs: i64, t: &Texts) -> String {
+    let (n, one, many) = match secs.max(0) {
+        s if s < 60 => return t.ago_now.to_string(),
+        s if s < 3600 => (s / 60, t.ago_minute, t.ago_minutes),
+        s if s < 86_400 => (s / 3600, t.ago_hour, t.ago_hours),
+        s => (s / 86_400, t.ago_day, t.ago_days),
+    };
+    if n == 1 { one.to_string() } else { many.replace("{n}", &n.to_string()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, NB};
+
+    #[test]
+    fn relative_times() {
+        assert_eq!(ago(5, &EN), "just now");
+        assert_eq!(ago(60, &EN), "1 minute ago");
+        assert_eq!(ago(5 * 60 + 30, &EN), "5 minutes ago");
+        assert_eq!(ago(3600, &NB), "for 1 time siden");
+        assert_eq!(ago(3 * 86_400, &NB), "for 3 dager siden");
+        assert_eq!(ago(-10, &EN), "just now");
+    }
+
+    #[test]
+    fn event_codes_round_trip() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(EventKind::from_code("nonsense"), None);
+    }
+
+    #[test]
+    fn devices_describe_themselves() {
+        let device = Device { kind: DeviceKind::Phone, browser: "Chrome".into(), os: "Android".into() };
+        assert_eq!(device.describe(&EN), "Chrome on Android");
+        assert_eq!(device.kind_label(&NB), "Mobil");
+        let unknown = Device { kind: DeviceKind::Other, browser: String::new(), os: String::new() };
+        assert_eq!(unknown.describe(&EN), "Unknown device");
+    }
+}

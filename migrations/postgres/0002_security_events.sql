@@ -1,0 +1,13 @@
+-- The owner's security log: sign-ins, failures, sign-outs, revoked sessions and other account
+-- changes, with where they came from. Never any secret.
+CREATE TABLE security_events (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id     BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind        TEXT    NOT NULL,
+    at          BIGINT  NOT NULL,
+    ip          TEXT    NOT NULL,
+    user_agent  TEXT    NOT NULL,
+    -- Browser, OS and device class as parsed from the User-Agent: what "a new device" compares.
+    device      TEXT    NOT NULL
+);
+CREATE INDEX security_events_by_user ON security_events (user_id, at);

@@ -1,0 +1,153 @@
+//! Settings → Security: sessions and the security log, each only ever the caller's own.
+
+use serde_json::Value;
+
+use crate::helpers::{PHONE_SAFARI, TestApp, error_of, spawn_app};
+
+async fn sessions(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let response = app.call_with(client, "security/sessions", &[]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn event_kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
+    let events: Vec<Value> = app.call_with(client, "security/log", &[]).await.json().await.unwrap();
+    events.iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_owner_sees_each_session_with_device_ip_and_times() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let _phone = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    app.clock.advance(5 * 60);
+
+    let list = sessions(&app, &app.client).await;
+    assert_eq!(list.len(), 2);
+    let mine: Vec<&Value> = list.iter().filter(|s| s["this_device"] == true).collect();
+    assert_eq!(mine.len(), 1, "exactly one session is this device");
+    assert_eq!(mine[0]["device"]["browser"], "Chrome");
+    assert_eq!(mine[0]["device"]["os"], "Linux");
+    assert_eq!(mine[0]["device"]["kind"], "Computer");
+    let phone = list.iter().find(|s| s["this_device"] == false).unwrap();
+    assert_eq!(phone["device"]["kind"], "Phone");
+    assert_eq!(phone["device"]["browser"], "Safari");
+    assert_eq!(phone["ip"], "127.0.0.1");
+    assert!(phone["active_secs_ago"].as_i64().unwrap() >= 300);
+
+    let page = app.get("/settings/security").await.text().await.unwrap();
+    assert!(page.contains("Safari on iPhone") && page.contains("This device"), "{page}");
+}
+
+#[tokio::test]
+async fn signing_out_another_session_ends_it_on_its_very_next_request() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let tablet = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    assert_eq!(tablet.get(app.url("/calendar")).send().await.unwrap().status(), 200);
+
+    let other = sessions(&app, &app.client).await.into_iter().find(|s| s["this_device"] == false).unwrap();
+    let id = other["id"].as_i64().unwrap().to_string();
+    assert_eq!(app.call("security/revoke_session", &[("id", &id)]).await.status(), 200);
+
+    let next = tablet.get(app.url("/calendar")).send().await.unwrap();
+    assert_eq!(next.status(), 303, "the signed-out browser loses access at once");
+    assert_eq!(app.get("/calendar").await.status(), 200, "this browser stays signed in");
+    assert!(event_kinds(&app, &app.client).await.contains(&"SessionRevoked".to_string()));
+}
+
+#[tokio::test]
+async fn sign_out_all_others_keeps_only_this_session() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let a = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    let b = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    assert_eq!(app.call("security/revoke_others", &[]).await.status(), 200);
+    let list = sessions(&app, &app.client).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["this_device"], true);
+    for other in [a, b] {
+        assert_eq!(other.get(app.url("/calendar")).send().await.unwrap().status(), 303);
+    }
+}
+
+#[tokio::test]
+async fn this_was_not_me_signs_out_records_and_leads_to_the_password() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let intruder = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    let other = sessions(&app, &app.client).await.into_iter().find(|s| s["this_device"] == false).unwrap();
+    let id = other["id"].as_i64().unwrap().to_string();
+    let response = app.call("security/not_me", &[("id", &id)]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["location"], "/settings/security?not_me=1#password");
+    assert_eq!(intruder.get(app.url("/calendar")).send().await.unwrap().status(), 303);
+    assert_eq!(event_kinds(&app, &app.client).await[0], "NotMe");
+}
+
+#[tokio::test]
+async fn one_owner_can_neither_see_nor_end_another_owners_sessions() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    app.verified_user("ola@example.no").await;
+    let ola = app.another_browser("ola@example.no", PHONE_SAFARI).await;
+    let ola_session = sessions(&app, &ola).await[0]["id"].as_i64().unwrap().to_string();
+
+    let kari_sees = sessions(&app, &app.client).await;
+    assert_eq!(kari_sees.len(), 1, "Kari sees only her own session");
+    assert!(kari_sees.iter().all(|s| s["id"].as_i64().unwrap().to_string() != ola_session));
+
+    for function in ["security/revoke_session", "security/not_me"] {
+        let response = app.call(function, &[("id", &ola_session)]).await;
+        assert_eq!(response.status(), 404, "{function}");
+        assert_eq!(error_of(response).await, serde_json::json!("NotFound"));
+    }
+    app.call("security/revoke_others", &[]).await;
+    assert_eq!(ola.get(app.url("/calendar")).send().await.unwrap().status(), 200, "Ola is still signed in");
+    assert!(!event_kinds(&app, &app.client).await.is_empty());
+    let ola_log = event_kinds(&app, &ola).await;
+    assert_eq!(ola_log, ["SignIn"], "Ola's log holds only Ola's events");
+}
+
+#[tokio::test]
+async fn signed_out_callers_get_nothing() {
+    let app = spawn_app().await;
+    for function in ["security/sessions", "security/log", "security/revoke_others"] {
+        let response = app.call(function, &[]).await;
+        assert_eq!(response.status(), 401, "{function}");
+    }
+    assert_eq!(app.call("security/revoke_session", &[("id", "1")]).await.status(), 401);
+}
+
+#[tokio::test]
+async fn the_log_records_sign_ins_failures_and_sign_outs() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    app.log_in("kari@example.no", "not the password at all").await;
+    let phone = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    app.call_with(&phone, "log_out", &[]).await;
+    let kinds = event_kinds(&app, &app.client).await;
+    assert_eq!(kinds, ["SignOut", "SignIn", "SignInFailed", "SignIn"]);
+    let page = app.get("/settings/security").await.text().await.unwrap();
+    assert!(page.contains("Failed sign-in") && page.contains("Recent security activity"));
+}
+
+#[tokio::test]
+async fn a_sign_in_from_a_new_device_is_mailed_to_the_owner() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'New sign-in%'").await,
+        0,
+        "not for the first"
+    );
+    app.log_in("kari@example.no", crate::helpers::PASSWORD).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'New sign-in%'").await, 0, "a known device");
+    app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    let mails = app.wait_for_mail("kari@example.no", 2).await;
+    let (subject, body) = &mails[0];
+    assert_eq!(subject, "New sign-in to your Trygg account");
+    assert!(body.contains("Safari on iPhone") && body.contains("127.0.0.1"), "{body}");
+}
