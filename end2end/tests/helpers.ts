@@ -44,10 +44,13 @@ export async function signUp(page: Page, testInfo: TestInfo, email: string) {
 
 /** Finds the verification mail in the development outbox and confirms the address. */
 export async function verifyThroughOutbox(page: Page, testInfo: TestInfo, email: string) {
-  await open(page, testInfo, "/dev/outbox");
   const mail = page.locator("li.mail").filter({ has: page.locator(".to", { hasText: email }) }).first();
   const link = mail.locator('a[href*="/verify-email?token="]');
-  await expect(link).toBeVisible();
+  // Mail is written in the background: look again until it has arrived.
+  await expect(async () => {
+    await open(page, testInfo, "/dev/outbox");
+    await expect(link).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 10_000 });
   const href = await link.getAttribute("href");
   await open(page, testInfo, new URL(href!).pathname + new URL(href!).search);
   await page.getByRole("button", { name: "Confirm" }).click();

@@ -5,14 +5,14 @@ use leptos::prelude::*;
 use super::types::{EventView, SessionView};
 use crate::error::AppError;
 
-/// Every place the caller's account is signed in, most recently active first.
+/// Every place the caller's account is signed in: this device first, then by last activity.
 #[server(endpoint = "security/sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
     let now = request.state.clock.now();
     let rows = super::store::sessions_of(&request.state.db, user.user_id).await?;
-    Ok(rows
+    let mut sessions: Vec<SessionView> = rows
         .into_iter()
         .map(|row| SessionView {
             id: row.id,
@@ -22,7 +22,10 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
             active_secs_ago: now - row.last_seen_at,
             this_device: row.id == user.session_id,
         })
-        .collect())
+        .collect();
+    // This device first, then the others by last activity.
+    sessions.sort_by_key(|session| !session.this_device);
+    Ok(sessions)
 }
 
 /// Signs out one of the caller's sessions.

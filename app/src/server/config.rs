@@ -112,6 +112,13 @@ impl Config {
                     message: "must be a positive number of seconds".into(),
                 })?;
         }
+        if let Some(limit) = get("TRYGG_SIGN_UPS_PER_IP") {
+            session.login_throttle.max_sign_ups_per_ip =
+                limit.parse().ok().filter(|n: &i64| *n > 0).ok_or_else(|| ConfigError::Invalid {
+                    name: "TRYGG_SIGN_UPS_PER_IP",
+                    message: "must be a positive number".into(),
+                })?;
+        }
         let dev_outbox = smtp_url.is_none() && is_loopback_url(&base_url);
         Ok(Self {
             database_url,
