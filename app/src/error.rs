@@ -40,14 +40,24 @@ pub struct FieldError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Problem {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     InvalidEmail,
-    PasswordTooShort { min: usize },
-    PasswordTooLong { max: usize },
+    PasswordTooShort {
+        min: usize,
+    },
+    PasswordTooLong {
+        max: usize,
+    },
     WrongCredentials,
     EmailNotVerified,
     InvalidLink,
     MalformedRequest,
+    /// A sensitive change needs the password entered within the last 10 minutes.
+    FreshSignInRequired,
+    NotAllowedValue,
+    WrongPassword,
 }
 
 impl AppError {
@@ -92,6 +102,9 @@ impl Problem {
             Self::EmailNotVerified => t.err_email_not_verified.into(),
             Self::InvalidLink => t.err_invalid_link.into(),
             Self::MalformedRequest => t.err_malformed_request.into(),
+            Self::FreshSignInRequired => t.err_fresh_sign_in_required.into(),
+            Self::NotAllowedValue => t.err_not_allowed_value.into(),
+            Self::WrongPassword => t.err_wrong_password.into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::types::{EventView, SessionView};
+use super::types::{EventView, SecuritySettings, SessionView};
 use crate::error::AppError;
 
 /// Every place the caller's account is signed in: this device first, then by last activity.
@@ -89,4 +89,45 @@ pub async fn security_log() -> Result<Vec<EventView>, AppError> {
             })
         })
         .collect())
+}
+
+/// The account's automatic-logout setting, and whether sensitive changes are open right now.
+#[server(endpoint = "security/settings")]
+pub async fn account_security() -> Result<SecuritySettings, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let secs = super::store::idle_timeout_secs(&request.state.db, user.user_id).await?;
+    Ok(SecuritySettings { idle_timeout_minutes: secs / 60, fresh: super::service::is_fresh(&request.state, user) })
+}
+
+/// Asks for the password again, to open sensitive changes for 10 minutes. Counts toward the
+/// login throttling like any password guess.
+#[server(endpoint = "security/confirm_password")]
+pub async fn confirm_password(password: String) -> Result<(), AppError> {
+    use crate::server::password::PlainPassword;
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::confirm_password(&request.state, user, PlainPassword::new(password), request.ip).await
+}
+
+/// Sets the idle time after which every session of the account ends.
+#[server(endpoint = "security/idle_timeout")]
+pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
+    use super::{service, types::EventKind};
+    use crate::error::Problem;
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let minutes: i64 = minutes
+        .trim()
+        .parse()
+        .ok()
+        .filter(|m| super::types::IDLE_CHOICES_MINUTES.contains(m))
+        .ok_or_else(|| AppError::field("minutes", Problem::NotAllowedValue))?;
+    if !service::is_fresh(&request.state, user) {
+        return Err(AppError::Rejected(Problem::FreshSignInRequired));
+    }
+    super::store::set_idle_timeout_secs(&request.state.db, user.user_id, minutes * 60).await?;
+    let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+    service::record(&request.state, user.user_id, EventKind::LogoutSettingChanged, &origin).await?;
+    Ok(())
 }

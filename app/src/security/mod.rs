@@ -11,10 +11,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::forms::{FormMessage, action_error};
+use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::i18n::t;
-use api::{NotMe, RevokeOtherSessions, RevokeSession, list_sessions, security_log};
-use types::{SessionView, ago};
+use api::{
+    ConfirmPassword, NotMe, RevokeOtherSessions, RevokeSession, SetIdleTimeout, account_security, list_sessions,
+    security_log,
+};
+use types::{IDLE_CHOICES_MINUTES, SecuritySettings, SessionView, ago, duration_label};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -22,10 +25,16 @@ pub fn SecurityPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_others = ServerAction::<RevokeOtherSessions>::new();
     let not_me = ServerAction::<NotMe>::new();
-    // Reload the lists whenever one of the actions has run.
-    let changes = move || (revoke.version().get(), revoke_others.version().get(), not_me.version().get());
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let set_idle = ServerAction::<SetIdleTimeout>::new();
+    // Reload what the page shows whenever one of the actions has run.
+    let changes = move || {
+        [revoke.version(), revoke_others.version(), not_me.version(), confirm.version(), set_idle.version()]
+            .map(|version| version.get())
+    };
     let sessions = Resource::new_blocking(changes, |_| list_sessions());
     let log = Resource::new_blocking(changes, |_| security_log());
+    let settings = Resource::new_blocking(changes, |_| account_security());
     let error = Signal::derive(move || {
         action_error(revoke).get().or_else(|| action_error(revoke_others).get()).or_else(|| action_error(not_me).get())
     });
@@ -53,6 +62,19 @@ pub fn SecurityPage() -> impl IntoView {
                                 {list.into_iter().map(|s| view! { <SessionItem session=s revoke not_me/> }).collect_view()}
                             </ul>
                         }.into_any(),
+                        Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+
+        <section class="panel" id="logout" aria-labelledby="logout-heading">
+            <h2 id="logout-heading">{texts.logout_title}</h2>
+            <p class="hint">{texts.logout_intro}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(settings) => view! { <LogoutSetting settings confirm set_idle/> }.into_any(),
                         Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
                     }
                 })}
@@ -120,5 +142,54 @@ fn SessionItem(
                 </div>
             })}
         </li>
+    }
+}
+
+/// The idle-time choice, behind a password confirmation when the last one is too old.
+#[component]
+fn LogoutSetting(
+    settings: SecuritySettings,
+    confirm: ServerAction<ConfirmPassword>,
+    set_idle: ServerAction<SetIdleTimeout>,
+) -> impl IntoView {
+    let texts = t();
+    let confirm_error = action_error(confirm);
+    let set_error = action_error(set_idle);
+    let problem = Memo::new(move |_| set_error.get().and_then(|e| e.for_field("minutes")));
+    let saved = move || matches!(set_idle.value().get(), Some(Ok(())));
+    let current = settings.idle_timeout_minutes;
+    view! {
+        {(!settings.fresh).then(|| view! {
+            <div class="fresh-sign-in">
+                <h3>{texts.fresh_title}</h3>
+                <p class="hint">{texts.fresh_intro}</p>
+                <ActionForm action=confirm attr:class="stack" attr:novalidate=true>
+                    <FormMessage error=confirm_error/>
+                    <Field label=texts.password name="password" kind="password" autocomplete="current-password" error=confirm_error/>
+                    <Submit action=confirm label=texts.fresh_submit/>
+                </ActionForm>
+            </div>
+        })}
+        <ActionForm action=set_idle attr:class="stack logout-form">
+            <FormMessage error=set_error/>
+            <div class="field" class:invalid=move || problem.get().is_some()>
+                <label for="minutes">{texts.logout_label}</label>
+                <select id="minutes" name="minutes" aria-describedby="minutes-error" disabled=!settings.fresh>
+                    {IDLE_CHOICES_MINUTES
+                        .into_iter()
+                        .map(|minutes| view! {
+                            <option value=minutes.to_string() selected=minutes == current>
+                                {duration_label(minutes, texts)}
+                            </option>
+                        })
+                        .collect_view()}
+                </select>
+                <p class="field-error" id="minutes-error">{move || problem.get().map(|p| p.message(texts))}</p>
+            </div>
+            <div class="row">
+                <Submit action=set_idle label=texts.logout_save/>
+                <span class="saved" role="status">{move || saved().then_some(texts.logout_saved)}</span>
+            </div>
+        </ActionForm>
     }
 }

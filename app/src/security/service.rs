@@ -1,10 +1,16 @@
 //! Security rules: parsing devices, recording events, and the "new device" notice.
 
+use std::net::IpAddr;
+
 use super::store;
-use super::types::{Device, DeviceKind, EventKind};
+use super::types::{Device, DeviceKind, EventKind, FRESH_SIGN_IN_SECS};
+use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::server::mail::Email;
+use crate::server::password::PlainPassword;
+use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
+use crate::server::throttle::Attempt;
 
 /// Reads browser, OS and device class from a User-Agent (woothee).
 pub fn parse_device(user_agent: &str) -> Device {
@@ -66,6 +72,32 @@ pub async fn record_sign_in(
                 .replace("{link}", &format!("{}/settings/security", state.config.base_url)),
         });
     }
+    Ok(())
+}
+
+/// Whether this session entered the password within the last 10 minutes.
+pub fn is_fresh(state: &AppState, user: &CurrentUser) -> bool {
+    state.clock.now() - user.password_confirmed_at < FRESH_SIGN_IN_SECS
+}
+
+/// Checks the password again for this session; wrong guesses count like failed logins.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &CurrentUser,
+    password: PlainPassword,
+    ip: IpAddr,
+) -> Result<(), AppError> {
+    let attempt = Attempt { email: &user.email, ip };
+    let admitted = match state.throttle.admit(&attempt).await? {
+        Ok(admitted) => admitted,
+        Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
+    };
+    let stored = store::password_hash(&state.db, user.user_id).await?;
+    if !state.passwords.verify(password, Some(stored)).await {
+        return Err(AppError::field("password", Problem::WrongPassword));
+    }
+    state.throttle.succeeded(&attempt, admitted).await?;
+    store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
     Ok(())
 }
 

@@ -111,3 +111,25 @@ pub async fn recent_events(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Even
         .map(|r| EventRow { kind: r.get(0), at: r.get(1), ip: r.get(2), user_agent: r.get(3) })
         .collect())
 }
+
+pub async fn idle_timeout_secs(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT idle_timeout_secs FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
+}
+
+pub async fn set_idle_timeout_secs(db: &Db, user_id: i64, secs: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET idle_timeout_secs = $1 WHERE id = $2").bind(secs).bind(user_id).execute(db).await?;
+    Ok(())
+}
+
+pub async fn password_hash(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
+}
+
+pub async fn mark_password_confirmed(db: &Db, session_id: i64, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET password_confirmed_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(session_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

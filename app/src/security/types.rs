@@ -59,10 +59,18 @@ pub enum EventKind {
     SignOut,
     SessionRevoked,
     NotMe,
+    LogoutSettingChanged,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 5] = [Self::SignIn, Self::SignInFailed, Self::SignOut, Self::SessionRevoked, Self::NotMe];
+    pub const ALL: [Self; 6] = [
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::SignOut,
+        Self::SessionRevoked,
+        Self::NotMe,
+        Self::LogoutSettingChanged,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -71,6 +79,7 @@ impl EventKind {
             Self::SignOut => "sign_out",
             Self::SessionRevoked => "session_revoked",
             Self::NotMe => "not_me",
+            Self::LogoutSettingChanged => "logout_setting_changed",
         }
     }
 
@@ -85,6 +94,7 @@ impl EventKind {
             Self::SignOut => t.event_sign_out,
             Self::SessionRevoked => t.event_session_revoked,
             Self::NotMe => t.event_not_me,
+            Self::LogoutSettingChanged => t.event_logout_setting_changed,
         }
     }
 }
@@ -95,6 +105,29 @@ pub struct EventView {
     pub secs_ago: i64,
     pub ip: String,
     pub device: Device,
+}
+
+/// The idle times an owner can choose for automatic logout, in minutes; 24 hours is the default.
+pub const IDLE_CHOICES_MINUTES: [i64; 7] = [15, 30, 60, 120, 240, 480, 1440];
+
+/// How long a password confirmation lets sensitive settings be changed.
+pub const FRESH_SIGN_IN_SECS: i64 = 10 * 60;
+
+/// The account's security settings as the page shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecuritySettings {
+    pub idle_timeout_minutes: i64,
+    /// Whether the password was entered recently enough for sensitive changes.
+    pub fresh: bool,
+}
+
+/// "15 minutes", "1 hour", "24 hours".
+pub fn duration_label(minutes: i64, t: &Texts) -> String {
+    match minutes {
+        m if m < 60 => t.minutes_n.replace("{n}", &m.to_string()),
+        60 => t.hour_one.to_string(),
+        m => t.hours_n.replace("{n}", &(m / 60).to_string()),
+    }
 }
 
 /// "just now", "5 minutes ago", "3 days ago".
@@ -121,6 +154,13 @@ mod tests {
         assert_eq!(ago(3600, &NB), "for 1 time siden");
         assert_eq!(ago(3 * 86_400, &NB), "for 3 dager siden");
         assert_eq!(ago(-10, &EN), "just now");
+    }
+
+    #[test]
+    fn idle_choices_are_labelled() {
+        let labels: Vec<String> = IDLE_CHOICES_MINUTES.iter().map(|m| duration_label(*m, &EN)).collect();
+        assert_eq!(labels, ["15 minutes", "30 minutes", "1 hour", "2 hours", "4 hours", "8 hours", "24 hours"]);
+        assert_eq!(duration_label(1440, &NB), "24 timer");
     }
 
     #[test]

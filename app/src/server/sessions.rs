@@ -28,6 +28,8 @@ pub struct CurrentUser {
     pub practice_name: String,
     /// This session's row: identifies "this device" without holding the token.
     pub session_id: i64,
+    /// When this session last proved the password (at login, or when asked again).
+    pub password_confirmed_at: i64,
 }
 
 /// Why a presented cookie did not give a session.
@@ -61,8 +63,8 @@ impl SessionStore {
         let token = new_token();
         let now = self.clock.now();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent)
-             VALUES ($1, $2, $3, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent, password_confirmed_at)
+             VALUES ($1, $2, $3, $3, $4, $5, $3)",
         )
         .bind(token_hash(&token))
         .bind(user_id)
@@ -78,7 +80,7 @@ impl SessionStore {
         let hash = token_hash(token);
         let row = sqlx::query(
             "SELECT s.user_id, s.created_at, s.last_seen_at, u.idle_timeout_secs,
-                    u.practice_id, u.email, u.name, p.name, s.id
+                    u.practice_id, u.email, u.name, p.name, s.id, s.password_confirmed_at
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN practices p ON p.id = u.practice_id
@@ -118,6 +120,7 @@ impl SessionStore {
             name: row.get(6),
             practice_name: row.get(7),
             session_id,
+            password_confirmed_at: row.get(9),
         }))
     }
 

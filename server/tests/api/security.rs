@@ -151,3 +151,71 @@ async fn a_sign_in_from_a_new_device_is_mailed_to_the_owner() {
     assert_eq!(subject, "New sign-in to your Trygg account");
     assert!(body.contains("Safari on iPhone") && body.contains("127.0.0.1"), "{body}");
 }
+
+#[tokio::test]
+async fn changing_the_logout_setting_needs_a_fresh_password() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let settings: Value = app.call("security/settings", &[]).await.json().await.unwrap();
+    assert_eq!(settings, serde_json::json!({"idle_timeout_minutes": 1440, "fresh": true}), "24 hours by default");
+
+    // Just after login the password is fresh.
+    assert_eq!(app.call("security/idle_timeout", &[("minutes", "60")]).await.status(), 200);
+    // Ten minutes later it is not.
+    app.clock.advance(10 * 60 + 1);
+    let stale = app.call("security/idle_timeout", &[("minutes", "30")]).await;
+    assert_eq!(stale.status(), 401);
+    assert_eq!(error_of(stale).await, serde_json::json!({"Rejected": "FreshSignInRequired"}));
+    assert_eq!(app.count("SELECT idle_timeout_secs FROM users").await, 3600, "nothing changed");
+
+    let wrong = app.call("security/confirm_password", &[("password", "not my password at all")]).await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(error_of(wrong).await["Validation"][0]["problem"], "WrongPassword");
+    assert_eq!(app.call("security/confirm_password", &[("password", crate::helpers::PASSWORD)]).await.status(), 200);
+    assert_eq!(app.call("security/idle_timeout", &[("minutes", "30")]).await.status(), 200);
+    assert_eq!(app.count("SELECT idle_timeout_secs FROM users").await, 1800);
+    assert_eq!(event_kinds(&app, &app.client).await[0], "LogoutSettingChanged");
+}
+
+#[tokio::test]
+async fn only_the_offered_idle_times_are_accepted() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    for bad in ["0", "5", "45", "100000", "-15", "soon", ""] {
+        let response = app.call("security/idle_timeout", &[("minutes", bad)]).await;
+        assert_eq!(response.status(), 422, "{bad}");
+        assert_eq!(error_of(response).await["Validation"][0]["field"], "minutes");
+    }
+    assert_eq!(app.count("SELECT idle_timeout_secs FROM users").await, 86400);
+}
+
+#[tokio::test]
+async fn the_chosen_idle_time_ends_every_session_of_the_account_only() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let phone = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    app.verified_user("ola@example.no").await;
+    let ola = app.another_browser("ola@example.no", PHONE_SAFARI).await;
+    assert_eq!(app.call("security/idle_timeout", &[("minutes", "15")]).await.status(), 200);
+
+    app.clock.advance(14 * 60);
+    assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 200);
+    app.clock.advance(15 * 60);
+    assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 303, "idle past 15 minutes");
+    assert_eq!(app.get("/calendar").await.headers()["location"], "/login?reason=idle");
+    assert_eq!(ola.get(app.url("/calendar")).send().await.unwrap().status(), 200, "another account keeps 24 hours");
+}
+
+#[tokio::test]
+async fn confirming_the_password_counts_toward_the_throttle() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.call("security/confirm_password", &[("password", "guess guess guess guess")]).await.status(),
+            422
+        );
+    }
+    let locked = app.call("security/confirm_password", &[("password", crate::helpers::PASSWORD)]).await;
+    assert_eq!(locked.status(), 429);
+}

@@ -11,3 +11,6 @@ CREATE TABLE security_events (
     device      TEXT    NOT NULL
 );
 CREATE INDEX security_events_by_user ON security_events (user_id, at);
+
+-- When this session last proved its password: sensitive changes need it within 10 minutes.
+ALTER TABLE sessions ADD COLUMN password_confirmed_at BIGINT NOT NULL DEFAULT 0;
