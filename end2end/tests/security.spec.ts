@@ -40,3 +40,24 @@ test("a session signed out from another browser loses access at once", async ({ 
   await expect(phone).toHaveURL(/\/login$/);
   await other.close();
 });
+
+test("the owner chooses the automatic logout time", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo, "idle");
+  await signUp(page, testInfo, email);
+  await verifyThroughOutbox(page, testInfo, email);
+  await logIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/calendar$/);
+
+  await open(page, testInfo, "/settings/security");
+  const setting = page.getByLabel("Sign out after");
+  await expect(setting).toHaveValue("1440");
+  await setting.selectOption({ label: "15 minutes" });
+  await page.getByRole("button", { name: "Save" }).click();
+  if (jsEnabled(testInfo)) {
+    await expect(page.getByText("Saved.")).toBeVisible();
+  }
+  await expect(page.locator("li.event").first()).toContainText("Automatic logout changed");
+  await page.screenshot({ path: testInfo.outputPath("logout-setting.png"), fullPage: true });
+  await open(page, testInfo, "/settings/security");
+  await expect(page.getByLabel("Sign out after")).toHaveValue("15");
+});

@@ -47,17 +47,17 @@ pub fn SecurityPage() -> impl IntoView {
         <FormMessage error/>
 
         <section class="panel" aria-labelledby="sessions-heading">
-            <div class="panel-head">
-                <h2 id="sessions-heading">{texts.sessions_title}</h2>
-                <ActionForm action=revoke_others>
-                    <button type="submit" class="secondary">{texts.sessions_revoke_others}</button>
-                </ActionForm>
-            </div>
+            <h2 id="sessions-heading">{texts.sessions_title}</h2>
             <p class="hint">{texts.sessions_intro}</p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => view! {
+                            {(list.len() > 1).then(|| view! {
+                                <ActionForm action=revoke_others attr:class="revoke-others">
+                                    <button type="submit" class="secondary">{texts.sessions_revoke_others}</button>
+                                </ActionForm>
+                            })}
                             <ul class="sessions">
                                 {list.into_iter().map(|s| view! { <SessionItem session=s revoke not_me/> }).collect_view()}
                             </ul>

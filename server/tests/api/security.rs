@@ -37,6 +37,10 @@ async fn the_owner_sees_each_session_with_device_ip_and_times() {
 
     let page = app.get("/settings/security").await.text().await.unwrap();
     assert!(page.contains("Safari on iPhone") && page.contains("This device"), "{page}");
+    assert!(page.contains("Sign out all other sessions"));
+    app.call("security/revoke_others", &[]).await;
+    let alone = app.get("/settings/security").await.text().await.unwrap();
+    assert!(!alone.contains("Sign out all other sessions"), "offered only when there are others");
 }
 
 #[tokio::test]
