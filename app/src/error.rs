@@ -50,6 +50,7 @@ pub enum Problem {
     PasswordTooLong {
         max: usize,
     },
+    PasswordContainsAccountDetails,
     WrongCredentials,
     EmailNotVerified,
     InvalidLink,
@@ -98,6 +99,7 @@ impl Problem {
             Self::InvalidEmail => t.err_invalid_email.into(),
             Self::PasswordTooShort { min } => t.err_password_too_short.replace("{min}", &min.to_string()),
             Self::PasswordTooLong { max } => t.err_password_too_long.replace("{max}", &max.to_string()),
+            Self::PasswordContainsAccountDetails => t.err_password_contains_account_details.into(),
             Self::WrongCredentials => t.err_wrong_credentials.into(),
             Self::EmailNotVerified => t.err_email_not_verified.into(),
             Self::InvalidLink => t.err_invalid_link.into(),

@@ -62,18 +62,28 @@ impl DisplayName {
     }
 }
 
-/// A new password: length counted in Unicode code points, no composition rules (NIST SP 800-63B).
-pub fn check_new_password(password: &str) -> Result<(), Problem> {
+/// A new password: length counted in Unicode code points, no composition rules (NIST SP 800-63B),
+/// and not built on what an attacker already knows: the email address (or its name part) and the
+/// practice's name.
+pub fn check_new_password(password: &str, email: &str, practice_name: &str) -> Result<(), Problem> {
     let length = password.chars().count();
     if length == 0 {
-        Err(Problem::Required)
+        return Err(Problem::Required);
     } else if length < PASSWORD_MIN {
-        Err(Problem::PasswordTooShort { min: PASSWORD_MIN })
+        return Err(Problem::PasswordTooShort { min: PASSWORD_MIN });
     } else if length > PASSWORD_MAX {
-        Err(Problem::PasswordTooLong { max: PASSWORD_MAX })
-    } else {
-        Ok(())
+        return Err(Problem::PasswordTooLong { max: PASSWORD_MAX });
     }
+    let lowered = password.to_lowercase();
+    let email = email.trim().to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default().to_string();
+    let practice = practice_name.trim().to_lowercase();
+    // Short fragments ("a@b.no", "AS") would reject innocent passwords, so only telling ones count.
+    let known = [email, local_part, practice];
+    if known.iter().any(|part| part.chars().count() >= 4 && lowered.contains(part.as_str())) {
+        return Err(Problem::PasswordContainsAccountDetails);
+    }
+    Ok(())
 }
 
 pub struct SignUpInput {
@@ -84,13 +94,14 @@ pub struct SignUpInput {
 
 impl SignUpInput {
     /// Every field is checked, so the form can show all its problems at once.
-    pub fn parse(practice_name: &str, name: &str, email: &str, password: &str) -> Result<Self, AppError> {
+    pub fn parse(practice_name_input: &str, name: &str, email_input: &str, password: &str) -> Result<Self, AppError> {
         let mut errors = Vec::new();
         let mut note = |field: &str, problem: Problem| errors.push(FieldError { field: field.into(), problem });
-        let practice_name = DisplayName::parse(practice_name).map_err(|p| note("practice_name", p)).ok();
+        let practice_name = DisplayName::parse(practice_name_input).map_err(|p| note("practice_name", p)).ok();
         let name = DisplayName::parse(name).map_err(|p| note("name", p)).ok();
-        let email = Email::parse(email).map_err(|p| note("email", p)).ok();
-        let password_ok = check_new_password(password).map_err(|p| note("password", p)).is_ok();
+        let email = Email::parse(email_input).map_err(|p| note("email", p)).ok();
+        let password_ok =
+            check_new_password(password, email_input, practice_name_input).map_err(|p| note("password", p)).is_ok();
         match (practice_name, name, email, password_ok) {
             (Some(practice_name), Some(name), Some(email), true) => Ok(Self { practice_name, name, email }),
             _ => Err(AppError::Validation(errors)),
@@ -139,16 +150,31 @@ mod tests {
         assert_eq!(DisplayName::parse(&"å".repeat(NAME_MAX + 1)), Err(Problem::TooLong { max: NAME_MAX }));
     }
 
+    fn check_new_password_alone(password: &str) -> Result<(), Problem> {
+        check_new_password(password, "kari@example.no", "Klinikk Nord")
+    }
+
     #[test]
     fn passwords_count_code_points_without_composition_rules() {
-        assert_eq!(check_new_password(""), Err(Problem::Required));
-        assert_eq!(check_new_password(&"a".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
-        assert_eq!(check_new_password(&"a".repeat(15)), Ok(()));
+        assert_eq!(check_new_password_alone(""), Err(Problem::Required));
+        assert_eq!(check_new_password_alone(&"a".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
+        assert_eq!(check_new_password_alone(&"a".repeat(15)), Ok(()));
         // 15 code points that are 30 bytes in UTF-8.
-        assert_eq!(check_new_password(&"ø".repeat(15)), Ok(()));
-        assert_eq!(check_new_password(&"ø".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
-        assert_eq!(check_new_password(&"x".repeat(128)), Ok(()));
-        assert_eq!(check_new_password(&"x".repeat(129)), Err(Problem::PasswordTooLong { max: 128 }));
+        assert_eq!(check_new_password_alone(&"ø".repeat(15)), Ok(()));
+        assert_eq!(check_new_password_alone(&"ø".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
+        assert_eq!(check_new_password_alone(&"x".repeat(128)), Ok(()));
+        assert_eq!(check_new_password_alone(&"x".repeat(129)), Err(Problem::PasswordTooLong { max: 128 }));
+    }
+
+    #[test]
+    fn passwords_may_not_contain_the_email_or_practice_name() {
+        let contains = Err(Problem::PasswordContainsAccountDetails);
+        assert_eq!(check_new_password_alone("my kari@example.no password"), contains);
+        assert_eq!(check_new_password_alone("KARIKARIKARIKARI2024"), contains);
+        assert_eq!(check_new_password_alone("welcome to klinikk nord!"), contains);
+        assert_eq!(check_new_password_alone("a calm river under nine bridges"), Ok(()));
+        // A two-letter name part is too short to tell anything.
+        assert_eq!(check_new_password("bo bo bo bo bo bo bo", "bo@example.no", "AS"), Ok(()));
     }
 
     #[test]

@@ -70,6 +70,25 @@ async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM practices").await, 0);
 
+    // A password built on the account's own details is refused next to the password field.
+    let personal = app
+        .call(
+            "sign_up",
+            &[
+                ("practice_name", "Klinikk Nord"),
+                ("name", "Kari"),
+                ("email", "kari@example.no"),
+                ("password", "klinikk nord forever and ever"),
+            ],
+        )
+        .await;
+    assert_eq!(personal.status(), 422);
+    assert_eq!(
+        error_of(personal).await["Validation"][0],
+        serde_json::json!({"field": "password", "problem": "PasswordContainsAccountDetails"})
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+
     // A missing field is a clear refusal too, not a 500.
     let missing = app.call("sign_up", &[("name", "Kari")]).await;
     assert_eq!(missing.status(), 422);
