@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox } from "./helpers";
+import { PASSWORD, jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox } from "./helpers";
 
 const PHONE_SAFARI =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
@@ -60,4 +60,40 @@ test("the owner chooses the automatic logout time", async ({ page }, testInfo) =
   await page.screenshot({ path: testInfo.outputPath("logout-setting.png"), fullPage: true });
   await open(page, testInfo, "/settings/security");
   await expect(page.getByLabel("Sign out after")).toHaveValue("15");
+});
+
+test("the password is changed only when the rules are met", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo, "password");
+  await signUp(page, testInfo, email);
+  await verifyThroughOutbox(page, testInfo, email);
+  await logIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/calendar$/);
+
+  await open(page, testInfo, "/settings/security");
+  const current = page.getByLabel("Current password");
+  const fresh = page.getByLabel("New password");
+  const submit = page.getByRole("button", { name: "Change password" });
+
+  await current.fill(PASSWORD);
+  await fresh.fill("too short");
+  if (jsEnabled(testInfo)) {
+    await expect(page.locator("#new_password-strength")).toContainText("Too short");
+  }
+  await submit.click();
+  await expect(page.locator("#new_password-error")).toHaveText("The password must be at least 15 characters.");
+
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("seven quiet herons by the fjord");
+  if (jsEnabled(testInfo)) {
+    await expect(page.locator("#new_password-strength")).toContainText(/Strong|Very strong/);
+  }
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Your password is changed.")).toBeVisible();
+  await expect(page.locator("li.event").first()).toContainText("Password changed");
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await logIn(page, testInfo, email, PASSWORD);
+  await expect(page.getByRole("alert")).toContainText("Wrong email or password.");
+  await logIn(page, testInfo, email, "seven quiet herons by the fjord");
+  await expect(page).toHaveURL(/\/calendar$/);
 });

@@ -24,12 +24,6 @@ pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredent
     }))
 }
 
-pub async fn email_exists(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1").bind(email).fetch_one(db).await?;
-    Ok(count > 0)
-}
-
 pub struct NewAccount<'a> {
     pub practice_name: &'a str,
     pub name: &'a str,

@@ -86,6 +86,43 @@ pub fn check_new_password(password: &str, email: &str, practice_name: &str) -> R
     Ok(())
 }
 
+/// A rough strength for the meter while typing, 0 (too short) to 4 (very strong): the bits a
+/// guesser faces if it knew which kinds of characters are used, less for repeats. The server's
+/// rules decide; this only guides.
+pub fn password_strength(password: &str) -> u8 {
+    let chars: Vec<char> = password.chars().collect();
+    if chars.len() < PASSWORD_MIN {
+        return 0;
+    }
+    let mut pool = 0.0_f64;
+    if chars.iter().any(|c| c.is_ascii_lowercase()) {
+        pool += 26.0;
+    }
+    if chars.iter().any(|c| c.is_ascii_uppercase()) {
+        pool += 26.0;
+    }
+    if chars.iter().any(|c| c.is_ascii_digit()) {
+        pool += 10.0;
+    }
+    if chars.iter().any(|c| c.is_ascii_punctuation() || *c == ' ') {
+        pool += 33.0;
+    }
+    if chars.iter().any(|c| !c.is_ascii()) {
+        pool += 100.0;
+    }
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let effective_length = chars.len().min(distinct.len() * 3) as f64;
+    let bits = effective_length * pool.max(2.0).log2();
+    match bits {
+        b if b < 60.0 => 1,
+        b if b < 80.0 => 2,
+        b if b < 100.0 => 3,
+        _ => 4,
+    }
+}
+
 pub struct SignUpInput {
     pub practice_name: DisplayName,
     pub name: DisplayName,
@@ -175,6 +212,15 @@ mod tests {
         assert_eq!(check_new_password_alone("a calm river under nine bridges"), Ok(()));
         // A two-letter name part is too short to tell anything.
         assert_eq!(check_new_password("bo bo bo bo bo bo bo", "bo@example.no", "AS"), Ok(()));
+    }
+
+    #[test]
+    fn strength_grows_with_length_and_variety() {
+        assert_eq!(password_strength("short"), 0);
+        assert_eq!(password_strength("aaaaaaaaaaaaaaaa"), 1, "repeats count for little");
+        assert!(password_strength("correct horse battery staple") >= 3);
+        assert!(password_strength("a calm river under nine bridges") > password_strength("abcdefghijklmnop"));
+        assert_eq!(password_strength(&"Zq9!xP2#vL7@mN4$".repeat(2)), 4);
     }
 
     #[test]

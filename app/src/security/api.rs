@@ -131,3 +131,25 @@ pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
     service::record(&request.state, user.user_id, EventKind::LogoutSettingChanged, &origin).await?;
     Ok(())
 }
+
+/// Changes the caller's password; every other session is signed out.
+#[server(endpoint = "security/change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::server::password::PlainPassword;
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let ip = request.ip.to_string();
+    let origin = super::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::change_password(
+        &request.state,
+        user,
+        PlainPassword::new(current_password),
+        new_password,
+        &origin,
+        request.ip,
+        request.lang,
+    )
+    .await?;
+    leptos_axum::redirect("/settings/security?changed=password#password");
+    Ok(())
+}

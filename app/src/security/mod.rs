@@ -14,8 +14,8 @@ use leptos_router::hooks::use_query_map;
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::i18n::t;
 use api::{
-    ConfirmPassword, NotMe, RevokeOtherSessions, RevokeSession, SetIdleTimeout, account_security, list_sessions,
-    security_log,
+    ChangePassword, ConfirmPassword, NotMe, RevokeOtherSessions, RevokeSession, SetIdleTimeout, account_security,
+    list_sessions, security_log,
 };
 use types::{IDLE_CHOICES_MINUTES, SecuritySettings, SessionView, ago, duration_label};
 
@@ -27,10 +27,18 @@ pub fn SecurityPage() -> impl IntoView {
     let not_me = ServerAction::<NotMe>::new();
     let confirm = ServerAction::<ConfirmPassword>::new();
     let set_idle = ServerAction::<SetIdleTimeout>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
     // Reload what the page shows whenever one of the actions has run.
     let changes = move || {
-        [revoke.version(), revoke_others.version(), not_me.version(), confirm.version(), set_idle.version()]
-            .map(|version| version.get())
+        [
+            revoke.version(),
+            revoke_others.version(),
+            not_me.version(),
+            confirm.version(),
+            set_idle.version(),
+            change_password.version(),
+        ]
+        .map(|version| version.get())
     };
     let sessions = Resource::new_blocking(changes, |_| list_sessions());
     let log = Resource::new_blocking(changes, |_| security_log());
@@ -67,6 +75,8 @@ pub fn SecurityPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+
+        <PasswordSection action=change_password/>
 
         <section class="panel" id="logout" aria-labelledby="logout-heading">
             <h2 id="logout-heading">{texts.logout_title}</h2>
@@ -191,5 +201,66 @@ fn LogoutSetting(
                 <span class="saved" role="status">{move || saved().then_some(texts.logout_saved)}</span>
             </div>
         </ActionForm>
+    }
+}
+
+/// Current password and a new one, with a strength meter that follows the typing.
+#[component]
+fn PasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
+    use crate::auth::types::password_strength;
+    let texts = t();
+    let error = action_error(action);
+    let strength = RwSignal::new(0u8);
+    // The meter needs JavaScript to follow the typing; without it, it is not shown at all.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let new_problem = Memo::new(move |_| error.get().and_then(|e| e.for_field("new_password")));
+    // After a change the server sends the browser here with `?changed=password` (which is all a
+    // page without JavaScript gets to know).
+    let query = use_query_map();
+    let changed = move || {
+        matches!(action.value().get(), Some(Ok(()))) || query.with(|q| q.get("changed").as_deref() == Some("password"))
+    };
+    let strength_text = move || {
+        [texts.strength_0, texts.strength_1, texts.strength_2, texts.strength_3, texts.strength_4]
+            [usize::from(strength.get().min(4))]
+    };
+    view! {
+        <section class="panel" id="password" aria-labelledby="password-heading">
+            <h2 id="password-heading">{texts.password_title}</h2>
+            <p class="hint">{texts.password_intro}</p>
+            {move || changed().then(|| view! { <p class="notice" role="status">{texts.password_changed}</p> })}
+            <ActionForm action attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <Field
+                    label=texts.current_password
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error
+                />
+                <div class="field" class:invalid=move || new_problem.get().is_some()>
+                    <label for="new_password">{texts.new_password}</label>
+                    <input
+                        id="new_password"
+                        name="new_password"
+                        type="password"
+                        autocomplete="new-password"
+                        aria-describedby="new_password-hint new_password-strength new_password-error"
+                        aria-invalid=move || if new_problem.get().is_some() { "true" } else { "false" }
+                        on:input=move |ev| strength.set(password_strength(&event_target_value(&ev)))
+                    />
+                    <p class="hint" id="new_password-hint">{texts.password_hint}</p>
+                    <div class="strength" id="new_password-strength" aria-live="polite">
+                        {move || live.get().then(|| view! {
+                            <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().to_string()></meter>
+                            <span>{texts.strength_label} ": " {strength_text}</span>
+                        })}
+                    </div>
+                    <p class="field-error" id="new_password-error">{move || new_problem.get().map(|p| p.message(texts))}</p>
+                </div>
+                <Submit action label=texts.password_save/>
+            </ActionForm>
+        </section>
     }
 }

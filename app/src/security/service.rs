@@ -80,12 +80,26 @@ pub fn is_fresh(state: &AppState, user: &CurrentUser) -> bool {
     state.clock.now() - user.password_confirmed_at < FRESH_SIGN_IN_SECS
 }
 
-/// Checks the password again for this session; wrong guesses count like failed logins.
+/// Checks the password again for this session, and opens sensitive changes for 10 minutes.
 pub async fn confirm_password(
     state: &AppState,
     user: &CurrentUser,
     password: PlainPassword,
     ip: IpAddr,
+) -> Result<(), AppError> {
+    check_current_password(state, user, password, ip, "password").await?;
+    store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    Ok(())
+}
+
+/// The account's password, checked like a login: wrong guesses count toward the throttling.
+/// A wrong one is reported on `field`.
+async fn check_current_password(
+    state: &AppState,
+    user: &CurrentUser,
+    password: PlainPassword,
+    ip: IpAddr,
+    field: &str,
 ) -> Result<(), AppError> {
     let attempt = Attempt { email: &user.email, ip };
     let admitted = match state.throttle.admit(&attempt).await? {
@@ -94,10 +108,40 @@ pub async fn confirm_password(
     };
     let stored = store::password_hash(&state.db, user.user_id).await?;
     if !state.passwords.verify(password, Some(stored)).await {
-        return Err(AppError::field("password", Problem::WrongPassword));
+        return Err(AppError::field(field, Problem::WrongPassword));
     }
     state.throttle.succeeded(&attempt, admitted).await?;
+    Ok(())
+}
+
+/// Changes the password: the current one must be right and the new one must pass the rules.
+/// Every other session is signed out, the owner is mailed, and the change is logged.
+pub async fn change_password(
+    state: &AppState,
+    user: &CurrentUser,
+    current: PlainPassword,
+    new_password: String,
+    origin: &Origin<'_>,
+    ip: IpAddr,
+    lang: Lang,
+) -> Result<(), AppError> {
+    crate::auth::types::check_new_password(&new_password, &user.email, &user.practice_name)
+        .map_err(|problem| AppError::field("new_password", problem))?;
+    check_current_password(state, user, current, ip, "current_password").await?;
+    let hash = state.passwords.hash(PlainPassword::new(new_password)).await;
+    store::set_password_hash(&state.db, user.user_id, &hash).await?;
+    store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
     store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
+    let t = lang.texts();
+    state.mailer.send_in_background(Email {
+        to: user.email.clone(),
+        subject: t.mail_password_changed_subject.into(),
+        body: t
+            .mail_password_changed_body
+            .replace("{device}", &parse_device(origin.user_agent).describe(t))
+            .replace("{ip}", origin.ip),
+    });
     Ok(())
 }
 

@@ -133,3 +133,8 @@ pub async fn mark_password_confirmed(db: &Db, session_id: i64, at: i64) -> Resul
         .await?;
     Ok(())
 }
+
+pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(db).await?;
+    Ok(())
+}

@@ -60,16 +60,18 @@ pub enum EventKind {
     SessionRevoked,
     NotMe,
     LogoutSettingChanged,
+    PasswordChanged,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
         Self::SessionRevoked,
         Self::NotMe,
         Self::LogoutSettingChanged,
+        Self::PasswordChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -80,6 +82,7 @@ impl EventKind {
             Self::SessionRevoked => "session_revoked",
             Self::NotMe => "not_me",
             Self::LogoutSettingChanged => "logout_setting_changed",
+            Self::PasswordChanged => "password_changed",
         }
     }
 
@@ -95,6 +98,7 @@ impl EventKind {
             Self::SessionRevoked => t.event_session_revoked,
             Self::NotMe => t.event_not_me,
             Self::LogoutSettingChanged => t.event_logout_setting_changed,
+            Self::PasswordChanged => t.event_password_changed,
         }
     }
 }

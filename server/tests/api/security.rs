@@ -223,3 +223,66 @@ async fn confirming_the_password_counts_toward_the_throttle() {
     let locked = app.call("security/confirm_password", &[("password", crate::helpers::PASSWORD)]).await;
     assert_eq!(locked.status(), 429);
 }
+
+#[tokio::test]
+async fn changing_the_password_signs_out_the_others_mails_and_logs() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let phone = app.another_browser("kari@example.no", PHONE_SAFARI).await;
+    let new_password = "seven quiet herons by the fjord";
+
+    let wrong = app
+        .call(
+            "security/change_password",
+            &[("current_password", "not it at all at all"), ("new_password", new_password)],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(
+        error_of(wrong).await["Validation"][0],
+        serde_json::json!({"field": "current_password", "problem": "WrongPassword"})
+    );
+
+    for (bad, problem) in [
+        ("too short", serde_json::json!({"PasswordTooShort": {"min": 15}})),
+        ("kari@example.no is my password", serde_json::json!("PasswordContainsAccountDetails")),
+    ] {
+        let response = app
+            .call("security/change_password", &[("current_password", crate::helpers::PASSWORD), ("new_password", bad)])
+            .await;
+        assert_eq!(response.status(), 422, "{bad}");
+        let error = error_of(response).await;
+        assert_eq!(error["Validation"][0]["field"], "new_password");
+        assert_eq!(error["Validation"][0]["problem"], problem);
+    }
+    assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 200, "nothing changed yet");
+
+    let ok = app
+        .call(
+            "security/change_password",
+            &[("current_password", crate::helpers::PASSWORD), ("new_password", new_password)],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["location"], "/settings/security?changed=password#password");
+    assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 303, "other sessions are signed out");
+    assert_eq!(app.get("/calendar").await.status(), 200, "this session stays");
+    assert_eq!(app.log_in("kari@example.no", crate::helpers::PASSWORD).await.status(), 401, "the old password is gone");
+    assert_eq!(app.log_in("kari@example.no", new_password).await.status(), 200);
+    let mails = app.wait_for_mail("kari@example.no", 2).await;
+    assert!(mails.iter().any(|(subject, _)| subject == "Your Trygg password was changed"), "{mails:?}");
+    assert!(event_kinds(&app, &app.client).await.contains(&"PasswordChanged".to_string()));
+}
+
+#[tokio::test]
+async fn signed_out_callers_cannot_change_a_password() {
+    let app = spawn_app().await;
+    app.verified_user("kari@example.no").await;
+    let response = app
+        .call(
+            "security/change_password",
+            &[("current_password", crate::helpers::PASSWORD), ("new_password", "x".repeat(20).as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 401);
+}
