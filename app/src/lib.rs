@@ -15,7 +15,10 @@ use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use auth::{LoginPage, OutboxPage, SignUpPage, SignUpSentPage, VerifyEmailPage};
+use auth::{
+    ForgotPasswordPage, ForgotPasswordSentPage, LoginPage, OutboxPage, ResetPasswordPage, SignUpPage, SignUpSentPage,
+    VerifyEmailPage,
+};
 use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
 use security::SecurityPage;
@@ -72,6 +75,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage/>
                 <Route path=path!("/signup/sent") view=SignUpSentPage/>
                 <Route path=path!("/verify-email") view=VerifyEmailPage/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                <Route path=path!("/forgot-password/sent") view=ForgotPasswordSentPage/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/calendar") view=move || view! { <UpcomingPage title=texts.nav_calendar/> }/>

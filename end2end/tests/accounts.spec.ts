@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, expect, test } from "@playwright/test";
-import { jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox, watchCsp } from "./helpers";
+import { jsEnabled, linkFromOutbox, logIn, open, signUp, uniqueEmail, verifyThroughOutbox, watchCsp } from "./helpers";
 
 test("sign up, verify through the outbox, log in, use the shell, log out", async ({ page }, testInfo) => {
   const csp = watchCsp(page);
@@ -101,4 +101,31 @@ test("the app is an installable PWA", async ({ baseURL }, testInfo) => {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
+});
+
+test("a forgotten password is replaced through the emailed link", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo, "forgot");
+  await signUp(page, testInfo, email);
+  await verifyThroughOutbox(page, testInfo, email);
+
+  await open(page, testInfo, "/login");
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  if (jsEnabled(testInfo)) {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  }
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send link" }).click();
+  await expect(page).toHaveURL(/\/forgot-password\/sent$/);
+
+  await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/reset-password"));
+  await page.getByLabel("New password").fill("short");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.locator("#new_password-error")).toHaveText("The password must be at least 15 characters.");
+
+  await page.getByLabel("New password").fill("seven quiet herons by the fjord");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page).toHaveURL(/\/login\?reason=password_reset$/);
+  await logIn(page, testInfo, email, "seven quiet herons by the fjord");
+  await expect(page).toHaveURL(/\/calendar$/);
 });

@@ -42,17 +42,22 @@ export async function signUp(page: Page, testInfo: TestInfo, email: string) {
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
 }
 
-/** Finds the verification mail in the development outbox and confirms the address. */
-export async function verifyThroughOutbox(page: Page, testInfo: TestInfo, email: string) {
-  const mail = page.locator("li.mail").filter({ has: page.locator(".to", { hasText: email }) }).first();
-  const link = mail.locator('a[href*="/verify-email?token="]');
+/** The newest link to `path` in mail to `email`, from the development outbox. */
+export async function linkFromOutbox(page: Page, testInfo: TestInfo, email: string, path: string): Promise<string> {
+  const mail = page.locator("li.mail").filter({ has: page.locator(".to", { hasText: email }) });
+  const link = mail.locator(`a[href*="${path}?token="]`).first();
   // Mail is written in the background: look again until it has arrived.
   await expect(async () => {
     await open(page, testInfo, "/dev/outbox");
     await expect(link).toBeVisible({ timeout: 500 });
   }).toPass({ timeout: 10_000 });
-  const href = await link.getAttribute("href");
-  await open(page, testInfo, new URL(href!).pathname + new URL(href!).search);
+  const href = new URL((await link.getAttribute("href"))!);
+  return href.pathname + href.search;
+}
+
+/** Finds the verification mail in the development outbox and confirms the address. */
+export async function verifyThroughOutbox(page: Page, testInfo: TestInfo, email: string) {
+  await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/verify-email"));
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page).toHaveURL(/\/login\?reason=verified$/);
   await expect(page.getByRole("status")).toContainText("Your email address is confirmed");

@@ -14,3 +14,11 @@ CREATE INDEX security_events_by_user ON security_events (user_id, at);
 
 -- When this session last proved its password: sensitive changes need it within 10 minutes.
 ALTER TABLE sessions ADD COLUMN password_confirmed_at BIGINT NOT NULL DEFAULT 0;
+
+-- "Forgot password" links: single use, valid one hour; only the token's hash is kept.
+CREATE TABLE password_resets (
+    token_hash  BLOB    PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    expires_at  BIGINT  NOT NULL
+);
+CREATE INDEX password_resets_by_expiry ON password_resets (expires_at);

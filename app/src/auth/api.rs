@@ -10,7 +10,7 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
     use crate::server::{password::PlainPassword, request::RequestInfo};
     let request = RequestInfo::current()?;
     let input = super::types::SignUpInput::parse(&practice_name, &name, &email, &password)?;
-    if let Err(retry_after_secs) = request.state.throttle.admit_sign_up(request.ip).await? {
+    if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("sign-up", request.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     super::service::sign_up(&request.state, input, PlainPassword::new(password), request.lang).await?;
@@ -105,4 +105,30 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
             created_at: row.created_at,
         })
         .collect())
+}
+
+/// "Forgot password": always the same answer, whether or not the address has an account.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let email = super::types::Email::parse(&email).map_err(|problem| AppError::field("email", problem))?;
+    if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("reset", request.ip).await? {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    super::service::request_password_reset(&request.state, &email, request.lang).await?;
+    leptos_axum::redirect("/forgot-password/sent");
+    Ok(())
+}
+
+/// Sets a new password through a reset link, and signs out every session of the account.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::reset_password(&request.state, &token, new_password, &origin, request.lang).await?;
+    // This browser's session (if any) has ended with all the others.
+    crate::server::request::set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
+    leptos_axum::redirect("/login?reason=password_reset");
+    Ok(())
 }

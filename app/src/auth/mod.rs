@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::components::layout::PublicFrame;
 use crate::i18n::t;
-use api::{LogIn, SignUp, VerifyEmail, dev_outbox};
+use api::{LogIn, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail, dev_outbox};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -28,6 +28,7 @@ pub fn LoginPage() -> impl IntoView {
             Some("expired") => Some(texts.reason_expired),
             Some("signed_out") => Some(texts.reason_signed_out),
             Some("verified") => Some(texts.reason_verified),
+            Some("password_reset") => Some(texts.reason_password_reset),
             _ => None,
         })
     };
@@ -40,6 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Field label=texts.password name="password" kind="password" autocomplete="current-password" error/>
                 <Submit action label=texts.login_submit/>
             </ActionForm>
+            <p class="alt"><a href="/forgot-password">{texts.forgot_link}</a></p>
             <p class="alt">{texts.no_account} " " <a href="/signup">{texts.signup_link}</a></p>
         </PublicFrame>
     }
@@ -97,6 +99,61 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <FormMessage error/>
                 <input type="hidden" name="token" value=token/>
                 <Submit action label=texts.verify_submit/>
+            </ActionForm>
+        </PublicFrame>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let texts = t();
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = action_error(action);
+    view! {
+        <PublicFrame title=texts.forgot_title>
+            <p>{texts.forgot_intro}</p>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <Field label=texts.email name="email" kind="email" autocomplete="username" error/>
+                <Submit action label=texts.forgot_submit/>
+            </ActionForm>
+            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+        </PublicFrame>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordSentPage() -> impl IntoView {
+    let texts = t();
+    view! {
+        <PublicFrame title=texts.forgot_sent_title>
+            <p>{texts.forgot_sent_body}</p>
+            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+        </PublicFrame>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let texts = t();
+    let action = ServerAction::<ResetPassword>::new();
+    let error = action_error(action);
+    let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
+    view! {
+        <PublicFrame title=texts.reset_title>
+            <p>{texts.reset_intro}</p>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <input type="hidden" name="token" value=token/>
+                <Field
+                    label=texts.new_password
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=texts.password_hint
+                    error
+                />
+                <Submit action label=texts.reset_submit/>
             </ActionForm>
         </PublicFrame>
     }

@@ -127,3 +127,57 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Sessi
     security::record_sign_in(state, account.id, email.as_str(), &origin, request.lang).await?;
     Ok(state.sessions.create(account.id, &ip, request.user_agent).await?)
 }
+
+const RESET_LIFETIME_SECS: i64 = 3600;
+
+/// "Forgot password": mails a single-use link valid one hour when the address has an account.
+/// The caller gets the same answer either way.
+pub async fn request_password_reset(state: &AppState, email: &Email, lang: Lang) -> Result<(), AppError> {
+    let Some(user_id) = store::user_id_by_email(&state.db, email.as_str()).await? else {
+        return Ok(());
+    };
+    let token = new_token();
+    store::add_password_reset(&state.db, &token_hash(&token), user_id, state.clock.now() + RESET_LIFETIME_SECS).await?;
+    let t = lang.texts();
+    state.mailer.send_in_background(Mail {
+        to: email.as_str().to_string(),
+        subject: t.mail_reset_subject.into(),
+        body: t.mail_reset_body.replace("{link}", &format!("{}/reset-password?token={token}", state.config.base_url)),
+    });
+    Ok(())
+}
+
+/// Sets a new password through a reset link. The rules are checked before the link is used up,
+/// so a refused password leaves the link working. Every session of the account ends.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_password: String,
+    origin: &security::Origin<'_>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let invalid = || AppError::Rejected(Problem::InvalidLink);
+    if token.is_empty() || token.len() > 100 {
+        return Err(invalid());
+    }
+    let hash = token_hash(token);
+    let now = state.clock.now();
+    let target = store::reset_target(&state.db, &hash, now).await?.ok_or_else(invalid)?;
+    super::types::check_new_password(&new_password, &target.email, &target.practice_name)
+        .map_err(|problem| AppError::field("new_password", problem))?;
+    let password_hash = state.passwords.hash(PlainPassword::new(new_password)).await;
+    if !store::complete_password_reset(&state.db, &hash, target.user_id, &password_hash, now).await? {
+        return Err(invalid());
+    }
+    security::record(state, target.user_id, EventKind::PasswordReset, origin).await?;
+    let t = lang.texts();
+    state.mailer.send_in_background(Mail {
+        to: target.email,
+        subject: t.mail_password_changed_subject.into(),
+        body: t
+            .mail_password_changed_body
+            .replace("{device}", &security::parse_device(origin.user_agent).describe(t))
+            .replace("{ip}", origin.ip),
+    });
+    Ok(())
+}

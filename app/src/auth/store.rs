@@ -109,3 +109,74 @@ pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Resul
     tx.commit().await?;
     Ok(true)
 }
+
+pub struct ResetTarget {
+    pub user_id: i64,
+    pub email: String,
+    pub practice_name: String,
+}
+
+pub async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(db).await
+}
+
+/// Replaces any earlier reset link of the user with this one.
+pub async fn add_password_reset(db: &Db, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// The account a valid, unexpired reset link belongs to. Does not use the link up.
+pub async fn reset_target(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<ResetTarget>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT u.id, u.email, p.name FROM password_resets r
+         JOIN users u ON u.id = r.user_id JOIN practices p ON p.id = u.practice_id
+         WHERE r.token_hash = $1 AND r.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| ResetTarget { user_id: r.get(0), email: r.get(1), practice_name: r.get(2) }))
+}
+
+/// Uses the link up and sets the new password, in one transaction: the email is now proven, and
+/// every session of the account ends. `false` when the link was used meanwhile.
+pub async fn complete_password_reset(
+    db: &Db,
+    token_hash: &[u8],
+    user_id: i64,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let used = sqlx::query("DELETE FROM password_resets WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if used != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(true)
+}

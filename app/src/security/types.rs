@@ -61,10 +61,11 @@ pub enum EventKind {
     NotMe,
     LogoutSettingChanged,
     PasswordChanged,
+    PasswordReset,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -72,6 +73,7 @@ impl EventKind {
         Self::NotMe,
         Self::LogoutSettingChanged,
         Self::PasswordChanged,
+        Self::PasswordReset,
     ];
 
     pub fn code(self) -> &'static str {
@@ -83,6 +85,7 @@ impl EventKind {
             Self::NotMe => "not_me",
             Self::LogoutSettingChanged => "logout_setting_changed",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
         }
     }
 
@@ -99,6 +102,7 @@ impl EventKind {
             Self::NotMe => t.event_not_me,
             Self::LogoutSettingChanged => t.event_logout_setting_changed,
             Self::PasswordChanged => t.event_password_changed,
+            Self::PasswordReset => t.event_password_reset,
         }
     }
 }

@@ -42,7 +42,7 @@ pub struct ThrottlePolicy {
     pub window_secs: i64,
     pub max_failures_per_account: i64,
     pub max_failures_per_ip: i64,
-    pub max_sign_ups_per_ip: i64,
+    pub max_mail_requests_per_ip: i64,
 }
 
 impl Default for SessionPolicy {
@@ -53,7 +53,7 @@ impl Default for SessionPolicy {
                 window_secs: 15 * 60,
                 max_failures_per_account: 5,
                 max_failures_per_ip: 30,
-                max_sign_ups_per_ip: 10,
+                max_mail_requests_per_ip: 10,
             },
         }
     }
@@ -112,10 +112,10 @@ impl Config {
                     message: "must be a positive number of seconds".into(),
                 })?;
         }
-        if let Some(limit) = get("TRYGG_SIGN_UPS_PER_IP") {
-            session.login_throttle.max_sign_ups_per_ip =
+        if let Some(limit) = get("TRYGG_MAIL_REQUESTS_PER_IP") {
+            session.login_throttle.max_mail_requests_per_ip =
                 limit.parse().ok().filter(|n: &i64| *n > 0).ok_or_else(|| ConfigError::Invalid {
-                    name: "TRYGG_SIGN_UPS_PER_IP",
+                    name: "TRYGG_MAIL_REQUESTS_PER_IP",
                     message: "must be a positive number".into(),
                 })?;
         }

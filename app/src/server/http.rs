@@ -28,7 +28,16 @@ pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
 
 /// Pages anyone may open. Every other page needs a signed-in user, so a page added later is
 /// private unless it is listed here.
-const PUBLIC_PAGES: &[&str] = &["/login", "/signup", "/signup/sent", "/verify-email", "/dev/outbox"];
+const PUBLIC_PAGES: &[&str] = &[
+    "/login",
+    "/signup",
+    "/signup/sent",
+    "/verify-email",
+    "/forgot-password",
+    "/forgot-password/sent",
+    "/reset-password",
+    "/dev/outbox",
+];
 
 fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/")

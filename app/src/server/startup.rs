@@ -119,8 +119,13 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
         .execute(&state.db)
         .await?
         .rows_affected();
+    let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&state.db)
+        .await?
+        .rows_affected();
     let attempts = state.throttle.purge().await?;
-    tracing::debug!(sessions, links, attempts, "purged expired rows");
+    tracing::debug!(sessions, links, resets, attempts, "purged expired rows");
     Ok(())
 }
 

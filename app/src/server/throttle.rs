@@ -66,10 +66,10 @@ impl LoginThrottle {
         self.admit_scopes(&attempt.scopes(&self.policy)).await
     }
 
-    /// Sign-ups per client network: each one hashes a password and sends a mail, so a flood of
-    /// them would burn CPU and fill strangers' inboxes.
-    pub async fn admit_sign_up(&self, ip: IpAddr) -> Result<Result<Admitted, i64>, sqlx::Error> {
-        self.admit_scopes(&[(format!("sign-up:{}", network_of(ip)), self.policy.max_sign_ups_per_ip)]).await
+    /// Requests that send mail to an address the caller types (sign-up, forgotten password), per
+    /// client network and purpose: a flood of them would burn CPU and fill strangers' inboxes.
+    pub async fn admit_mail_request(&self, purpose: &str, ip: IpAddr) -> Result<Result<Admitted, i64>, sqlx::Error> {
+        self.admit_scopes(&[(format!("{purpose}:{}", network_of(ip)), self.policy.max_mail_requests_per_ip)]).await
     }
 
     async fn admit_scopes(&self, scopes: &[(String, i64)]) -> Result<Result<Admitted, i64>, sqlx::Error> {

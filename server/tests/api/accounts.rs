@@ -266,7 +266,7 @@ async fn a_burst_of_parallel_guesses_cannot_outrun_the_throttle() {
 
 #[tokio::test]
 async fn sign_ups_are_limited_per_network() {
-    let app = spawn_app_with(|c| c.session.login_throttle.max_sign_ups_per_ip = 3).await;
+    let app = spawn_app_with(|c| c.session.login_throttle.max_mail_requests_per_ip = 3).await;
     for i in 0..3 {
         assert_eq!(app.sign_up(&format!("flood{i}@example.no")).await.status(), 200);
     }
@@ -280,4 +280,92 @@ async fn sign_ups_are_limited_per_network() {
     );
     app.clock.advance(15 * 60 + 1);
     assert_eq!(app.sign_up("flood3@example.no").await.status(), 200);
+}
+
+async fn reset_link_token(app: &crate::helpers::TestApp, email: &str, count: usize) -> String {
+    let mails = app.wait_for_mail(email, count).await;
+    let (subject, body) = &mails[0];
+    assert_eq!(subject, "Set a new Trygg password");
+    let link = body.lines().find(|l| l.contains("/reset-password?token=")).expect("reset link");
+    link.split("token=").nth(1).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn forgot_password_answers_alike_for_known_and_unknown_addresses() {
+    let app = spawn_app().await;
+    app.verified_user("kari@example.no").await;
+    let known = app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    let unknown = app.call("request_password_reset", &[("email", "nobody@example.no")]).await;
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(known.headers()["location"], "/forgot-password/sent");
+    assert_eq!(unknown.headers()["location"], "/forgot-password/sent");
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    reset_link_token(&app, "kari@example.no", 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE recipient = 'nobody@example.no'").await, 0);
+    let stored: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT token_hash FROM password_resets").fetch_all(&app.state.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].len(), 32, "only the SHA-256 of the token is kept");
+
+    let bad = app.call("request_password_reset", &[("email", "not an email")]).await;
+    assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
+async fn a_reset_link_works_once_and_signs_out_every_session() {
+    let app = spawn_app().await;
+    app.signed_in_user("kari@example.no").await;
+    let phone = app.another_browser("kari@example.no", crate::helpers::PHONE_SAFARI).await;
+    app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    let token = reset_link_token(&app, "kari@example.no", 2).await;
+
+    // A refused password leaves the link working.
+    let weak = app.call("reset_password", &[("token", &token), ("new_password", "short")]).await;
+    assert_eq!(weak.status(), 422);
+    assert_eq!(error_of(weak).await["Validation"][0]["field"], "new_password");
+
+    let new_password = "seven quiet herons by the fjord";
+    let ok = app.call("reset_password", &[("token", &token), ("new_password", new_password)]).await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["location"], "/login?reason=password_reset");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0, "every session ends");
+    assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 303);
+
+    let again = app.call("reset_password", &[("token", &token), ("new_password", "another long new password")]).await;
+    assert_eq!(error_of(again).await, serde_json::json!({"Rejected": "InvalidLink"}));
+    assert_eq!(app.log_in("kari@example.no", PASSWORD).await.status(), 401);
+    assert_eq!(app.log_in("kari@example.no", new_password).await.status(), 200);
+    let log: Vec<serde_json::Value> = app.call("security/log", &[]).await.json().await.unwrap();
+    assert!(log.iter().any(|e| e["kind"] == "PasswordReset"), "{log:?}");
+}
+
+#[tokio::test]
+async fn a_reset_link_expires_after_an_hour_and_a_newer_one_replaces_it() {
+    let app = spawn_app().await;
+    app.verified_user("kari@example.no").await;
+    app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    let first = reset_link_token(&app, "kari@example.no", 2).await;
+    app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    let second = reset_link_token(&app, "kari@example.no", 3).await;
+    let replaced =
+        app.call("reset_password", &[("token", &first), ("new_password", "seven quiet herons by the fjord")]).await;
+    assert_eq!(error_of(replaced).await, serde_json::json!({"Rejected": "InvalidLink"}));
+    app.clock.advance(3600);
+    let expired =
+        app.call("reset_password", &[("token", &second), ("new_password", "seven quiet herons by the fjord")]).await;
+    assert_eq!(error_of(expired).await, serde_json::json!({"Rejected": "InvalidLink"}));
+    assert_eq!(app.log_in("kari@example.no", PASSWORD).await.status(), 200, "the password is unchanged");
+}
+
+#[tokio::test]
+async fn a_reset_through_the_mailbox_also_proves_the_address() {
+    let app = spawn_app().await;
+    app.sign_up("unverified@example.no").await;
+    app.wait_for_mail("unverified@example.no", 1).await;
+    app.call("request_password_reset", &[("email", "unverified@example.no")]).await;
+    let token = reset_link_token(&app, "unverified@example.no", 2).await;
+    let new_password = "seven quiet herons by the fjord";
+    assert_eq!(app.call("reset_password", &[("token", &token), ("new_password", new_password)]).await.status(), 200);
+    assert_eq!(app.log_in("unverified@example.no", new_password).await.status(), 200);
 }
