@@ -112,7 +112,7 @@ test("a forgotten password is replaced through the emailed link", async ({ page 
   await page.getByRole("link", { name: "Forgot your password?" }).click();
   await expect(page).toHaveURL(/\/forgot-password$/);
   if (jsEnabled(testInfo)) {
-    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
   }
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send link" }).click();

@@ -16,7 +16,8 @@ export function jsEnabled(testInfo: TestInfo): boolean {
 export async function open(page: Page, testInfo: TestInfo, path: string) {
   await page.goto(path);
   if (jsEnabled(testInfo)) {
-    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    // The debug WASM is several MB: on a busy 2-core machine compiling it can take a while.
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
   }
 }
 
