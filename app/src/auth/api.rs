@@ -49,17 +49,30 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
 
 #[server(endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
+    end_this_session().await?;
+    leptos_axum::redirect("/login?reason=signed_out");
+    Ok(())
+}
+
+/// The browser's inactivity timer ran out: the same as logging out, and the browser itself goes
+/// on to the login page with the reason.
+#[server(endpoint = "end_idle_session")]
+pub async fn end_idle_session() -> Result<(), AppError> {
+    end_this_session().await
+}
+
+#[cfg(feature = "ssr")]
+async fn end_this_session() -> Result<(), AppError> {
+    use crate::security::{service, types::EventKind};
     use crate::server::request::{RequestInfo, set_response_header};
     let request = RequestInfo::current()?;
     if let Some(user) = request.optional_user() {
-        use crate::security::{service, types::EventKind};
         request.state.sessions.delete(user.session_id).await?;
         let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
         service::record(&request.state, user.user_id, EventKind::SignOut, &origin).await?;
     }
     set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
     set_response_header(http::HeaderName::from_static("clear-site-data"), "\"cache\", \"cookies\", \"storage\"");
-    leptos_axum::redirect("/login?reason=signed_out");
     Ok(())
 }
 
@@ -71,6 +84,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
         name: user.name.clone(),
         email: user.email.clone(),
         practice_name: user.practice_name.clone(),
+        idle_timeout_secs: user.idle_timeout_secs,
     }))
 }
 

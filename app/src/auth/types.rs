@@ -152,6 +152,8 @@ pub struct Me {
     pub name: String,
     pub email: String,
     pub practice_name: String,
+    /// The account's automatic-logout limit, for the browser's inactivity timer.
+    pub idle_timeout_secs: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 
 use crate::auth::api::{LogOut, SetLanguage, whoami};
+use crate::components::inactivity::{InactivityGuard, announce_logout};
 use crate::i18n::{Lang, t, use_lang};
 
 /// Frame for pages outside the signed-in app.
@@ -71,6 +72,7 @@ pub fn AppShell() -> impl IntoView {
                         <span class="practice">{me.practice_name}</span>
                         <span class="person">{me.name}</span>
                     </span>
+                    <InactivityGuard idle_secs=me.idle_timeout_secs/>
                 }
                 .into_any(),
                 _ => ().into_any(),
@@ -92,7 +94,7 @@ pub fn AppShell() -> impl IntoView {
             </nav>
             <div class="account">
                 <Suspense fallback=|| ()>{practice}</Suspense>
-                <ActionForm action=log_out attr:class="logout">
+                <ActionForm action=log_out attr:class="logout" on:submit=move |_| announce_logout()>
                     <button type="submit" class="secondary">{texts.log_out}</button>
                 </ActionForm>
             </div>

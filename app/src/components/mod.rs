@@ -1,2 +1,3 @@
 pub mod forms;
+pub mod inactivity;
 pub mod layout;

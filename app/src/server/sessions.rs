@@ -30,6 +30,7 @@ pub struct CurrentUser {
     pub session_id: i64,
     /// When this session last proved the password (at login, or when asked again).
     pub password_confirmed_at: i64,
+    pub idle_timeout_secs: i64,
 }
 
 /// Why a presented cookie did not give a session.
@@ -121,6 +122,7 @@ impl SessionStore {
             practice_name: row.get(7),
             session_id,
             password_confirmed_at: row.get(9),
+            idle_timeout_secs: idle_timeout,
         }))
     }
 
