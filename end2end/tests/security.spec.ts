@@ -83,6 +83,11 @@ test("the password is changed only when the rules are met", async ({ page }, tes
   await expect(page.locator("#new_password-error")).toHaveText("The password must be at least 15 characters.");
 
   await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("000webhost4ever");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#new_password-error")).toContainText("This password is too common");
+
+  await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByLabel("New password").fill("seven quiet herons by the fjord");
   if (jsEnabled(testInfo)) {
     await expect(page.locator("#new_password-strength")).toContainText(/Strong|Very strong/);

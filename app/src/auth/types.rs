@@ -63,8 +63,8 @@ impl DisplayName {
 }
 
 /// A new password: length counted in Unicode code points, no composition rules (NIST SP 800-63B),
-/// and not built on what an attacker already knows: the email address (or its name part) and the
-/// practice's name.
+/// not built on what an attacker already knows (the email address or its name part, the practice's
+/// name), and not on the list of common and breached passwords.
 pub fn check_new_password(password: &str, email: &str, practice_name: &str) -> Result<(), Problem> {
     let length = password.chars().count();
     if length == 0 {
@@ -82,6 +82,11 @@ pub fn check_new_password(password: &str, email: &str, practice_name: &str) -> R
     let known = [email, local_part, practice];
     if known.iter().any(|part| part.chars().count() >= 4 && lowered.contains(part.as_str())) {
         return Err(Problem::PasswordContainsAccountDetails);
+    }
+    // The list lives on the server only: it would add 1.7 MB to the browser's download.
+    #[cfg(feature = "ssr")]
+    if crate::server::common_passwords::is_common(password) {
+        return Err(Problem::PasswordTooCommon);
     }
     Ok(())
 }
@@ -196,13 +201,20 @@ mod tests {
     #[test]
     fn passwords_count_code_points_without_composition_rules() {
         assert_eq!(check_new_password_alone(""), Err(Problem::Required));
-        assert_eq!(check_new_password_alone(&"a".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
-        assert_eq!(check_new_password_alone(&"a".repeat(15)), Ok(()));
+        assert_eq!(check_new_password_alone("kqzmvbtrwplxhg"), Err(Problem::PasswordTooShort { min: 15 }));
+        assert_eq!(check_new_password_alone("kqzmvbtrwplxhgn"), Ok(()));
         // 15 code points that are 30 bytes in UTF-8.
         assert_eq!(check_new_password_alone(&"ø".repeat(15)), Ok(()));
         assert_eq!(check_new_password_alone(&"ø".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
         assert_eq!(check_new_password_alone(&"x".repeat(128)), Ok(()));
         assert_eq!(check_new_password_alone(&"x".repeat(129)), Err(Problem::PasswordTooLong { max: 128 }));
+    }
+
+    #[test]
+    fn common_passwords_are_refused() {
+        assert_eq!(check_new_password_alone(&"a".repeat(15)), Err(Problem::PasswordTooCommon));
+        assert_eq!(check_new_password_alone("000webhost4ever"), Err(Problem::PasswordTooCommon));
+        assert_eq!(check_new_password_alone("000WEBHOST4EVER"), Err(Problem::PasswordTooCommon));
     }
 
     #[test]

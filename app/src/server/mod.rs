@@ -2,6 +2,7 @@
 //! the request guard, and start-up.
 
 pub mod clock;
+pub mod common_passwords;
 pub mod config;
 pub mod crypto;
 pub mod db;

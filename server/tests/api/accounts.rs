@@ -89,6 +89,23 @@ async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
 
+    // So is a common or breached password.
+    let common = app
+        .call(
+            "sign_up",
+            &[
+                ("practice_name", "Klinikk"),
+                ("name", "Kari"),
+                ("email", "kari@example.no"),
+                ("password", "aaaaaaaaaaaaaaa"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        error_of(common).await["Validation"][0],
+        serde_json::json!({"field": "password", "problem": "PasswordTooCommon"})
+    );
+
     // A missing field is a clear refusal too, not a 500.
     let missing = app.call("sign_up", &[("name", "Kari")]).await;
     assert_eq!(missing.status(), 422);

@@ -246,6 +246,7 @@ async fn changing_the_password_signs_out_the_others_mails_and_logs() {
     for (bad, problem) in [
         ("too short", serde_json::json!({"PasswordTooShort": {"min": 15}})),
         ("kari@example.no is my password", serde_json::json!("PasswordContainsAccountDetails")),
+        ("000webhost4ever", serde_json::json!("PasswordTooCommon")),
     ] {
         let response = app
             .call("security/change_password", &[("current_password", crate::helpers::PASSWORD), ("new_password", bad)])
