@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AppError, FieldError, Problem};
 
 pub const NAME_MAX: usize = 100;
+/// The shortest password for an account without two-factor sign-in, and with it (NIST SP 800-63B-4).
 pub const PASSWORD_MIN: usize = 15;
+pub const PASSWORD_MIN_WITH_TWO_FACTOR: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
 const EMAIL_MAX: usize = 254;
 
@@ -65,12 +67,13 @@ impl DisplayName {
 /// A new password: length counted in Unicode code points, no composition rules (NIST SP 800-63B),
 /// not built on what an attacker already knows (the email address or its name part, the practice's
 /// name), and not on the list of common and breached passwords.
-pub fn check_new_password(password: &str, email: &str, practice_name: &str) -> Result<(), Problem> {
+pub fn check_new_password(password: &str, email: &str, practice_name: &str, two_factor: bool) -> Result<(), Problem> {
     let length = password.chars().count();
+    let min = if two_factor { PASSWORD_MIN_WITH_TWO_FACTOR } else { PASSWORD_MIN };
     if length == 0 {
         return Err(Problem::Required);
-    } else if length < PASSWORD_MIN {
-        return Err(Problem::PasswordTooShort { min: PASSWORD_MIN });
+    } else if length < min {
+        return Err(Problem::PasswordTooShort { min });
     } else if length > PASSWORD_MAX {
         return Err(Problem::PasswordTooLong { max: PASSWORD_MAX });
     }
@@ -142,8 +145,9 @@ impl SignUpInput {
         let practice_name = DisplayName::parse(practice_name_input).map_err(|p| note("practice_name", p)).ok();
         let name = DisplayName::parse(name).map_err(|p| note("name", p)).ok();
         let email = Email::parse(email_input).map_err(|p| note("email", p)).ok();
-        let password_ok =
-            check_new_password(password, email_input, practice_name_input).map_err(|p| note("password", p)).is_ok();
+        let password_ok = check_new_password(password, email_input, practice_name_input, false)
+            .map_err(|p| note("password", p))
+            .is_ok();
         match (practice_name, name, email, password_ok) {
             (Some(practice_name), Some(name), Some(email), true) => Ok(Self { practice_name, name, email }),
             _ => Err(AppError::Validation(errors)),
@@ -195,7 +199,7 @@ mod tests {
     }
 
     fn check_new_password_alone(password: &str) -> Result<(), Problem> {
-        check_new_password(password, "kari@example.no", "Klinikk Nord")
+        check_new_password(password, "kari@example.no", "Klinikk Nord", false)
     }
 
     #[test]
@@ -208,6 +212,15 @@ mod tests {
         assert_eq!(check_new_password_alone(&"ø".repeat(14)), Err(Problem::PasswordTooShort { min: 15 }));
         assert_eq!(check_new_password_alone(&"x".repeat(128)), Ok(()));
         assert_eq!(check_new_password_alone(&"x".repeat(129)), Err(Problem::PasswordTooLong { max: 128 }));
+    }
+
+    #[test]
+    fn two_factor_accounts_may_use_shorter_passwords() {
+        let with_two_factor = |p: &str| check_new_password(p, "kari@example.no", "Klinikk Nord", true);
+        assert_eq!(with_two_factor("kqzmvbt"), Err(Problem::PasswordTooShort { min: 8 }));
+        assert_eq!(with_two_factor("kqzmvbtr"), Ok(()));
+        assert_eq!(with_two_factor("iloveyou"), Err(Problem::PasswordTooCommon), "the list still applies");
+        assert_eq!(check_new_password_alone("kqzmvbtr"), Err(Problem::PasswordTooShort { min: 15 }));
     }
 
     #[test]
@@ -225,7 +238,7 @@ mod tests {
         assert_eq!(check_new_password_alone("welcome to klinikk nord!"), contains);
         assert_eq!(check_new_password_alone("a calm river under nine bridges"), Ok(()));
         // A two-letter name part is too short to tell anything.
-        assert_eq!(check_new_password("bo bo bo bo bo bo bo", "bo@example.no", "AS"), Ok(()));
+        assert_eq!(check_new_password("bo bo bo bo bo bo bo", "bo@example.no", "AS", false), Ok(()));
     }
 
     #[test]

@@ -125,7 +125,8 @@ pub async fn change_password(
     ip: IpAddr,
     lang: Lang,
 ) -> Result<(), AppError> {
-    crate::auth::types::check_new_password(&new_password, &user.email, &user.practice_name)
+    // Accounts cannot have two-factor sign-in yet, so the longer minimum applies to all.
+    crate::auth::types::check_new_password(&new_password, &user.email, &user.practice_name, false)
         .map_err(|problem| AppError::field("new_password", problem))?;
     check_current_password(state, user, current, ip, "current_password").await?;
     let hash = state.passwords.hash(PlainPassword::new(new_password)).await;
