@@ -205,10 +205,27 @@ impl TestApp {
         panic!("expected {count} mail(s) to {to}");
     }
 
+    /// Waits for `count` mails with this subject to this address; returns their bodies, newest first.
+    pub async fn wait_for_subject(&self, to: &str, subject: &str, count: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let bodies: Vec<String> =
+                sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = $1 AND subject = $2 ORDER BY id DESC")
+                    .bind(to)
+                    .bind(subject)
+                    .fetch_all(&self.state.db)
+                    .await
+                    .unwrap();
+            if bodies.len() >= count {
+                return bodies;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("expected {count} mail(s) to {to} titled {subject:?}");
+    }
+
     pub async fn verification_token(&self, email: &str) -> String {
-        let mails = self.wait_for_mail(email, 1).await;
-        let body = &mails[0].1;
-        let link = body.lines().find(|l| l.contains("/verify-email?token=")).expect("verification link in mail");
+        let bodies = self.wait_for_subject(email, "Confirm your email address for Trygg", 1).await;
+        let link = bodies[0].lines().find(|l| l.contains("/verify-email?token=")).expect("verification link in mail");
         link.split("token=").nth(1).unwrap().trim().to_string()
     }
 
