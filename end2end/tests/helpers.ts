@@ -70,3 +70,13 @@ export async function logIn(page: Page, testInfo: TestInfo, email: string, passw
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
 }
+
+/** A new account, verified through the outbox and logged in on this page. Returns its email. */
+export async function signedIn(page: Page, testInfo: TestInfo, label: string): Promise<string> {
+  const email = uniqueEmail(testInfo, label);
+  await signUp(page, testInfo, email);
+  await verifyThroughOutbox(page, testInfo, email);
+  await logIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/calendar$/);
+  return email;
+}

@@ -1,5 +1,5 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { jsEnabled, open, signedIn } from "./helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -10,18 +10,9 @@ test.beforeEach(({}, testInfo) => {
   );
 });
 
-async function signedIn(page: Page, testInfo: TestInfo) {
-  const email = uniqueEmail(testInfo, "idle");
-  await signUp(page, testInfo, email);
-  await verifyThroughOutbox(page, testInfo, email);
-  await logIn(page, testInfo, email);
-  await expect(page).toHaveURL(/\/calendar$/);
-  return email;
-}
-
 test("a warning counts down before the limit, and staying signed in keeps the session", async ({ page }, testInfo) => {
   await page.clock.install();
-  await signedIn(page, testInfo);
+  await signedIn(page, testInfo, "idle");
   await open(page, testInfo, "/calendar");
 
   // The default limit is 24 hours; nothing shows until the last minute.
@@ -44,7 +35,7 @@ test("a warning counts down before the limit, and staying signed in keeps the se
 
 test("at the limit the content is hidden at once and the login page explains why", async ({ page }, testInfo) => {
   await page.clock.install();
-  await signedIn(page, testInfo);
+  await signedIn(page, testInfo, "idle");
   await open(page, testInfo, "/settings/security");
   await expect(page.getByRole("heading", { name: "Current sessions" })).toBeVisible();
 
@@ -70,7 +61,7 @@ test("at the limit the content is hidden at once and the login page explains why
 test("open tabs keep in step: activity in one keeps the other alive, logout in one ends both", async ({ context }, testInfo) => {
   await context.clock.install();
   const first = await context.newPage();
-  await signedIn(first, testInfo);
+  await signedIn(first, testInfo, "tabs");
   const second = await context.newPage();
   await open(second, testInfo, "/clients");
   await open(first, testInfo, "/calendar");

@@ -1,15 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, jsEnabled, logIn, open, signUp, uniqueEmail, verifyThroughOutbox } from "./helpers";
+import { PASSWORD, jsEnabled, logIn, open, signedIn } from "./helpers";
 
 const PHONE_SAFARI =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
 test("a session signed out from another browser loses access at once", async ({ page, browser }, testInfo) => {
-  const email = uniqueEmail(testInfo, "sessions");
-  await signUp(page, testInfo, email);
-  await verifyThroughOutbox(page, testInfo, email);
-  await logIn(page, testInfo, email);
-  await expect(page).toHaveURL(/\/calendar$/);
+  const email = await signedIn(page, testInfo, "sessions");
 
   // A second browser (its own cookies) signs in to the same account.
   const other = await browser.newContext({
@@ -42,11 +38,7 @@ test("a session signed out from another browser loses access at once", async ({ 
 });
 
 test("the owner chooses the automatic logout time", async ({ page }, testInfo) => {
-  const email = uniqueEmail(testInfo, "idle");
-  await signUp(page, testInfo, email);
-  await verifyThroughOutbox(page, testInfo, email);
-  await logIn(page, testInfo, email);
-  await expect(page).toHaveURL(/\/calendar$/);
+  await signedIn(page, testInfo, "idle");
 
   await open(page, testInfo, "/settings/security");
   const setting = page.getByLabel("Sign out after");
@@ -63,11 +55,7 @@ test("the owner chooses the automatic logout time", async ({ page }, testInfo) =
 });
 
 test("the password is changed only when the rules are met", async ({ page }, testInfo) => {
-  const email = uniqueEmail(testInfo, "password");
-  await signUp(page, testInfo, email);
-  await verifyThroughOutbox(page, testInfo, email);
-  await logIn(page, testInfo, email);
-  await expect(page).toHaveURL(/\/calendar$/);
+  const email = await signedIn(page, testInfo, "password");
 
   await open(page, testInfo, "/settings/security");
   const current = page.getByLabel("Current password");
