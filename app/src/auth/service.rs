@@ -171,14 +171,6 @@ pub async fn reset_password(
         return Err(invalid());
     }
     security::record(state, target.user_id, EventKind::PasswordReset, origin).await?;
-    let t = lang.texts();
-    state.mailer.send_in_background(Mail {
-        to: target.email,
-        subject: t.mail_password_changed_subject.into(),
-        body: t
-            .mail_password_changed_body
-            .replace("{device}", &security::parse_device(origin.user_agent).describe(t))
-            .replace("{ip}", origin.ip),
-    });
+    security::mail_password_changed(state, &target.email, origin, lang);
     Ok(())
 }

@@ -134,16 +134,21 @@ pub async fn change_password(
     store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
     store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
     record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
+    mail_password_changed(state, &user.email, origin, lang);
+    Ok(())
+}
+
+/// Tells the owner the password was changed (or reset), from which device and address.
+pub fn mail_password_changed(state: &AppState, to: &str, origin: &Origin<'_>, lang: Lang) {
     let t = lang.texts();
     state.mailer.send_in_background(Email {
-        to: user.email.clone(),
+        to: to.to_string(),
         subject: t.mail_password_changed_subject.into(),
         body: t
             .mail_password_changed_body
             .replace("{device}", &parse_device(origin.user_agent).describe(t))
             .replace("{ip}", origin.ip),
     });
-    Ok(())
 }
 
 #[cfg(test)]

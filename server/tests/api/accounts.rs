@@ -354,6 +354,8 @@ async fn a_reset_link_works_once_and_signs_out_every_session() {
     assert_eq!(app.log_in("kari@example.no", new_password).await.status(), 200);
     let log: Vec<serde_json::Value> = app.call("security/log", &[]).await.json().await.unwrap();
     assert!(log.iter().any(|e| e["kind"] == "PasswordReset"), "{log:?}");
+    let notice = app.wait_for_subject("kari@example.no", "Your Trygg password was changed", 1).await;
+    assert!(notice[0].contains("127.0.0.1"), "{notice:?}");
 }
 
 #[tokio::test]
