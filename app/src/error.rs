@@ -60,6 +60,27 @@ pub enum Problem {
     FreshSignInRequired,
     NotAllowedValue,
     WrongPassword,
+    /// Neither six digits nor a recovery code.
+    CodeFormat,
+    WrongCode,
+    /// The code step came too late (or without the password step): start the login again.
+    LoginExpired,
+    TwoFactorAlreadyOn,
+    TwoFactorOff,
+    /// The key shown in the wizard is too old to confirm; show a new one.
+    SetupExpired,
+    PasswordTooShortWithoutTwoFactor {
+        min: usize,
+    },
+    FileTooLarge {
+        max_mb: usize,
+    },
+    FileNotImage,
+    FileNotImageOrPdf,
+    CardDigits,
+    /// A lost-2FA request of the account is already waiting for support.
+    RequestPending,
+    AlreadyDecided,
 }
 
 impl AppError {
@@ -109,6 +130,21 @@ impl Problem {
             Self::FreshSignInRequired => t.err_fresh_sign_in_required.into(),
             Self::NotAllowedValue => t.err_not_allowed_value.into(),
             Self::WrongPassword => t.err_wrong_password.into(),
+            Self::CodeFormat => t.err_code_format.into(),
+            Self::WrongCode => t.err_wrong_code.into(),
+            Self::LoginExpired => t.err_login_expired.into(),
+            Self::TwoFactorAlreadyOn => t.err_two_factor_already_on.into(),
+            Self::TwoFactorOff => t.err_two_factor_off.into(),
+            Self::SetupExpired => t.err_setup_expired.into(),
+            Self::PasswordTooShortWithoutTwoFactor { min } => {
+                t.err_password_too_short_without_2fa.replace("{min}", &min.to_string())
+            }
+            Self::FileTooLarge { max_mb } => t.err_file_too_large.replace("{max}", &max_mb.to_string()),
+            Self::FileNotImage => t.err_file_not_image.into(),
+            Self::FileNotImageOrPdf => t.err_file_not_image_or_pdf.into(),
+            Self::CardDigits => t.err_card_digits.into(),
+            Self::RequestPending => t.err_request_pending.into(),
+            Self::AlreadyDecided => t.err_already_decided.into(),
         }
     }
 }
@@ -141,6 +177,9 @@ impl AppError {
         use http::StatusCode;
         match self {
             Self::Validation(_) | Self::Rejected(Problem::MalformedRequest) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Rejected(Problem::AlreadyDecided | Problem::RequestPending | Problem::TwoFactorAlreadyOn) => {
+                StatusCode::CONFLICT
+            }
             Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,

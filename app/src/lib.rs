@@ -9,6 +9,8 @@ pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod settings;
+pub mod support;
+pub mod two_factor;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -23,6 +25,10 @@ use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
 use security::SecurityPage;
 use settings::{ProfilePage, SettingsIndex, SettingsLayout};
+use support::{
+    LostTwoFactorPage, LostTwoFactorStatusPage, SupportAuditPage, SupportQueuePage, SupportRequestPage, SupportShell,
+};
+use two_factor::LoginCodePage;
 
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
@@ -72,6 +78,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/login/code") view=LoginCodePage/>
+                <Route path=path!("/login/lost-2fa") view=LostTwoFactorPage/>
+                <Route path=path!("/login/lost-2fa/status") view=LostTwoFactorStatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignUpPage/>
                 <Route path=path!("/signup/sent") view=SignUpSentPage/>
                 <Route path=path!("/verify-email") view=VerifyEmailPage/>
@@ -88,6 +97,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/profile") view=ProfilePage/>
                         <Route path=path!("/security") view=SecurityPage/>
                     </ParentRoute>
+                </ParentRoute>
+                <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=SupportQueuePage/>
+                    <Route path=path!("/requests/:id") view=SupportRequestPage/>
+                    <Route path=path!("/audit") view=SupportAuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -21,6 +21,34 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["serve"] => serve_app().await,
+        ["support", "add", email, name @ ..] => add_support_staff(email, &name.join(" ")).await,
+        _ => {
+            eprintln!("usage: server [serve]\n       server support add EMAIL NAME");
+            Err("unknown command".into())
+        }
+    }
+}
+
+/// `server support add EMAIL NAME`: creates a support account with two-factor on, and prints
+/// its password and two-factor key once, for the operator to hand over.
+async fn add_support_staff(email: &str, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    let state = build_state(config, leptos_options, Clock::default()).await?;
+    let name = if name.trim().is_empty() { email.split('@').next().unwrap_or(email) } else { name };
+    let account = app::support::service::add_staff(&state, email, name).await?;
+    println!("Support account created for {email}.");
+    println!("password: {}", account.password);
+    println!("two-factor key: {}", account.totp_key);
+    println!("otpauth: {}", account.otpauth_url);
+    println!("Hand these over in person; they are not shown again.");
+    Ok(())
+}
+
+async fn serve_app() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
     let addr = leptos_options.site_addr;

@@ -37,7 +37,15 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
         user_agent: &request.user_agent,
         lang: request.lang,
     };
-    let token = super::service::log_in(&request.state, login).await?;
+    let token = match super::service::log_in(&request.state, login).await? {
+        super::service::LoggedIn::Session(token) => token,
+        super::service::LoggedIn::CodeNeeded(challenge) => {
+            let cookie = crate::two_factor::challenge_cookie(&request.state, Some(&challenge));
+            set_response_header(http::header::SET_COOKIE, &cookie);
+            leptos_axum::redirect("/login/code");
+            return Ok(());
+        }
+    };
     // Any session the browser held before is ended: a login always starts a fresh token.
     if let Some(previous) = request.optional_user() {
         request.state.sessions.delete(previous.session_id).await?;

@@ -29,6 +29,7 @@ pub fn LoginPage() -> impl IntoView {
             Some("signed_out") => Some(texts.reason_signed_out),
             Some("verified") => Some(texts.reason_verified),
             Some("password_reset") => Some(texts.reason_password_reset),
+            Some("code_expired") => Some(texts.reason_code_expired),
             _ => None,
         })
     };

@@ -9,7 +9,7 @@ use crate::security::types::EventKind;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::mail::Email as Mail;
 use crate::server::password::PlainPassword;
-use crate::server::sessions::SessionToken;
+use crate::server::sessions::{Role, SessionToken};
 use crate::server::state::AppState;
 use crate::server::throttle::Attempt;
 
@@ -91,9 +91,17 @@ pub struct LoginRequest<'a> {
     pub lang: Lang,
 }
 
-/// Checks the password (unknown emails cost the same argon2 work) and opens a new session.
-/// Attempts count per typed email and per client network.
-pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<SessionToken, AppError> {
+/// What the right password leads to.
+pub enum LoggedIn {
+    Session(SessionToken),
+    /// The account has two-factor sign-in: a challenge token that opens only the code step.
+    CodeNeeded(String),
+}
+
+/// Checks the password (unknown emails cost the same argon2 work) and opens a new session, or,
+/// for an account with two-factor sign-in, the code step. Attempts count per typed email and per
+/// client network.
+pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<LoggedIn, AppError> {
     let email = Email::parse(request.email).map_err(|problem| AppError::field("email", problem))?;
     let attempt = Attempt { email: email.as_str(), ip: request.ip };
     let admitted = match state.throttle.admit(&attempt).await? {
@@ -124,8 +132,12 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Sessi
         }
         return Err(AppError::Rejected(Problem::EmailNotVerified));
     }
+    // Support staff must have two-factor; an account created otherwise cannot sign in at all.
+    if account.two_factor || account.role == Role::Support {
+        return Ok(LoggedIn::CodeNeeded(crate::two_factor::service::start_challenge(state, account.id).await?));
+    }
     security::record_sign_in(state, account.id, email.as_str(), &origin, request.lang).await?;
-    Ok(state.sessions.create(account.id, &ip, request.user_agent).await?)
+    Ok(LoggedIn::Session(state.sessions.create(account.id, &ip, request.user_agent).await?))
 }
 
 const RESET_LIFETIME_SECS: i64 = 3600;
@@ -163,8 +175,7 @@ pub async fn reset_password(
     let hash = token_hash(token);
     let now = state.clock.now();
     let target = store::reset_target(&state.db, &hash, now).await?.ok_or_else(invalid)?;
-    // Accounts cannot have two-factor sign-in yet, so the longer minimum applies to all.
-    super::types::check_new_password(&new_password, &target.email, &target.practice_name, false)
+    super::types::check_new_password(&new_password, &target.email, &target.practice_name, target.two_factor)
         .map_err(|problem| AppError::field("new_password", problem))?;
     let password_hash = state.passwords.hash(PlainPassword::new(new_password)).await;
     if !store::complete_password_reset(&state.db, &hash, target.user_id, &password_hash, now).await? {

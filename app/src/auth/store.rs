@@ -3,24 +3,31 @@
 use sqlx::Row;
 
 use crate::server::db::Db;
+use crate::server::sessions::Role;
 
 pub struct UserCredentials {
     pub id: i64,
     pub password_hash: String,
     pub verified: bool,
     pub name: String,
+    pub two_factor: bool,
+    pub role: Role,
 }
 
 pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredentials>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, password_hash, email_verified_at, name FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, password_hash, email_verified_at, name, totp_enabled_at, role FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(|row| UserCredentials {
         id: row.get(0),
         password_hash: row.get(1),
         verified: row.get::<Option<i64>, _>(2).is_some(),
         name: row.get(3),
+        two_factor: row.get::<Option<i64>, _>(4).is_some(),
+        role: Role::from_code(&row.get::<String, _>(5)),
     }))
 }
 
@@ -114,6 +121,7 @@ pub struct ResetTarget {
     pub user_id: i64,
     pub email: String,
     pub practice_name: String,
+    pub two_factor: bool,
 }
 
 pub async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
@@ -136,7 +144,7 @@ pub async fn add_password_reset(db: &Db, token_hash: &[u8], user_id: i64, expire
 /// The account a valid, unexpired reset link belongs to. Does not use the link up.
 pub async fn reset_target(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<ResetTarget>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT u.id, u.email, p.name FROM password_resets r
+        "SELECT u.id, u.email, p.name, u.totp_enabled_at FROM password_resets r
          JOIN users u ON u.id = r.user_id JOIN practices p ON p.id = u.practice_id
          WHERE r.token_hash = $1 AND r.expires_at > $2",
     )
@@ -144,7 +152,12 @@ pub async fn reset_target(db: &Db, token_hash: &[u8], now: i64) -> Result<Option
     .bind(now)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| ResetTarget { user_id: r.get(0), email: r.get(1), practice_name: r.get(2) }))
+    Ok(row.map(|r| ResetTarget {
+        user_id: r.get(0),
+        email: r.get(1),
+        practice_name: r.get(2),
+        two_factor: r.get::<Option<i64>, _>(3).is_some(),
+    }))
 }
 
 /// Uses the link up and sets the new password, in one transaction: the email is now proven, and

@@ -25,19 +25,25 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] value: Option<String>,
+    /// The element id, when the same field name appears twice on a page.
+    #[prop(optional)]
+    id: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let texts = t();
     let problem = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
-    let error_id = format!("{name}-error");
-    let hint_id = format!("{name}-hint");
+    let id = id.unwrap_or(name);
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
     let described_by = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
     view! {
         <div class="field" class:invalid=move || problem.get().is_some()>
-            <label for=name>{label}</label>
+            <label for=id>{label}</label>
             <input
-                id=name
+                id=id
                 name=name
                 type=kind
+                inputmode=inputmode
                 autocomplete=autocomplete
                 value=value
                 aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }

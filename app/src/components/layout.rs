@@ -57,10 +57,24 @@ pub fn LanguageSwitch() -> impl IntoView {
     }
 }
 
-/// The signed-in app: top menu (Calendar, Clients, Messages, Settings), who is signed in, and
-/// the page below.
+/// The signed-in practice app: top menu (Calendar, Clients, Messages, Settings).
 #[component]
 pub fn AppShell() -> impl IntoView {
+    let texts = t();
+    view! {
+        <Shell home="/calendar">
+            <A href="/calendar">{texts.nav_calendar}</A>
+            <A href="/clients">{texts.nav_clients}</A>
+            <A href="/messages">{texts.nav_messages}</A>
+            <A href="/settings">{texts.nav_settings}</A>
+        </Shell>
+    }
+}
+
+/// The frame of every signed-in area: brand, menu (`children`), who is signed in, log out, the
+/// inactivity timer, and the page below.
+#[component]
+pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
     let texts = t();
     let me = Resource::new_blocking(|| (), |_| whoami());
     let log_out = ServerAction::<LogOut>::new();
@@ -82,16 +96,11 @@ pub fn AppShell() -> impl IntoView {
     view! {
         <a class="skip" href="#main">{texts.skip_to_content}</a>
         <header class="topbar">
-            <a href="/calendar" class="brand">
+            <a href=home class="brand">
                 <img src="/icons/icon-192.png" alt="" width="32" height="32"/>
                 <span>"Trygg"</span>
             </a>
-            <nav class="mainnav" aria-label=texts.main_menu>
-                <A href="/calendar">{texts.nav_calendar}</A>
-                <A href="/clients">{texts.nav_clients}</A>
-                <A href="/messages">{texts.nav_messages}</A>
-                <A href="/settings">{texts.nav_settings}</A>
-            </nav>
+            <nav class="mainnav" aria-label=texts.main_menu>{children()}</nav>
             <div class="account">
                 <Suspense fallback=|| ()>{practice}</Suspense>
                 <ActionForm action=log_out attr:class="logout" on:submit=move |_| announce_logout()>

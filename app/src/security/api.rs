@@ -86,6 +86,7 @@ pub async fn security_log() -> Result<Vec<EventView>, AppError> {
                 secs_ago: now - row.at,
                 ip: row.ip,
                 device: super::service::parse_device(&row.user_agent),
+                by: row.detail,
             })
         })
         .collect())

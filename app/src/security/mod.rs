@@ -78,6 +78,8 @@ pub fn SecurityPage() -> impl IntoView {
 
         <PasswordSection action=change_password/>
 
+        <crate::two_factor::TwoFactorSection confirm/>
+
         <section class="panel" id="logout" aria-labelledby="logout-heading">
             <h2 id="logout-heading">{texts.logout_title}</h2>
             <p class="hint">{texts.logout_intro}</p>
@@ -104,6 +106,9 @@ pub fn SecurityPage() -> impl IntoView {
                                         <span class="what">{event.kind.label(texts)}</span>
                                         <span class="when">{ago(event.secs_ago, texts)}</span>
                                         <span class="where">{format!("{} · {}", event.device.describe(texts), event.ip)}</span>
+                                        {(!event.by.is_empty()).then(|| view! {
+                                            <span class="by">{texts.log_by} " " {event.by.clone()}</span>
+                                        })}
                                     </li>
                                 }).collect_view()}
                             </ol>
@@ -163,23 +168,12 @@ fn LogoutSetting(
     set_idle: ServerAction<SetIdleTimeout>,
 ) -> impl IntoView {
     let texts = t();
-    let confirm_error = action_error(confirm);
     let set_error = action_error(set_idle);
     let problem = Memo::new(move |_| set_error.get().and_then(|e| e.for_field("minutes")));
     let saved = move || matches!(set_idle.value().get(), Some(Ok(())));
     let current = settings.idle_timeout_minutes;
     view! {
-        {(!settings.fresh).then(|| view! {
-            <div class="fresh-sign-in">
-                <h3>{texts.fresh_title}</h3>
-                <p class="hint">{texts.fresh_intro}</p>
-                <ActionForm action=confirm attr:class="stack" attr:novalidate=true>
-                    <FormMessage error=confirm_error/>
-                    <Field label=texts.password name="password" kind="password" autocomplete="current-password" error=confirm_error/>
-                    <Submit action=confirm label=texts.fresh_submit/>
-                </ActionForm>
-            </div>
-        })}
+        {(!settings.fresh).then(|| view! { <FreshSignIn confirm id="logout-password"/> })}
         <ActionForm action=set_idle attr:class="stack logout-form">
             <FormMessage error=set_error/>
             <div class="field" class:invalid=move || problem.get().is_some()>
@@ -201,6 +195,32 @@ fn LogoutSetting(
                 <span class="saved" role="status">{move || saved().then_some(texts.logout_saved)}</span>
             </div>
         </ActionForm>
+    }
+}
+
+/// Asks for the password again before a sensitive change. `id` tells apart the prompts of the
+/// page's several sections.
+#[component]
+pub fn FreshSignIn(confirm: ServerAction<ConfirmPassword>, id: &'static str) -> impl IntoView {
+    let texts = t();
+    let error = action_error(confirm);
+    view! {
+        <div class="fresh-sign-in">
+            <h3>{texts.fresh_title}</h3>
+            <p class="hint">{texts.fresh_intro}</p>
+            <ActionForm action=confirm attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <Field
+                    label=texts.password
+                    name="password"
+                    id
+                    kind="password"
+                    autocomplete="current-password"
+                    error
+                />
+                <Submit action=confirm label=texts.fresh_submit/>
+            </ActionForm>
+        </div>
     }
 }
 

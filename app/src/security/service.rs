@@ -41,8 +41,28 @@ pub struct Origin<'a> {
 }
 
 pub async fn record(state: &AppState, user_id: i64, kind: EventKind, origin: &Origin<'_>) -> Result<(), sqlx::Error> {
+    record_by(state, user_id, kind, origin, "").await
+}
+
+/// Records an event on the owner's log that someone else caused (`actor`: a support person).
+pub async fn record_by(
+    state: &AppState,
+    user_id: i64,
+    kind: EventKind,
+    origin: &Origin<'_>,
+    actor: &str,
+) -> Result<(), sqlx::Error> {
     let device = device_key(&parse_device(origin.user_agent));
-    store::insert_event(&state.db, user_id, kind, state.clock.now(), origin.ip, origin.user_agent, &device).await
+    let event = store::NewEvent {
+        user_id,
+        kind,
+        at: state.clock.now(),
+        ip: origin.ip,
+        user_agent: origin.user_agent,
+        device: &device,
+        detail: actor,
+    };
+    store::insert_event(&state.db, event).await
 }
 
 /// Records a sign-in, and mails the owner when it comes from a device the account has not
@@ -58,8 +78,16 @@ pub async fn record_sign_in(
     let key = device_key(&device);
     let seen = store::sign_in_count(&state.db, user_id, Some(&key)).await?;
     let any = store::sign_in_count(&state.db, user_id, None).await?;
-    store::insert_event(&state.db, user_id, EventKind::SignIn, state.clock.now(), origin.ip, origin.user_agent, &key)
-        .await?;
+    let event = store::NewEvent {
+        user_id,
+        kind: EventKind::SignIn,
+        at: state.clock.now(),
+        ip: origin.ip,
+        user_agent: origin.user_agent,
+        device: &key,
+        detail: "",
+    };
+    store::insert_event(&state.db, event).await?;
     if seen == 0 && any > 0 {
         let t = lang.texts();
         state.mailer.send_in_background(Email {
@@ -94,7 +122,7 @@ pub async fn confirm_password(
 
 /// The account's password, checked like a login: wrong guesses count toward the throttling.
 /// A wrong one is reported on `field`.
-async fn check_current_password(
+pub async fn check_current_password(
     state: &AppState,
     user: &CurrentUser,
     password: PlainPassword,
@@ -125,8 +153,8 @@ pub async fn change_password(
     ip: IpAddr,
     lang: Lang,
 ) -> Result<(), AppError> {
-    // Accounts cannot have two-factor sign-in yet, so the longer minimum applies to all.
-    crate::auth::types::check_new_password(&new_password, &user.email, &user.practice_name, false)
+    let two_factor = crate::two_factor::store::two_factor_of(&state.db, user.user_id).await?.enabled_at.is_some();
+    crate::auth::types::check_new_password(&new_password, &user.email, &user.practice_name, two_factor)
         .map_err(|problem| AppError::field("new_password", problem))?;
     check_current_password(state, user, current, ip, "current_password").await?;
     let hash = state.passwords.hash(PlainPassword::new(new_password)).await;

@@ -52,24 +52,30 @@ pub async fn delete_sessions_except(db: &Db, user_id: i64, keep: i64) -> Result<
     Ok(result.rows_affected())
 }
 
-pub async fn insert_event(
-    db: &Db,
-    user_id: i64,
-    kind: EventKind,
-    at: i64,
-    ip: &str,
-    user_agent: &str,
-    device: &str,
-) -> Result<(), sqlx::Error> {
+/// One row of the owner's security log.
+pub struct NewEvent<'a> {
+    pub user_id: i64,
+    pub kind: EventKind,
+    pub at: i64,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub device: &'a str,
+    /// Who acted, when not the owner (a support person's name); otherwise empty.
+    pub detail: &'a str,
+}
+
+pub async fn insert_event(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO security_events (user_id, kind, at, ip, user_agent, device) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO security_events (user_id, kind, at, ip, user_agent, device, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(user_id)
-    .bind(kind.code())
-    .bind(at)
-    .bind(ip)
-    .bind(user_agent.chars().take(512).collect::<String>())
-    .bind(device)
+    .bind(event.user_id)
+    .bind(event.kind.code())
+    .bind(event.at)
+    .bind(event.ip)
+    .bind(event.user_agent.chars().take(512).collect::<String>())
+    .bind(event.device)
+    .bind(event.detail)
     .execute(db)
     .await?;
     Ok(())
@@ -96,11 +102,13 @@ pub struct EventRow {
     pub at: i64,
     pub ip: String,
     pub user_agent: String,
+    pub detail: String,
 }
 
 pub async fn recent_events(db: &Db, user_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT kind, at, ip, user_agent FROM security_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        "SELECT kind, at, ip, user_agent, detail FROM security_events
+         WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
@@ -108,7 +116,7 @@ pub async fn recent_events(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Even
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| EventRow { kind: r.get(0), at: r.get(1), ip: r.get(2), user_agent: r.get(3) })
+        .map(|r| EventRow { kind: r.get(0), at: r.get(1), ip: r.get(2), user_agent: r.get(3), detail: r.get(4) })
         .collect())
 }
 

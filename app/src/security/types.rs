@@ -62,10 +62,19 @@ pub enum EventKind {
     LogoutSettingChanged,
     PasswordChanged,
     PasswordReset,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRenewed,
+    RecoveryCodeUsed,
+    WrongCode,
+    LostTwoFactorRequested,
+    LostTwoFactorEvidenceViewed,
+    LostTwoFactorApproved,
+    LostTwoFactorRejected,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 17] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -74,6 +83,15 @@ impl EventKind {
         Self::LogoutSettingChanged,
         Self::PasswordChanged,
         Self::PasswordReset,
+        Self::TwoFactorEnabled,
+        Self::TwoFactorDisabled,
+        Self::RecoveryCodesRenewed,
+        Self::RecoveryCodeUsed,
+        Self::WrongCode,
+        Self::LostTwoFactorRequested,
+        Self::LostTwoFactorEvidenceViewed,
+        Self::LostTwoFactorApproved,
+        Self::LostTwoFactorRejected,
     ];
 
     pub fn code(self) -> &'static str {
@@ -86,6 +104,15 @@ impl EventKind {
             Self::LogoutSettingChanged => "logout_setting_changed",
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::RecoveryCodesRenewed => "recovery_codes_renewed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::WrongCode => "wrong_code",
+            Self::LostTwoFactorRequested => "lost_2fa_requested",
+            Self::LostTwoFactorEvidenceViewed => "lost_2fa_evidence_viewed",
+            Self::LostTwoFactorApproved => "lost_2fa_approved",
+            Self::LostTwoFactorRejected => "lost_2fa_rejected",
         }
     }
 
@@ -103,6 +130,15 @@ impl EventKind {
             Self::LogoutSettingChanged => t.event_logout_setting_changed,
             Self::PasswordChanged => t.event_password_changed,
             Self::PasswordReset => t.event_password_reset,
+            Self::TwoFactorEnabled => t.event_two_factor_enabled,
+            Self::TwoFactorDisabled => t.event_two_factor_disabled,
+            Self::RecoveryCodesRenewed => t.event_recovery_codes_renewed,
+            Self::RecoveryCodeUsed => t.event_recovery_code_used,
+            Self::WrongCode => t.event_wrong_code,
+            Self::LostTwoFactorRequested => t.event_lost_2fa_requested,
+            Self::LostTwoFactorEvidenceViewed => t.event_lost_2fa_evidence_viewed,
+            Self::LostTwoFactorApproved => t.event_lost_2fa_approved,
+            Self::LostTwoFactorRejected => t.event_lost_2fa_rejected,
         }
     }
 }
@@ -113,6 +149,8 @@ pub struct EventView {
     pub secs_ago: i64,
     pub ip: String,
     pub device: Device,
+    /// Who caused it, when not the owner (the support person who decided a request).
+    pub by: String,
 }
 
 /// The idle times an owner can choose for automatic logout, in minutes; 24 hours is the default.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use rand::RngCore;
 
-use super::sessions::{CurrentUser, SessionEnd};
+use super::sessions::{CurrentUser, Role, SessionEnd};
 use super::state::AppState;
 
 /// The caller's IP address: the socket peer, or what a trusted proxy says it forwarded.
@@ -30,6 +30,9 @@ pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
 /// private unless it is listed here.
 const PUBLIC_PAGES: &[&str] = &[
     "/login",
+    "/login/code",
+    "/login/lost-2fa",
+    "/login/lost-2fa/status",
     "/signup",
     "/signup/sent",
     "/verify-email",
@@ -50,6 +53,11 @@ fn is_static_asset(path: &str) -> bool {
 
 fn is_signed_in_page(path: &str) -> bool {
     !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/")
+}
+
+/// The support area: for support staff only, who in turn reach nothing else.
+fn is_support_page(path: &str) -> bool {
+    path == "/support" || path.starts_with("/support/")
 }
 
 pub async fn guard(
@@ -92,10 +100,12 @@ pub async fn guard(
     let is_page = matches!(*request.method(), Method::GET | Method::HEAD);
     if is_page && is_signed_in_page(&path) {
         match &caller {
-            Ok(_) if path == "/" => {
-                return finish(&state, &path, None, false, Redirect::to("/calendar").into_response());
+            Ok(user) => {
+                let home = if user.role == Role::Support { "/support" } else { "/calendar" };
+                if path == "/" || is_support_page(&path) != (user.role == Role::Support) {
+                    return finish(&state, &path, None, false, Redirect::to(home).into_response());
+                }
             }
-            Ok(_) => {}
             Err(end) => {
                 let reason = match end {
                     Some(SessionEnd::Idle) => "?reason=idle",
@@ -287,5 +297,11 @@ mod tests {
         assert!(!is_signed_in_page("/login"));
         assert!(!is_signed_in_page("/verify-email"));
         assert!(!is_signed_in_page("/api/log_in"));
+        assert!(!is_signed_in_page("/login/code"));
+        assert!(is_support_page("/support"));
+        assert!(is_support_page("/support/requests/1"));
+        assert!(is_support_page("/support/evidence/1/bill"));
+        assert!(!is_support_page("/supporter"));
+        assert!(!is_support_page("/settings/support"));
     }
 }

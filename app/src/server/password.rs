@@ -15,6 +15,10 @@ impl PlainPassword {
     pub fn new(text: String) -> Self {
         Self(text)
     }
+
+    pub fn char_count(&self) -> usize {
+        self.0.chars().count()
+    }
 }
 
 #[derive(Clone)]

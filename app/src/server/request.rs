@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use leptos::prelude::*;
 
 use super::http::{Caller, ClientIp};
-use super::sessions::{CurrentUser, SessionEnd};
+use super::sessions::{CurrentUser, Role, SessionEnd};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
@@ -19,6 +19,7 @@ pub struct RequestInfo {
     pub user_agent: String,
     pub lang: Lang,
     caller: Result<CurrentUser, Option<SessionEnd>>,
+    cookies: String,
 }
 
 impl RequestInfo {
@@ -33,14 +34,35 @@ impl RequestInfo {
         let caller = parts.extensions.get::<Caller>().map_or(Err(None), |c| c.0.clone());
         let user_agent =
             parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        Ok(Self { state, ip, user_agent, lang: lang_of_request(&parts), caller })
+        let cookies = parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        Ok(Self { state, ip, user_agent, lang: lang_of_request(&parts), caller, cookies })
     }
 
-    /// The signed-in user, or `Unauthorized`.
+    /// The signed-in practitioner: `Unauthorized` without a session, `Forbidden` for support
+    /// staff, who never reach a practice's data.
     pub fn user(&self) -> Result<&CurrentUser, AppError> {
-        self.caller.as_ref().map_err(|_| AppError::Unauthorized)
+        self.signed_in(Role::Practitioner)
     }
 
+    /// The signed-in support person: `Forbidden` for everyone else.
+    pub fn staff(&self) -> Result<&CurrentUser, AppError> {
+        self.signed_in(Role::Support)
+    }
+
+    fn signed_in(&self, role: Role) -> Result<&CurrentUser, AppError> {
+        match &self.caller {
+            Ok(user) if user.role == role => Ok(user),
+            Ok(_) => Err(AppError::Forbidden),
+            Err(_) => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// A cookie the browser sent.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        super::sessions::read_cookie(&self.cookies, name).map(str::to_string)
+    }
+
+    /// Whoever is signed in, of any role: for signing out and the inactivity timer.
     pub fn optional_user(&self) -> Option<&CurrentUser> {
         self.caller.as_ref().ok()
     }

@@ -31,6 +31,28 @@ pub struct CurrentUser {
     /// When this session last proved the password (at login, or when asked again).
     pub password_confirmed_at: i64,
     pub idle_timeout_secs: i64,
+    pub role: Role,
+}
+
+/// What an account is for. Support staff reach only `/support`; practitioners never reach it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Practitioner,
+    Support,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Practitioner => "practitioner",
+            Self::Support => "support",
+        }
+    }
+
+    /// Anything unknown is the least privileged role.
+    pub fn from_code(code: &str) -> Self {
+        if code == "support" { Self::Support } else { Self::Practitioner }
+    }
 }
 
 /// Why a presented cookie did not give a session.
@@ -81,7 +103,7 @@ impl SessionStore {
         let hash = token_hash(token);
         let row = sqlx::query(
             "SELECT s.user_id, s.created_at, s.last_seen_at, u.idle_timeout_secs,
-                    u.practice_id, u.email, u.name, p.name, s.id, s.password_confirmed_at
+                    u.practice_id, u.email, u.name, p.name, s.id, s.password_confirmed_at, u.role
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN practices p ON p.id = u.practice_id
@@ -123,6 +145,7 @@ impl SessionStore {
             session_id,
             password_confirmed_at: row.get(9),
             idle_timeout_secs: idle_timeout,
+            role: Role::from_code(&row.get::<String, _>(10)),
         }))
     }
 

@@ -70,6 +70,12 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new());
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/api/lost_2fa",
+            axum::routing::post(crate::support::files::submit_lost_2fa)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::support::files::MAX_FORM_BYTES)),
+        )
+        .route("/support/evidence/{id}/{kind}", get(crate::support::files::evidence))
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = options.clone();
@@ -124,8 +130,13 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
         .execute(&state.db)
         .await?
         .rows_affected();
+    let challenges = sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&state.db)
+        .await?
+        .rows_affected();
     let attempts = state.throttle.purge().await?;
-    tracing::debug!(sessions, links, resets, attempts, "purged expired rows");
+    tracing::debug!(sessions, links, resets, challenges, attempts, "purged expired rows");
     Ok(())
 }
 

@@ -1,0 +1,53 @@
+//! Support endpoints: every one is for support staff only, and none reads a practice's clients,
+//! journals or messages. Plus the requester's status link, which shows only its own request.
+
+use leptos::prelude::*;
+
+use super::types::{AuditView, RequestDetail, RequestStatusView, RequestSummary};
+use crate::error::AppError;
+
+#[server(endpoint = "support/queue")]
+pub async fn support_queue() -> Result<Vec<RequestSummary>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    request.staff()?;
+    super::service::queue(&request.state).await
+}
+
+/// One request with its evidence links. Opening it is audited.
+#[server(endpoint = "support/request")]
+pub async fn support_request(id: i64) -> Result<RequestDetail, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::detail(&request.state, request.staff()?, id).await
+}
+
+/// Approves (turns the owner's two-factor off) or rejects (with a reason) a pending request.
+#[server(endpoint = "support/decide")]
+pub async fn decide_request(id: i64, decision: String, reason: String) -> Result<(), AppError> {
+    use crate::error::Problem;
+    let request = crate::server::request::RequestInfo::current()?;
+    let staff = request.staff()?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(AppError::field("decision", Problem::NotAllowedValue)),
+    };
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::decide(&request.state, staff, id, approve, &reason, &origin, request.lang).await?;
+    leptos_axum::redirect(&format!("/support/requests/{id}"));
+    Ok(())
+}
+
+#[server(endpoint = "support/audit")]
+pub async fn support_audit() -> Result<Vec<AuditView>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    request.staff()?;
+    super::service::audit_log(&request.state).await
+}
+
+/// The requester's view of their lost-2FA request, through the link they were given.
+#[server(endpoint = "lost_2fa/status")]
+pub async fn lost_2fa_status(token: String) -> Result<RequestStatusView, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::status(&request.state, &token).await
+}

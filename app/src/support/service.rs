@@ -1,0 +1,355 @@
+//! The lost-2FA process and the support staff who run it. Every step support takes is written to
+//! the audit log with their identity, and to the account owner's security log.
+
+use rand::Rng;
+use rand::rngs::OsRng;
+
+use super::store::{self, AuditEntry, Decision, NewRequest, SealedEvidence};
+use super::types::{AuditView, EvidenceLink, RequestDetail, RequestStatus, RequestStatusView, RequestSummary};
+use crate::auth::types::{DisplayName, Email};
+use crate::error::{AppError, Problem};
+use crate::i18n::Lang;
+use crate::security::service::{self as security, Origin};
+use crate::security::types::EventKind;
+use crate::server::crypto::{Binding, new_token, token_hash};
+use crate::server::mail::Email as Mail;
+use crate::server::password::PlainPassword;
+use crate::server::sessions::CurrentUser;
+use crate::server::state::AppState;
+use crate::two_factor::totp::TotpSecret;
+
+/// What `server support add` prints, once: the sign-in details for the new support person.
+pub struct NewStaffAccount {
+    pub password: String,
+    pub totp_key: String,
+    pub otpauth_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddStaffError {
+    #[error("not a valid email address")]
+    Email,
+    #[error("not a valid name")]
+    Name,
+    #[error("an account with this email already exists")]
+    Exists,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates a support account with a generated password and two-factor already on.
+pub async fn add_staff(state: &AppState, email: &str, name: &str) -> Result<NewStaffAccount, AddStaffError> {
+    let email = Email::parse(email).map_err(|_| AddStaffError::Email)?;
+    let name = DisplayName::parse(name).map_err(|_| AddStaffError::Name)?;
+    let password = generated_password();
+    let hash = state.passwords.hash(PlainPassword::new(password.clone())).await;
+    let secret = TotpSecret::generate();
+    let staff =
+        store::NewStaff { email: email.as_str(), name: name.as_str(), password_hash: &hash, now: state.clock.now() };
+    let created = store::create_staff(&state.db, staff, |user_id| {
+        let row = format!("user:{user_id}");
+        state.master_key.seal(secret.as_bytes(), Binding { purpose: "users.totp_secret", row: &row })
+    })
+    .await?;
+    if created.is_none() {
+        return Err(AddStaffError::Exists);
+    }
+    Ok(NewStaffAccount { password, totp_key: secret.key_in_groups(), otpauth_url: secret.otpauth_url(email.as_str()) })
+}
+
+/// 24 characters from 56 unambiguous letters and digits: about 139 bits.
+fn generated_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    (0..24).map(|_| ALPHABET[OsRng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// An uploaded file whose content was recognised.
+pub struct Upload {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Submission {
+    pub photo_id: Upload,
+    pub bill: Upload,
+    pub card_last4: String,
+}
+
+fn evidence_binding<'a>(kind: &'a str, row: &'a str) -> Binding<'a> {
+    Binding { purpose: kind, row }
+}
+
+fn request_row(id: i64) -> String {
+    format!("lost_2fa_request:{id}")
+}
+
+/// Files a lost-2FA request for the account behind a login challenge (so the requester has
+/// proven the password). Evidence is sealed with the master key. Returns the status-link token.
+pub async fn submit(
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    submission: Submission,
+    origin: &Origin<'_>,
+    lang: Lang,
+) -> Result<String, AppError> {
+    if store::pending_request_of(&state.db, user_id).await? {
+        return Err(AppError::Rejected(Problem::RequestPending));
+    }
+    let token = new_token();
+    let now = state.clock.now();
+    let request = NewRequest {
+        user_id,
+        status_token_hash: &token_hash(&token),
+        ip: origin.ip,
+        user_agent: origin.user_agent,
+        now,
+    };
+    let id = store::create_request(&state.db, request, |id| {
+        let row = request_row(id);
+        let key = &state.master_key;
+        let card = key.seal(submission.card_last4.as_bytes(), evidence_binding("lost_2fa.card_last4", &row));
+        let files = [(super::types::PHOTO_ID, submission.photo_id), (super::types::BILL, submission.bill)]
+            .into_iter()
+            .map(|(kind, upload)| SealedEvidence {
+                kind,
+                content_type: upload.content_type,
+                data: key.seal(&upload.bytes, evidence_binding(&evidence_purpose(kind), &row)),
+            })
+            .collect();
+        (card, files)
+    })
+    .await?;
+    let entry = AuditEntry {
+        actor_id: Some(user_id),
+        actor_email: email,
+        action: "lost_2fa.submitted",
+        subject_user_id: Some(user_id),
+        request_id: Some(id),
+        detail: "",
+    };
+    store::audit(&state.db, now, entry).await?;
+    security::record(state, user_id, EventKind::LostTwoFactorRequested, origin).await?;
+    let t = lang.texts();
+    state.mailer.send_in_background(Mail {
+        to: email.to_string(),
+        subject: t.mail_lost_2fa_received_subject.into(),
+        body: t
+            .mail_lost_2fa_received_body
+            .replace("{link}", &format!("{}/login/lost-2fa/status?token={token}", state.config.base_url)),
+    });
+    Ok(token)
+}
+
+fn evidence_purpose(kind: &str) -> String {
+    format!("lost_2fa.evidence.{kind}")
+}
+
+pub async fn status(state: &AppState, token: &str) -> Result<RequestStatusView, AppError> {
+    if token.is_empty() || token.len() > 100 {
+        return Err(AppError::Rejected(Problem::InvalidLink));
+    }
+    let row = store::request_by_status_token(&state.db, &token_hash(token))
+        .await?
+        .ok_or(AppError::Rejected(Problem::InvalidLink))?;
+    Ok(RequestStatusView {
+        status: RequestStatus::from_code(&row.status),
+        submitted_secs_ago: state.clock.now() - row.created_at,
+        reason: row.reason,
+    })
+}
+
+fn summary(state: &AppState, row: &store::RequestRow) -> RequestSummary {
+    RequestSummary {
+        id: row.id,
+        email: row.email.clone(),
+        name: row.name.clone(),
+        practice_name: row.practice_name.clone(),
+        status: RequestStatus::from_code(&row.status),
+        submitted_secs_ago: state.clock.now() - row.created_at,
+    }
+}
+
+pub async fn queue(state: &AppState) -> Result<Vec<RequestSummary>, AppError> {
+    Ok(store::queue(&state.db, 20).await?.iter().map(|row| summary(state, row)).collect())
+}
+
+/// A support person opens a request: recorded in the audit log.
+pub async fn detail(state: &AppState, staff: &CurrentUser, id: i64) -> Result<RequestDetail, AppError> {
+    let row = store::request(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let card_last4 = match &row.sealed_card {
+        Some(sealed) => Some(
+            state
+                .master_key
+                .open(sealed, evidence_binding("lost_2fa.card_last4", &request_row(id)))
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| AppError::internal("card digits do not open"))?,
+        ),
+        None => None,
+    };
+    let evidence = store::evidence_kinds(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|(kind, content_type)| EvidenceLink {
+            url: format!("/support/evidence/{id}/{kind}"),
+            is_image: is_viewable_image(&content_type),
+            kind,
+        })
+        .collect();
+    audit(state, staff, "lost_2fa.viewed", row.user_id, id).await?;
+    Ok(RequestDetail {
+        summary: summary(state, &row),
+        card_last4,
+        ip: row.ip.clone(),
+        device: security::parse_device(&row.user_agent),
+        evidence,
+        decided_by: row.decided_by.clone(),
+        reason: row.reason.clone(),
+    })
+}
+
+/// Images the browser shows inline; anything else (PDF, HEIC) is downloaded.
+pub fn is_viewable_image(content_type: &str) -> bool {
+    matches!(content_type, "image/jpeg" | "image/png" | "image/webp")
+}
+
+/// One piece of evidence, opened, for a support person: recorded in the audit log and in the
+/// owner's security log.
+pub async fn evidence_file(
+    state: &AppState,
+    staff: &CurrentUser,
+    id: i64,
+    kind: &str,
+    origin: &Origin<'_>,
+) -> Result<(String, Vec<u8>), AppError> {
+    if kind != super::types::PHOTO_ID && kind != super::types::BILL {
+        return Err(AppError::NotFound);
+    }
+    let row = store::request(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let (content_type, sealed) = store::evidence(&state.db, id, kind).await?.ok_or(AppError::NotFound)?;
+    let bytes = state
+        .master_key
+        .open(&sealed, evidence_binding(&evidence_purpose(kind), &request_row(id)))
+        .map_err(|_| AppError::internal("evidence does not open"))?;
+    audit(state, staff, &format!("lost_2fa.evidence_viewed.{kind}"), row.user_id, id).await?;
+    security::record_by(state, row.user_id, EventKind::LostTwoFactorEvidenceViewed, origin, &staff.name).await?;
+    Ok((content_type, bytes))
+}
+
+const REASON_MAX: usize = 1000;
+
+/// Approves or rejects a pending request. The evidence is deleted either way; approval turns
+/// two-factor off and signs out every session. The owner is told by email.
+pub async fn decide(
+    state: &AppState,
+    staff: &CurrentUser,
+    id: i64,
+    approve: bool,
+    reason: &str,
+    origin: &Origin<'_>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(AppError::field("reason", Problem::Required));
+    }
+    if reason.chars().count() > REASON_MAX {
+        return Err(AppError::field("reason", Problem::TooLong { max: REASON_MAX }));
+    }
+    let by = format!("{} <{}>", staff.name, staff.email);
+    let decision = Decision { request_id: id, approve, by: &by, reason, now: state.clock.now() };
+    let Some(user_id) = store::decide(&state.db, decision).await? else {
+        return Err(AppError::Rejected(Problem::AlreadyDecided));
+    };
+    let (action, kind) = if approve {
+        ("lost_2fa.approved", EventKind::LostTwoFactorApproved)
+    } else {
+        ("lost_2fa.rejected", EventKind::LostTwoFactorRejected)
+    };
+    audit(state, staff, action, user_id, id).await?;
+    audit(state, staff, "lost_2fa.evidence_deleted", user_id, id).await?;
+    security::record_by(state, user_id, kind, origin, &staff.name).await?;
+    let owner = store::request(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let t = lang.texts();
+    let login = format!("{}/login", state.config.base_url);
+    let (subject, body) = if approve {
+        (t.mail_lost_2fa_approved_subject, t.mail_lost_2fa_approved_body.replace("{link}", &login))
+    } else {
+        (t.mail_lost_2fa_rejected_subject, t.mail_lost_2fa_rejected_body.replace("{reason}", reason))
+    };
+    state.mailer.send_in_background(Mail { to: owner.email, subject: subject.into(), body });
+    Ok(())
+}
+
+async fn audit(state: &AppState, staff: &CurrentUser, action: &str, user_id: i64, id: i64) -> Result<(), AppError> {
+    let entry = AuditEntry {
+        actor_id: Some(staff.user_id),
+        actor_email: &staff.email,
+        action,
+        subject_user_id: Some(user_id),
+        request_id: Some(id),
+        detail: "",
+    };
+    Ok(store::audit(&state.db, state.clock.now(), entry).await?)
+}
+
+pub async fn audit_log(state: &AppState) -> Result<Vec<AuditView>, AppError> {
+    let now = state.clock.now();
+    Ok(store::audit_log(&state.db, 200)
+        .await?
+        .into_iter()
+        .map(|row| AuditView {
+            secs_ago: now - row.at,
+            actor: row.actor_email,
+            action: row.action,
+            account: row.subject_email,
+            request_id: row.request_id,
+            detail: row.detail,
+        })
+        .collect())
+}
+
+/// Recognises an upload by its first bytes, not its name or the browser's claim.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let starts = |magic: &[u8]| bytes.starts_with(magic);
+    if starts(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1") {
+        Some("image/heic")
+    } else if starts(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_are_recognised_by_content() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"RIFF\x10\x00\x00\x00WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"\x00\x00\x00\x18ftypheic\x00\x00"), Some("image/heic"));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        // A script named photo.jpg, an HTML page, an SVG (which can carry script), nothing.
+        assert_eq!(sniff(b"#!/bin/sh\nrm -rf /"), None);
+        assert_eq!(sniff(b"<html><script>alert(1)</script>"), None);
+        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn generated_passwords_are_long_and_differ() {
+        let (a, b) = (generated_password(), generated_password());
+        assert_eq!(a.chars().count(), 24);
+        assert_ne!(a, b);
+    }
+}

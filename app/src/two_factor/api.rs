@@ -1,0 +1,92 @@
+//! Two-factor endpoints: the Security page's part (each acts on the caller's own account) and the
+//! login's code step (which acts only on the account behind the caller's login challenge).
+
+use leptos::prelude::*;
+
+use super::types::{SetupView, TwoFactorStatus};
+use crate::error::AppError;
+
+/// The caller's two-factor state.
+#[server(endpoint = "two_factor/status")]
+pub async fn two_factor_state() -> Result<TwoFactorStatus, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let state = &request.state;
+    let row = super::store::two_factor_of(&state.db, user.user_id).await?;
+    Ok(TwoFactorStatus {
+        enabled: row.enabled_at.is_some(),
+        enabled_secs_ago: row.enabled_at.map(|at| state.clock.now() - at),
+        recovery_codes_left: super::store::recovery_codes_left(&state.db, user.user_id).await?,
+        fresh: crate::security::service::is_fresh(state, user),
+    })
+}
+
+/// Wizard step 2: a new secret as a QR code and a key. Needs a fresh sign-in.
+#[server(endpoint = "two_factor/begin")]
+pub async fn begin_two_factor() -> Result<SetupView, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::begin_setup(&request.state, request.user()?).await
+}
+
+/// Wizard step 3: the first code turns two-factor on. Returns the recovery codes, once.
+#[server(endpoint = "two_factor/enable")]
+pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::enable(&request.state, request.user()?, &code, &origin, request.lang).await
+}
+
+/// A new set of recovery codes, replacing the old. Needs a fresh sign-in.
+#[server(endpoint = "two_factor/recovery_codes")]
+pub async fn renew_recovery_codes() -> Result<Vec<String>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::renew_recovery_codes(&request.state, request.user()?, &origin).await
+}
+
+/// Turns two-factor off, with the password and a code (or a recovery code).
+#[server(endpoint = "two_factor/disable")]
+pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
+    use crate::server::password::PlainPassword;
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let user = request.user()?;
+    super::service::disable(
+        &request.state,
+        user,
+        PlainPassword::new(password),
+        &code,
+        &origin,
+        request.ip,
+        request.lang,
+    )
+    .await?;
+    leptos_axum::redirect("/settings/security?changed=two_factor_off#two-factor");
+    Ok(())
+}
+
+/// The login's code step. Accepted only with the challenge cookie the password step set; on
+/// success that ends and a new session begins.
+#[server(endpoint = "log_in_code")]
+pub async fn log_in_code(code: String) -> Result<(), AppError> {
+    use crate::server::request::{RequestInfo, set_response_header};
+    use crate::server::sessions::Role;
+    let request = RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let challenge = request.cookie(&super::challenge_cookie_name(&request.state));
+    let signed_in =
+        super::service::complete_login(&request.state, challenge.as_deref(), &code, &origin, request.ip, request.lang)
+            .await?;
+    if let Some(previous) = request.optional_user() {
+        request.state.sessions.delete(previous.session_id).await?;
+    }
+    let cookie = request.state.session_cookie();
+    set_response_header(http::header::SET_COOKIE, &cookie.set(&signed_in.token));
+    set_response_header(http::header::SET_COOKIE, &super::challenge_cookie(&request.state, None));
+    leptos_axum::redirect(if signed_in.role == Role::Support { "/support" } else { "/calendar" });
+    Ok(())
+}
