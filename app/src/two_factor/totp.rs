@@ -31,6 +31,12 @@ impl TotpSecret {
         (bytes.len() == SECRET_BYTES).then_some(Self(bytes))
     }
 
+    /// A key as shown to the owner (base32, spaces allowed), e.g. typed back in by a test.
+    pub fn from_base32(key: &str) -> Option<Self> {
+        let compact: String = key.chars().filter(|c| !c.is_whitespace()).collect();
+        totp_rs::Secret::Encoded(compact.to_uppercase()).to_bytes().ok().and_then(Self::from_bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -202,6 +208,7 @@ mod tests {
         assert_eq!(a.as_bytes().len(), 20);
         assert_ne!(a.as_bytes(), b.as_bytes());
         let groups = a.key_in_groups();
+        assert_eq!(TotpSecret::from_base32(&groups).unwrap().as_bytes(), a.as_bytes());
         assert_eq!(groups.replace(' ', "").len(), 32);
         assert!(groups.split(' ').all(|g| g.len() == 4));
         assert!(TotpSecret::from_bytes(vec![0; 19]).is_none());

@@ -8,6 +8,7 @@ use app::server::clock::Clock;
 use app::server::config::Config;
 use app::server::startup::{build_state, serve};
 use app::server::state::AppState;
+use app::two_factor::totp::TotpSecret;
 use reqwest::header::{HeaderMap, HeaderValue};
 use sqlx::Row;
 use tokio::net::TcpListener;
@@ -242,4 +243,43 @@ pub async fn error_of(response: reqwest::Response) -> serde_json::Value {
 
 pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect()
+}
+
+/// The code an authenticator app shows for this key, `offset` steps from the app's clock.
+pub fn totp_code(app: &TestApp, key: &str, offset: i64) -> String {
+    let secret = TotpSecret::from_base32(key).expect("a valid key");
+    secret.code_at_step(app.clock.now().div_euclid(30) + offset)
+}
+
+/// Two-factor, as set up by an owner in the wizard.
+pub struct TwoFactor {
+    pub key: String,
+    pub recovery_codes: Vec<String>,
+}
+
+impl TestApp {
+    /// Turns on two-factor for the signed-in user of `client` (signed in moments ago, so fresh),
+    /// then moves the clock on a step so the set-up code is spent.
+    pub async fn enable_two_factor_with(&self, client: &reqwest::Client) -> TwoFactor {
+        let setup: serde_json::Value = self.call_with(client, "two_factor/begin", &[]).await.json().await.unwrap();
+        let key = setup["key"].as_str().expect("the key is shown").to_string();
+        let response = self.call_with(client, "two_factor/enable", &[("code", &totp_code(self, &key, 0))]).await;
+        assert_eq!(response.status(), 200);
+        let recovery_codes: Vec<String> = response.json().await.unwrap();
+        self.clock.advance(30);
+        TwoFactor { key, recovery_codes }
+    }
+
+    pub async fn enable_two_factor(&self) -> TwoFactor {
+        self.enable_two_factor_with(&self.client).await
+    }
+
+    /// The password step of a login in a fresh browser: it now holds only the login challenge.
+    pub async fn password_step(&self, email: &str) -> reqwest::Client {
+        let client = browser(&self.base);
+        let response = self.call_with(&client, "log_in", &[("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["location"], "/login/code");
+        client
+    }
 }

@@ -6,4 +6,6 @@ mod helpers;
 mod mail;
 mod security;
 mod sessions;
+mod support;
+mod two_factor;
 mod web_security;
