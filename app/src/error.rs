@@ -75,6 +75,7 @@ pub enum Problem {
     FileTooLarge {
         max_mb: usize,
     },
+    FileMissing,
     FileNotImage,
     FileNotImageOrPdf,
     CardDigits,
@@ -140,6 +141,7 @@ impl Problem {
                 t.err_password_too_short_without_2fa.replace("{min}", &min.to_string())
             }
             Self::FileTooLarge { max_mb } => t.err_file_too_large.replace("{max}", &max_mb.to_string()),
+            Self::FileMissing => t.err_file_missing.into(),
             Self::FileNotImage => t.err_file_not_image.into(),
             Self::FileNotImageOrPdf => t.err_file_not_image_or_pdf.into(),
             Self::CardDigits => t.err_card_digits.into(),

@@ -32,6 +32,7 @@ fn upload_problem(errors: &str, field: &str) -> Option<Problem> {
         "type" => Problem::FileNotImageOrPdf,
         "digits" => Problem::CardDigits,
         "pending" => Problem::RequestPending,
+        "missing" if field == PHOTO_ID || field == BILL => Problem::FileMissing,
         _ => Problem::Required,
     })
 }
@@ -45,7 +46,7 @@ pub fn LostTwoFactorPage() -> impl IntoView {
     let errors = use_query_map().with_untracked(|q| q.get("error").unwrap_or_default());
     let problem = |field: &str| upload_problem(&errors, field);
     let form_problem = problem("form").map(|p| match p {
-        Problem::Required => texts.err_form_too_large.to_string(),
+        Problem::FileTooLarge { .. } => texts.err_form_too_large.to_string(),
         other => other.message(texts),
     });
     let file_field = |name: &'static str, label: &'static str, hint: &'static str, accept: &'static str| {
@@ -237,11 +238,11 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                 " " {texts.lost_submitted} " " {ago(summary.submitted_secs_ago, texts)}
             </p>
             <dl class="facts">
-                <dt>{texts.your_name}</dt><dd>{summary.name}</dd>
+                <dt>{texts.support_account_holder}</dt><dd>{summary.name}</dd>
                 <dt>{texts.email}</dt><dd>{summary.email}</dd>
                 <dt>{texts.practice_name}</dt><dd>{summary.practice_name}</dd>
                 <dt>{texts.support_from}</dt><dd>{format!("{} · {}", detail.device.describe(texts), detail.ip)}</dd>
-                <dt>{texts.lost_card_label}</dt>
+                <dt>{texts.support_card}</dt>
                 <dd data-testid="card-last4">{detail.card_last4.unwrap_or_else(|| texts.support_deleted.to_string())}</dd>
                 {detail.decided_by.map(|by| view! { <dt>{texts.support_decided_by}</dt><dd>{by}</dd> })}
                 {detail.reason.filter(|r| !r.is_empty()).map(|r| view! { <dt>{texts.lost_reason}</dt><dd>{r}</dd> })}

@@ -178,9 +178,9 @@ pub async fn request_by_status_token(db: &Db, token_hash: &[u8]) -> Result<Optio
     Ok(row.map(request_row))
 }
 
-/// The kinds of evidence a request holds, with their content types.
+/// The kinds of evidence a request holds, with their content types: the photo first.
 pub async fn evidence_kinds(db: &Db, request_id: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT kind, content_type FROM lost_2fa_evidence WHERE request_id = $1 ORDER BY kind")
+    let rows = sqlx::query("SELECT kind, content_type FROM lost_2fa_evidence WHERE request_id = $1 ORDER BY kind DESC")
         .bind(request_id)
         .fetch_all(db)
         .await?;
