@@ -76,7 +76,6 @@ CREATE TABLE audit_log (
     actor_email      TEXT    NOT NULL,
     action           TEXT    NOT NULL,
     subject_user_id  BIGINT,
-    request_id       BIGINT,
-    detail           TEXT    NOT NULL DEFAULT ''
+    request_id       BIGINT
 );
 CREATE INDEX audit_log_by_time ON audit_log (at);

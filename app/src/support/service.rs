@@ -126,7 +126,6 @@ pub async fn submit(
         action: "lost_2fa.submitted",
         subject_user_id: Some(user_id),
         request_id: Some(id),
-        detail: "",
     };
     store::audit(&state.db, now, entry).await?;
     security::record(state, user_id, EventKind::LostTwoFactorRequested, origin).await?;
@@ -289,7 +288,6 @@ async fn audit(state: &AppState, staff: &CurrentUser, action: &str, user_id: i64
         action,
         subject_user_id: Some(user_id),
         request_id: Some(id),
-        detail: "",
     };
     Ok(store::audit(&state.db, state.clock.now(), entry).await?)
 }
@@ -305,7 +303,6 @@ pub async fn audit_log(state: &AppState) -> Result<Vec<AuditView>, AppError> {
             action: row.action,
             account: row.subject_email,
             request_id: row.request_id,
-            detail: row.detail,
         })
         .collect())
 }

@@ -244,13 +244,12 @@ pub struct AuditEntry<'a> {
     pub action: &'a str,
     pub subject_user_id: Option<i64>,
     pub request_id: Option<i64>,
-    pub detail: &'a str,
 }
 
 pub async fn audit(db: &Db, at: i64, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_email, action, subject_user_id, request_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_log (at, actor_id, actor_email, action, subject_user_id, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(at)
     .bind(entry.actor_id)
@@ -258,7 +257,6 @@ pub async fn audit(db: &Db, at: i64, entry: AuditEntry<'_>) -> Result<(), sqlx::
     .bind(entry.action)
     .bind(entry.subject_user_id)
     .bind(entry.request_id)
-    .bind(entry.detail)
     .execute(db)
     .await?;
     Ok(())
@@ -270,12 +268,11 @@ pub struct AuditRow {
     pub action: String,
     pub subject_email: Option<String>,
     pub request_id: Option<i64>,
-    pub detail: String,
 }
 
 pub async fn audit_log(db: &Db, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT a.at, a.actor_email, a.action, u.email, a.request_id, a.detail
+        "SELECT a.at, a.actor_email, a.action, u.email, a.request_id
          FROM audit_log a LEFT JOIN users u ON u.id = a.subject_user_id
          ORDER BY a.at DESC, a.id DESC LIMIT $1",
     )
@@ -290,7 +287,6 @@ pub async fn audit_log(db: &Db, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error
             action: row.get(2),
             subject_email: row.get(3),
             request_id: row.get(4),
-            detail: row.get(5),
         })
         .collect())
 }

@@ -85,7 +85,6 @@ pub struct AuditView {
     pub action: String,
     pub account: Option<String>,
     pub request_id: Option<i64>,
-    pub detail: String,
 }
 
 /// Evidence kinds, as form fields and stored kinds.

@@ -121,6 +121,7 @@ fn Wizard(
     view! {
         <p class="status-line"><span class="badge off">{texts.two_factor_off}</span></p>
         {(!status.fresh).then(|| view! { <FreshSignIn confirm id="two-factor-password"/> })}
+        <noscript><p class="notice">{texts.two_factor_needs_js}</p></noscript>
         <ol class="wizard">
             <li>
                 <h3>{texts.wizard_step1_title}</h3>
