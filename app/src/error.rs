@@ -82,6 +82,9 @@ pub enum Problem {
     /// A lost-2FA request of the account is already waiting for support.
     RequestPending,
     AlreadyDecided,
+    InvalidPhone,
+    InvalidDate,
+    DateInFuture,
 }
 
 impl AppError {
@@ -147,6 +150,9 @@ impl Problem {
             Self::CardDigits => t.err_card_digits.into(),
             Self::RequestPending => t.err_request_pending.into(),
             Self::AlreadyDecided => t.err_already_decided.into(),
+            Self::InvalidPhone => t.err_invalid_phone.into(),
+            Self::InvalidDate => t.err_invalid_date.into(),
+            Self::DateInFuture => t.err_date_in_future.into(),
         }
     }
 }

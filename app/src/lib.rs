@@ -2,6 +2,7 @@
 //! and hydrated in the browser.
 
 pub mod auth;
+pub mod clients;
 pub mod components;
 pub mod error;
 pub mod i18n;
@@ -21,6 +22,7 @@ use auth::{
     ForgotPasswordPage, ForgotPasswordSentPage, LoginPage, OutboxPage, ResetPasswordPage, SignUpPage, SignUpSentPage,
     VerifyEmailPage,
 };
+use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
 use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
 use security::SecurityPage;
@@ -90,7 +92,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/calendar") view=move || view! { <UpcomingPage title=texts.nav_calendar/> }/>
-                    <Route path=path!("/clients") view=move || view! { <UpcomingPage title=texts.nav_clients/> }/>
+                    <Route path=path!("/clients") view=ClientsPage/>
+                    <Route path=path!("/clients/new") view=NewClientPage/>
+                    <Route path=path!("/clients/:id") view=ClientPage/>
+                    <Route path=path!("/clients/:id/edit") view=EditClientPage/>
                     <Route path=path!("/messages") view=move || view! { <UpcomingPage title=texts.nav_messages/> }/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=SettingsIndex/>

@@ -17,6 +17,14 @@ impl Clock {
         system + self.offset.load(Ordering::Relaxed)
     }
 
+    /// Today's date where the day is furthest along (UTC+14), as `YYYY-MM-DD`: a date after it
+    /// lies in the future everywhere.
+    pub fn latest_date_anywhere(&self) -> String {
+        chrono::DateTime::from_timestamp(self.now() + 14 * 3600, 0)
+            .map(|moment| moment.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, secs: i64) {
         self.offset.fetch_add(secs, Ordering::Relaxed);

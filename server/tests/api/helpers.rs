@@ -283,3 +283,11 @@ impl TestApp {
         client
     }
 }
+
+impl TestApp {
+    /// A second practice's owner, signed in in a browser of their own.
+    pub async fn other_practitioner(&self, email: &str) -> reqwest::Client {
+        self.verified_user(email).await;
+        self.another_browser(email, DESKTOP_CHROME).await
+    }
+}

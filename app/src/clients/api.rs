@@ -1,0 +1,81 @@
+//! Client endpoints. Each acts only within the caller's own practice: another practice's client
+//! id answers `NotFound`, exactly like an id that does not exist.
+
+use leptos::prelude::*;
+
+use super::types::{Client, ClientSummary};
+use crate::error::AppError;
+
+#[server(endpoint = "clients/list")]
+pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    Ok(super::store::search(&request.state.db, user.practice_id, &query, 500).await?)
+}
+
+#[server(endpoint = "clients/get")]
+pub async fn get_client(id: i64) -> Result<Client, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::store::get(&request.state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)
+}
+
+#[server(endpoint = "clients/create")]
+pub async fn create_client(
+    name: String,
+    email: String,
+    phone: String,
+    birth_date: String,
+    address: String,
+    notes: String,
+) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let raw = super::types::RawClient {
+        name: &name,
+        email: &email,
+        phone: &phone,
+        birth_date: &birth_date,
+        address: &address,
+        notes: &notes,
+    };
+    let id = super::service::create(&request.state, user, raw).await?;
+    leptos_axum::redirect(&format!("/clients/{id}"));
+    Ok(())
+}
+
+#[server(endpoint = "clients/update")]
+pub async fn update_client(
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    birth_date: String,
+    address: String,
+    notes: String,
+) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let raw = super::types::RawClient {
+        name: &name,
+        email: &email,
+        phone: &phone,
+        birth_date: &birth_date,
+        address: &address,
+        notes: &notes,
+    };
+    super::service::update(&request.state, user, id, raw).await?;
+    leptos_axum::redirect(&format!("/clients/{id}"));
+    Ok(())
+}
+
+#[server(endpoint = "clients/delete")]
+pub async fn delete_client(id: i64) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    if !super::store::delete(&request.state.db, user.practice_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    leptos_axum::redirect("/clients?deleted=1");
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! Clients: the list with search, the profile, and the form that creates or edits a client.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod types;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::forms::{Field, FormMessage, Submit, action_error};
+use crate::error::AppError;
+use crate::i18n::t;
+use api::{CreateClient, DeleteClient, UpdateClient, get_client, list_clients};
+use types::Client;
+
+/// `/clients`: search by name, email or phone; a plain GET form, so it works without JavaScript.
+#[component]
+pub fn ClientsPage() -> impl IntoView {
+    let texts = t();
+    let query = use_query_map();
+    let search = move || query.with(|q| q.get("q").unwrap_or_default());
+    let clients = Resource::new_blocking(search, list_clients);
+    let deleted = query.with_untracked(|q| q.get("deleted").is_some());
+    view! {
+        <Title text=format!("{} · Trygg", texts.nav_clients)/>
+        <div class="page-head">
+            <h1>{texts.nav_clients}</h1>
+            <a class="button primary" href="/clients/new">{texts.client_new}</a>
+        </div>
+        {deleted.then(|| view! { <p class="notice" role="status">{texts.client_deleted}</p> })}
+        <form method="get" action="/clients" class="search" role="search">
+            <label for="q" class="visually-hidden">{texts.client_search}</label>
+            <input id="q" name="q" type="search" placeholder=texts.client_search value=search autocomplete="off"/>
+            <button type="submit" class="secondary">{texts.client_search_submit}</button>
+        </form>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match clients.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{texts.client_none}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="client-list">
+                            {list.into_iter().map(|client| view! {
+                                <li>
+                                    <a href=format!("/clients/{}", client.id)>
+                                        <strong>{client.name}</strong>
+                                        <span class="contact">{[client.email, client.phone].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</span>
+                                    </a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <p class="error">{error.form_message(t())}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/clients/new`.
+#[component]
+pub fn NewClientPage() -> impl IntoView {
+    let texts = t();
+    let action = ServerAction::<CreateClient>::new();
+    let error = action_error(action);
+    view! {
+        <Title text=format!("{} · Trygg", texts.client_new)/>
+        <p><a href="/clients">{texts.client_back}</a></p>
+        <h1>{texts.client_new}</h1>
+        <ActionForm action attr:class="stack panel" attr:novalidate=true>
+            <FormMessage error/>
+            <ClientFields client=None error/>
+            <Submit action label=texts.client_create/>
+        </ActionForm>
+    }
+}
+
+fn client_id() -> impl Fn() -> Option<i64> + Copy {
+    let params = use_params_map();
+    move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()))
+}
+
+async fn load_client(id: Option<i64>) -> Result<Client, AppError> {
+    match id {
+        Some(id) => get_client(id).await,
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// `/clients/:id`: the profile. Later parts of Trygg (journal, consent, messages) add sections.
+#[component]
+pub fn ClientPage() -> impl IntoView {
+    let texts = t();
+    let id = client_id();
+    let client = Resource::new_blocking(id, load_client);
+    view! {
+        <p><a href="/clients">{texts.client_back}</a></p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match client.await {
+                    Ok(client) => view! { <ClientProfile client/> }.into_any(),
+                    Err(error) => view! {
+                        <Title text=texts.not_found_title/>
+                        <p class="error">{error.form_message(texts)}</p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ClientProfile(client: Client) -> impl IntoView {
+    let texts = t();
+    let fact =
+        |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
+    view! {
+        // The tab title never carries a client's name: it shows in the task bar and in shared screens.
+        <Title text=format!("{} · Trygg", texts.client_profile)/>
+        <div class="page-head">
+            <h1>{client.name.clone()}</h1>
+            <a class="button secondary" href=format!("/clients/{}/edit", client.id)>{texts.client_edit}</a>
+        </div>
+        <section class="panel">
+            <dl class="facts">
+                {fact(texts.email, client.email)}
+                {fact(texts.client_phone, client.phone)}
+                {fact(texts.client_birth_date, client.birth_date)}
+                {fact(texts.client_address, client.address)}
+            </dl>
+            {(!client.notes.is_empty()).then(|| view! {
+                <h2>{texts.client_notes}</h2>
+                <p class="notes">{client.notes}</p>
+            })}
+        </section>
+    }
+}
+
+/// `/clients/:id/edit`: change the details, or delete the client.
+#[component]
+pub fn EditClientPage() -> impl IntoView {
+    let texts = t();
+    let id = client_id();
+    let client = Resource::new_blocking(id, load_client);
+    let update = ServerAction::<UpdateClient>::new();
+    let delete = ServerAction::<DeleteClient>::new();
+    let error = action_error(update);
+    let delete_error = action_error(delete);
+    view! {
+        <Title text=format!("{} · Trygg", texts.client_edit)/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match client.await {
+                    Ok(client) => {
+                        let (update_id, delete_id) = (client.id.to_string(), client.id.to_string());
+                        let profile = format!("/clients/{}", client.id);
+                        view! {
+                            <p><a href=profile>{texts.client_back_to_profile}</a></p>
+                            <h1>{texts.client_edit}</h1>
+                            <ActionForm action=update attr:class="stack panel" attr:novalidate=true>
+                                <FormMessage error/>
+                                <input type="hidden" name="id" value=update_id/>
+                                <ClientFields client=Some(client) error/>
+                                <Submit action=update label=texts.client_save/>
+                            </ActionForm>
+                            <section class="panel danger-zone">
+                                <h2>{texts.client_delete_title}</h2>
+                                <p class="hint">{texts.client_delete_intro}</p>
+                                <ActionForm action=delete>
+                                    <FormMessage error=delete_error/>
+                                    <input type="hidden" name="id" value=delete_id/>
+                                    <button type="submit" class="danger">{texts.client_delete}</button>
+                                </ActionForm>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ClientFields(client: Option<Client>, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let texts = t();
+    let value = |get: fn(&Client) -> &String| client.as_ref().map(|c| get(c).clone());
+    let notes_problem = Memo::new(move |_| error.get().and_then(|e| e.for_field("notes")));
+    let notes = value(|c| &c.notes).unwrap_or_default();
+    view! {
+        <Field label=texts.client_name name="name" autocomplete="off" error value=value(|c| &c.name).unwrap_or_default()/>
+        <Field label=texts.email name="email" kind="email" autocomplete="off" error value=value(|c| &c.email).unwrap_or_default()/>
+        <Field label=texts.client_phone name="phone" kind="tel" autocomplete="off" error value=value(|c| &c.phone).unwrap_or_default()/>
+        <Field
+            label=texts.client_birth_date
+            name="birth_date"
+            kind="date"
+            autocomplete="off"
+            error
+            value=value(|c| &c.birth_date).unwrap_or_default()
+        />
+        <Field label=texts.client_address name="address" autocomplete="off" error value=value(|c| &c.address).unwrap_or_default()/>
+        <div class="field" class:invalid=move || notes_problem.get().is_some()>
+            <label for="notes">{texts.client_notes}</label>
+            <textarea id="notes" name="notes" rows="4" aria-describedby="notes-error">{notes}</textarea>
+            <p class="field-error" id="notes-error">{move || notes_problem.get().map(|p| p.message(texts))}</p>
+        </div>
+    }
+}

@@ -1,0 +1,108 @@
+//! SQL for clients. Every statement is scoped to one practice: a client id alone never reaches
+//! a row.
+
+use sqlx::Row;
+
+use super::types::{Client, ClientInput, ClientSummary};
+use crate::server::db::Db;
+
+/// The practice's clients whose name, email or phone contains `query` (all when empty), by name.
+pub async fn search(db: &Db, practice_id: i64, query: &str, limit: i64) -> Result<Vec<ClientSummary>, sqlx::Error> {
+    let pattern = format!("%{}%", escape_like(&query.trim().to_lowercase()));
+    let rows = sqlx::query(
+        "SELECT id, name, email, phone FROM clients
+         WHERE practice_id = $1
+           AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(email) LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')
+         ORDER BY LOWER(name), id LIMIT $3",
+    )
+    .bind(practice_id)
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ClientSummary { id: row.get(0), name: row.get(1), email: row.get(2), phone: row.get(3) })
+        .collect())
+}
+
+/// `%` and `_` typed in a search are letters, not wildcards.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<Client>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, name, email, phone, birth_date, address, notes FROM clients WHERE id = $1 AND practice_id = $2",
+    )
+    .bind(id)
+    .bind(practice_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| Client {
+        id: row.get(0),
+        name: row.get(1),
+        email: row.get(2),
+        phone: row.get(3),
+        birth_date: row.get(4),
+        address: row.get(5),
+        notes: row.get(6),
+    }))
+}
+
+pub async fn create(db: &Db, practice_id: i64, input: &ClientInput, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO clients (practice_id, name, email, phone, birth_date, address, notes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(practice_id)
+    .bind(&input.name)
+    .bind(&input.email)
+    .bind(&input.phone)
+    .bind(&input.birth_date)
+    .bind(&input.address)
+    .bind(&input.notes)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// `false` when the practice has no such client.
+pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now: i64) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE clients SET name = $1, email = $2, phone = $3, birth_date = $4, address = $5, notes = $6,
+                updated_at = $7
+         WHERE id = $8 AND practice_id = $9",
+    )
+    .bind(&input.name)
+    .bind(&input.email)
+    .bind(&input.phone)
+    .bind(&input.birth_date)
+    .bind(&input.address)
+    .bind(&input.notes)
+    .bind(now)
+    .bind(id)
+    .bind(practice_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Deletes the client and, with it, the client's appointments. `false` when there is no such client.
+pub async fn delete(db: &Db, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM appointments WHERE client_id = $1 AND practice_id = $2")
+        .bind(id)
+        .bind(practice_id)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM clients WHERE id = $1 AND practice_id = $2")
+        .bind(id)
+        .bind(practice_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(deleted == 1)
+}

@@ -1,0 +1,131 @@
+//! Clients: validation per field, search, edit, delete, and no way into another practice's.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, error_of, spawn_app};
+
+const OWNER: &str = "kari@example.no";
+
+async fn create(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> =
+        vec![("name", ""), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
+    for (key, value) in fields {
+        form.retain(|(k, _)| k != key);
+        form.push((key, value));
+    }
+    app.call_with(client, "clients/create", &form).await
+}
+
+async fn created_id(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 200);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    location.strip_prefix("/clients/").expect("redirect to the profile").to_string()
+}
+
+async fn names(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<String> {
+    let list: Vec<Value> = app.call_with(client, "clients/list", &[("query", query)]).await.json().await.unwrap();
+    list.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn bad_input_is_named_per_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let response =
+        create(&app, &app.client, &[("email", "ola@"), ("phone", "ring meg"), ("birth_date", "2001-02-29")]).await;
+    assert_eq!(response.status(), 422);
+    let fields: Vec<String> = error_of(response).await["Validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["name", "email", "phone", "birth_date"]);
+    let future = create(&app, &app.client, &[("name", "Ola"), ("birth_date", "2999-01-01")]).await;
+    assert_eq!(error_of(future).await["Validation"][0]["problem"], "DateInFuture");
+    assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 0);
+}
+
+#[tokio::test]
+async fn clients_are_created_found_edited_and_deleted() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = created_id(
+        create(
+            &app,
+            &app.client,
+            &[
+                ("name", "Ola Nordmann"),
+                ("email", "Ola@Example.no"),
+                ("phone", "+47 912 34 567"),
+                ("birth_date", "1985-04-12"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    created_id(create(&app, &app.client, &[("name", "Siri 100% Hansen")]).await).await;
+    created_id(create(&app, &app.client, &[("name", "Anne Berg"), ("phone", "22 33 44 55")]).await).await;
+
+    assert_eq!(names(&app, &app.client, "").await, ["Anne Berg", "Ola Nordmann", "Siri 100% Hansen"]);
+    assert_eq!(names(&app, &app.client, "NORD").await, ["Ola Nordmann"], "case does not matter");
+    assert_eq!(names(&app, &app.client, "ola@example").await, ["Ola Nordmann"], "by email");
+    assert_eq!(names(&app, &app.client, "22 33").await, ["Anne Berg"], "by phone");
+    assert_eq!(names(&app, &app.client, "100%").await, ["Siri 100% Hansen"], "% is a letter, not a wildcard");
+    assert_eq!(names(&app, &app.client, "_").await, Vec::<String>::new());
+
+    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!(client["email"], "ola@example.no");
+    assert_eq!(client["birth_date"], "1985-04-12");
+    let page = app.get(&format!("/clients/{id}")).await.text().await.unwrap();
+    assert!(page.contains("Ola Nordmann") && page.contains("+47 912 34 567"));
+    assert!(page.contains("<title>Client · Trygg</title>"), "the tab title carries no client name");
+
+    let form = [
+        ("id", id.as_str()),
+        ("name", "Ola N. Nordmann"),
+        ("email", ""),
+        ("phone", ""),
+        ("birth_date", ""),
+        ("address", "Storgata 1\n0155 Oslo"),
+        ("notes", "Prefers mornings."),
+    ];
+    assert_eq!(app.call("clients/update", &form).await.status(), 200);
+    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!((client["name"].as_str(), client["email"].as_str()), (Some("Ola N. Nordmann"), Some("")));
+    assert_eq!(client["address"], "Storgata 1\n0155 Oslo");
+
+    let deleted = app.call("clients/delete", &[("id", &id)]).await;
+    assert_eq!(deleted.headers()["location"], "/clients?deleted=1");
+    assert_eq!(app.call("clients/get", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 2);
+}
+
+#[tokio::test]
+async fn another_practice_reaches_none_of_the_clients() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = created_id(create(&app, &app.client, &[("name", "Ola Nordmann")]).await).await;
+    let other = app.other_practitioner("per@example.no").await;
+
+    assert!(names(&app, &other, "").await.is_empty());
+    assert_eq!(app.call_with(&other, "clients/get", &[("id", &id)]).await.status(), 404);
+    let form = [
+        ("id", id.as_str()),
+        ("name", "Taken over"),
+        ("email", ""),
+        ("phone", ""),
+        ("birth_date", ""),
+        ("address", ""),
+        ("notes", ""),
+    ];
+    assert_eq!(app.call_with(&other, "clients/update", &form).await.status(), 404);
+    assert_eq!(app.call_with(&other, "clients/delete", &[("id", &id)]).await.status(), 404);
+    let page = other.get(app.url(&format!("/clients/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("Ola Nordmann"));
+    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!(client["name"], "Ola Nordmann", "unchanged");
+
+    let stranger = crate::helpers::browser(&app.base);
+    assert_eq!(app.call_with(&stranger, "clients/list", &[("query", "")]).await.status(), 401);
+}
