@@ -85,6 +85,13 @@ pub enum Problem {
     InvalidPhone,
     InvalidDate,
     DateInFuture,
+    InvalidPrice,
+    InvalidTime,
+    ClosesBeforeOpening,
+    OutsideOpeningHours,
+    /// Another appointment takes (part of) this time.
+    TimeTaken,
+    InPast,
 }
 
 impl AppError {
@@ -153,6 +160,12 @@ impl Problem {
             Self::InvalidPhone => t.err_invalid_phone.into(),
             Self::InvalidDate => t.err_invalid_date.into(),
             Self::DateInFuture => t.err_date_in_future.into(),
+            Self::InvalidPrice => t.err_invalid_price.into(),
+            Self::InvalidTime => t.err_invalid_time.into(),
+            Self::ClosesBeforeOpening => t.err_closes_before_opening.into(),
+            Self::OutsideOpeningHours => t.err_outside_opening_hours.into(),
+            Self::TimeTaken => t.err_time_taken.into(),
+            Self::InPast => t.err_in_past.into(),
         }
     }
 }

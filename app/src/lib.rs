@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod services;
 pub mod settings;
 pub mod support;
 pub mod two_factor;
@@ -26,6 +27,7 @@ use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
 use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
 use security::SecurityPage;
+use services::ServicesPage;
 use settings::{ProfilePage, SettingsIndex, SettingsLayout};
 use support::{
     LostTwoFactorPage, LostTwoFactorStatusPage, SupportAuditPage, SupportQueuePage, SupportRequestPage, SupportShell,
@@ -101,6 +103,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=SettingsIndex/>
                         <Route path=path!("/profile") view=ProfilePage/>
                         <Route path=path!("/security") view=SecurityPage/>
+                        <Route path=path!("/services") view=ServicesPage/>
                     </ParentRoute>
                 </ParentRoute>
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>

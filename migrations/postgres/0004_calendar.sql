@@ -56,3 +56,6 @@ CREATE TABLE appointments (
     created_at   BIGINT  NOT NULL
 );
 CREATE INDEX appointments_by_time ON appointments (practice_id, starts_at);
+
+-- Hide client data in the calendar after this many idle minutes; 0 = never by itself.
+ALTER TABLE users ADD COLUMN hide_after_idle_minutes BIGINT NOT NULL DEFAULT 0;

@@ -14,6 +14,7 @@ pub fn SettingsLayout() -> impl IntoView {
             <nav class="subnav" aria-label=texts.nav_settings>
                 <A href="/settings/profile">{texts.settings_profile}</A>
                 <A href="/settings/security">{texts.settings_security}</A>
+                <A href="/settings/services">{texts.settings_services}</A>
             </nav>
             <section class="settings-page">
                 <Outlet/>

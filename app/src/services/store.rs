@@ -1,0 +1,82 @@
+//! SQL for services and opening hours, each scoped to one practice.
+
+use sqlx::Row;
+
+use super::types::{DayHours, Service, ServiceInput};
+use crate::server::db::Db;
+
+pub async fn services(db: &Db, practice_id: i64) -> Result<Vec<Service>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, duration_minutes, price_ore FROM services WHERE practice_id = $1 ORDER BY LOWER(name), id",
+    )
+    .bind(practice_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Service { id: row.get(0), name: row.get(1), duration_minutes: row.get(2), price_ore: row.get(3) })
+        .collect())
+}
+
+pub async fn service(db: &Db, practice_id: i64, id: i64) -> Result<Option<Service>, sqlx::Error> {
+    Ok(services(db, practice_id).await?.into_iter().find(|service| service.id == id))
+}
+
+pub async fn create_service(db: &Db, practice_id: i64, input: &ServiceInput, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO services (practice_id, name, duration_minutes, price_ore, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(practice_id)
+    .bind(&input.name)
+    .bind(input.duration_minutes)
+    .bind(input.price_ore)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn delete_service(db: &Db, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM services WHERE id = $1 AND practice_id = $2")
+        .bind(id)
+        .bind(practice_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(deleted == 1)
+}
+
+/// All seven days, Monday first; a day without a row is closed.
+pub async fn opening_hours(db: &Db, practice_id: i64) -> Result<Vec<DayHours>, sqlx::Error> {
+    let rows = sqlx::query("SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE practice_id = $1")
+        .bind(practice_id)
+        .fetch_all(db)
+        .await?;
+    let mut week: Vec<DayHours> = (0..7).map(|weekday| DayHours { weekday, open: None }).collect();
+    for row in rows {
+        let weekday: i64 = row.get(0);
+        if let Some(day) = week.get_mut(weekday as usize) {
+            day.open = Some((row.get(1), row.get(2)));
+        }
+    }
+    Ok(week)
+}
+
+pub async fn set_opening_hours(db: &Db, practice_id: i64, week: &[DayHours]) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM opening_hours WHERE practice_id = $1").bind(practice_id).execute(&mut *tx).await?;
+    for day in week {
+        if let Some((opens, closes)) = day.open {
+            sqlx::query(
+                "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(practice_id)
+            .bind(day.weekday)
+            .bind(opens)
+            .bind(closes)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
+}
