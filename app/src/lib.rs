@@ -2,6 +2,7 @@
 //! and hydrated in the browser.
 
 pub mod auth;
+pub mod calendar;
 pub mod clients;
 pub mod components;
 pub mod error;
@@ -23,6 +24,7 @@ use auth::{
     ForgotPasswordPage, ForgotPasswordSentPage, LoginPage, OutboxPage, ResetPasswordPage, SignUpPage, SignUpSentPage,
     VerifyEmailPage,
 };
+use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
 use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
@@ -93,7 +95,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
-                    <Route path=path!("/calendar") view=move || view! { <UpcomingPage title=texts.nav_calendar/> }/>
+                    <Route path=path!("/calendar") view=CalendarPage/>
+                    <Route path=path!("/calendar/new") view=NewAppointmentPage/>
+                    <Route path=path!("/calendar/appointments/:id") view=AppointmentPage/>
                     <Route path=path!("/clients") view=ClientsPage/>
                     <Route path=path!("/clients/new") view=NewClientPage/>
                     <Route path=path!("/clients/:id") view=ClientPage/>

@@ -39,7 +39,7 @@ pub async fn opening_hours() -> Result<Vec<DayHours>, AppError> {
     Ok(super::store::opening_hours(&request.state.db, request.user()?.practice_id).await?)
 }
 
-/// The whole week at once, from fields named `hours[{day}_open]`, `hours[{day}_from]`, `hours[{day}_to]`.
+/// The whole week at once, from fields named `hours[d{day}_open]`, `hours[d{day}_from]`, `hours[d{day}_to]`.
 #[server(endpoint = "hours/set")]
 pub async fn set_opening_hours(#[server(default)] hours: HashMap<String, String>) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;

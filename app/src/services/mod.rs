@@ -108,23 +108,23 @@ fn HoursForm(week: Vec<DayHours>, action: ServerAction<SetOpeningHours>) -> impl
                 let d = day.weekday;
                 let (from, to) = day.open.map_or(("08:00".to_string(), "16:00".to_string()), |(o, c)| (clock_label(o), clock_label(c)));
                 let problem = Memo::new(move |_| {
-                    error.get().and_then(|e| e.for_field(&format!("{d}_from")).or_else(|| e.for_field(&format!("{d}_to"))))
+                    error.get().and_then(|e| e.for_field(&format!("d{d}_from")).or_else(|| e.for_field(&format!("d{d}_to"))))
                 });
                 view! {
                     <fieldset class="day-hours" class:invalid=move || problem.get().is_some()>
                         <legend>{weekday_name(d, texts)}</legend>
                         <label class="check">
-                            <input type="checkbox" name=format!("hours[{d}_open]") value="on" checked=day.open.is_some()/>
+                            <input type="checkbox" name=format!("hours[d{d}_open]") value="on" checked=day.open.is_some()/>
                             {texts.hours_open}
                         </label>
                         <label>
                             <span class="visually-hidden">{weekday_name(d, texts)} " " {texts.hours_from}</span>
-                            <input type="time" name=format!("hours[{d}_from]") value=from step="300"/>
+                            <input type="time" name=format!("hours[d{d}_from]") value=from step="300"/>
                         </label>
                         <span aria-hidden="true">"–"</span>
                         <label>
                             <span class="visually-hidden">{weekday_name(d, texts)} " " {texts.hours_to}</span>
-                            <input type="time" name=format!("hours[{d}_to]") value=to step="300"/>
+                            <input type="time" name=format!("hours[d{d}_to]") value=to step="300"/>
                         </label>
                         <p class="field-error">{move || problem.get().map(|p| p.message(texts))}</p>
                     </fieldset>

@@ -102,12 +102,13 @@ pub fn clock_label(minutes: i64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// The week's hours from the form: `{day}_open` (a checkbox), `{day}_from` and `{day}_to`.
+/// The week's hours from the form: `d{day}_open` (a checkbox), `d{day}_from` and `d{day}_to`.
+/// (A key must not start with a digit: the form decoder would take it for a list index.)
 pub fn parse_week(form: &std::collections::HashMap<String, String>) -> Result<Vec<DayHours>, AppError> {
     let mut errors = Vec::new();
     let mut week = Vec::with_capacity(7);
     for weekday in 0..7 {
-        let field = |name: &str| form.get(&format!("{weekday}_{name}")).map(String::as_str).unwrap_or_default();
+        let field = |name: &str| form.get(&format!("d{weekday}_{name}")).map(String::as_str).unwrap_or_default();
         if field("open").is_empty() {
             week.push(DayHours { weekday, open: None });
             continue;
@@ -115,9 +116,9 @@ pub fn parse_week(form: &std::collections::HashMap<String, String>) -> Result<Ve
         match (parse_clock(field("from")), parse_clock(field("to"))) {
             (Some(from), Some(to)) if from < to => week.push(DayHours { weekday, open: Some((from, to)) }),
             (Some(_), Some(_)) => {
-                errors.push(FieldError { field: format!("{weekday}_to"), problem: Problem::ClosesBeforeOpening })
+                errors.push(FieldError { field: format!("d{weekday}_to"), problem: Problem::ClosesBeforeOpening })
             }
-            _ => errors.push(FieldError { field: format!("{weekday}_from"), problem: Problem::InvalidTime }),
+            _ => errors.push(FieldError { field: format!("d{weekday}_from"), problem: Problem::InvalidTime }),
         }
     }
     if errors.is_empty() { Ok(week) } else { Err(AppError::Validation(errors)) }
@@ -159,13 +160,13 @@ mod tests {
         assert_eq!(parse_clock("12:60"), None);
         assert_eq!(clock_label(510), "08:30");
         let mut form = std::collections::HashMap::new();
-        form.insert("0_open".to_string(), "on".to_string());
-        form.insert("0_from".to_string(), "08:00".to_string());
-        form.insert("0_to".to_string(), "16:00".to_string());
+        form.insert("d0_open".to_string(), "on".to_string());
+        form.insert("d0_from".to_string(), "08:00".to_string());
+        form.insert("d0_to".to_string(), "16:00".to_string());
         let week = parse_week(&form).unwrap();
         assert_eq!(week[0].open, Some((480, 960)));
         assert_eq!(week[1].open, None);
-        form.insert("0_to".to_string(), "07:00".to_string());
-        assert_eq!(parse_week(&form).unwrap_err().for_field("0_to"), Some(Problem::ClosesBeforeOpening));
+        form.insert("d0_to".to_string(), "07:00".to_string());
+        assert_eq!(parse_week(&form).unwrap_err().for_field("d0_to"), Some(Problem::ClosesBeforeOpening));
     }
 }

@@ -1,0 +1,101 @@
+//! Calendar endpoints. Each acts within the caller's practice only: an appointment, client or
+//! service of another practice answers like one that does not exist.
+
+use leptos::prelude::*;
+
+use super::types::{AppointmentDetail, WeekView};
+use crate::error::AppError;
+
+#[server(endpoint = "calendar/week")]
+pub async fn calendar_week(date: String) -> Result<WeekView, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::week(&request.state, request.user()?, &date).await
+}
+
+#[server(endpoint = "appointments/create")]
+pub async fn create_appointment(
+    client_id: String,
+    service_id: String,
+    date: String,
+    time: String,
+    notes: String,
+) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let input = super::service::AppointmentInput {
+        client_id: &client_id,
+        service_id: &service_id,
+        date: &date,
+        time: &time,
+        notes: &notes,
+    };
+    super::service::create(&request.state, request.user()?, input).await?;
+    leptos_axum::redirect(&format!("/calendar?date={}", date.trim()));
+    Ok(())
+}
+
+#[server(endpoint = "appointments/get")]
+pub async fn get_appointment(id: i64) -> Result<AppointmentDetail, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::detail(&request.state, request.user()?, id).await
+}
+
+/// Edits an appointment: another client or service, notes, or a new date and time (a move).
+#[server(endpoint = "appointments/update")]
+pub async fn update_appointment(
+    id: i64,
+    client_id: String,
+    service_id: String,
+    date: String,
+    time: String,
+    notes: String,
+) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let input = super::service::AppointmentInput {
+        client_id: &client_id,
+        service_id: &service_id,
+        date: &date,
+        time: &time,
+        notes: &notes,
+    };
+    super::service::update(&request.state, request.user()?, id, input).await?;
+    leptos_axum::redirect(&format!("/calendar?date={}", date.trim()));
+    Ok(())
+}
+
+#[server(endpoint = "appointments/cancel")]
+pub async fn cancel_appointment(id: i64) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    if !super::store::cancel(&request.state.db, user.practice_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    leptos_axum::redirect("/calendar?cancelled=1");
+    Ok(())
+}
+
+/// Idle minutes after which the calendar hides client data by itself (0 = never).
+#[server(endpoint = "calendar/hide_after_idle")]
+pub async fn set_hide_after_idle(minutes: String) -> Result<(), AppError> {
+    use crate::error::Problem;
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let minutes: i64 = minutes
+        .trim()
+        .parse()
+        .ok()
+        .filter(|m| super::types::HIDE_IDLE_CHOICES.contains(m))
+        .ok_or_else(|| AppError::field("minutes", Problem::NotAllowedValue))?;
+    super::store::set_hide_after_idle(&request.state.db, user.user_id, minutes).await?;
+    Ok(())
+}
+
+/// Remembers "hide client data" on this device, for browsers without JavaScript (with it, the
+/// page sets the same cookie itself).
+#[server(endpoint = "calendar/privacy")]
+pub async fn set_privacy(hidden: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    request.user()?;
+    let cookie = super::privacy::privacy_cookie(hidden == "1");
+    crate::server::request::set_response_header(http::header::SET_COOKIE, &cookie);
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Calendar rules: an appointment lies inside the opening hours, does not overlap another, and
+//! belongs with its client and service to the caller's practice.
+
+use super::store::{self, Change, Changed, NewAppointment};
+use super::time;
+use super::types::{AppointmentDetail, AppointmentView, DayColumn, WeekView};
+use crate::error::{AppError, Problem};
+use crate::server::db::Backend;
+use crate::server::sessions::CurrentUser;
+use crate::server::state::AppState;
+use crate::services::types::{clock_label, parse_clock};
+
+const NOTES_MAX: usize = 2000;
+
+/// An appointment as the form sends it.
+pub struct AppointmentInput<'a> {
+    pub client_id: &'a str,
+    pub service_id: &'a str,
+    pub date: &'a str,
+    pub time: &'a str,
+    pub notes: &'a str,
+}
+
+fn backend(state: &AppState) -> Backend {
+    Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite)
+}
+
+/// Checks a local date and clock time against the opening hours; the UTC start and end.
+pub async fn place(
+    state: &AppState,
+    practice_id: i64,
+    date: &str,
+    clock: &str,
+    duration_minutes: i64,
+) -> Result<(i64, i64), AppError> {
+    let day = time::date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    let minute = parse_clock(clock).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
+    let hours = crate::services::store::opening_hours(&state.db, practice_id).await?;
+    let open = hours.get(time::weekday(day) as usize).and_then(|d| d.open);
+    match open {
+        Some((opens, closes)) if minute >= opens && minute + duration_minutes <= closes => {}
+        _ => return Err(AppError::field("time", Problem::OutsideOpeningHours)),
+    }
+    let zone = time::zone(&store::time_zone(&state.db, practice_id).await?);
+    let starts = time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
+    Ok((starts, starts + duration_minutes * 60))
+}
+
+struct Checked {
+    client_id: i64,
+    service_id: i64,
+    duration_minutes: i64,
+    notes: String,
+}
+
+/// The client and the service must be the practice's own; an id of another practice is refused
+/// exactly like one that does not exist.
+async fn check(state: &AppState, practice_id: i64, input: &AppointmentInput<'_>) -> Result<Checked, AppError> {
+    let mut errors = Vec::new();
+    let client_id = input.client_id.trim().parse::<i64>().ok();
+    let client = match client_id {
+        Some(id) => store::client_name(&state.db, practice_id, id).await?.map(|_| id),
+        None => None,
+    };
+    if client.is_none() {
+        errors.push(crate::error::FieldError { field: "client_id".into(), problem: Problem::Required });
+    }
+    let service = match input.service_id.trim().parse::<i64>().ok() {
+        Some(id) => crate::services::store::service(&state.db, practice_id, id).await?,
+        None => None,
+    };
+    if service.is_none() {
+        errors.push(crate::error::FieldError { field: "service_id".into(), problem: Problem::Required });
+    }
+    let notes = input.notes.trim().to_string();
+    if notes.chars().count() > NOTES_MAX {
+        errors.push(crate::error::FieldError { field: "notes".into(), problem: Problem::TooLong { max: NOTES_MAX } });
+    }
+    match (client, service) {
+        (Some(client_id), Some(service)) if errors.is_empty() => {
+            Ok(Checked { client_id, service_id: service.id, duration_minutes: service.duration_minutes, notes })
+        }
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+pub async fn create(state: &AppState, user: &CurrentUser, input: AppointmentInput<'_>) -> Result<i64, AppError> {
+    let checked = check(state, user.practice_id, &input).await?;
+    let (starts_at, ends_at) = place(state, user.practice_id, input.date, input.time, checked.duration_minutes).await?;
+    let appointment = NewAppointment {
+        practice_id: user.practice_id,
+        client_id: checked.client_id,
+        service_id: Some(checked.service_id),
+        starts_at,
+        ends_at,
+        notes: &checked.notes,
+        source: "practitioner",
+        now: state.clock.now(),
+    };
+    store::insert_if_free(&state.db, backend(state), appointment)
+        .await?
+        .ok_or_else(|| AppError::field("time", Problem::TimeTaken))
+}
+
+/// Edits or moves an appointment; the new time must be free and open.
+pub async fn update(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    input: AppointmentInput<'_>,
+) -> Result<(), AppError> {
+    let checked = check(state, user.practice_id, &input).await?;
+    let (starts_at, ends_at) = place(state, user.practice_id, input.date, input.time, checked.duration_minutes).await?;
+    let change = Change {
+        practice_id: user.practice_id,
+        id,
+        client_id: checked.client_id,
+        service_id: Some(checked.service_id),
+        starts_at,
+        ends_at,
+        notes: &checked.notes,
+    };
+    match store::change_if_free(&state.db, backend(state), change).await? {
+        Changed::Done => Ok(()),
+        Changed::Taken => Err(AppError::field("time", Problem::TimeTaken)),
+        Changed::NotFound => Err(AppError::NotFound),
+    }
+}
+
+pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentDetail, AppError> {
+    let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let zone = time::zone(&store::time_zone(&state.db, user.practice_id).await?);
+    let (date, minute) = time::to_local(zone, row.starts_at);
+    Ok(AppointmentDetail {
+        id: row.id,
+        client_id: row.client_id,
+        client_name: row.client_name,
+        service_id: row.service_id,
+        date: time::date_text(date),
+        time: clock_label(minute),
+        duration_minutes: (row.ends_at - row.starts_at) / 60,
+        notes: row.notes,
+        cancelled: row.status != "booked",
+    })
+}
+
+/// The week around `date` (today when empty or unreadable), as the calendar draws it.
+pub async fn week(state: &AppState, user: &CurrentUser, date: &str) -> Result<WeekView, AppError> {
+    let settings = store::practice_calendar(&state.db, user.practice_id, user.user_id).await?;
+    let zone = time::zone(&settings.time_zone);
+    let now = state.clock.now();
+    let (today, now_minute) = time::to_local(zone, now);
+    let selected = time::date(date.trim()).unwrap_or(today);
+    let monday = time::monday_of(selected);
+    let hours = crate::services::store::opening_hours(&state.db, user.practice_id).await?;
+    let days: Vec<DayColumn> = (0..7)
+        .map(|i| {
+            let date = monday + chrono::Duration::days(i);
+            DayColumn { date: time::date_text(date), weekday: i, open: hours[i as usize].open, today: date == today }
+        })
+        .collect();
+    let first_minute = hours.iter().filter_map(|d| d.open.map(|o| o.0)).min().unwrap_or(8 * 60).min(8 * 60) / 60 * 60;
+    let last_minute =
+        (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
+    let from = time::to_utc(zone, monday, 0).unwrap_or(now);
+    let to = time::to_utc(zone, monday + chrono::Duration::days(7), 0).unwrap_or(now);
+    let appointments = store::booked_between(&state.db, user.practice_id, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let (date, start_minute) = time::to_local(zone, row.starts_at);
+            let day = (date - monday).num_days();
+            (0..7).contains(&day).then(|| AppointmentView {
+                id: row.id,
+                day: day as usize,
+                start_minute,
+                end_minute: (start_minute + (row.ends_at - row.starts_at) / 60).min(24 * 60),
+                client_name: row.client_name,
+                service_name: row.service_name.unwrap_or_default(),
+                notes: row.notes,
+                online: row.source == "online",
+            })
+        })
+        .collect();
+    let now_day = (today - monday).num_days();
+    Ok(WeekView {
+        monday: time::date_text(monday),
+        selected: time::date_text(selected),
+        days,
+        first_minute,
+        last_minute,
+        appointments,
+        now: (0..7).contains(&now_day).then_some((now_day as usize, now_minute)),
+        hide_after_idle_minutes: settings.hide_after_idle_minutes,
+    })
+}

@@ -1,0 +1,232 @@
+//! SQL for appointments, each statement scoped to one practice. A time is taken only if no
+//! booked appointment overlaps it, checked inside the statement that takes it.
+
+use sqlx::Row;
+
+use crate::server::db::{Backend, Db};
+
+pub struct NewAppointment<'a> {
+    pub practice_id: i64,
+    pub client_id: i64,
+    pub service_id: Option<i64>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub notes: &'a str,
+    pub source: &'a str,
+    pub now: i64,
+}
+
+/// PostgreSQL runs the check-and-write under a per-practice lock (READ COMMITTED would let two
+/// parallel inserts both see the time free); SQLite already serialises writers.
+async fn lock_practice(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    practice_id: i64,
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        // Counted, so that the Any driver never meets PostgreSQL's `void`.
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS taken")
+            .bind(practice_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+const OVERLAP: &str = "SELECT 1 FROM appointments o WHERE o.practice_id = $1 AND o.status = 'booked'
+                        AND o.starts_at < $5 AND o.ends_at > $4";
+
+/// Books the time if it is free. `None` when another appointment takes any of it.
+pub async fn insert_if_free(
+    db: &Db,
+    backend: Backend,
+    appointment: NewAppointment<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    lock_practice(&mut tx, backend, appointment.practice_id).await?;
+    let id: Option<i64> = sqlx::query_scalar(&format!(
+        "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, source, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS ({OVERLAP}) RETURNING id"
+    ))
+    .bind(appointment.practice_id)
+    .bind(appointment.client_id)
+    .bind(appointment.service_id)
+    .bind(appointment.starts_at)
+    .bind(appointment.ends_at)
+    .bind(appointment.notes)
+    .bind(appointment.source)
+    .bind(appointment.now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Stores the sealed booker details of an online booking.
+pub async fn set_booker(db: &Db, id: i64, ip: &[u8], agent: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE appointments SET booker_ip = $1, booker_agent = $2 WHERE id = $3")
+        .bind(ip)
+        .bind(agent)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub struct Change<'a> {
+    pub practice_id: i64,
+    pub id: i64,
+    pub client_id: i64,
+    pub service_id: Option<i64>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub notes: &'a str,
+}
+
+pub enum Changed {
+    Done,
+    Taken,
+    NotFound,
+}
+
+/// Moves or edits a booked appointment if its new time is free (apart from itself).
+pub async fn change_if_free(db: &Db, backend: Backend, change: Change<'_>) -> Result<Changed, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    lock_practice(&mut tx, backend, change.practice_id).await?;
+    let updated = sqlx::query(
+        "UPDATE appointments SET starts_at = $3, ends_at = $4, client_id = $5, service_id = $6, notes = $7
+         WHERE id = $2 AND practice_id = $1 AND status = 'booked'
+           AND NOT EXISTS (SELECT 1 FROM appointments o WHERE o.practice_id = $1 AND o.status = 'booked'
+                           AND o.id <> $2 AND o.starts_at < $4 AND o.ends_at > $3)",
+    )
+    .bind(change.practice_id)
+    .bind(change.id)
+    .bind(change.starts_at)
+    .bind(change.ends_at)
+    .bind(change.client_id)
+    .bind(change.service_id)
+    .bind(change.notes)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let result = if updated == 1 {
+        Changed::Done
+    } else {
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM appointments WHERE id = $1 AND practice_id = $2 AND status = 'booked'",
+        )
+        .bind(change.id)
+        .bind(change.practice_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if exists == 1 { Changed::Taken } else { Changed::NotFound }
+    };
+    tx.commit().await?;
+    Ok(result)
+}
+
+pub async fn cancel(db: &Db, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE appointments SET status = 'cancelled' WHERE id = $1 AND practice_id = $2 AND status = 'booked'",
+    )
+    .bind(id)
+    .bind(practice_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+pub struct AppointmentRow {
+    pub id: i64,
+    pub client_id: i64,
+    pub client_name: String,
+    pub service_id: Option<i64>,
+    pub service_name: Option<String>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub notes: String,
+    pub source: String,
+    pub status: String,
+}
+
+const COLUMNS: &str =
+    "a.id, a.client_id, c.name, a.service_id, s.name, a.starts_at, a.ends_at, a.notes, a.source, a.status
+     FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id";
+
+fn row(row: sqlx::any::AnyRow) -> AppointmentRow {
+    AppointmentRow {
+        id: row.get(0),
+        client_id: row.get(1),
+        client_name: row.get(2),
+        service_id: row.get(3),
+        service_name: row.get(4),
+        starts_at: row.get(5),
+        ends_at: row.get(6),
+        notes: row.get(7),
+        source: row.get(8),
+        status: row.get(9),
+    }
+}
+
+/// Booked appointments that overlap `[from, to)`, by start.
+pub async fn booked_between(db: &Db, practice_id: i64, from: i64, to: i64) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2
+         ORDER BY a.starts_at, a.id"
+    ))
+    .bind(practice_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(row).collect())
+}
+
+pub async fn appointment(db: &Db, practice_id: i64, id: i64) -> Result<Option<AppointmentRow>, sqlx::Error> {
+    let found = sqlx::query(&format!("SELECT {COLUMNS} WHERE a.id = $1 AND a.practice_id = $2"))
+        .bind(id)
+        .bind(practice_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.map(row))
+}
+
+pub struct PracticeCalendar {
+    pub time_zone: String,
+    pub hide_after_idle_minutes: i64,
+}
+
+pub async fn practice_calendar(db: &Db, practice_id: i64, user_id: i64) -> Result<PracticeCalendar, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT p.time_zone, u.hide_after_idle_minutes FROM practices p JOIN users u ON u.practice_id = p.id
+         WHERE p.id = $1 AND u.id = $2",
+    )
+    .bind(practice_id)
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(PracticeCalendar { time_zone: row.get(0), hide_after_idle_minutes: row.get(1) })
+}
+
+pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET hide_after_idle_minutes = $1 WHERE id = $2")
+        .bind(minutes)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn time_zone(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT time_zone FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await
+}
+
+/// Whether the client belongs to the practice.
+pub async fn client_name(db: &Db, practice_id: i64, client_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM clients WHERE id = $1 AND practice_id = $2")
+        .bind(client_id)
+        .bind(practice_id)
+        .fetch_optional(db)
+        .await
+}

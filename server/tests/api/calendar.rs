@@ -1,0 +1,212 @@
+//! The calendar: opening hours, conflicts, moves and cancellations, and every calendar, service
+//! and hours endpoint tried from a second practice.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, error_of, spawn_app};
+
+const OWNER: &str = "kari@example.no";
+/// A Monday (1 January 2030 is a Tuesday).
+const MONDAY: &str = "2030-01-07";
+const SATURDAY: &str = "2030-01-12";
+
+struct Practice {
+    client: String,
+    service: String,
+}
+
+/// A practice open Monday to Friday 08–16, with one client and a 50-minute service.
+async fn practice(app: &TestApp, browser: &reqwest::Client) -> Practice {
+    let mut hours = Vec::new();
+    for day in 0..5 {
+        hours.push((format!("hours[d{day}_open]"), "on".to_string()));
+        hours.push((format!("hours[d{day}_from]"), "08:00".to_string()));
+        hours.push((format!("hours[d{day}_to]"), "16:00".to_string()));
+    }
+    let form: Vec<(&str, &str)> = hours.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let set = app.call_with(browser, "hours/set", &form).await;
+    assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());
+    let service = [("name", "Samtale"), ("duration", "50"), ("price", "850")];
+    assert_eq!(app.call_with(browser, "services/create", &service).await.status(), 200);
+    let services: Vec<Value> = app.call_with(browser, "services/list", &[]).await.json().await.unwrap();
+    let client =
+        [("name", "Ola Nordmann"), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
+    let created = app.call_with(browser, "clients/create", &client).await;
+    let client = created.headers()["location"].to_str().unwrap().trim_start_matches("/clients/").to_string();
+    Practice { client, service: services[0]["id"].to_string() }
+}
+
+async fn book(app: &TestApp, browser: &reqwest::Client, p: &Practice, date: &str, time: &str) -> reqwest::Response {
+    let form =
+        [("client_id", p.client.as_str()), ("service_id", &p.service), ("date", date), ("time", time), ("notes", "")];
+    app.call_with(browser, "appointments/create", &form).await
+}
+
+async fn problem(response: reqwest::Response, field: &str) -> String {
+    assert_eq!(response.status(), 422);
+    let error = error_of(response).await;
+    let found = error["Validation"].as_array().unwrap().iter().find(|e| e["field"] == field).cloned();
+    found.unwrap_or_else(|| panic!("no {field} in {error}"))["problem"].as_str().unwrap_or_default().to_string()
+}
+
+async fn week(app: &TestApp, browser: &reqwest::Client, date: &str) -> Value {
+    app.call_with(browser, "calendar/week", &[("date", date)]).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn appointments_fit_the_opening_hours_and_never_overlap() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+
+    let booked = book(&app, &app.client, &p, MONDAY, "09:00").await;
+    assert_eq!(booked.headers()["location"], format!("/calendar?date={MONDAY}"));
+    let view = week(&app, &app.client, MONDAY).await;
+    assert_eq!(view["monday"], MONDAY);
+    let appointment = &view["appointments"][0];
+    assert_eq!((appointment["day"].as_i64(), appointment["start_minute"].as_i64()), (Some(0), Some(540)));
+    assert_eq!(appointment["end_minute"], 590);
+    assert_eq!(appointment["client_name"], "Ola Nordmann");
+    assert_eq!(appointment["service_name"], "Samtale");
+
+    assert_eq!(problem(book(&app, &app.client, &p, MONDAY, "09:30").await, "time").await, "TimeTaken");
+    assert_eq!(problem(book(&app, &app.client, &p, MONDAY, "08:20").await, "time").await, "TimeTaken");
+    assert_eq!(book(&app, &app.client, &p, MONDAY, "09:50").await.status(), 200, "back to back is fine");
+    assert_eq!(problem(book(&app, &app.client, &p, MONDAY, "07:30").await, "time").await, "OutsideOpeningHours");
+    assert_eq!(problem(book(&app, &app.client, &p, MONDAY, "15:30").await, "time").await, "OutsideOpeningHours");
+    assert_eq!(problem(book(&app, &app.client, &p, SATURDAY, "10:00").await, "time").await, "OutsideOpeningHours");
+    assert_eq!(problem(book(&app, &app.client, &p, "2030-02-30", "10:00").await, "date").await, "InvalidDate");
+    assert_eq!(problem(book(&app, &app.client, &p, MONDAY, "9").await, "time").await, "InvalidTime");
+    let nobody = [("client_id", ""), ("service_id", ""), ("date", MONDAY), ("time", "12:00"), ("notes", "")];
+    let error = error_of(app.call("appointments/create", &nobody).await).await;
+    assert_eq!(error["Validation"].as_array().unwrap().len(), 2, "client and service both named: {error}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM appointments").await, 2, "nothing refused was stored");
+}
+
+#[tokio::test]
+async fn the_same_time_booked_in_parallel_is_taken_once() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    let attempts = (0..6).map(|_| book(&app, &app.client, &p, MONDAY, "11:00"));
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.status() == 200).count(), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM appointments").await, 1);
+}
+
+#[tokio::test]
+async fn appointments_are_edited_moved_and_cancelled() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    book(&app, &app.client, &p, MONDAY, "13:00").await;
+    let view = week(&app, &app.client, MONDAY).await;
+    let first = view["appointments"][0]["id"].to_string();
+    let second = view["appointments"][1]["id"].to_string();
+
+    let moved = [
+        ("id", first.as_str()),
+        ("client_id", &p.client),
+        ("service_id", &p.service),
+        ("date", "2030-01-08"),
+        ("time", "10:00"),
+        ("notes", "Moved at the client's wish."),
+    ];
+    assert_eq!(app.call("appointments/update", &moved).await.status(), 200);
+    let detail: Value = app.call("appointments/get", &[("id", &first)]).await.json().await.unwrap();
+    assert_eq!((detail["date"].as_str(), detail["time"].as_str()), (Some("2030-01-08"), Some("10:00")));
+    assert_eq!(detail["notes"], "Moved at the client's wish.");
+
+    let onto_first = [
+        ("id", second.as_str()),
+        ("client_id", &p.client),
+        ("service_id", &p.service),
+        ("date", "2030-01-08"),
+        ("time", "10:30"),
+        ("notes", ""),
+    ];
+    assert_eq!(problem(app.call("appointments/update", &onto_first).await, "time").await, "TimeTaken");
+    let detail: Value = app.call("appointments/get", &[("id", &second)]).await.json().await.unwrap();
+    assert_eq!(detail["time"], "13:00", "a refused move changes nothing");
+
+    let cancelled = app.call("appointments/cancel", &[("id", &first)]).await;
+    assert_eq!(cancelled.headers()["location"], "/calendar?cancelled=1");
+    assert_eq!(app.call("appointments/update", &onto_first).await.status(), 200, "the cancelled time is free");
+    assert_eq!(app.call("appointments/cancel", &[("id", &first)]).await.status(), 404, "cancelled once");
+    let view = week(&app, &app.client, "2030-01-08").await;
+    assert_eq!(view["appointments"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn another_practice_reaches_nothing_through_any_calendar_endpoint() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
+
+    let other = app.other_practitioner("per@example.no").await;
+    let theirs = practice(&app, &other).await;
+    let view = week(&app, &other, MONDAY).await;
+    assert!(view["appointments"].as_array().unwrap().is_empty(), "{view}");
+    assert_eq!(app.call_with(&other, "appointments/get", &[("id", &id)]).await.status(), 404);
+    let take_over = [
+        ("id", id.as_str()),
+        ("client_id", &theirs.client),
+        ("service_id", &theirs.service),
+        ("date", MONDAY),
+        ("time", "12:00"),
+        ("notes", ""),
+    ];
+    assert_eq!(app.call_with(&other, "appointments/update", &take_over).await.status(), 404);
+    assert_eq!(app.call_with(&other, "appointments/cancel", &[("id", &id)]).await.status(), 404);
+    // Their own booking may not use our client or our service.
+    let with_our_client = Practice { client: p.client.clone(), service: theirs.service.clone() };
+    assert_eq!(problem(book(&app, &other, &with_our_client, MONDAY, "12:00").await, "client_id").await, "Required");
+    let with_our_service = Practice { client: theirs.client.clone(), service: p.service.clone() };
+    assert_eq!(problem(book(&app, &other, &with_our_service, MONDAY, "12:00").await, "service_id").await, "Required");
+    // Their calendar is their own: our 09:00 does not block theirs.
+    assert_eq!(book(&app, &other, &theirs, MONDAY, "09:00").await.status(), 200);
+
+    let services: Vec<Value> = app.call_with(&other, "services/list", &[]).await.json().await.unwrap();
+    assert_eq!(services.len(), 1);
+    assert_ne!(services[0]["id"].to_string(), p.service);
+    assert_eq!(app.call_with(&other, "services/delete", &[("id", &p.service)]).await.status(), 404);
+    let closed = [("hours[d0_from]", "08:00")];
+    assert_eq!(app.call_with(&other, "hours/set", &closed).await.status(), 200, "sets only their own week");
+    let ours: Vec<Value> = app.call("hours/get", &[]).await.json().await.unwrap();
+    assert_eq!(ours[0]["open"], serde_json::json!([480, 960]), "our hours are untouched");
+
+    let detail: Value = app.call("appointments/get", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!((detail["time"].as_str(), detail["cancelled"].as_bool()), (Some("09:00"), Some(false)));
+    let stranger = crate::helpers::browser(&app.base);
+    for function in ["calendar/week", "services/list", "hours/get", "appointments/get"] {
+        let status = app.call_with(&stranger, function, &[("date", MONDAY), ("id", &id)]).await.status();
+        assert_eq!(status, 401, "{function}");
+    }
+}
+
+#[tokio::test]
+async fn opening_hours_and_services_are_checked_per_field() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let bad = [
+        ("hours[d0_open]", "on"),
+        ("hours[d0_from]", "16:00"),
+        ("hours[d0_to]", "08:00"),
+        ("hours[d1_open]", "on"),
+        ("hours[d1_from]", "nine"),
+    ];
+    let error = error_of(app.call("hours/set", &bad).await).await;
+    let fields: Vec<&str> =
+        error["Validation"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["d0_to", "d1_from"]);
+    let service = [("name", ""), ("duration", "7"), ("price", "a lot")];
+    let error = error_of(app.call("services/create", &service).await).await;
+    assert_eq!(error["Validation"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM services").await + app.count("SELECT COUNT(*) FROM opening_hours").await,
+        0
+    );
+}
