@@ -84,17 +84,19 @@ fn day_label(weekday: i64, date: &str, texts: &Texts) -> String {
 fn Week(week: WeekView) -> impl IntoView {
     let texts = t();
     let privacy = use_privacy(week.hide_after_idle_minutes);
-    let span = (week.last_minute - week.first_minute).max(60);
     let first = week.first_minute;
+    let rows = ((week.last_minute - first) / 5).clamp(12, 288);
+    // Grid placement by class (see tools/make_calendar_grid.py): the CSP allows no style attributes.
+    let row = move |minute: i64| ((minute - first).div_euclid(5) + 1).clamp(1, rows + 1);
     let position = move |start: i64, end: i64| {
-        let top = (start - first) as f64 * 100.0 / span as f64;
-        let height = (end - start).max(10) as f64 * 100.0 / span as f64;
-        format!("top: {top:.3}%; height: {height:.3}%")
+        let (from, to) = (row(start), row(end + 4).max(row(start) + 1).min(rows + 1));
+        format!("gs-{from} ge-{to}")
     };
+    let body_class = format!("day-body rows-{rows}");
     let hours: Vec<i64> = (week.first_minute / 60..week.last_minute / 60).collect();
     let selected = week.selected.clone();
-    let nav = |date: String, label: &'static str, class: &'static str| {
-        view! { <a class=format!("button secondary {class}") href=format!("/calendar?date={date}")>{label}</a> }
+    let nav = |date: String, label: &'static str, name: &'static str, class: &'static str| {
+        view! { <a class=format!("button secondary {class}") href=format!("/calendar?date={date}") aria-label=name>{label}</a> }
     };
     let mut by_day: Vec<Vec<AppointmentView>> = vec![Vec::new(); 7];
     for appointment in week.appointments {
@@ -104,18 +106,21 @@ fn Week(week: WeekView) -> impl IntoView {
         <div class="calendar-head">
             <h1>{texts.nav_calendar}</h1>
             <nav class="calendar-nav" aria-label=texts.calendar_navigation>
-                {nav(shift(&week.monday, -7), texts.calendar_previous_week, "wide-only")}
-                {nav(shift(&selected, -1), texts.calendar_previous_day, "narrow-only")}
+                {nav(shift(&week.monday, -7), texts.calendar_previous_week, texts.calendar_previous_week, "wide-only")}
+                {nav(shift(&selected, -1), "←", texts.calendar_previous_day, "narrow-only")}
                 <a class="button secondary" href="/calendar">{texts.calendar_today}</a>
-                {nav(shift(&selected, 1), texts.calendar_next_day, "narrow-only")}
-                {nav(shift(&week.monday, 7), texts.calendar_next_week, "wide-only")}
+                {nav(shift(&selected, 1), "→", texts.calendar_next_day, "narrow-only")}
+                {nav(shift(&week.monday, 7), texts.calendar_next_week, texts.calendar_next_week, "wide-only")}
             </nav>
             <PrivacyToggle privacy/>
             <a class="button primary" href=format!("/calendar/new?date={selected}")>{texts.appointment_new}</a>
         </div>
-        <div class="calendar" class:private=move || privacy.hidden.get() style=format!("--hours: {}", hours.len())>
+        <div class="calendar" class:private=move || privacy.hidden.get()>
             <div class="hours" aria-hidden="true">
-                {hours.iter().map(|h| view! { <span>{format!("{h:02}:00")}</span> }).collect_view()}
+                <div class="day-name"></div>
+                <div class=body_class.clone()>
+                    {hours.iter().map(|h| view! { <span class=position(h * 60, h * 60 + 60)>{format!("{h:02}:00")}</span> }).collect_view()}
+                </div>
             </div>
             {week.days.into_iter().zip(by_day).map(|(day, appointments)| {
                 let label = day_label(day.weekday, &day.date, texts);
@@ -125,22 +130,22 @@ fn Week(week: WeekView) -> impl IntoView {
                     (opens..closes).step_by(30).filter(|m| m + 30 <= closes).map(|minute| {
                         let href = format!("/calendar/new?date={}&time={}", day.date, clock_label(minute));
                         let name = format!("{} {} {}", texts.appointment_new, slot_label, clock_label(minute));
-                        view! { <a class="slot" href=href aria-label=name style=position(minute, minute + 30)></a> }
+                        view! { <a class=format!("slot {}", position(minute, minute + 30)) href=href aria-label=name></a> }
                     }).collect_view()
                 });
                 let closed = day.open.is_none();
-                let now_line = week.now.filter(|(d, m)| *d == day.weekday as usize && *m >= first && *m <= first + span)
-                    .map(|(_, m)| view! { <div class="now-line" style=format!("top: {:.3}%", (m - first) as f64 * 100.0 / span as f64)></div> });
+                let now_line = week.now.filter(|(d, m)| *d == day.weekday as usize && *m >= first && *m < first + rows * 5)
+                    .map(|(_, m)| view! { <div class=format!("now-line gs-{} ge-{}", row(m), row(m) + 1)></div> });
                 view! {
                     <section class="day" class:today=day.today class:selected=is_selected class:closed=closed aria-label=section_label>
                         <h2 class="day-name">{label}</h2>
-                        <div class="day-body">
+                        <div class=body_class.clone()>
                             {slots}
                             {now_line}
                             {appointments.into_iter().map(|a| {
                                 let time = format!("{}–{}", clock_label(a.start_minute), clock_label(a.end_minute));
                                 view! {
-                                    <a class="appt" class:online=a.online href=format!("/calendar/appointments/{}", a.id) style=position(a.start_minute, a.end_minute)>
+                                    <a class=format!("appt {}", position(a.start_minute, a.end_minute)) class:online=a.online href=format!("/calendar/appointments/{}", a.id)>
                                         <span class="appt-time">{time}</span>
                                         <span class="appt-text">
                                             <strong>{a.client_name}</strong>
