@@ -2,6 +2,7 @@
 //! and hydrated in the browser.
 
 pub mod auth;
+pub mod booking;
 pub mod calendar;
 pub mod clients;
 pub mod components;
@@ -24,6 +25,7 @@ use auth::{
     ForgotPasswordPage, ForgotPasswordSentPage, LoginPage, OutboxPage, ResetPasswordPage, SignUpPage, SignUpSentPage,
     VerifyEmailPage,
 };
+use booking::{BookedPage, BookingPageView};
 use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
 use components::layout::{AppShell, UpcomingPage};
@@ -94,6 +96,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password/sent") view=ForgotPasswordSentPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/book/:slug") view=BookingPageView ssr=SsrMode::Async/>
+                <Route path=path!("/book/:slug/booked") view=BookedPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/calendar") view=CalendarPage/>
                     <Route path=path!("/calendar/new") view=NewAppointmentPage/>

@@ -52,7 +52,12 @@ fn is_static_asset(path: &str) -> bool {
 }
 
 fn is_signed_in_page(path: &str) -> bool {
-    !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/")
+    !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/") && !is_booking_page(path)
+}
+
+/// A practice's public booking pages: `/book/<practice>` and its confirmation.
+fn is_booking_page(path: &str) -> bool {
+    path.strip_prefix("/book/").is_some_and(|rest| !rest.is_empty())
 }
 
 /// The support area: for support staff only, who in turn reach nothing else.
@@ -298,6 +303,10 @@ mod tests {
         assert!(!is_signed_in_page("/verify-email"));
         assert!(!is_signed_in_page("/api/log_in"));
         assert!(!is_signed_in_page("/login/code"));
+        assert!(!is_signed_in_page("/book/klinikk-nord"));
+        assert!(!is_signed_in_page("/book/klinikk-nord/booked"));
+        assert!(is_signed_in_page("/book"));
+        assert!(is_signed_in_page("/bookkeeping"));
         assert!(is_support_page("/support"));
         assert!(is_support_page("/support/requests/1"));
         assert!(is_support_page("/support/evidence/1/bill"));

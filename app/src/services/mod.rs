@@ -8,6 +8,7 @@ pub mod types;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::booking::api::booking_address;
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::i18n::{Texts, t};
 use crate::security::types::duration_label;
@@ -27,11 +28,19 @@ pub fn ServicesPage() -> impl IntoView {
     let services =
         Resource::new_blocking(move || (create.version().get(), delete.version().get()), |_| list_services());
     let hours = Resource::new_blocking(move || set_hours.version().get(), |_| opening_hours());
+    let address = Resource::new_blocking(|| (), |_| booking_address());
     let create_error = action_error(create);
     let duration_problem = Memo::new(move |_| create_error.get().and_then(|e| e.for_field("duration")));
     view! {
         <Title text=format!("{} · Trygg", texts.settings_services)/>
         <h1>{texts.settings_services}</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                address.await.ok().map(|url| view! {
+                    <p class="notice">{texts.booking_address} " " <a href=url.clone() data-testid="booking-address">{url.clone()}</a></p>
+                })
+            })}
+        </Suspense>
         <section class="panel" aria-labelledby="services-heading">
             <h2 id="services-heading">{texts.services_title}</h2>
             <Suspense fallback=|| ()>

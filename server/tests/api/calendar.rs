@@ -10,13 +10,13 @@ const OWNER: &str = "kari@example.no";
 const MONDAY: &str = "2030-01-07";
 const SATURDAY: &str = "2030-01-12";
 
-struct Practice {
-    client: String,
-    service: String,
+pub struct Practice {
+    pub client: String,
+    pub service: String,
 }
 
 /// A practice open Monday to Friday 08–16, with one client and a 50-minute service.
-async fn practice(app: &TestApp, browser: &reqwest::Client) -> Practice {
+pub async fn practice(app: &TestApp, browser: &reqwest::Client) -> Practice {
     let mut hours = Vec::new();
     for day in 0..5 {
         hours.push((format!("hours[d{day}_open]"), "on".to_string()));

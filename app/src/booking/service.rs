@@ -1,0 +1,185 @@
+//! Online booking: free times from the opening hours and the calendar, and a booking that lands
+//! in the practice's calendar. The booker's IP address and User-Agent are kept sealed.
+
+use super::store;
+use super::types::{BookingOffer, slugify};
+use crate::calendar::store::{NewAppointment, booked_between, insert_if_free, set_booker};
+use crate::calendar::time;
+use crate::clients::types::{ClientInput, RawClient};
+use crate::error::{AppError, FieldError, Problem};
+use crate::i18n::Lang;
+use crate::security::service::Origin;
+use crate::server::crypto::Binding;
+use crate::server::db::Backend;
+use crate::server::mail::Email;
+use crate::server::sessions::CurrentUser;
+use crate::server::state::AppState;
+use crate::services::types::{Service, clock_label, parse_clock};
+
+/// How far ahead a client can book, in days.
+pub const DAYS_AHEAD: i64 = 28;
+/// Free times start every quarter of an hour.
+const STEP_MINUTES: i64 = 15;
+
+async fn practice(state: &AppState, slug: &str) -> Result<store::BookingPractice, AppError> {
+    if slug.is_empty() || slug.len() > 80 {
+        return Err(AppError::NotFound);
+    }
+    store::practice_by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn page(state: &AppState, slug: &str) -> Result<BookingOffer, AppError> {
+    let practice = practice(state, slug).await?;
+    let services = crate::services::store::services(&state.db, practice.id).await?;
+    let zone = time::zone(&practice.time_zone);
+    let (today, _) = time::to_local(zone, state.clock.now());
+    let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;
+    let days = (0..DAYS_AHEAD)
+        .map(|i| today + chrono::Duration::days(i))
+        .filter(|day| hours[time::weekday(*day) as usize].open.is_some())
+        .map(|day| (time::date_text(day), time::weekday(day)))
+        .collect();
+    Ok(BookingOffer { practice_name: practice.name, services, days })
+}
+
+async fn service_of(state: &AppState, practice_id: i64, service_id: &str) -> Result<Service, AppError> {
+    let id = service_id.trim().parse::<i64>().map_err(|_| AppError::field("service_id", Problem::Required))?;
+    crate::services::store::service(&state.db, practice_id, id)
+        .await?
+        .ok_or_else(|| AppError::field("service_id", Problem::Required))
+}
+
+/// The start times still free on a date for a service, as `HH:MM`.
+async fn free(
+    state: &AppState,
+    practice: &store::BookingPractice,
+    service: &Service,
+    date: &str,
+) -> Result<Vec<String>, AppError> {
+    let zone = time::zone(&practice.time_zone);
+    let now = state.clock.now();
+    let (today, _) = time::to_local(zone, now);
+    let day = time::date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    if day < today || day >= today + chrono::Duration::days(DAYS_AHEAD) {
+        return Ok(Vec::new());
+    }
+    let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;
+    let Some((opens, closes)) = hours[time::weekday(day) as usize].open else { return Ok(Vec::new()) };
+    let (from, to) = (time::to_utc(zone, day, 0).unwrap_or(now), time::to_utc(zone, day, 24 * 60).unwrap_or(now));
+    let booked = booked_between(&state.db, practice.id, from, to).await?;
+    let duration = service.duration_minutes;
+    let mut times = Vec::new();
+    let mut minute = opens.div_euclid(STEP_MINUTES) * STEP_MINUTES;
+    while minute + duration <= closes {
+        if minute >= opens
+            && let Some(start) = time::to_utc(zone, day, minute)
+        {
+            let end = start + duration * 60;
+            if start > now && !booked.iter().any(|b| b.starts_at < end && b.ends_at > start) {
+                times.push(clock_label(minute));
+            }
+        }
+        minute += STEP_MINUTES;
+    }
+    Ok(times)
+}
+
+pub async fn free_times(state: &AppState, slug: &str, service_id: &str, date: &str) -> Result<Vec<String>, AppError> {
+    let practice = practice(state, slug).await?;
+    let service = service_of(state, practice.id, service_id).await?;
+    free(state, &practice, &service, date).await
+}
+
+pub struct BookingInput<'a> {
+    pub service_id: &'a str,
+    pub date: &'a str,
+    pub time: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+}
+
+/// Books a free time for the booker: the appointment appears in the calendar, the booker gets a
+/// confirmation, and where the booking came from is sealed. Returns the local date and time.
+pub async fn book(
+    state: &AppState,
+    slug: &str,
+    input: BookingInput<'_>,
+    origin: &Origin<'_>,
+    lang: Lang,
+) -> Result<(String, String), AppError> {
+    let practice = practice(state, slug).await?;
+    let service = service_of(state, practice.id, input.service_id).await?;
+    let raw =
+        RawClient { name: input.name, email: input.email, phone: input.phone, birth_date: "", address: "", notes: "" };
+    let person = ClientInput::parse(raw)?;
+    if person.email.is_empty() {
+        return Err(AppError::Validation(vec![FieldError { field: "email".into(), problem: Problem::Required }]));
+    }
+    let time_text = input.time.trim();
+    let minute = parse_clock(time_text).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
+    if !free(state, &practice, &service, input.date).await?.contains(&clock_label(minute)) {
+        return Err(AppError::field("time", Problem::TimeTaken));
+    }
+    if let Err(retry_after_secs) =
+        state.throttle.admit_mail_request("booking", origin.ip.parse().unwrap_or([0, 0, 0, 0].into())).await?
+    {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let zone = time::zone(&practice.time_zone);
+    let day = time::date(input.date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    let starts_at = time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
+    let now = state.clock.now();
+    let client_id =
+        store::client_for_booking(&state.db, practice.id, &person.name, &person.email, &person.phone, now).await?;
+    let appointment = NewAppointment {
+        practice_id: practice.id,
+        client_id,
+        service_id: Some(service.id),
+        starts_at,
+        ends_at: starts_at + service.duration_minutes * 60,
+        notes: "",
+        source: "online",
+        now,
+    };
+    let backend = Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite);
+    let id = insert_if_free(&state.db, backend, appointment)
+        .await?
+        .ok_or_else(|| AppError::field("time", Problem::TimeTaken))?;
+    let row = format!("practice:{}/appointment:{id}", practice.id);
+    let key = &state.master_key;
+    let ip = key.seal(origin.ip.as_bytes(), Binding { purpose: "appointments.booker_ip", row: &row });
+    let agent = key.seal(origin.user_agent.as_bytes(), Binding { purpose: "appointments.booker_agent", row: &row });
+    set_booker(&state.db, id, &ip, &agent).await?;
+    let (date, time) = (time::date_text(day), clock_label(minute));
+    let t = lang.texts();
+    state.mailer.send_in_background(Email {
+        to: person.email.clone(),
+        subject: t.mail_booked_subject.replace("{practice}", &practice.name),
+        body: t
+            .mail_booked_body
+            .replace("{practice}", &practice.name)
+            .replace("{service}", &service.name)
+            .replace("{date}", &date)
+            .replace("{time}", &time),
+    });
+    Ok((date, time))
+}
+
+/// The practice's booking address, made from its name the first time it is asked for.
+pub async fn booking_address(state: &AppState, user: &CurrentUser) -> Result<String, AppError> {
+    let (name, slug) = store::slug_of(&state.db, user.practice_id).await?;
+    if let Some(slug) = slug {
+        return Ok(format!("{}/book/{slug}", state.config.base_url));
+    }
+    let base = slugify(&name);
+    for attempt in 0..20 {
+        let candidate = if attempt == 0 { base.clone() } else { format!("{base}-{}", attempt + 1) };
+        if store::set_slug(&state.db, user.practice_id, &candidate).await? {
+            break;
+        }
+    }
+    let (_, slug) = store::slug_of(&state.db, user.practice_id).await?;
+    let slug = slug.ok_or_else(|| AppError::internal("no free booking address"))?;
+    Ok(format!("{}/book/{slug}", state.config.base_url))
+}

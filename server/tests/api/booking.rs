@@ -1,0 +1,116 @@
+//! The public booking page: free times, a booking that lands in the calendar with a confirmation
+//! mail, and the booker's address and browser kept sealed.
+
+use app::server::crypto::Binding;
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::calendar::practice;
+use crate::helpers::{PHONE_SAFARI, TestApp, browser_with_agent, error_of, spawn_app};
+
+const OWNER: &str = "kari@example.no";
+const BOOKER: &str = "ola@example.no";
+
+async fn booking_slug(app: &TestApp) -> String {
+    let url: String = app.call("booking/address", &[]).await.json().await.unwrap();
+    let (base, slug) = url.rsplit_once("/book/").unwrap();
+    assert_eq!(base, app.base);
+    slug.to_string()
+}
+
+fn book_form<'a>(
+    slug: &'a str,
+    service: &'a str,
+    date: &'a str,
+    time: &'a str,
+    email: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("slug", slug),
+        ("service_id", service),
+        ("date", date),
+        ("time", time),
+        ("name", "Ola Nordmann"),
+        ("email", email),
+        ("phone", "+47 912 34 567"),
+    ]
+}
+
+#[tokio::test]
+async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_sealed() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    let slug = booking_slug(&app).await;
+    assert_eq!(slug, "klinikk-nord", "made from the practice name");
+    assert_eq!(booking_slug(&app).await, slug, "and kept");
+
+    let phone = browser_with_agent(&app.base, PHONE_SAFARI);
+    let page = phone.get(app.url(&format!("/book/{slug}"))).send().await.unwrap();
+    assert_eq!(page.status(), 200, "public, no sign-in");
+    let offer: Value = app.call_with(&phone, "booking/page", &[("slug", &slug)]).await.json().await.unwrap();
+    assert_eq!(offer["practice_name"], "Klinikk Nord");
+    assert_eq!(offer["services"][0]["name"], "Samtale");
+    let date = offer["days"][1][0].as_str().unwrap().to_string();
+    let times: Vec<String> = app
+        .call_with(&phone, "booking/times", &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(times.first().map(String::as_str), Some("08:00"));
+    assert_eq!(times.last().map(String::as_str), Some("15:00"), "the last that ends by 16:00 (50 minutes)");
+
+    let mut bad = book_form(&slug, &p.service, &date, "09:00", "not-an-email");
+    bad.retain(|(k, _)| *k != "name");
+    bad.push(("name", ""));
+    let error = error_of(app.call_with(&phone, "booking/book", &bad).await).await;
+    assert_eq!(error["Validation"].as_array().unwrap().len(), 2, "{error}");
+    let closed = app.call_with(&phone, "booking/book", &book_form(&slug, &p.service, &date, "07:00", BOOKER)).await;
+    assert_eq!(error_of(closed).await["Validation"][0]["problem"], "TimeTaken");
+    assert_eq!(app.count("SELECT COUNT(*) FROM appointments").await, 0);
+
+    let booked = app.call_with(&phone, "booking/book", &book_form(&slug, &p.service, &date, "09:00", BOOKER)).await;
+    assert_eq!(booked.status(), 200);
+    assert_eq!(booked.headers()["location"], format!("/book/{slug}/booked?date={date}&time=09:00"));
+    let mail = app.wait_for_subject(BOOKER, "Your appointment at Klinikk Nord", 1).await;
+    assert!(mail[0].contains(&date) && mail[0].contains("09:00") && mail[0].contains("Samtale"));
+
+    let week: Value = app.call("calendar/week", &[("date", &date)]).await.json().await.unwrap();
+    let appointment = week["appointments"].as_array().unwrap().iter().find(|a| a["start_minute"] == 540).unwrap();
+    assert_eq!(
+        (appointment["client_name"].as_str(), appointment["online"].as_bool()),
+        (Some("Ola Nordmann"), Some(true))
+    );
+    let times: Vec<String> = app
+        .call_with(&phone, "booking/times", &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    for taken in ["08:15", "09:00", "09:45"] {
+        assert!(!times.contains(&taken.to_string()), "{taken} overlaps the booking");
+    }
+    assert!(times.contains(&"08:00".to_string()) && times.contains(&"10:00".to_string()));
+    let again =
+        app.call_with(&phone, "booking/book", &book_form(&slug, &p.service, &date, "09:00", "per@example.no")).await;
+    assert_eq!(error_of(again).await["Validation"][0]["problem"], "TimeTaken");
+
+    // The raw row holds neither the IP address nor the User-Agent; the master key opens them.
+    let row =
+        sqlx::query("SELECT id, booker_ip, booker_agent FROM appointments").fetch_one(&app.state.db).await.unwrap();
+    let (id, ip, agent): (i64, Vec<u8>, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
+    assert!(!ip.windows(9).any(|w| w == b"127.0.0.1"));
+    assert!(!agent.windows(6).any(|w| w == b"iPhone"));
+    let practice_id: i64 = sqlx::query_scalar("SELECT id FROM practices").fetch_one(&app.state.db).await.unwrap();
+    let bound = format!("practice:{practice_id}/appointment:{id}");
+    let opened = app.state.master_key.open(&ip, Binding { purpose: "appointments.booker_ip", row: &bound }).unwrap();
+    assert_eq!(opened, b"127.0.0.1");
+    let opened =
+        app.state.master_key.open(&agent, Binding { purpose: "appointments.booker_agent", row: &bound }).unwrap();
+    assert_eq!(opened, PHONE_SAFARI.as_bytes());
+    let page = app.get(&format!("/calendar?date={date}")).await.text().await.unwrap();
+    assert!(page.contains("Ola Nordmann") && !page.contains("127.0.0.1") && !page.contains("iPhone OS"));
+
+    assert_eq!(app.call_with(&phone, "booking/page", &[("slug", "no-such-practice")]).await.status(), 404);
+}
