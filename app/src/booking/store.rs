@@ -45,7 +45,8 @@ pub async fn set_slug(db: &Db, practice_id: i64, slug: &str) -> Result<bool, sql
     }
 }
 
-/// The practice's client with this email, or a new one with the booker's details.
+/// The practice's client with this name and email, or a new one with the booker's details. The
+/// name must match too: a stranger's booking never lands on another client's record by email alone.
 pub async fn client_for_booking(
     db: &Db,
     practice_id: i64,
@@ -54,12 +55,14 @@ pub async fn client_for_booking(
     phone: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM clients WHERE practice_id = $1 AND LOWER(email) = $2 ORDER BY id LIMIT 1")
-            .bind(practice_id)
-            .bind(email)
-            .fetch_optional(db)
-            .await?;
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM clients WHERE practice_id = $1 AND LOWER(email) = $2 AND LOWER(name) = $3 ORDER BY id LIMIT 1",
+    )
+    .bind(practice_id)
+    .bind(email)
+    .bind(name.to_lowercase())
+    .fetch_optional(db)
+    .await?;
     if let Some(id) = existing {
         return Ok(id);
     }
