@@ -1,0 +1,112 @@
+//! Calendar benchmark: the server renders a week holding 500 appointments, as the browser asks
+//! for it (`GET /calendar?date=…`: session lookup, queries, server-side rendering of the whole
+//! page). Run: `cargo bench -p server --bench calendar`. Results: BENCHMARKS.md.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use app::server::clock::Clock;
+use app::server::config::Config;
+use app::server::startup::{build_state, serve};
+
+const MONDAY: &str = "2030-01-07";
+/// 2030-01-07 00:00 in Oslo (UTC+1 in January), as Unix seconds.
+const MONDAY_UTC: i64 = 1893970800;
+const APPOINTMENTS: i64 = 500;
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("trygg-bench-{}", app::server::crypto::new_token()));
+    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), dir.display().to_string())]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = Config::from_vars(&vars).unwrap();
+    config.base_url = format!("http://{addr}");
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("trygg")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .site_addr(addr)
+        .build();
+    let state = build_state(config, options, Clock::default()).await.unwrap();
+    let db = &state.db;
+
+    sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(db).await.unwrap();
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
+         VALUES (1, 'bench@example.no', 'Bench', 'x', 0, 0) RETURNING id",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    for weekday in 0..7 {
+        sqlx::query(
+            "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES (1, $1, 420, 1320)",
+        )
+        .bind(weekday)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO services (practice_id, name, duration_minutes, created_at) VALUES (1, 'Samtale', 10, 0)")
+        .execute(db)
+        .await
+        .unwrap();
+    for i in 0..50 {
+        sqlx::query("INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, $1, 0, 0)")
+            .bind(format!("Klient Nummer {i}"))
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    // 500 ten-minute appointments: 72 a day from 08:00, Monday to Sunday (the last day has 68).
+    for i in 0..APPOINTMENTS {
+        let (day, slot) = (i / 72, i % 72);
+        let starts = MONDAY_UTC + day * 86_400 + 8 * 3600 + slot * 600;
+        sqlx::query(
+            "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, created_at)
+             VALUES (1, $1, 1, $2, $3, 'Oppfølging', 0)",
+        )
+        .bind(i % 50 + 1)
+        .bind(starts)
+        .bind(starts + 600)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/calendar?date={MONDAY}");
+    let get = || async {
+        let response =
+            client.get(&url).header("cookie", format!("trygg_session={}", token.expose())).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    };
+    let page = get().await;
+    assert_eq!(page.matches("class=\"appt ").count() as i64, APPOINTMENTS, "all 500 are on the page");
+    println!("page size: {:.1} KiB", page.len() as f64 / 1024.0);
+    for _ in 0..50 {
+        get().await;
+    }
+    let mut samples = Vec::with_capacity(500);
+    for _ in 0..500 {
+        let started = Instant::now();
+        get().await;
+        samples.push(started.elapsed());
+    }
+    let (p50, p95) = (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
+    println!("GET /calendar, week with {APPOINTMENTS} appointments (SQLite)  n=500 p50={p50:.2?} p95={p95:.2?}");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
