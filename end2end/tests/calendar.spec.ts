@@ -141,3 +141,21 @@ async function expectHidden(page: Page, secrets: string[]) {
   }
   await expect(page).toHaveTitle("Calendar · Trygg");
 }
+
+test("client data hides itself after the chosen idle minutes", async ({ page }, testInfo) => {
+  test.skip(!["desktop", "tablet"].includes(testInfo.project.name), "needs JavaScript; desktop and tablet");
+  await page.clock.install();
+  await signedIn(page, testInfo, "idlehide");
+  await open(page, testInfo, "/calendar");
+  await page.getByText("Hide by itself").click();
+  await page.getByLabel("Hide client data after").selectOption("2");
+  await page.locator(".privacy-settings").getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".privacy-settings .saved")).toHaveText("Saved.");
+  await open(page, testInfo, "/calendar");
+  await expect(page.locator(".calendar")).not.toHaveClass(/private/);
+  await page.clock.runFor(60_000);
+  await expect(page.locator(".calendar")).not.toHaveClass(/private/);
+  await page.clock.runFor(70_000);
+  await expect(page.locator(".calendar")).toHaveClass(/private/);
+  await expect(page.getByRole("button", { name: "Show client data" })).toHaveAttribute("aria-pressed", "true");
+});
