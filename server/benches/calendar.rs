@@ -79,6 +79,23 @@ async fn main() {
         .unwrap();
     }
     let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
+    let mut samples = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        let rows = app::calendar::store::booked_between(
+            db,
+            app::server::db::Backend::Sqlite,
+            1,
+            MONDAY_UTC,
+            MONDAY_UTC + 7 * 86_400,
+        )
+        .await
+        .unwrap();
+        samples.push(started.elapsed());
+        assert_eq!(rows.len() as i64, APPOINTMENTS);
+    }
+    let p50 = percentile(&mut samples, 0.5);
+    println!("query: the week's 500 appointments (SQLite)               n=200 p50={p50:.2?}");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(listener, state.clone(), async {
         let _ = stopped.await;
@@ -106,6 +123,26 @@ async fn main() {
     }
     let (p50, p95) = (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
     println!("GET /calendar, week with {APPOINTMENTS} appointments (SQLite)  n=500 p50={p50:.2?} p95={p95:.2?}");
+
+    // The same week as data only (the server function the page calls), to tell queries from rendering.
+    let api = format!("http://{addr}/api/calendar/week");
+    let mut samples = Vec::with_capacity(500);
+    for _ in 0..500 {
+        let started = Instant::now();
+        let response = client
+            .post(&api)
+            .header("cookie", format!("trygg_session={}", token.expose()))
+            .header("origin", format!("http://{addr}"))
+            .form(&[("date", MONDAY)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.bytes().await.unwrap();
+        samples.push(started.elapsed());
+    }
+    let (p50, p95) = (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
+    println!("POST /api/calendar/week, data only                      n=500 p50={p50:.2?} p95={p95:.2?}");
     let _ = stop.send(());
     server.await.unwrap().unwrap();
     std::fs::remove_dir_all(dir).unwrap();

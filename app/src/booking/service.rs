@@ -66,7 +66,8 @@ async fn free(
     let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;
     let Some((opens, closes)) = hours[time::weekday(day) as usize].open else { return Ok(Vec::new()) };
     let (from, to) = (time::to_utc(zone, day, 0).unwrap_or(now), time::to_utc(zone, day, 24 * 60).unwrap_or(now));
-    let booked = booked_between(&state.db, practice.id, from, to).await?;
+    let backend = Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite);
+    let booked = booked_between(&state.db, backend, practice.id, from, to).await?;
     let duration = service.duration_minutes;
     let mut times = Vec::new();
     let mut minute = opens.div_euclid(STEP_MINUTES) * STEP_MINUTES;

@@ -152,7 +152,6 @@ fn Week(week: WeekView) -> impl IntoView {
                                             <span>{a.service_name}</span>
                                             {(!a.notes.is_empty()).then(|| view! { <span class="appt-notes">{a.notes}</span> })}
                                         </span>
-                                        <span class="appt-veil" aria-hidden="true"></span>
                                     </a>
                                 }
                             }).collect_view()}

@@ -164,7 +164,7 @@ pub async fn week(state: &AppState, user: &CurrentUser, date: &str) -> Result<We
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
     let from = time::to_utc(zone, monday, 0).unwrap_or(now);
     let to = time::to_utc(zone, monday + chrono::Duration::days(7), 0).unwrap_or(now);
-    let appointments = store::booked_between(&state.db, user.practice_id, from, to)
+    let appointments = store::booked_between(&state.db, backend(state), user.practice_id, from, to)
         .await?
         .into_iter()
         .filter_map(|row| {

@@ -169,18 +169,53 @@ fn row(row: sqlx::any::AnyRow) -> AppointmentRow {
     }
 }
 
-/// Booked appointments that overlap `[from, to)`, by start.
-pub async fn booked_between(db: &Db, practice_id: i64, from: i64, to: i64) -> Result<Vec<AppointmentRow>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2
-         ORDER BY a.starts_at, a.id"
-    ))
-    .bind(practice_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(row).collect())
+/// Booked appointments that overlap `[from, to)`, by start. A busy week holds hundreds: they
+/// come back as one JSON array in one row, because the database drivers hand over rows one at a
+/// time (on SQLite through a worker thread), which cost more than the query itself.
+pub async fn booked_between(
+    db: &Db,
+    backend: Backend,
+    practice_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+    const COLUMNS: &str =
+        "id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status";
+    const ROWS: &str = "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
+                s.name AS service_name, a.starts_at AS starts_at, a.ends_at AS ends_at, a.notes AS notes,
+                a.source AS source, a.status AS status
+         FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id
+         WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2";
+    let sql = match backend {
+        // SQLite aggregates in the order the subquery delivers.
+        Backend::Sqlite => {
+            format!("SELECT json_group_array(json_array({COLUMNS})) FROM ({ROWS} ORDER BY a.starts_at, a.id) AS week")
+        }
+        Backend::Postgres => format!(
+            "SELECT COALESCE(json_agg(json_build_array({COLUMNS}) ORDER BY starts_at, id), '[]')::text
+             FROM ({ROWS}) AS week"
+        ),
+    };
+    let json: String = sqlx::query_scalar(&sql).bind(practice_id).bind(from).bind(to).fetch_one(db).await?;
+    type Fields = (i64, i64, String, Option<i64>, Option<String>, i64, i64, String, String, String);
+    let rows: Vec<Fields> = serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status)| {
+            AppointmentRow {
+                id,
+                client_id,
+                client_name,
+                service_id,
+                service_name,
+                starts_at,
+                ends_at,
+                notes,
+                source,
+                status,
+            }
+        })
+        .collect())
 }
 
 pub async fn appointment(db: &Db, practice_id: i64, id: i64) -> Result<Option<AppointmentRow>, sqlx::Error> {
