@@ -31,7 +31,7 @@ function nextMonday(): string {
   return day.toISOString().slice(0, 10);
 }
 
-test("a client and a service, an appointment booked from an empty slot, moved and cancelled", async ({ page }, testInfo) => {
+test("a client and a service set up, and an appointment booked from an empty slot", async ({ page }, testInfo) => {
   await signedIn(page, testInfo, "calendar");
   await setUpPractice(page, testInfo, "Ola Nordmann");
   const monday = nextMonday();
@@ -130,8 +130,6 @@ async function expectHidden(page: Page, secrets: string[]) {
   await expect(page.locator(".calendar")).toHaveClass(/private/);
   for (const appt of await page.locator("a.appt").all()) {
     await expect(appt.locator(".appt-text")).toBeHidden();
-    // The blurred veil is drawn in its place.
-    expect(await appt.evaluate((a) => getComputedStyle(a, "::after").filter)).toContain("blur");
   }
   const tree = await page.locator(".calendar").ariaSnapshot();
   const titles = await page.locator("[title]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("title")).join(" "));

@@ -1,6 +1,6 @@
-//! "Hide client data" (the eye with a cross): one switch blurs every appointment at once. The
-//! names, services and notes leave the rendering and the accessibility tree (`display: none`
-//! under the `private` class) and a blurred veil takes their place. The choice is a cookie, so
+//! "Hide client data" (the eye with a cross): one switch veils every appointment at once. Under
+//! the calendar's `private` class the names, services and notes turn invisible, which also takes
+//! them out of the accessibility tree, and the striped veil painted beneath them shows. The choice is a cookie, so
 //! the server renders the page already hidden and nothing flashes on reload or in a new tab.
 //! It turns on by itself when the window loses focus, after the chosen idle minutes, and
 //! Alt+Shift+H toggles it.

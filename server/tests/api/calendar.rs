@@ -63,6 +63,11 @@ async fn appointments_fit_the_opening_hours_and_never_overlap() {
     assert_eq!(booked.headers()["location"], format!("/calendar?date={MONDAY}"));
     let view = week(&app, &app.client, MONDAY).await;
     assert_eq!(view["monday"], MONDAY);
+    assert!(view["now"].is_null(), "no current-time line in a week that is not this one");
+    let this_week = week(&app, &app.client, "").await;
+    let now = this_week["now"].as_array().expect("the current-time line in this week");
+    assert!(now[0].as_i64().unwrap() < 7 && now[1].as_i64().unwrap() < 24 * 60);
+    assert_eq!(this_week["days"][now[0].as_u64().unwrap() as usize]["today"], true);
     let appointment = &view["appointments"][0];
     assert_eq!((appointment["day"].as_i64(), appointment["start_minute"].as_i64()), (Some(0), Some(540)));
     assert_eq!(appointment["end_minute"], 590);
