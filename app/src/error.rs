@@ -92,6 +92,9 @@ pub enum Problem {
     /// Another appointment takes (part of) this time.
     TimeTaken,
     InPast,
+    /// Someone saved a newer version of this while it was being edited.
+    EditedMeanwhile,
+    InvalidOrgNumber,
 }
 
 impl AppError {
@@ -166,6 +169,8 @@ impl Problem {
             Self::OutsideOpeningHours => t.err_outside_opening_hours.into(),
             Self::TimeTaken => t.err_time_taken.into(),
             Self::InPast => t.err_in_past.into(),
+            Self::EditedMeanwhile => t.err_edited_meanwhile.into(),
+            Self::InvalidOrgNumber => t.err_invalid_org_number.into(),
         }
     }
 }
@@ -198,9 +203,12 @@ impl AppError {
         use http::StatusCode;
         match self {
             Self::Validation(_) | Self::Rejected(Problem::MalformedRequest) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Rejected(Problem::AlreadyDecided | Problem::RequestPending | Problem::TwoFactorAlreadyOn) => {
-                StatusCode::CONFLICT
-            }
+            Self::Rejected(
+                Problem::AlreadyDecided
+                | Problem::RequestPending
+                | Problem::TwoFactorAlreadyOn
+                | Problem::EditedMeanwhile,
+            ) => StatusCode::CONFLICT,
             Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,

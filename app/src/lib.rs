@@ -1,6 +1,7 @@
 //! Trygg: the Leptos app (components, shared types, server functions), rendered on the server
 //! and hydrated in the browser.
 
+pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod calendar;
@@ -8,6 +9,8 @@ pub mod clients;
 pub mod components;
 pub mod error;
 pub mod i18n;
+pub mod journal;
+pub mod profile;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -30,9 +33,11 @@ use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
 use components::layout::{AppShell, UpcomingPage};
 use i18n::t;
+use journal::JournalEntryPage;
+use profile::ProfilePage;
 use security::SecurityPage;
 use services::ServicesPage;
-use settings::{ProfilePage, SettingsIndex, SettingsLayout};
+use settings::{SettingsIndex, SettingsLayout};
 use support::{
     LostTwoFactorPage, LostTwoFactorStatusPage, SupportAuditPage, SupportQueuePage, SupportRequestPage, SupportShell,
 };
@@ -106,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clients/new") view=NewClientPage/>
                     <Route path=path!("/clients/:id") view=ClientPage/>
                     <Route path=path!("/clients/:id/edit") view=EditClientPage/>
+                    <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage/>
                     <Route path=path!("/messages") view=move || view! { <UpcomingPage title=texts.nav_messages/> }/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=SettingsIndex/>

@@ -25,8 +25,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["serve"] => serve_app().await,
         ["support", "add", email, name @ ..] => add_support_staff(email, &name.join(" ")).await,
+        ["keys", "rotate"] => rotate_keys().await,
         _ => {
-            eprintln!("usage: server [serve]\n       server support add EMAIL NAME");
+            eprintln!("usage: server [serve]\n       server support add EMAIL NAME\n       server keys rotate");
             Err("unknown command".into())
         }
     }
@@ -45,6 +46,23 @@ async fn add_support_staff(email: &str, name: &str) -> Result<(), Box<dyn std::e
     println!("two-factor key: {}", account.totp_key);
     println!("otpauth: {}", account.otpauth_url);
     println!("Hand these over in person; they are not shown again.");
+    Ok(())
+}
+
+/// `server keys rotate`: a new master key version; every client data key is re-wrapped with it
+/// and the old version leaves the key file. Running servers pick the new version up by
+/// themselves.
+async fn rotate_keys() -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    let state = build_state(config, leptos_options, Clock::default()).await?;
+    let rotation = app::server::rotation::rotate_master_key(&state.db, &state.master_key)
+        .await
+        .map_err(|_| "rotation failed; the key file still holds every version needed (see the log)")?;
+    println!(
+        "Master key is now version {}: {} client data keys re-wrapped, {} account secrets sealed again.",
+        rotation.version, rotation.data_keys, rotation.account_secrets
+    );
     Ok(())
 }
 

@@ -3,14 +3,16 @@
 
 use super::store;
 use super::types::{BookingOffer, slugify};
-use crate::calendar::store::{NewAppointment, booked_between, insert_if_free, set_booker};
+use crate::calendar::store::{NewAppointment, all_bookers, booked_between, booker_of, insert_if_free, set_booker};
 use crate::calendar::time;
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
 use crate::security::service::Origin;
-use crate::server::crypto::Binding;
+use crate::server::crypto::{Binding, MasterKey};
 use crate::server::db::Backend;
+use crate::server::db::Db;
+use crate::server::envelope::{self, Field};
 use crate::server::mail::Email;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -147,10 +149,10 @@ pub async fn book(
     let id = insert_if_free(&state.db, backend, appointment)
         .await?
         .ok_or_else(|| AppError::field("time", Problem::TimeTaken))?;
-    let row = format!("practice:{}/appointment:{id}", practice.id);
-    let key = &state.master_key;
-    let ip = key.seal(origin.ip.as_bytes(), Binding { purpose: "appointments.booker_ip", row: &row });
-    let agent = key.seal(origin.user_agent.as_bytes(), Binding { purpose: "appointments.booker_agent", row: &row });
+    let keys = envelope::for_client(&state.db, &state.master_key, practice.id, client_id).await?;
+    let record = appointment_record(id);
+    let ip = keys.seal(origin.ip.as_bytes(), Field { record: &record, field: BOOKER_IP });
+    let agent = keys.seal(origin.user_agent.as_bytes(), Field { record: &record, field: BOOKER_AGENT });
     set_booker(&state.db, id, &ip, &agent).await?;
     let (date, time) = (time::date_text(day), clock_label(minute));
     let t = lang.texts();
@@ -183,4 +185,51 @@ pub async fn booking_address(state: &AppState, user: &CurrentUser) -> Result<Str
     let (_, slug) = store::slug_of(&state.db, user.practice_id).await?;
     let slug = slug.ok_or_else(|| AppError::internal("no free booking address"))?;
     Ok(format!("{}/book/{slug}", state.config.base_url))
+}
+
+const BOOKER_IP: &str = "appointments.booker_ip";
+const BOOKER_AGENT: &str = "appointments.booker_agent";
+
+fn appointment_record(id: i64) -> String {
+    format!("appointment:{id}")
+}
+
+/// The booker's IP address and User-Agent of an online booking, opened. Never shown in the
+/// normal UI: only the approval process for releasing an IP address (a later part) calls this.
+pub async fn booker_details(state: &AppState, practice_id: i64, id: i64) -> Result<Option<(String, String)>, AppError> {
+    let Some(row) = booker_of(&state.db, practice_id, id).await? else { return Ok(None) };
+    let Some(keys) = envelope::existing(&state.db, &state.master_key, practice_id, row.client_id).await? else {
+        return Ok(None);
+    };
+    let record = appointment_record(id);
+    Ok(Some((
+        keys.open_text(&row.ip, Field { record: &record, field: BOOKER_IP })?,
+        keys.open_text(&row.agent, Field { record: &record, field: BOOKER_AGENT })?,
+    )))
+}
+
+/// Bookings made before client data keys existed had their details sealed with the master key:
+/// at start-up they are sealed again with the client's key. Returns how many were.
+pub async fn reseal_legacy_booker_details(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
+    let mut count = 0;
+    for row in all_bookers(db).await? {
+        if envelope::is_client_sealed(&row.ip) && envelope::is_client_sealed(&row.agent) {
+            continue;
+        }
+        let legacy_row = format!("practice:{}/appointment:{}", row.practice_id, row.id);
+        let open = |sealed: &[u8], purpose| {
+            master.open(sealed, Binding { purpose, row: &legacy_row }).map_err(|_| {
+                tracing::error!(appointment = row.id, "legacy booker details did not open");
+                AppError::Internal
+            })
+        };
+        let (ip, agent) = (open(&row.ip, BOOKER_IP)?, open(&row.agent, BOOKER_AGENT)?);
+        let keys = envelope::for_client(db, master, row.practice_id, row.client_id).await?;
+        let record = appointment_record(row.id);
+        let ip = keys.seal(&ip, Field { record: &record, field: BOOKER_IP });
+        let agent = keys.seal(&agent, Field { record: &record, field: BOOKER_AGENT });
+        set_booker(db, row.id, &ip, &agent).await?;
+        count += 1;
+    }
+    Ok(count)
 }

@@ -73,6 +73,53 @@ pub async fn set_booker(db: &Db, id: i64, ip: &[u8], agent: &[u8]) -> Result<(),
     Ok(())
 }
 
+/// An online booking's sealed booker details.
+pub struct BookerRow {
+    pub id: i64,
+    pub practice_id: i64,
+    pub client_id: i64,
+    pub ip: Vec<u8>,
+    pub agent: Vec<u8>,
+}
+
+fn booker_row(row: &sqlx::any::AnyRow) -> Result<BookerRow, sqlx::Error> {
+    Ok(BookerRow {
+        id: row.try_get("id")?,
+        practice_id: row.try_get("practice_id")?,
+        client_id: row.try_get("client_id")?,
+        ip: row.try_get("booker_ip")?,
+        agent: row.try_get("booker_agent")?,
+    })
+}
+
+/// Every online booking's sealed details (for re-sealing at start-up).
+pub async fn all_bookers(db: &Db) -> Result<Vec<BookerRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
+         WHERE booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
+    )
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(booker_row)
+    .collect()
+}
+
+/// One appointment's sealed booker details, if it was booked online.
+pub async fn booker_of(db: &Db, practice_id: i64, id: i64) -> Result<Option<BookerRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
+         WHERE id = $1 AND practice_id = $2 AND booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
+    )
+    .bind(id)
+    .bind(practice_id)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(booker_row)
+    .transpose()
+}
+
 pub struct Change<'a> {
     pub practice_id: i64,
     pub id: i64,

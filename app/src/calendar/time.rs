@@ -30,6 +30,12 @@ pub fn to_local(zone: Tz, timestamp: i64) -> (NaiveDate, i64) {
     (local.date(), i64::from(local.time().num_seconds_from_midnight()) / 60)
 }
 
+/// A UTC instant as local `YYYY-MM-DD HH:MM`.
+pub fn moment_text(zone: Tz, timestamp: i64) -> String {
+    let (date, minute) = to_local(zone, timestamp);
+    format!("{} {:02}:{:02}", date_text(date), minute / 60, minute % 60)
+}
+
 /// Monday of the week a date lies in.
 pub fn monday_of(date: NaiveDate) -> NaiveDate {
     date - Duration::days(i64::from(date.weekday().num_days_from_monday()))

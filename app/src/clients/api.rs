@@ -73,9 +73,7 @@ pub async fn update_client(
 pub async fn delete_client(id: i64) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    if !super::store::delete(&request.state.db, user.practice_id, id).await? {
-        return Err(AppError::NotFound);
-    }
+    super::service::delete(&request.state, user, id).await?;
     leptos_axum::redirect("/clients?deleted=1");
     Ok(())
 }

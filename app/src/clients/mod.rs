@@ -11,9 +11,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::forms::{Field, FormMessage, Submit, action_error};
+use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
 use crate::error::AppError;
 use crate::i18n::t;
+use crate::journal::JournalSection;
 use api::{CreateClient, DeleteClient, UpdateClient, get_client, list_clients};
 use types::Client;
 
@@ -136,6 +137,7 @@ fn ClientProfile(client: Client) -> impl IntoView {
                 <p class="notes">{client.notes}</p>
             })}
         </section>
+        <JournalSection client_id=client.id/>
     }
 }
 
@@ -188,7 +190,6 @@ pub fn EditClientPage() -> impl IntoView {
 fn ClientFields(client: Option<Client>, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let texts = t();
     let value = |get: fn(&Client) -> &String| client.as_ref().map(|c| get(c).clone());
-    let notes_problem = Memo::new(move |_| error.get().and_then(|e| e.for_field("notes")));
     let notes = value(|c| &c.notes).unwrap_or_default();
     view! {
         <Field label=texts.client_name name="name" autocomplete="off" error value=value(|c| &c.name).unwrap_or_default()/>
@@ -203,10 +204,6 @@ fn ClientFields(client: Option<Client>, #[prop(into)] error: Signal<Option<AppEr
             value=value(|c| &c.birth_date).unwrap_or_default()
         />
         <Field label=texts.client_address name="address" autocomplete="off" error value=value(|c| &c.address).unwrap_or_default()/>
-        <div class="field" class:invalid=move || notes_problem.get().is_some()>
-            <label for="notes">{texts.client_notes}</label>
-            <textarea id="notes" name="notes" rows="4" aria-describedby="notes-error">{notes}</textarea>
-            <p class="field-error" id="notes-error">{move || notes_problem.get().map(|p| p.message(texts))}</p>
-        </div>
+        <TextArea label=texts.client_notes name="notes" error value=notes/>
     }
 }

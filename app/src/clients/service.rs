@@ -2,6 +2,8 @@
 
 use super::store;
 use super::types::{ClientInput, RawClient};
+use crate::audit::store as audit;
+use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -26,4 +28,15 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: i64, raw: RawClien
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Deletes the client, its data keys first (see `store::delete`), and records it in the audit log.
+pub async fn delete(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    if !store::delete(&mut tx, user.practice_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(&mut *tx, user, state.clock.now(), AuditAction::ClientDeleted, Some(id), None).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! SQL for clients. Every statement is scoped to one practice: a client id alone never reaches
 //! a row.
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::types::{Client, ClientInput, ClientSummary};
 use crate::server::db::Db;
@@ -89,20 +89,21 @@ pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now
     Ok(changed == 1)
 }
 
-/// Deletes the client and, with it, the client's appointments. `false` when there is no such client.
-pub async fn delete(db: &Db, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM appointments WHERE client_id = $1 AND practice_id = $2")
-        .bind(id)
-        .bind(practice_id)
-        .execute(&mut *tx)
-        .await?;
+/// Deletes the client: first its data keys, so that anything sealed with them (journals, booking
+/// details, wherever a copy lies) can no longer be read; then its appointments and the client
+/// with everything that hangs on it. `false` when the practice has no such client.
+pub async fn delete(conn: &mut AnyConnection, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    for statement in [
+        "DELETE FROM client_keys WHERE client_id = $1 AND practice_id = $2",
+        "DELETE FROM appointments WHERE client_id = $1 AND practice_id = $2",
+    ] {
+        sqlx::query(statement).bind(id).bind(practice_id).execute(&mut *conn).await?;
+    }
     let deleted = sqlx::query("DELETE FROM clients WHERE id = $1 AND practice_id = $2")
         .bind(id)
         .bind(practice_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
-    tx.commit().await?;
     Ok(deleted == 1)
 }

@@ -76,7 +76,7 @@ impl ClientInput {
 }
 
 /// Trimmed, without control characters (line breaks are kept in longer texts).
-fn text(input: &str, max: usize) -> Result<String, Problem> {
+pub fn text(input: &str, max: usize) -> Result<String, Problem> {
     let cleaned: String = input.trim().chars().filter(|c| !c.is_control() || *c == '\n').collect();
     if cleaned.chars().count() > max { Err(Problem::TooLong { max }) } else { Ok(cleaned) }
 }

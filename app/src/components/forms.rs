@@ -57,6 +57,39 @@ pub fn Field(
     }
 }
 
+/// A multi-line text field with its error next to it.
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] value: String,
+    #[prop(default = 4)] rows: u32,
+    /// The element id, when the same field name appears twice on a page.
+    #[prop(optional)]
+    id: Option<&'static str>,
+) -> impl IntoView {
+    let texts = t();
+    let problem = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
+    let id = id.unwrap_or(name);
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:invalid=move || problem.get().is_some()>
+            <label for=id>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            >{value}</textarea>
+            <p class="field-error" id=error_id>
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
+        </div>
+    }
+}
+
 /// The form-level error (wrong password, too many attempts, network trouble), announced to
 /// screen readers.
 #[component]

@@ -21,6 +21,16 @@ pub struct Config {
     /// Lists the mail outbox at `/dev/outbox`. Only when no SMTP server is configured and the
     /// base URL is a loopback address, so it can never expose mail on a public server.
     pub dev_outbox: bool,
+    /// Who runs this Trygg: the processor named in every practice's data processing agreement.
+    pub operator: Operator,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator {
+    pub name: String,
+    pub address: String,
+    pub org_number: String,
+    pub email: String,
 }
 
 #[derive(Clone)]
@@ -120,7 +130,14 @@ impl Config {
                 })?;
         }
         let dev_outbox = smtp_url.is_none() && is_loopback_url(&base_url);
+        let operator = Operator {
+            name: get("TRYGG_OPERATOR_NAME").unwrap_or_else(|| "Trygg".into()),
+            address: get("TRYGG_OPERATOR_ADDRESS").unwrap_or_default(),
+            org_number: get("TRYGG_OPERATOR_ORG_NUMBER").unwrap_or_default(),
+            email: get("TRYGG_OPERATOR_EMAIL").unwrap_or_default(),
+        };
         Ok(Self {
+            operator,
             database_url,
             data_dir,
             mail_from: get("TRYGG_MAIL_FROM").unwrap_or_else(|| "Trygg <no-reply@trygg.invalid>".into()),
@@ -157,6 +174,7 @@ impl std::fmt::Debug for Config {
             )
             .field("session", &self.session)
             .field("dev_outbox", &self.dev_outbox)
+            .field("operator", &self.operator)
             .finish()
     }
 }

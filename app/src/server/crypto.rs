@@ -1,11 +1,16 @@
 //! Keys and the field-encryption helper.
 //!
-//! The master key lives outside the database. [`MasterKey::seal`] encrypts a field with
-//! XChaCha20-Poly1305 under a random 192-bit nonce; the associated data binds the ciphertext to
-//! its purpose and row, so a value copied to another row or column fails to open.
+//! The master key lives outside the database. It is a keyring: numbered versions, the highest
+//! one current. [`MasterKey::seal`] encrypts a field with XChaCha20-Poly1305 under a random
+//! 192-bit nonce and the current version, whose number travels with the ciphertext; the
+//! associated data binds the ciphertext to its purpose, row and key version, so a value copied to
+//! another row or column fails to open. Client records are sealed one level down, with each
+//! client's own data key (see `envelope`), which the master key only wraps.
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -17,12 +22,52 @@ use sha2::{Digest, Sha256};
 
 use super::config::MasterKeySource;
 
-/// Format version of a sealed value; the first byte of every ciphertext.
+/// Format of a sealed value, its first byte. Version 1 (the first releases) carried no key
+/// number and means master key 1; version 2 carries the key number after the format byte.
 const SEALED_V1: u8 = 1;
+const SEALED_V2: u8 = 2;
 const NONCE_LEN: usize = 24;
 
 pub struct MasterKey {
-    cipher: XChaCha20Poly1305,
+    ring: RwLock<Ring>,
+    /// Where to read the keyring again when a value names a version this process has not seen
+    /// (another process rotated the key). `None` for inline keys.
+    file: Option<PathBuf>,
+}
+
+#[derive(Clone)]
+struct Ring {
+    keys: BTreeMap<u32, [u8; 32]>,
+}
+
+impl Ring {
+    fn current(&self) -> (u32, &[u8; 32]) {
+        self.keys.iter().next_back().map(|(v, k)| (*v, k)).expect("a keyring is never empty")
+    }
+
+    /// One key per line, `VERSION:BASE64`; a bare base64 line is version 1.
+    fn parse(text: &str) -> Result<Self, KeyError> {
+        let mut keys = BTreeMap::new();
+        for line in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|l| !l.is_empty()) {
+            let (version, key) = match line.split_once(':') {
+                Some((v, k)) => (v.parse::<u32>().ok().filter(|v| *v > 0).ok_or(KeyError::Malformed)?, k),
+                None => (1, line),
+            };
+            let bytes = STANDARD.decode(key).map_err(|_| KeyError::Malformed)?;
+            let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+            if keys.insert(version, bytes).is_some() {
+                return Err(KeyError::Malformed);
+            }
+        }
+        if keys.is_empty() {
+            return Err(KeyError::Malformed);
+        }
+        Ok(Self { keys })
+    }
+
+    fn render(&self) -> String {
+        self.keys.iter().map(|(v, k)| format!("{v}:{}\n", STANDARD.encode(k))).collect()
+    }
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -33,12 +78,14 @@ impl std::fmt::Debug for MasterKey {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("master key must be base64 of exactly 32 bytes")]
+    #[error("master key must be base64 of exactly 32 bytes, one VERSION:BASE64 per line")]
     Malformed,
     #[error("master key file {path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("master key file {path} is readable by others (mode {mode:o}); chmod 600 it")]
     Permissions { path: String, mode: u32 },
+    #[error("the master key is given inline (TRYGG_MASTER_KEY); rotation needs a key file (TRYGG_MASTER_KEY_FILE)")]
+    NotAFile,
 }
 
 /// Why a sealed value did not open. Deliberately without detail.
@@ -46,7 +93,7 @@ pub enum KeyError {
 #[error("cannot decrypt value")]
 pub struct OpenError;
 
-/// What a sealed value belongs to: e.g. purpose `"booking.ip"` and row `"practice:1/booking:7"`.
+/// What a sealed value belongs to: e.g. purpose `"users.totp_secret"` and row `"user:7"`.
 #[derive(Clone, Copy)]
 pub struct Binding<'a> {
     pub purpose: &'a str,
@@ -54,85 +101,193 @@ pub struct Binding<'a> {
 }
 
 impl Binding<'_> {
-    /// Length-prefixed so that no two different bindings encode alike.
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(16 + self.purpose.len() + self.row.len());
+    /// Length-prefixed so that no two different bindings encode alike; the key version last.
+    pub(crate) fn encode(&self, key_version: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity(20 + self.purpose.len() + self.row.len());
         for part in [self.purpose, self.row] {
             out.extend_from_slice(&(part.len() as u64).to_be_bytes());
             out.extend_from_slice(part.as_bytes());
         }
+        out.extend_from_slice(&key_version.to_be_bytes());
+        out
+    }
+
+    fn encode_v1(&self) -> Vec<u8> {
+        let mut out = self.encode(0);
+        out.truncate(out.len() - 4);
         out
     }
 }
 
+/// Encrypts `plaintext` as `[format][key version, 4 bytes][nonce][ciphertext + tag]`.
+pub(crate) fn seal_with(cipher: &XChaCha20Poly1305, format: u8, version: u32, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRng.fill_bytes(&mut nonce);
+    let ciphertext = cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
+    let mut out = Vec::with_capacity(5 + NONCE_LEN + ciphertext.len());
+    out.push(format);
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    out
+}
+
+/// The key version a sealed value of this `format` names, and the rest after it.
+pub(crate) fn split_versioned(sealed: &[u8], format: u8) -> Option<(u32, &[u8])> {
+    match sealed {
+        [f, a, b, c, d, rest @ ..] if *f == format && rest.len() >= NONCE_LEN => {
+            Some((u32::from_be_bytes([*a, *b, *c, *d]), rest))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn open_with(
+    cipher: &XChaCha20Poly1305,
+    nonce_and_ciphertext: &[u8],
+    aad: &[u8],
+) -> Result<Vec<u8>, OpenError> {
+    let (nonce, ciphertext) = nonce_and_ciphertext.split_at(NONCE_LEN);
+    cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad }).map_err(|_| OpenError)
+}
+
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
-        Self { cipher: XChaCha20Poly1305::new(bytes.into()) }
+        Self { ring: RwLock::new(Ring { keys: BTreeMap::from([(1, *bytes)]) }), file: None }
     }
 
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| KeyError::Malformed)?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
-        Ok(Self::from_bytes(&bytes))
+        Ok(Self { ring: RwLock::new(Ring::parse(text)?), file: None })
     }
 
-    /// Loads the key, generating it into the file (mode 0600) on first start.
+    /// Loads the keyring, generating a first key into the file (mode 0600) on first start.
     pub fn load(source: &MasterKeySource) -> Result<Self, KeyError> {
         match source {
             MasterKeySource::Inline(text) => Self::from_base64(text),
-            MasterKeySource::File(path) => Self::load_or_create_file(path),
+            MasterKeySource::File(path) => {
+                let ring = load_or_create_file(path)?;
+                Ok(Self { ring: RwLock::new(ring), file: Some(path.clone()) })
+            }
         }
     }
 
-    fn load_or_create_file(path: &Path) -> Result<Self, KeyError> {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let io = |source| KeyError::Io { path: path.display().to_string(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let mut key = [0u8; 32];
-        OsRng.fill_bytes(&mut key);
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-            Ok(mut file) => {
-                file.write_all(STANDARD.encode(key).as_bytes()).map_err(io)?;
-                file.sync_all().map_err(io)?;
-                tracing::info!(path = %path.display(), "generated a new master key");
-                Ok(Self::from_bytes(&key))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
-                if mode & 0o077 != 0 {
-                    return Err(KeyError::Permissions { path: path.display().to_string(), mode });
-                }
-                Self::from_base64(&std::fs::read_to_string(path).map_err(io)?)
-            }
-            Err(e) => Err(io(e)),
-        }
+    /// The number of the key that seals new values.
+    pub fn current_version(&self) -> u32 {
+        self.ring.read().expect("keyring lock").current().0
+    }
+
+    pub fn versions(&self) -> Vec<u32> {
+        self.ring.read().expect("keyring lock").keys.keys().copied().collect()
     }
 
     pub fn seal(&self, plaintext: &[u8], binding: Binding<'_>) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_LEN];
-        OsRng.fill_bytes(&mut nonce);
-        let aad = binding.encode();
-        let ciphertext = self
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
-            .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-        out.push(SEALED_V1);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ciphertext);
-        out
+        let ring = self.ring.read().expect("keyring lock");
+        let (version, key) = ring.current();
+        seal_with(&XChaCha20Poly1305::new(key.into()), SEALED_V2, version, plaintext, &binding.encode(version))
     }
 
     pub fn open(&self, sealed: &[u8], binding: Binding<'_>) -> Result<Vec<u8>, OpenError> {
-        let [SEALED_V1, rest @ ..] = sealed else { return Err(OpenError) };
-        if rest.len() < NONCE_LEN {
-            return Err(OpenError);
+        let (version, rest, aad) = match sealed {
+            [SEALED_V1, rest @ ..] if rest.len() >= NONCE_LEN => (1, rest, binding.encode_v1()),
+            _ => {
+                let (version, rest) = split_versioned(sealed, SEALED_V2).ok_or(OpenError)?;
+                (version, rest, binding.encode(version))
+            }
+        };
+        let key = self.key(version).ok_or(OpenError)?;
+        open_with(&XChaCha20Poly1305::new((&key).into()), rest, &aad)
+    }
+
+    fn key(&self, version: u32) -> Option<[u8; 32]> {
+        if let Some(key) = self.ring.read().expect("keyring lock").keys.get(&version) {
+            return Some(*key);
         }
-        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-        let aad = binding.encode();
-        self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad }).map_err(|_| OpenError)
+        // A newer key than this process knows: another process rotated it. Read the file again.
+        let path = self.file.as_ref()?;
+        let ring = Ring::parse(&std::fs::read_to_string(path).ok()?).ok()?;
+        let key = ring.keys.get(&version).copied();
+        if key.is_some() {
+            *self.ring.write().expect("keyring lock") = ring;
+        }
+        key
+    }
+
+    /// Rotation, first half: adds a new current version to the key file (old ones stay, so
+    /// whatever is sealed with them still opens). Returns the new version.
+    pub fn add_version(&self) -> Result<u32, KeyError> {
+        let path = self.file.as_ref().ok_or(KeyError::NotAFile)?;
+        let mut ring = Ring::parse(&read_key_file(path)?)?;
+        let version = ring.current().0 + 1;
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        ring.keys.insert(version, key);
+        write_key_file(path, &ring)?;
+        *self.ring.write().expect("keyring lock") = ring;
+        Ok(version)
+    }
+
+    /// Rotation, second half, once nothing is sealed with the older versions: drops them from
+    /// the key file for good.
+    pub fn retire_old_versions(&self) -> Result<(), KeyError> {
+        let path = self.file.as_ref().ok_or(KeyError::NotAFile)?;
+        let ring = Ring::parse(&read_key_file(path)?)?;
+        let (version, key) = ring.current();
+        let ring = Ring { keys: BTreeMap::from([(version, *key)]) };
+        write_key_file(path, &ring)?;
+        *self.ring.write().expect("keyring lock") = ring;
+        Ok(())
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KeyError + '_ {
+    move |source| KeyError::Io { path: path.display().to_string(), source }
+}
+
+fn read_key_file(path: &Path) -> Result<String, KeyError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_err(io_error(path))?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::Permissions { path: path.display().to_string(), mode });
+    }
+    std::fs::read_to_string(path).map_err(io_error(path))
+}
+
+/// Writes the whole keyring to a new file beside the old one, then renames it over: a crash
+/// leaves either the old file or the new one, never half of one.
+fn write_key_file(path: &Path, ring: &Ring) -> Result<(), KeyError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = io_error(path);
+    let staging = path.with_extension(format!("new-{}", new_token()));
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&staging).map_err(&io)?;
+    file.write_all(ring.render().as_bytes()).map_err(&io)?;
+    file.sync_all().map_err(&io)?;
+    std::fs::rename(&staging, path).map_err(&io)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(&io)?;
+    }
+    Ok(())
+}
+
+fn load_or_create_file(path: &Path) -> Result<Ring, KeyError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = io_error(path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(&io)?;
+    }
+    let mut key = [0u8; 32];
+    OsRng.fill_bytes(&mut key);
+    let ring = Ring { keys: BTreeMap::from([(1, key)]) };
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(mut file) => {
+            file.write_all(ring.render().as_bytes()).map_err(&io)?;
+            file.sync_all().map_err(&io)?;
+            tracing::info!(path = %path.display(), "generated a new master key");
+            Ok(ring)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ring::parse(&read_key_file(path)?),
+        Err(e) => Err(io(e)),
     }
 }
 
@@ -215,7 +370,63 @@ mod tests {
     }
 
     #[test]
+    fn values_sealed_before_key_versions_still_open() {
+        let cipher = XChaCha20Poly1305::new((&[7u8; 32]).into());
+        let mut legacy = vec![SEALED_V1];
+        let nonce = [3u8; NONCE_LEN];
+        legacy.extend_from_slice(&nonce);
+        legacy.extend(
+            cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: b"old", aad: &ROW.encode_v1() }).unwrap(),
+        );
+        assert_eq!(key().open(&legacy, ROW).unwrap(), b"old");
+        assert_eq!(key().open(&legacy, Binding { row: "user:9", ..ROW }), Err(OpenError));
+    }
+
+    #[test]
+    fn rotation_adds_a_version_then_retires_the_old_one() {
+        let dir = std::env::temp_dir().join(format!("trygg-key-{}", new_token()));
+        let path = dir.join("master.key");
+        let ring = MasterKey::load(&MasterKeySource::File(path.clone())).unwrap();
+        let old = ring.seal(b"kept", ROW);
+        assert_eq!(old[1..5], 1u32.to_be_bytes());
+
+        // Another process (the rotate command) adds version 2; this one learns it from the file.
+        let other = MasterKey::load(&MasterKeySource::File(path.clone())).unwrap();
+        assert_eq!(other.add_version().unwrap(), 2);
+        let new = other.seal(b"fresh", ROW);
+        assert_eq!(new[1..5], 2u32.to_be_bytes());
+        assert_eq!(ring.open(&new, ROW).unwrap(), b"fresh");
+        assert_eq!(ring.open(&old, ROW).unwrap(), b"kept");
+        assert_eq!(ring.current_version(), 2);
+
+        other.retire_old_versions().unwrap();
+        assert_eq!(other.versions(), vec![2]);
+        assert_eq!(other.open(&old, ROW), Err(OpenError));
+        let reloaded = MasterKey::load(&MasterKeySource::File(path)).unwrap();
+        assert_eq!(reloaded.versions(), vec![2]);
+        assert_eq!(reloaded.open(&new, ROW).unwrap(), b"fresh");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_key_version_cannot_be_swapped() {
+        let ring =
+            MasterKey::from_base64(&format!("1:{}\n2:{}", STANDARD.encode([1u8; 32]), STANDARD.encode([1u8; 32])))
+                .unwrap();
+        let mut sealed = ring.seal(b"secret", ROW);
+        sealed[1..5].copy_from_slice(&1u32.to_be_bytes());
+        assert_eq!(ring.open(&sealed, ROW), Err(OpenError));
+    }
+
+    #[test]
+    fn inline_keys_cannot_be_rotated() {
+        assert!(matches!(key().add_version(), Err(KeyError::NotAFile)));
+    }
+
+    #[test]
     fn malformed_inline_keys_are_refused() {
+        assert!(MasterKey::from_base64("0:AAAA").is_err());
+        assert!(MasterKey::from_base64(&format!("1:{k}\n1:{k}", k = STANDARD.encode([1u8; 32]))).is_err());
         assert!(MasterKey::from_base64("too-short").is_err());
         assert!(MasterKey::from_base64(&STANDARD.encode([1u8; 31])).is_err());
         assert!(MasterKey::from_base64(&STANDARD.encode([1u8; 32])).is_ok());

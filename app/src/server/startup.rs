@@ -36,6 +36,8 @@ pub enum StartError {
     Key(#[from] KeyError),
     #[error("mail: {0}")]
     Mail(#[from] MailError),
+    #[error("upgrading stored data: {0}")]
+    Upgrade(&'static str),
     #[error("listening: {0}")]
     Listen(#[from] std::io::Error),
 }
@@ -45,6 +47,12 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
     create_private_dir(&config.data_dir)?;
     let master_key = Arc::new(MasterKey::load(&config.master_key)?);
     let db = db::connect(&config.database_url).await?;
+    let resealed = crate::booking::service::reseal_legacy_booker_details(&db, &master_key)
+        .await
+        .map_err(|_| StartError::Upgrade("booking details could not be sealed with the client keys"))?;
+    if resealed > 0 {
+        tracing::info!(resealed, "sealed earlier booking details with the client keys");
+    }
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone())?;
     Ok(AppState {
         leptos_options,
@@ -76,6 +84,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::support::files::MAX_FORM_BYTES)),
         )
         .route("/support/evidence/{id}/{kind}", get(crate::support::files::evidence))
+        .route(crate::profile::AGREEMENT_PATH, get(crate::profile::agreement::download))
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = options.clone();

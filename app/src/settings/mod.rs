@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
-use crate::components::layout::{LanguageSwitch, UpcomingPage};
+use crate::components::layout::LanguageSwitch;
 use crate::i18n::t;
 
 #[component]
@@ -32,9 +32,4 @@ pub fn SettingsIndex() -> impl IntoView {
         <h2>{texts.language}</h2>
         <LanguageSwitch/>
     }
-}
-
-#[component]
-pub fn ProfilePage() -> impl IntoView {
-    view! { <UpcomingPage title=t().settings_profile/> }
 }

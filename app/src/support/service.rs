@@ -75,11 +75,11 @@ pub struct Submission {
     pub card_last4: String,
 }
 
-fn evidence_binding<'a>(kind: &'a str, row: &'a str) -> Binding<'a> {
+pub(crate) fn evidence_binding<'a>(kind: &'a str, row: &'a str) -> Binding<'a> {
     Binding { purpose: kind, row }
 }
 
-fn request_row(id: i64) -> String {
+pub(crate) fn request_row(id: i64) -> String {
     format!("lost_2fa_request:{id}")
 }
 
@@ -140,7 +140,7 @@ pub async fn submit(
     Ok(token)
 }
 
-fn evidence_purpose(kind: &str) -> String {
+pub(crate) fn evidence_purpose(kind: &str) -> String {
     format!("lost_2fa.evidence.{kind}")
 }
 

@@ -21,15 +21,15 @@ pub const CHALLENGE_LIFETIME_SECS: i64 = 15 * 60;
 /// How long a secret shown in the wizard can still be confirmed.
 const SETUP_LIFETIME_SECS: i64 = 30 * 60;
 
-fn secret_binding(row: &str) -> Binding<'_> {
+pub(crate) fn secret_binding(row: &str) -> Binding<'_> {
     Binding { purpose: "users.totp_secret", row }
 }
 
-fn setup_binding(row: &str) -> Binding<'_> {
+pub(crate) fn setup_binding(row: &str) -> Binding<'_> {
     Binding { purpose: "totp_setups.secret", row }
 }
 
-fn user_row(user_id: i64) -> String {
+pub(crate) fn user_row(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 

@@ -1,0 +1,203 @@
+//! The client's journal: entries listed newest first on the profile, a form for a new one, and
+//! a page per entry to change it and read its earlier wordings. Every reading and writing lands
+//! in the practice's audit log, which the profile shows.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod types;
+
+use leptos::html::Form;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
+use crate::error::AppError;
+use crate::i18n::t;
+use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history, journal_log};
+use types::JournalEntry;
+
+/// The journal part of the client profile.
+#[component]
+pub fn JournalSection(client_id: i64) -> impl IntoView {
+    let texts = t();
+    let create = ServerAction::<CreateJournalEntry>::new();
+    let error = action_error(create);
+    let entries = Resource::new(move || create.version().get(), move |_| get_journal(client_id));
+    let log = Resource::new(move || create.version().get(), move |_| journal_log(client_id));
+    let form = NodeRef::<Form>::new();
+    // After a saved entry the form starts empty again (today's date stays).
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(())))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+    view! {
+        <section class="panel journal" id="journal" aria-labelledby="journal-title">
+            <h2 id="journal-title">{texts.journal_title}</h2>
+            <p class="hint">{texts.journal_encrypted}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Ok(journal) => {
+                            let today = journal.today.clone();
+                            view! {
+                                <details class="new-entry" open=journal.entries.is_empty()>
+                                    <summary>{texts.journal_new}</summary>
+                                    <ActionForm action=create node_ref=form attr:class="stack" attr:novalidate=true>
+                                        <FormMessage error/>
+                                        <input type="hidden" name="client_id" value=client_id.to_string()/>
+                                        <Field label=texts.journal_date name="date" kind="date" error value=today/>
+                                        <Field label=texts.journal_entry_title name="title" error/>
+                                        <TextArea label=texts.journal_text name="text" error rows=8/>
+                                        <Submit action=create label=texts.journal_save/>
+                                    </ActionForm>
+                                </details>
+                                {if journal.entries.is_empty() {
+                                    view! { <p class="empty">{texts.journal_none}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ol class="journal-entries">
+                                            {journal.entries.into_iter().map(|entry| view! {
+                                                <li><EntryView client_id entry/></li>
+                                            }).collect_view()}
+                                        </ol>
+                                    }.into_any()
+                                }}
+                            }.into_any()
+                        }
+                        Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <details class="journal-log">
+                <summary>{texts.journal_log}</summary>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match log.await {
+                            Ok(events) => view! {
+                                <table class="audit">
+                                    <thead><tr><th>{texts.audit_when}</th><th>{texts.audit_who}</th><th>{texts.audit_what}</th></tr></thead>
+                                    <tbody>
+                                        {events.into_iter().map(|event| view! {
+                                            <tr><td>{event.when}</td><td>{event.actor}</td><td>{event.action.label(texts)}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                            Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn EntryView(client_id: i64, entry: JournalEntry) -> impl IntoView {
+    let texts = t();
+    let edited = entry.version > 1;
+    view! {
+        <article class="journal-entry">
+            <header>
+                <h3>{entry.title}</h3>
+                <p class="meta">
+                    <time datetime=entry.date.clone()>{entry.date.clone()}</time>
+                    " · " {entry.author} " · " {entry.written}
+                    {edited.then(|| view! { " · " <span class="badge">{texts.journal_edited}</span> })}
+                </p>
+            </header>
+            <p class="journal-text">{entry.text}</p>
+            <a class="button secondary" href=format!("/clients/{client_id}/journal/{}", entry.id)>
+                {if edited { texts.journal_edit_and_history } else { texts.journal_edit }}
+            </a>
+        </article>
+    }
+}
+
+/// `/clients/:id/journal/:entry`: change an entry; its earlier wordings below.
+#[component]
+pub fn JournalEntryPage() -> impl IntoView {
+    let texts = t();
+    let params = use_params_map();
+    let ids = move || {
+        params.with(|p| {
+            let id = |key: &str| p.get(key).and_then(|v| v.parse::<i64>().ok());
+            id("id").zip(id("entry"))
+        })
+    };
+    let history = Resource::new_blocking(ids, |ids| async move {
+        match ids {
+            Some((client_id, entry_id)) => get_journal_history(client_id, entry_id).await.map(|h| (client_id, h)),
+            None => Err(AppError::NotFound),
+        }
+    });
+    let edit = ServerAction::<EditJournalEntry>::new();
+    let error = action_error(edit);
+    view! {
+        <Title text=format!("{} · Trygg", texts.journal_entry)/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Ok((client_id, history)) => {
+                        let mut versions = history.versions.into_iter();
+                        let Some(current) = versions.next() else {
+                            return view! { <p class="error">{texts.err_not_found}</p> }.into_any();
+                        };
+                        let earlier: Vec<JournalEntry> = versions.collect();
+                        view! {
+                            <p><a href=format!("/clients/{client_id}#journal")>{texts.journal_back}</a></p>
+                            <h1>{texts.journal_entry}</h1>
+                            <p class="hint">{history.client_name}</p>
+                            <ActionForm action=edit attr:class="stack panel" attr:novalidate=true>
+                                <FormMessage error/>
+                                <input type="hidden" name="client_id" value=client_id.to_string()/>
+                                <input type="hidden" name="entry_id" value=current.id.to_string()/>
+                                <input type="hidden" name="version" value=current.version.to_string()/>
+                                <Field label=texts.journal_date name="date" kind="date" error value=current.date/>
+                                <Field label=texts.journal_entry_title name="title" error value=current.title/>
+                                <TextArea label=texts.journal_text name="text" error value=current.text rows=12/>
+                                <p class="hint">{texts.journal_edit_keeps_history}</p>
+                                <Submit action=edit label=texts.journal_save_changes/>
+                            </ActionForm>
+                            <section class="panel" aria-labelledby="history-title">
+                                <h2 id="history-title">{texts.journal_history}</h2>
+                                <p class="meta">
+                                    {texts.journal_version.replace("{n}", &current.version.to_string())} " · "
+                                    {current.author} " · " {current.written} " · " {texts.journal_current}
+                                </p>
+                                {if earlier.is_empty() {
+                                    view! { <p class="empty">{texts.journal_no_history}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ol class="journal-history">
+                                            {earlier.into_iter().map(|version| view! {
+                                                <li>
+                                                    <p class="meta">
+                                                        {texts.journal_version.replace("{n}", &version.version.to_string())}
+                                                        " · " {version.author} " · " {version.written}
+                                                    </p>
+                                                    <h3>{version.date} " · " {version.title}</h3>
+                                                    <p class="journal-text">{version.text}</p>
+                                                </li>
+                                            }).collect_view()}
+                                        </ol>
+                                    }.into_any()
+                                }}
+                            </section>
+                        }.into_any()
+                    }
+                    Err(error) => view! {
+                        <p class="error">{error.form_message(texts)}</p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,121 @@
+//! A journal entry as the practitioner reads it, its earlier wordings, and the checked input.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clients::types::{parse_date, text};
+use crate::error::{AppError, FieldError, Problem};
+
+pub const TITLE_MAX: usize = 200;
+pub const TEXT_MAX: usize = 50_000;
+
+/// One entry, in its current wording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub id: i64,
+    /// The current version's number; an edit must name it, so two edits cannot silently cross.
+    pub version: i64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub title: String,
+    pub text: String,
+    /// Who wrote this wording, and when (local `YYYY-MM-DD HH:MM`).
+    pub author: String,
+    pub written: String,
+}
+
+/// An entry with every wording it has had, newest first (the first is the current one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalHistory {
+    pub client_name: String,
+    pub versions: Vec<JournalEntry>,
+}
+
+/// The journal of one client, newest entry first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub entries: Vec<JournalEntry>,
+    /// Today in the practice's time zone: the new entry's default date.
+    pub today: String,
+}
+
+/// An entry as typed: a date, a title and the text, all required.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JournalInput {
+    pub date: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl JournalInput {
+    /// Every problem is reported on its field, all at once. `latest_date` is the last date that
+    /// is not in the future anywhere.
+    pub fn parse(date: &str, title: &str, body: &str, latest_date: &str) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let mut check = |field: &str, result: Result<String, Problem>| {
+            result.unwrap_or_else(|problem| {
+                errors.push(FieldError { field: field.into(), problem });
+                String::new()
+            })
+        };
+        let input = Self {
+            date: check("date", entry_date(date, latest_date)),
+            title: check("title", required(title, TITLE_MAX).map(|t| t.replace('\n', " "))),
+            text: check("text", required(body, TEXT_MAX)),
+        };
+        if errors.is_empty() { Ok(input) } else { Err(AppError::Validation(errors)) }
+    }
+}
+
+fn required(input: &str, max: usize) -> Result<String, Problem> {
+    let cleaned = text(input, max)?;
+    if cleaned.is_empty() { Err(Problem::Required) } else { Ok(cleaned) }
+}
+
+fn entry_date(input: &str, latest_date: &str) -> Result<String, Problem> {
+    let date = input.trim();
+    if date.is_empty() {
+        return Err(Problem::Required);
+    }
+    let (year, _, _) = parse_date(date).ok_or(Problem::InvalidDate)?;
+    if year < 1900 {
+        return Err(Problem::InvalidDate);
+    }
+    if date > latest_date {
+        return Err(Problem::DateInFuture);
+    }
+    Ok(date.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complete_entry_is_accepted_and_cleaned() {
+        let input =
+            JournalInput::parse(" 2026-11-20 ", " Samtale 3\n", "Linje én\r\nLinje to\u{7}", "2026-11-25").unwrap();
+        assert_eq!(input.date, "2026-11-20");
+        assert_eq!(input.title, "Samtale 3");
+        assert_eq!(input.text, "Linje én\nLinje to");
+    }
+
+    #[test]
+    fn every_field_reports_its_own_problem() {
+        let error = JournalInput::parse("2026-02-30", "", "   ", "2026-11-25").err().unwrap();
+        assert_eq!(error.for_field("date"), Some(Problem::InvalidDate));
+        assert_eq!(error.for_field("title"), Some(Problem::Required));
+        assert_eq!(error.for_field("text"), Some(Problem::Required));
+    }
+
+    #[test]
+    fn future_dates_and_long_texts_are_refused() {
+        let long = "x".repeat(TEXT_MAX + 1);
+        let error = JournalInput::parse("2026-11-26", &"t".repeat(TITLE_MAX + 1), &long, "2026-11-25").err().unwrap();
+        assert_eq!(error.for_field("date"), Some(Problem::DateInFuture));
+        assert_eq!(error.for_field("title"), Some(Problem::TooLong { max: TITLE_MAX }));
+        assert_eq!(error.for_field("text"), Some(Problem::TooLong { max: TEXT_MAX }));
+        assert!(
+            JournalInput::parse("", "t", "x", "2026-11-25").err().unwrap().for_field("date") == Some(Problem::Required)
+        );
+    }
+}

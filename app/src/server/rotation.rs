@@ -1,0 +1,93 @@
+//! `server keys rotate`: a new master key version.
+//!
+//! 1. The key file gains a new current version; the old ones stay, so everything still opens
+//!    (a running server reads the file again when it meets the new version).
+//! 2. In one transaction, every client data key is re-wrapped, and the few account secrets that
+//!    the master key seals directly (two-factor keys, lost-2FA evidence) are sealed again. The
+//!    client records themselves are not touched: their data keys did not change.
+//! 3. Nothing refers to the old versions any more: they are dropped from the key file.
+//!
+//! A crash between the steps leaves a key file with more versions than needed, never fewer.
+
+use sqlx::Row;
+
+use super::crypto::{Binding, MasterKey};
+use super::db::Db;
+use super::envelope;
+use crate::error::AppError;
+use crate::support::service::{evidence_purpose, request_row};
+use crate::two_factor::service::{secret_binding, setup_binding, user_row};
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rotation {
+    pub version: u32,
+    pub data_keys: u64,
+    pub account_secrets: u64,
+}
+
+pub async fn rotate_master_key(db: &Db, master: &MasterKey) -> Result<Rotation, AppError> {
+    let version = master.add_version().map_err(AppError::internal)?;
+    let data_keys = envelope::rewrap_all(db, master).await?;
+    let account_secrets = reseal_account_secrets(db, master).await?;
+    master.retire_old_versions().map_err(AppError::internal)?;
+    Ok(Rotation { version, data_keys, account_secrets })
+}
+
+/// One column the master key seals directly: how to read it, how to write it back, and the
+/// binding of each row.
+struct Sealed {
+    select: &'static str,
+    update: &'static str,
+    binding: fn(&sqlx::any::AnyRow) -> Result<(String, String), sqlx::Error>,
+}
+
+const ACCOUNT_SECRETS: [Sealed; 4] = [
+    Sealed {
+        select: "SELECT id AS k1, '' AS k2, totp_secret AS v FROM users WHERE totp_secret IS NOT NULL",
+        update: "UPDATE users SET totp_secret = $1 WHERE id = $2",
+        binding: |row| Ok((secret_binding("").purpose.to_string(), user_row(row.try_get("k1")?))),
+    },
+    Sealed {
+        select: "SELECT user_id AS k1, '' AS k2, secret AS v FROM totp_setups",
+        update: "UPDATE totp_setups SET secret = $1 WHERE user_id = $2",
+        binding: |row| Ok((setup_binding("").purpose.to_string(), user_row(row.try_get("k1")?))),
+    },
+    Sealed {
+        select: "SELECT id AS k1, '' AS k2, card_last4 AS v FROM lost_2fa_requests WHERE card_last4 IS NOT NULL",
+        update: "UPDATE lost_2fa_requests SET card_last4 = $1 WHERE id = $2",
+        binding: |row| Ok(("lost_2fa.card_last4".to_string(), request_row(row.try_get("k1")?))),
+    },
+    Sealed {
+        select: "SELECT request_id AS k1, kind AS k2, data AS v FROM lost_2fa_evidence",
+        update: "UPDATE lost_2fa_evidence SET data = $1 WHERE request_id = $2 AND kind = $3",
+        binding: |row| {
+            let kind: String = row.try_get("k2")?;
+            Ok((evidence_purpose(&kind), request_row(row.try_get("k1")?)))
+        },
+    },
+];
+
+async fn reseal_account_secrets(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
+    let mut tx = db.begin().await?;
+    let mut count = 0;
+    for column in &ACCOUNT_SECRETS {
+        for row in sqlx::query(column.select).fetch_all(&mut *tx).await? {
+            let (purpose, binding_row) = (column.binding)(&row)?;
+            let binding = Binding { purpose: &purpose, row: &binding_row };
+            let value: Vec<u8> = row.try_get("v")?;
+            let plain = master.open(&value, binding).map_err(|_| {
+                tracing::error!(purpose, "an account secret did not open during rotation");
+                AppError::Internal
+            })?;
+            let k1: i64 = row.try_get("k1")?;
+            let k2: String = row.try_get("k2")?;
+            let update = sqlx::query(column.update).bind(master.seal(&plain, binding)).bind(k1);
+            // Only the evidence rows have a second key column.
+            let update = if k2.is_empty() { update } else { update.bind(k2) };
+            update.execute(&mut *tx).await?;
+            count += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(count)
+}
