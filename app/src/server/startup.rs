@@ -68,7 +68,12 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Generating the route list renders the app once with resource loading switched off, and
+    // that switch is process-wide (leptos-rs/leptos#4773): a page rendering at the same moment in
+    // another app of this process would wait forever. So it is generated once per process,
+    // before any app here serves.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
     let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
     // Only the static bundle is compressed: compressing pages that mix secrets with reflected
