@@ -80,3 +80,23 @@ export async function signedIn(page: Page, testInfo: TestInfo, label: string): P
   await expect(page).toHaveURL(/\/calendar$/);
   return email;
 }
+
+/** The text a Trygg PDF shows, one line per shown string (WinAnsi, literal or hex strings). */
+export function pdfText(pdf: Buffer): string {
+  const winAnsi: Record<number, string> = { 0x91: "‘", 0x92: "’", 0x93: "“", 0x94: "”", 0x95: "•", 0x96: "–", 0x97: "—" };
+  const decode = (bytes: number[]) => bytes.map((b) => winAnsi[b] ?? String.fromCharCode(b)).join("");
+  const source = pdf.toString("latin1");
+  const lines: string[] = [];
+  const shown = /<([0-9A-Fa-f]*)>\s*Tj|\(((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*)\)\s*Tj/g;
+  for (const match of source.matchAll(shown)) {
+    if (match[1] !== undefined) {
+      lines.push(decode(match[1].match(/../g)?.map((h) => parseInt(h, 16)) ?? []));
+    } else {
+      const literal = match[2].replace(/\\([0-7]{1,3}|.)/g, (_, e: string) =>
+        /^[0-7]+$/.test(e) ? String.fromCharCode(parseInt(e, 8)) : ({ n: "\n", r: "\r", t: "\t" } as Record<string, string>)[e] ?? e,
+      );
+      lines.push(decode([...literal].map((c) => c.charCodeAt(0))));
+    }
+  }
+  return lines.join("\n");
+}

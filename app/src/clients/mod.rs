@@ -14,7 +14,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::journal::JournalSection;
+use crate::journal::{JournalSection, JournalState};
 use api::{CreateClient, DeleteClient, UpdateClient, get_client, list_clients};
 use types::Client;
 
@@ -97,12 +97,13 @@ pub fn ClientPage() -> impl IntoView {
     let texts = t();
     let id = client_id();
     let client = Resource::new_blocking(id, load_client);
+    let journal = JournalState::new(id);
     view! {
         <p><a href="/clients">{texts.client_back}</a></p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match client.await {
-                    Ok(client) => view! { <ClientProfile client/> }.into_any(),
+                    Ok(client) => view! { <ClientProfile client journal/> }.into_any(),
                     Err(error) => view! {
                         <Title text=texts.not_found_title/>
                         <p class="error">{error.form_message(texts)}</p>
@@ -114,10 +115,14 @@ pub fn ClientPage() -> impl IntoView {
 }
 
 #[component]
-fn ClientProfile(client: Client) -> impl IntoView {
+fn ClientProfile(client: Client, journal: JournalState) -> impl IntoView {
     let texts = t();
     let fact =
         |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
+    let id = client.id;
+    let has_details = [&client.email, &client.phone, &client.birth_date, &client.address, &client.notes]
+        .iter()
+        .any(|value| !value.is_empty());
     view! {
         // The tab title never carries a client's name: it shows in the task bar and in shared screens.
         <Title text=format!("{} · Trygg", texts.client_profile)/>
@@ -125,19 +130,21 @@ fn ClientProfile(client: Client) -> impl IntoView {
             <h1>{client.name.clone()}</h1>
             <a class="button secondary" href=format!("/clients/{}/edit", client.id)>{texts.client_edit}</a>
         </div>
-        <section class="panel">
-            <dl class="facts">
-                {fact(texts.email, client.email)}
-                {fact(texts.client_phone, client.phone)}
-                {fact(texts.client_birth_date, client.birth_date)}
-                {fact(texts.client_address, client.address)}
-            </dl>
-            {(!client.notes.is_empty()).then(|| view! {
-                <h2>{texts.client_notes}</h2>
-                <p class="notes">{client.notes}</p>
-            })}
-        </section>
-        <JournalSection client_id=client.id/>
+        {has_details.then(move || view! {
+            <section class="panel">
+                <dl class="facts">
+                    {fact(texts.email, client.email)}
+                    {fact(texts.client_phone, client.phone)}
+                    {fact(texts.client_birth_date, client.birth_date)}
+                    {fact(texts.client_address, client.address)}
+                </dl>
+                {(!client.notes.is_empty()).then(|| view! {
+                    <h2>{texts.client_notes}</h2>
+                    <p class="notes">{client.notes}</p>
+                })}
+            </section>
+        })}
+        <JournalSection client_id=id state=journal/>
     }
 }
 

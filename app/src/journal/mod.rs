@@ -9,39 +9,59 @@ pub mod service;
 pub mod store;
 pub mod types;
 
-use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::audit::types::AuditEvent;
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
 use crate::error::AppError;
 use crate::i18n::t;
-use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history, journal_log};
-use types::JournalEntry;
+use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history};
+use types::{Journal, JournalEntry};
+
+/// The journal of the client page: its new-entry action, and the journal read again after each
+/// save that worked (a refused one keeps the form, and what was typed). Made once per page, not
+/// inside the client's `Suspend`, which may run more than once.
+#[derive(Clone, Copy)]
+pub struct JournalState {
+    create: ServerAction<CreateJournalEntry>,
+    journal: Resource<Result<Journal, AppError>>,
+}
+
+impl JournalState {
+    pub fn new(client_id: impl Fn() -> Option<i64> + Send + Sync + Copy + 'static) -> Self {
+        let create = ServerAction::<CreateJournalEntry>::new();
+        let saved = RwSignal::new(0_u32);
+        Effect::new(move |_| {
+            if matches!(create.value().get(), Some(Ok(()))) {
+                saved.update(|count| *count += 1);
+            }
+        });
+        let journal = Resource::new(
+            move || (client_id(), saved.get()),
+            |(id, _)| async move {
+                match id {
+                    Some(id) => get_journal(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        Self { create, journal }
+    }
+}
 
 /// The journal part of the client profile.
 #[component]
-pub fn JournalSection(client_id: i64) -> impl IntoView {
+pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
     let texts = t();
-    let create = ServerAction::<CreateJournalEntry>::new();
+    let JournalState { create, journal: entries } = state;
     let error = action_error(create);
-    let entries = Resource::new(move || create.version().get(), move |_| get_journal(client_id));
-    let log = Resource::new(move || create.version().get(), move |_| journal_log(client_id));
-    let form = NodeRef::<Form>::new();
-    // After a saved entry the form starts empty again (today's date stays).
-    Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(())))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
     view! {
         <section class="panel journal" id="journal" aria-labelledby="journal-title">
             <h2 id="journal-title">{texts.journal_title}</h2>
             <p class="hint">{texts.journal_encrypted}</p>
-            <Suspense fallback=|| ()>
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match entries.await {
                         Ok(journal) => {
@@ -49,7 +69,7 @@ pub fn JournalSection(client_id: i64) -> impl IntoView {
                             view! {
                                 <details class="new-entry" open=journal.entries.is_empty()>
                                     <summary>{texts.journal_new}</summary>
-                                    <ActionForm action=create node_ref=form attr:class="stack" attr:novalidate=true>
+                                    <ActionForm action=create attr:class="stack" attr:novalidate=true>
                                         <FormMessage error/>
                                         <input type="hidden" name="client_id" value=client_id.to_string()/>
                                         <Field label=texts.journal_date name="date" kind="date" error value=today/>
@@ -69,33 +89,35 @@ pub fn JournalSection(client_id: i64) -> impl IntoView {
                                         </ol>
                                     }.into_any()
                                 }}
+                                <AccessLog events=journal.log/>
                             }.into_any()
                         }
                         Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                     }
                 })}
-            </Suspense>
-            <details class="journal-log">
-                <summary>{texts.journal_log}</summary>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match log.await {
-                            Ok(events) => view! {
-                                <table class="audit">
-                                    <thead><tr><th>{texts.audit_when}</th><th>{texts.audit_who}</th><th>{texts.audit_what}</th></tr></thead>
-                                    <tbody>
-                                        {events.into_iter().map(|event| view! {
-                                            <tr><td>{event.when}</td><td>{event.actor}</td><td>{event.action.label(texts)}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </details>
+            </Transition>
         </section>
+    }
+}
+
+/// Who read or wrote this client's journal, and when.
+#[component]
+fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
+    let texts = t();
+    view! {
+        <details class="journal-log">
+            <summary>{texts.journal_log}</summary>
+            <table class="audit">
+                <thead>
+                    <tr><th>{texts.audit_when}</th><th>{texts.audit_who}</th><th>{texts.audit_what}</th></tr>
+                </thead>
+                <tbody>
+                    {events.into_iter().map(|event| view! {
+                        <tr><td>{event.when}</td><td>{event.actor}</td><td>{event.action.label(texts)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </details>
     }
 }
 

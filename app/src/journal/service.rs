@@ -14,6 +14,8 @@ use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 
+const LOG_LENGTH: i64 = 50;
+
 pub const TITLE_FIELD: &str = "journal.title";
 pub const TEXT_FIELD: &str = "journal.text";
 
@@ -59,7 +61,8 @@ pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64) -> Re
         }
     };
     audit::record(&state.db, user, state.clock.now(), AuditAction::JournalRead, Some(client_id), None).await?;
-    Ok(Journal { entries, today: time::date_text(time::to_local(zone, state.clock.now()).0) })
+    let log = audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?;
+    Ok(Journal { entries, today: time::date_text(time::to_local(zone, state.clock.now()).0), log })
 }
 
 /// One entry with all its wordings, newest first. Recorded as a reading.
@@ -161,5 +164,5 @@ pub async fn edit(
 pub async fn log(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<AuditEvent>, AppError> {
     client_name(state, user, client_id).await?;
     let zone = practice_zone(state, user.practice_id).await?;
-    Ok(audit::for_client(&state.db, zone, user.practice_id, client_id, 50).await?)
+    Ok(audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?)
 }

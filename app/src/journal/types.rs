@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::types::AuditEvent;
 use crate::clients::types::{parse_date, text};
 use crate::error::{AppError, FieldError, Problem};
 
@@ -36,6 +37,8 @@ pub struct Journal {
     pub entries: Vec<JournalEntry>,
     /// Today in the practice's time zone: the new entry's default date.
     pub today: String,
+    /// The newest audit events about this client (this reading included).
+    pub log: Vec<AuditEvent>,
 }
 
 /// An entry as typed: a date, a title and the text, all required.
