@@ -1,0 +1,184 @@
+//! Journal benchmark: sealing and opening one journal entry with a client's data key, unwrapping
+//! that key, and listing 1 000 entries of one client as the browser asks for them (session
+//! lookup, the query, unwrapping, 2 000 decryptions, the audit row, JSON). Also the data
+//! processing agreement as PDF. Run: `cargo bench -p server --bench journal`. Results:
+//! BENCHMARKS.md.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
+use app::server::clock::Clock;
+use app::server::config::Config;
+use app::server::envelope::{self, Field};
+use app::server::sessions::{CurrentUser, Role};
+use app::server::startup::{build_state, serve};
+
+const ENTRIES: usize = 1_000;
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
+
+/// A journal entry of about 2 KB: a few paragraphs, as a session note runs.
+fn entry_text(i: usize) -> String {
+    format!(
+        "Samtale {i}. Klienten forteller om bedre søvn de siste ukene, men fortsatt uro før møter på jobb. \
+         Vi gikk gjennom situasjonene som utløser angsten, og hva som har hjulpet.\n\n"
+    )
+    .repeat(8)
+}
+
+fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
+    (0..n)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("trygg-bench-{}", app::server::crypto::new_token()));
+    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), dir.display().to_string())]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = Config::from_vars(&vars).unwrap();
+    config.base_url = format!("http://{addr}");
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("trygg")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .site_addr(addr)
+        .build();
+    let state = build_state(config, options, Clock::default()).await.unwrap();
+    let db = &state.db;
+
+    sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(db).await.unwrap();
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
+         VALUES (1, 'bench@example.no', 'Bench', 'x', 0, 0) RETURNING id",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let client_id: i64 = sqlx::query_scalar(
+        "INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, 'Ola Nordmann', 0, 0) RETURNING id",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let user = CurrentUser {
+        user_id,
+        practice_id: 1,
+        email: "bench@example.no".into(),
+        name: "Bench".into(),
+        practice_name: "Bench".into(),
+        session_id: 0,
+        password_confirmed_at: 0,
+        idle_timeout_secs: 86_400,
+        role: Role::Practitioner,
+    };
+
+    // One entry, sealed and opened with the client's key (in memory).
+    let keys = envelope::for_client(db, &state.master_key, 1, client_id).await.unwrap();
+    let text = entry_text(0);
+    let record_name = record(1, 1);
+    let field = Field { record: &record_name, field: TEXT_FIELD };
+    let sealed = keys.seal_text(&text, field);
+    let mut seal = time(20_000, || {
+        std::hint::black_box(keys.seal_text(std::hint::black_box(&text), field));
+    });
+    let mut open = time(20_000, || {
+        std::hint::black_box(keys.open_text(std::hint::black_box(&sealed), field).unwrap());
+    });
+    println!("entry of {} bytes:", text.len());
+    println!("  seal  n=20000 p50={:.2?} p95={:.2?}", percentile(&mut seal, 0.5), percentile(&mut seal, 0.95));
+    println!("  open  n=20000 p50={:.2?} p95={:.2?}", percentile(&mut open, 0.5), percentile(&mut open, 0.95));
+    let mut unwrap = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        let started = Instant::now();
+        envelope::existing(db, &state.master_key, 1, client_id).await.unwrap().unwrap();
+        unwrap.push(started.elapsed());
+    }
+    println!("  the client's key from the database, unwrapped  n=2000 p50={:.2?}", percentile(&mut unwrap, 0.5));
+
+    let mut writes = Vec::with_capacity(ENTRIES);
+    for i in 0..ENTRIES {
+        let date = format!("20{:02}-{:02}-{:02}", 20 + i / 336, 1 + (i / 28) % 12, 1 + i % 28);
+        let body = entry_text(i);
+        let started = Instant::now();
+        create(&state, &user, client_id, RawEntry { date: &date, title: &format!("Samtale {i}"), text: &body })
+            .await
+            .unwrap();
+        writes.push(started.elapsed());
+    }
+    println!(
+        "write an entry (check, seal, insert entry + version + audit row)  n={ENTRIES} p50={:.2?} p95={:.2?}",
+        percentile(&mut writes, 0.5),
+        percentile(&mut writes, 0.95)
+    );
+
+    let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/journal/list");
+    let list = || async {
+        let response = client
+            .post(&url)
+            .header("cookie", format!("trygg_session={}", token.expose()))
+            .header("origin", format!("http://{addr}"))
+            .form(&[("client_id", client_id.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.bytes().await.unwrap()
+    };
+    let body = list().await;
+    let journal: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(journal["entries"].as_array().unwrap().len(), ENTRIES, "all entries come back");
+    println!("list answer: {:.0} KiB of JSON", body.len() as f64 / 1024.0);
+    for _ in 0..10 {
+        list().await;
+    }
+    let mut samples = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        list().await;
+        samples.push(started.elapsed());
+    }
+    println!(
+        "POST /api/journal/list, {ENTRIES} entries of one client  n=200 p50={:.2?} p95={:.2?}",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95)
+    );
+    let mut query = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        let rows = app::journal::store::current(db, 1, client_id).await.unwrap();
+        query.push(started.elapsed());
+        assert_eq!(rows.len(), ENTRIES);
+    }
+    println!("  of which the query (sealed rows)  n=200 p50={:.2?}", percentile(&mut query, 0.5));
+
+    let practice = app::profile::store::practice(db, 1).await.unwrap();
+    let mut pdf = time(200, || {
+        std::hint::black_box(app::profile::agreement::render(
+            app::i18n::Lang::Nb,
+            &practice,
+            &state.config.operator,
+            "2026-11-25",
+        ));
+    });
+    println!("data processing agreement as PDF  n=200 p50={:.2?}", percentile(&mut pdf, 0.5));
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
