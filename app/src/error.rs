@@ -97,6 +97,27 @@ pub enum Problem {
     InvalidOrgNumber,
 }
 
+/// Collects the problems of a form's fields, so that all are reported at once.
+#[derive(Default)]
+pub struct FieldChecks {
+    errors: Vec<FieldError>,
+}
+
+impl FieldChecks {
+    /// The checked value, or an empty one with the problem noted against `field`.
+    pub fn check(&mut self, field: &str, result: Result<String, Problem>) -> String {
+        result.unwrap_or_else(|problem| {
+            self.errors.push(FieldError { field: field.into(), problem });
+            String::new()
+        })
+    }
+
+    /// `value` when every field passed, else every problem noted.
+    pub fn finish<T>(self, value: T) -> Result<T, AppError> {
+        if self.errors.is_empty() { Ok(value) } else { Err(AppError::Validation(self.errors)) }
+    }
+}
+
 impl AppError {
     pub fn field(field: &str, problem: Problem) -> Self {
         Self::Validation(vec![FieldError { field: field.into(), problem }])

@@ -4,22 +4,19 @@
 //! processing agreement as PDF. Run: `cargo bench -p server --bench journal`. Results:
 //! BENCHMARKS.md.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
-use app::server::clock::Clock;
-use app::server::config::Config;
 use app::server::envelope::{self, Field};
 use app::server::sessions::{CurrentUser, Role};
-use app::server::startup::{build_state, serve};
+use app::server::startup::serve;
+
+#[path = "common.rs"]
+mod common;
+
+use common::percentile;
 
 const ENTRIES: usize = 1_000;
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() - 1) as f64 * p).round() as usize]
-}
 
 /// A journal entry of about 2 KB: a few paragraphs, as a session note runs.
 fn entry_text(i: usize) -> String {
@@ -42,28 +39,8 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
 
 #[tokio::main]
 async fn main() {
-    let dir = std::env::temp_dir().join(format!("trygg-bench-{}", app::server::crypto::new_token()));
-    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), dir.display().to_string())]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut config = Config::from_vars(&vars).unwrap();
-    config.base_url = format!("http://{addr}");
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("trygg")
-        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        .site_addr(addr)
-        .build();
-    let state = build_state(config, options, Clock::default()).await.unwrap();
+    let common::Bench { state, listener, addr, dir, user_id } = common::start().await;
     let db = &state.db;
-
-    sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(db).await.unwrap();
-    let user_id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
-         VALUES (1, 'bench@example.no', 'Bench', 'x', 0, 0) RETURNING id",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
     let client_id: i64 = sqlx::query_scalar(
         "INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, 'Ola Nordmann', 0, 0) RETURNING id",
     )

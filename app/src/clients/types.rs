@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::types::Email;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldChecks, Problem};
 
 pub const CLIENT_NAME_MAX: usize = 200;
 const ADDRESS_MAX: usize = 300;
@@ -56,13 +56,8 @@ pub struct RawClient<'a> {
 impl ClientInput {
     /// Every problem is reported on its field, all at once.
     pub fn parse(raw: RawClient<'_>) -> Result<Self, AppError> {
-        let mut errors = Vec::new();
-        let mut check = |field: &str, result: Result<String, Problem>| {
-            result.unwrap_or_else(|problem| {
-                errors.push(FieldError { field: field.into(), problem });
-                String::new()
-            })
-        };
+        let mut checks = FieldChecks::default();
+        let mut check = |field: &str, result: Result<String, Problem>| checks.check(field, result);
         let input = Self {
             name: check("name", required_text(raw.name, CLIENT_NAME_MAX)),
             email: check("email", optional_email(raw.email)),
@@ -71,7 +66,7 @@ impl ClientInput {
             address: check("address", text(raw.address, ADDRESS_MAX)),
             notes: check("notes", text(raw.notes, NOTES_MAX)),
         };
-        if errors.is_empty() { Ok(input) } else { Err(AppError::Validation(errors)) }
+        checks.finish(input)
     }
 }
 

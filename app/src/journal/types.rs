@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::types::AuditEvent;
 use crate::clients::types::{parse_date, text};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldChecks, Problem};
 
 pub const TITLE_MAX: usize = 200;
 pub const TEXT_MAX: usize = 50_000;
@@ -53,19 +53,14 @@ impl JournalInput {
     /// Every problem is reported on its field, all at once. `latest_date` is the last date that
     /// is not in the future anywhere.
     pub fn parse(date: &str, title: &str, body: &str, latest_date: &str) -> Result<Self, AppError> {
-        let mut errors = Vec::new();
-        let mut check = |field: &str, result: Result<String, Problem>| {
-            result.unwrap_or_else(|problem| {
-                errors.push(FieldError { field: field.into(), problem });
-                String::new()
-            })
-        };
+        let mut checks = FieldChecks::default();
+        let mut check = |field: &str, result: Result<String, Problem>| checks.check(field, result);
         let input = Self {
             date: check("date", entry_date(date, latest_date)),
             title: check("title", required(title, TITLE_MAX).map(|t| t.replace('\n', " "))),
             text: check("text", required(body, TEXT_MAX)),
         };
-        if errors.is_empty() { Ok(input) } else { Err(AppError::Validation(errors)) }
+        checks.finish(input)
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clients::types::text;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldChecks, Problem};
 
 const NAME_MAX: usize = 200;
 const ADDRESS_MAX: usize = 300;
@@ -27,13 +27,8 @@ pub struct Profile {
 impl PracticeDetails {
     /// Every problem is reported on its field, all at once. Only the name is required.
     pub fn parse(name: &str, address: &str, org_number: &str) -> Result<Self, AppError> {
-        let mut errors = Vec::new();
-        let mut check = |field: &str, result: Result<String, Problem>| {
-            result.unwrap_or_else(|problem| {
-                errors.push(FieldError { field: field.into(), problem });
-                String::new()
-            })
-        };
+        let mut checks = FieldChecks::default();
+        let mut check = |field: &str, result: Result<String, Problem>| checks.check(field, result);
         let details = Self {
             name: check(
                 "name",
@@ -44,7 +39,7 @@ impl PracticeDetails {
             address: check("address", text(address, ADDRESS_MAX)),
             org_number: check("org_number", org_number_of(org_number)),
         };
-        if errors.is_empty() { Ok(details) } else { Err(AppError::Validation(errors)) }
+        checks.finish(details)
     }
 }
 

@@ -1,0 +1,51 @@
+//! What the benchmarks share: the real app on a fresh SQLite database with one practice and its
+//! owner, and percentiles.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use app::server::clock::Clock;
+use app::server::config::Config;
+use app::server::startup::build_state;
+use app::server::state::AppState;
+use tokio::net::TcpListener;
+
+pub struct Bench {
+    pub state: AppState,
+    pub listener: TcpListener,
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    /// The owner of practice 1.
+    pub user_id: i64,
+}
+
+pub async fn start() -> Bench {
+    let dir = std::env::temp_dir().join(format!("trygg-bench-{}", app::server::crypto::new_token()));
+    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), dir.display().to_string())]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = Config::from_vars(&vars).unwrap();
+    config.base_url = format!("http://{addr}");
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("trygg")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .site_addr(addr)
+        .build();
+    let state = build_state(config, options, Clock::default()).await.unwrap();
+    sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(&state.db).await.unwrap();
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
+         VALUES (1, 'bench@example.no', 'Bench', 'x', 0, 0) RETURNING id",
+    )
+    .fetch_one(&state.db)
+    .await
+    .unwrap();
+    Bench { state, listener, addr, dir, user_id }
+}
+
+pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
