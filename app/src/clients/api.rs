@@ -17,7 +17,7 @@ pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError>
 pub async fn get_client(id: i64) -> Result<Client, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    super::store::get(&request.state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)
+    super::service::get(&request.state, user, id).await
 }
 
 #[server(endpoint = "clients/create")]

@@ -1,10 +1,13 @@
 //! Client rules: the input checks that need the server (today's date), then the store.
 
 use super::store;
-use super::types::{ClientInput, RawClient};
+use super::types::{Client, ClientInput, RawClient};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
+use crate::server::crypto::MasterKey;
+use crate::server::db::Db;
+use crate::server::envelope::{self, Field};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 
@@ -16,18 +19,55 @@ fn checked(state: &AppState, raw: RawClient<'_>) -> Result<ClientInput, AppError
     Ok(input)
 }
 
+const NOTES: Field<'static> = Field { record: "profile", field: "clients.notes" };
+
+/// Seals the notes with the client's key (creating the key when the client has none yet).
+async fn store_notes(db: &Db, master: &MasterKey, practice_id: i64, id: i64, notes: &str) -> Result<(), AppError> {
+    let sealed = if notes.is_empty() {
+        None
+    } else {
+        Some(envelope::for_client(db, master, practice_id, id).await?.seal_text(notes, NOTES))
+    };
+    Ok(store::set_sealed_notes(db, practice_id, id, sealed).await?)
+}
+
 pub async fn create(state: &AppState, user: &CurrentUser, raw: RawClient<'_>) -> Result<i64, AppError> {
     let input = checked(state, raw)?;
-    Ok(store::create(&state.db, user.practice_id, &input, state.clock.now()).await?)
+    let id = store::create(&state.db, user.practice_id, &input, state.clock.now()).await?;
+    store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await?;
+    Ok(id)
 }
 
 pub async fn update(state: &AppState, user: &CurrentUser, id: i64, raw: RawClient<'_>) -> Result<(), AppError> {
     let input = checked(state, raw)?;
-    if store::update(&state.db, user.practice_id, id, &input, state.clock.now()).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    if !store::update(&state.db, user.practice_id, id, &input, state.clock.now()).await? {
+        return Err(AppError::NotFound);
     }
+    store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await
+}
+
+/// The client with its notes opened; `NotFound` when the practice has no such client.
+pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Client, AppError> {
+    let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let mut client = row.client;
+    if let Some(sealed) = row.sealed_notes {
+        let keys = envelope::existing(&state.db, &state.master_key, user.practice_id, id).await?.ok_or_else(|| {
+            tracing::error!(client_id = id, "sealed notes without a data key");
+            AppError::Internal
+        })?;
+        client.notes = keys.open_text(&sealed, NOTES)?;
+    }
+    Ok(client)
+}
+
+/// Notes written before they were sealed are sealed with the client's key at start-up. Returns
+/// how many clients' notes were.
+pub async fn seal_plaintext_notes(db: &Db, master: &MasterKey) -> Result<usize, AppError> {
+    let found = store::plaintext_notes(db).await?;
+    for (practice_id, id, notes) in &found {
+        store_notes(db, master, *practice_id, *id, notes).await?;
+    }
+    Ok(found.len())
 }
 
 /// Deletes the client, its data keys first (see `store::delete`), and records it in the audit log.

@@ -31,29 +31,39 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<Client>, sqlx::Error> {
+/// A client's row; the notes still sealed (or `None` when there are none).
+pub struct ClientRow {
+    pub client: Client,
+    pub sealed_notes: Option<Vec<u8>>,
+}
+
+pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<ClientRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, name, email, phone, birth_date, address, notes FROM clients WHERE id = $1 AND practice_id = $2",
+        "SELECT id, name, email, phone, birth_date, address, notes_sealed FROM clients WHERE id = $1 AND practice_id = $2",
     )
     .bind(id)
     .bind(practice_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|row| Client {
-        id: row.get(0),
-        name: row.get(1),
-        email: row.get(2),
-        phone: row.get(3),
-        birth_date: row.get(4),
-        address: row.get(5),
-        notes: row.get(6),
+    Ok(row.map(|row| ClientRow {
+        client: Client {
+            id: row.get(0),
+            name: row.get(1),
+            email: row.get(2),
+            phone: row.get(3),
+            birth_date: row.get(4),
+            address: row.get(5),
+            notes: String::new(),
+        },
+        sealed_notes: row.get(6),
     }))
 }
 
+/// A new client, without notes (they are sealed with the client's key, which needs its id).
 pub async fn create(db: &Db, practice_id: i64, input: &ClientInput, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO clients (practice_id, name, email, phone, birth_date, address, notes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        "INSERT INTO clients (practice_id, name, email, phone, birth_date, address, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
     )
     .bind(practice_id)
     .bind(&input.name)
@@ -61,25 +71,22 @@ pub async fn create(db: &Db, practice_id: i64, input: &ClientInput, now: i64) ->
     .bind(&input.phone)
     .bind(&input.birth_date)
     .bind(&input.address)
-    .bind(&input.notes)
     .bind(now)
     .fetch_one(db)
     .await
 }
 
-/// `false` when the practice has no such client.
+/// `false` when the practice has no such client. The notes are set apart, sealed.
 pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now: i64) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
-        "UPDATE clients SET name = $1, email = $2, phone = $3, birth_date = $4, address = $5, notes = $6,
-                updated_at = $7
-         WHERE id = $8 AND practice_id = $9",
+        "UPDATE clients SET name = $1, email = $2, phone = $3, birth_date = $4, address = $5, updated_at = $6
+         WHERE id = $7 AND practice_id = $8",
     )
     .bind(&input.name)
     .bind(&input.email)
     .bind(&input.phone)
     .bind(&input.birth_date)
     .bind(&input.address)
-    .bind(&input.notes)
     .bind(now)
     .bind(id)
     .bind(practice_id)
@@ -87,6 +94,24 @@ pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now
     .await?
     .rows_affected();
     Ok(changed == 1)
+}
+
+/// Stores the client's sealed notes (`None`: no notes), and clears the plaintext column that
+/// held them before notes were sealed.
+pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option<Vec<u8>>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE clients SET notes_sealed = $1, notes = '' WHERE id = $2 AND practice_id = $3")
+        .bind(sealed)
+        .bind(id)
+        .bind(practice_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Clients whose notes are still in the plaintext column: (practice, client, notes).
+pub async fn plaintext_notes(db: &Db) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT practice_id, id, notes FROM clients WHERE notes <> ''").fetch_all(db).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
 /// Deletes the client: first its data keys, so that anything sealed with them (journals, booking

@@ -27,7 +27,7 @@ pub fn record(entry_id: i64, version: i64) -> String {
 /// The client's name, or `NotFound` when the practice has no such client.
 async fn client_name(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<String, AppError> {
     let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?;
-    client.map(|c| c.name).ok_or(AppError::NotFound)
+    client.map(|row| row.client.name).ok_or(AppError::NotFound)
 }
 
 fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, AppError> {

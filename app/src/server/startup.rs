@@ -50,8 +50,11 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
     let resealed = crate::booking::service::reseal_legacy_booker_details(&db, &master_key)
         .await
         .map_err(|_| StartError::Upgrade("booking details could not be sealed with the client keys"))?;
-    if resealed > 0 {
-        tracing::info!(resealed, "sealed earlier booking details with the client keys");
+    let notes = crate::clients::service::seal_plaintext_notes(&db, &master_key)
+        .await
+        .map_err(|_| StartError::Upgrade("client notes could not be sealed with the client keys"))?;
+    if resealed > 0 || notes > 0 {
+        tracing::info!(resealed, notes, "sealed earlier booking details and client notes with the client keys");
     }
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone())?;
     Ok(AppState {

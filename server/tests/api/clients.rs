@@ -1,6 +1,9 @@
 //! Clients: validation per field, search, edit, delete, and no way into another practice's.
 
+use app::clients::service::seal_plaintext_notes;
+use app::server::envelope;
 use serde_json::Value;
+use sqlx::Row;
 
 use crate::helpers::{TestApp, error_of, spawn_app};
 
@@ -59,6 +62,7 @@ async fn clients_are_created_found_edited_and_deleted() {
                 ("email", "Ola@Example.no"),
                 ("phone", "+47 912 34 567"),
                 ("birth_date", "1985-04-12"),
+                ("notes", "Første time i mars."),
             ],
         )
         .await,
@@ -77,6 +81,7 @@ async fn clients_are_created_found_edited_and_deleted() {
     let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
     assert_eq!(client["email"], "ola@example.no");
     assert_eq!(client["birth_date"], "1985-04-12");
+    assert_eq!(client["notes"], "Første time i mars.");
     let page = app.get(&format!("/clients/{id}")).await.text().await.unwrap();
     assert!(page.contains("Ola Nordmann") && page.contains("+47 912 34 567"));
     assert!(page.contains("<title>Client · Trygg</title>"), "the tab title carries no client name");
@@ -94,6 +99,27 @@ async fn clients_are_created_found_edited_and_deleted() {
     let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
     assert_eq!((client["name"].as_str(), client["email"].as_str()), (Some("Ola N. Nordmann"), Some("")));
     assert_eq!(client["address"], "Storgata 1\n0155 Oslo");
+    assert_eq!(client["notes"], "Prefers mornings.");
+    // The notes are sealed with the client's key: the raw row holds no plaintext.
+    let row = sqlx::query("SELECT notes, notes_sealed FROM clients WHERE id = $1")
+        .bind(id.parse::<i64>().unwrap())
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (plain, sealed): (String, Vec<u8>) = (row.get(0), row.get(1));
+    assert_eq!(plain, "");
+    assert!(envelope::is_client_sealed(&sealed) && !sealed.windows(8).any(|w| w == b"mornings"));
+
+    // Notes written before they were sealed are sealed at start-up.
+    sqlx::query("UPDATE clients SET notes = 'Old plain note', notes_sealed = NULL WHERE id = $1")
+        .bind(id.parse::<i64>().unwrap())
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(seal_plaintext_notes(&app.state.db, &app.state.master_key).await.unwrap(), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM clients WHERE notes <> ''").await, 0);
+    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!(client["notes"], "Old plain note");
 
     let deleted = app.call("clients/delete", &[("id", &id)]).await;
     assert_eq!(deleted.headers()["location"], "/clients?deleted=1");
