@@ -95,6 +95,11 @@ pub enum Problem {
     /// Someone saved a newer version of this while it was being edited.
     EditedMeanwhile,
     InvalidOrgNumber,
+    /// A consent request needs the client's email address.
+    ClientHasNoEmail,
+    ConsentNotTicked,
+    /// The link was answered already, or can no longer be.
+    ConsentAnswered,
 }
 
 /// Collects the problems of a form's fields, so that all are reported at once.
@@ -192,6 +197,9 @@ impl Problem {
             Self::InPast => t.err_in_past.into(),
             Self::EditedMeanwhile => t.err_edited_meanwhile.into(),
             Self::InvalidOrgNumber => t.err_invalid_org_number.into(),
+            Self::ClientHasNoEmail => t.err_client_has_no_email.into(),
+            Self::ConsentNotTicked => t.err_consent_not_ticked.into(),
+            Self::ConsentAnswered => t.err_consent_answered.into(),
         }
     }
 }
@@ -223,12 +231,15 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Validation(_) | Self::Rejected(Problem::MalformedRequest) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Rejected(Problem::MalformedRequest | Problem::ClientHasNoEmail) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Rejected(
                 Problem::AlreadyDecided
                 | Problem::RequestPending
                 | Problem::TwoFactorAlreadyOn
-                | Problem::EditedMeanwhile,
+                | Problem::EditedMeanwhile
+                | Problem::ConsentAnswered,
             ) => StatusCode::CONFLICT,
             Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,

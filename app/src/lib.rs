@@ -7,6 +7,7 @@ pub mod booking;
 pub mod calendar;
 pub mod clients;
 pub mod components;
+pub mod consent;
 pub mod error;
 pub mod i18n;
 pub mod journal;
@@ -32,6 +33,7 @@ use booking::{BookedPage, BookingPageView};
 use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
 use components::layout::{AppShell, UpcomingPage};
+use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
 use journal::JournalEntryPage;
 use profile::ProfilePage;
@@ -102,6 +104,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/book/:slug") view=BookingPageView ssr=SsrMode::Async/>
+                <Route path=path!("/consent") view=ConsentLinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/book/:slug/booked") view=BookedPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/calendar") view=CalendarPage/>
@@ -118,6 +121,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/profile") view=ProfilePage/>
                         <Route path=path!("/security") view=SecurityPage/>
                         <Route path=path!("/services") view=ServicesPage/>
+                        <Route path=path!("/consent") view=ConsentSettingsPage/>
                     </ParentRoute>
                 </ParentRoute>
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>

@@ -10,7 +10,12 @@ use crate::error::AppError;
 pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    Ok(super::store::search(&request.state.db, user.practice_id, &query, 500).await?)
+    let mut clients = super::store::search(&request.state.db, user.practice_id, &query, 500).await?;
+    let consent = crate::consent::service::statuses(&request.state, user.practice_id).await?;
+    for client in &mut clients {
+        client.consent = consent.get(&client.id).copied().unwrap_or(client.consent);
+    }
+    Ok(clients)
 }
 
 #[server(endpoint = "clients/get")]

@@ -12,6 +12,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
+use crate::consent::{ConsentSection, ConsentState, StatusIcon};
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::journal::{JournalSection, JournalState};
@@ -48,6 +49,7 @@ pub fn ClientsPage() -> impl IntoView {
                                 <li>
                                     <a href=format!("/clients/{}", client.id)>
                                         <strong>{client.name}</strong>
+                                        <StatusIcon status=client.consent/>
                                         <span class="contact">{[client.email, client.phone].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</span>
                                     </a>
                                 </li>
@@ -98,12 +100,13 @@ pub fn ClientPage() -> impl IntoView {
     let id = client_id();
     let client = Resource::new_blocking(id, load_client);
     let journal = JournalState::new(id);
+    let consent = ConsentState::new(id);
     view! {
         <p><a href="/clients">{texts.client_back}</a></p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match client.await {
-                    Ok(client) => view! { <ClientProfile client journal/> }.into_any(),
+                    Ok(client) => view! { <ClientProfile client journal consent/> }.into_any(),
                     Err(error) => view! {
                         <Title text=texts.not_found_title/>
                         <p class="error">{error.form_message(texts)}</p>
@@ -115,11 +118,12 @@ pub fn ClientPage() -> impl IntoView {
 }
 
 #[component]
-fn ClientProfile(client: Client, journal: JournalState) -> impl IntoView {
+fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -> impl IntoView {
     let texts = t();
     let fact =
         |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
     let id = client.id;
+    let has_email = !client.email.is_empty();
     let has_details = [&client.email, &client.phone, &client.birth_date, &client.address, &client.notes]
         .iter()
         .any(|value| !value.is_empty());
@@ -144,6 +148,7 @@ fn ClientProfile(client: Client, journal: JournalState) -> impl IntoView {
                 })}
             </section>
         })}
+        <ConsentSection client_id=id has_email state=consent/>
         <JournalSection client_id=id state=journal/>
     }
 }

@@ -4,6 +4,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::types::{Client, ClientInput, ClientSummary};
+use crate::consent::types::ConsentStatus;
 use crate::server::db::Db;
 
 /// The practice's clients whose name, email or phone contains `query` (all when empty), by name.
@@ -22,7 +23,13 @@ pub async fn search(db: &Db, practice_id: i64, query: &str, limit: i64) -> Resul
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| ClientSummary { id: row.get(0), name: row.get(1), email: row.get(2), phone: row.get(3) })
+        .map(|row| ClientSummary {
+            id: row.get(0),
+            name: row.get(1),
+            email: row.get(2),
+            phone: row.get(3),
+            consent: ConsentStatus::NotAsked,
+        })
         .collect())
 }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::types::Email;
+use crate::consent::types::ConsentStatus;
 use crate::error::{AppError, FieldChecks, Problem};
 
 pub const CLIENT_NAME_MAX: usize = 200;
@@ -17,6 +18,7 @@ pub struct ClientSummary {
     pub name: String,
     pub email: String,
     pub phone: String,
+    pub consent: ConsentStatus,
 }
 
 /// Everything the profile shows.

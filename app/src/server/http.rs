@@ -40,6 +40,7 @@ const PUBLIC_PAGES: &[&str] = &[
     "/forgot-password/sent",
     "/reset-password",
     "/dev/outbox",
+    "/consent",
 ];
 
 fn is_static_asset(path: &str) -> bool {

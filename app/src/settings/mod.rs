@@ -15,6 +15,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/profile">{texts.settings_profile}</A>
                 <A href="/settings/security">{texts.settings_security}</A>
                 <A href="/settings/services">{texts.settings_services}</A>
+                <A href="/settings/consent">{texts.consent_settings}</A>
             </nav>
             <section class="settings-page">
                 <Outlet/>

@@ -5,6 +5,7 @@ mod accounts;
 mod booking;
 mod calendar;
 mod clients;
+mod consent;
 mod helpers;
 mod journal;
 mod mail;

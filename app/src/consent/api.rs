@@ -1,0 +1,74 @@
+//! Consent endpoints. The practitioner's act within their own practice and client; the client's
+//! (`consent/page`, `consent/sign`, `consent/decline`) need no account: the link's token is the
+//! only key, and it reaches exactly one request.
+
+use leptos::prelude::*;
+
+use super::types::{ConsentPage, RequestView, Template};
+use crate::error::AppError;
+
+#[server(endpoint = "consent/templates")]
+pub async fn consent_templates() -> Result<Vec<Template>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::templates(&request.state, user).await
+}
+
+/// A new declaration (no `id`), or a new version of one.
+#[server(endpoint = "consent/save_template")]
+pub async fn save_template(id: Option<i64>, title: String, body: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::save_template(&request.state, user, id, &title, &body).await?;
+    leptos_axum::redirect("/settings/consent?saved=1");
+    Ok(())
+}
+
+#[server(endpoint = "consent/requests")]
+pub async fn consent_requests(client_id: i64) -> Result<Vec<RequestView>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::requests(&request.state, user, client_id).await
+}
+
+#[server(endpoint = "consent/send")]
+pub async fn send_consent(client_id: i64, template_id: i64) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::send(&request.state, user, client_id, template_id, request.lang).await
+}
+
+#[server(endpoint = "consent/revoke")]
+pub async fn revoke_consent(client_id: i64, id: i64) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::revoke(&request.state, user, client_id, id).await
+}
+
+#[server(endpoint = "consent/page")]
+pub async fn get_consent_page(token: String) -> Result<ConsentPage, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::page(&request.state, &token, &origin).await
+}
+
+#[server(endpoint = "consent/sign")]
+pub async fn sign_consent(token: String, agree: Option<String>, name: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::sign(&request.state, &token, agree.is_some(), &name, &origin).await?;
+    leptos_axum::redirect(&format!("/consent?token={token}"));
+    Ok(())
+}
+
+#[server(endpoint = "consent/decline")]
+pub async fn decline_consent(token: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::decline(&request.state, &token, &origin).await?;
+    leptos_axum::redirect(&format!("/consent?token={token}"));
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! Consent rules. A request's link is a random 256-bit token of which only the hash is kept; it
+//! is answered once (sign or decline), while it is neither expired nor revoked. Everything the
+//! client does through it is kept as evidence sealed with the client's data key: when, from
+//! which IP address and browser, the SHA-256 of the exact text shown, and the name typed.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::store::{self, NewRequest, RequestRow};
+use super::types::{ConsentPage, ConsentStatus, LINK_DAYS, RequestView, Template, TemplateInput, signature};
+use crate::calendar::time;
+use crate::error::{AppError, Problem};
+use crate::i18n::Lang;
+use crate::security::service::Origin;
+use crate::server::crypto::{new_token, token_hash};
+use crate::server::envelope::{self, ClientKeys, Field};
+use crate::server::mail::Email;
+use crate::server::sessions::CurrentUser;
+use crate::server::state::AppState;
+
+const EVIDENCE_FIELD: &str = "consent_requests.evidence";
+
+/// What is kept of a request's answers, sealed.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Evidence {
+    /// SHA-256 (hex) of the exact text the client was shown: title, a blank line, the body.
+    pub text_sha256: String,
+    pub typed_name: Option<String>,
+    pub events: Vec<EvidenceEvent>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct EvidenceEvent {
+    /// `opened`, `signed`, `declined` or `withdrawn`.
+    pub what: String,
+    /// UTC Unix seconds.
+    pub at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// The exact text a version shows, as hashed into the evidence.
+pub fn shown_text(template: &Template) -> String {
+    format!("{}\n\n{}", template.title, template.body)
+}
+
+pub fn text_sha256(template: &Template) -> String {
+    Sha256::digest(shown_text(template).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn evidence_record(request_id: i64) -> String {
+    format!("consent:{request_id}")
+}
+
+/// The request's evidence, opened (empty when nothing has been recorded yet).
+pub fn open_evidence(keys: &ClientKeys, request: &RequestRow) -> Result<Evidence, AppError> {
+    let Some(sealed) = &request.evidence else { return Ok(Evidence::default()) };
+    let record = evidence_record(request.id);
+    let json = keys.open_text(sealed, Field { record: &record, field: EVIDENCE_FIELD })?;
+    serde_json::from_str(&json).map_err(AppError::internal)
+}
+
+fn seal_evidence(keys: &ClientKeys, request_id: i64, evidence: &Evidence) -> Result<Vec<u8>, AppError> {
+    let json = serde_json::to_string(evidence).map_err(AppError::internal)?;
+    let record = evidence_record(request_id);
+    Ok(keys.seal_text(&json, Field { record: &record, field: EVIDENCE_FIELD }))
+}
+
+/// The practice's declarations; a practice that has none gets the default one, in Norwegian and
+/// in English.
+pub async fn templates(state: &AppState, user: &CurrentUser) -> Result<Vec<Template>, AppError> {
+    let found = store::templates(&state.db, user.practice_id).await?;
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    for text in [include_str!("default/nb.txt"), include_str!("default/en.txt")] {
+        let (title, body) = text.split_once('\n').unwrap_or((text, ""));
+        let id = store::insert_template(&mut tx, user.practice_id, now).await?;
+        store::add_version(&mut tx, user.practice_id, id, title.trim(), body.trim(), now).await?;
+    }
+    tx.commit().await?;
+    Ok(store::templates(&state.db, user.practice_id).await?)
+}
+
+/// A new declaration (`id` = None) or a new version of one. Signed requests keep the version
+/// they showed.
+pub async fn save_template(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Option<i64>,
+    title: &str,
+    body: &str,
+) -> Result<i64, AppError> {
+    let input = TemplateInput::parse(title, body)?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let id = match id {
+        Some(id) => id,
+        None => store::insert_template(&mut tx, user.practice_id, now).await?,
+    };
+    store::add_version(&mut tx, user.practice_id, id, &input.title, &input.body, now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Sends a request for the current version of a declaration to the client's email address.
+pub async fn send(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: i64,
+    template_id: i64,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let client =
+        crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?.client;
+    if client.email.is_empty() {
+        return Err(AppError::Rejected(Problem::ClientHasNoEmail));
+    }
+    let template = templates(state, user)
+        .await?
+        .into_iter()
+        .find(|t| t.id == template_id)
+        .ok_or_else(|| AppError::field("template_id", Problem::NotAllowedValue))?;
+    let token = new_token();
+    let now = state.clock.now();
+    let expires_at = now + LINK_DAYS * 86_400;
+    let request = NewRequest {
+        practice_id: user.practice_id,
+        client_id,
+        template: &template,
+        token_hash: &token_hash(&token),
+        now,
+        expires_at,
+    };
+    store::insert_request(&state.db, request).await?;
+    let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
+    let t = lang.texts();
+    // The mail names the practice and the link, never what the declaration is about.
+    state.mailer.send_in_background(Email {
+        to: client.email,
+        subject: t.mail_consent_subject.replace("{practice}", &user.practice_name),
+        body: t
+            .mail_consent_body
+            .replace("{practice}", &user.practice_name)
+            .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url))
+            .replace("{expires}", &time::date_text(time::to_local(zone, expires_at).0)),
+    });
+    Ok(())
+}
+
+/// The client's requests, newest first.
+pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<RequestView>, AppError> {
+    crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
+    let now = state.clock.now();
+    let mut views = Vec::new();
+    for row in store::requests_of(&state.db, user.practice_id, client_id).await? {
+        if row.status == "revoked" {
+            continue;
+        }
+        let template = store::template_version(&state.db, user.practice_id, row.template_id, row.version).await?;
+        views.push(RequestView {
+            id: row.id,
+            title: template.map(|t| t.title).unwrap_or_default(),
+            version: row.version,
+            status: ConsentStatus::of(&row.status, row.expires_at, now),
+            sent: time::moment_text(zone, row.sent_at),
+            decided: row.decided_at.map(|at| time::moment_text(zone, at)),
+        });
+    }
+    Ok(views)
+}
+
+/// Each client's consent status: that of its newest request that was not revoked.
+pub async fn statuses(
+    state: &AppState,
+    practice_id: i64,
+) -> Result<std::collections::HashMap<i64, ConsentStatus>, AppError> {
+    let now = state.clock.now();
+    Ok(store::statuses(&state.db, practice_id)
+        .await?
+        .into_iter()
+        .map(|(client_id, status, expires_at)| (client_id, ConsentStatus::of(&status, expires_at, now)))
+        .collect())
+}
+
+pub async fn revoke(state: &AppState, user: &CurrentUser, client_id: i64, id: i64) -> Result<(), AppError> {
+    if store::revoke(&state.db, user.practice_id, client_id, id).await? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// The request behind a link, with its declaration version. A wrong, guessed or revoked token
+/// answers "invalid link", the same for each.
+async fn by_token(state: &AppState, token: &str) -> Result<(RequestRow, Template), AppError> {
+    let invalid = || AppError::Rejected(Problem::InvalidLink);
+    if token.is_empty() || token.len() > 100 {
+        return Err(invalid());
+    }
+    let request = store::request_by_token(&state.db, &token_hash(token)).await?.ok_or_else(invalid)?;
+    if request.status == "revoked" {
+        return Err(invalid());
+    }
+    let template = store::template_version(&state.db, request.practice_id, request.template_id, request.version)
+        .await?
+        .ok_or_else(invalid)?;
+    Ok((request, template))
+}
+
+async fn record(
+    state: &AppState,
+    request: &RequestRow,
+    template: &Template,
+    from: &[&str],
+    to: &str,
+    typed_name: Option<String>,
+    origin: &Origin<'_>,
+) -> Result<bool, AppError> {
+    let keys = envelope::for_client(&state.db, &state.master_key, request.practice_id, request.client_id).await?;
+    let mut evidence = open_evidence(&keys, request)?;
+    let now = state.clock.now();
+    evidence.text_sha256 = text_sha256(template);
+    if typed_name.is_some() {
+        evidence.typed_name = typed_name;
+    }
+    evidence.events.push(EvidenceEvent {
+        what: to.into(),
+        at: now,
+        ip: origin.ip.into(),
+        user_agent: origin.user_agent.into(),
+    });
+    let sealed = seal_evidence(&keys, request.id, &evidence)?;
+    Ok(store::advance(&state.db, request.id, from, to, now, &sealed).await?)
+}
+
+/// What the link shows. The first opening is recorded.
+pub async fn page(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<ConsentPage, AppError> {
+    let (request, template) = by_token(state, token).await?;
+    let mut status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
+    if status == ConsentStatus::Sent && record(state, &request, &template, &["sent"], "opened", None, origin).await? {
+        status = ConsentStatus::Opened;
+    }
+    let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
+    Ok(ConsentPage { practice, title: template.title, body: template.body, status })
+}
+
+/// Signs with the typed name (the box ticked), once.
+pub async fn sign(state: &AppState, token: &str, agree: bool, name: &str, origin: &Origin<'_>) -> Result<(), AppError> {
+    let name = signature(agree, name)?;
+    answer(state, token, "signed", Some(name), origin).await
+}
+
+pub async fn decline(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<(), AppError> {
+    answer(state, token, "declined", None, origin).await
+}
+
+async fn answer(
+    state: &AppState,
+    token: &str,
+    to: &str,
+    name: Option<String>,
+    origin: &Origin<'_>,
+) -> Result<(), AppError> {
+    let (request, template) = by_token(state, token).await?;
+    if !ConsentStatus::of(&request.status, request.expires_at, state.clock.now()).is_open()
+        || !record(state, &request, &template, &["sent", "opened"], to, name, origin).await?
+    {
+        return Err(AppError::Rejected(Problem::ConsentAnswered));
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! SQL for consent declarations and requests. Every statement names the practice (and, for
+//! requests, the client), except the lookup by a link's token hash, which is the link's only
+//! key.
+
+use sqlx::{AnyConnection, Row};
+
+use super::types::Template;
+use crate::server::db::Db;
+
+/// The practice's declarations in their current version, oldest first.
+pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT t.id, v.version, v.title, v.body FROM consent_templates t
+         JOIN consent_template_versions v ON v.template_id = t.id
+         WHERE t.practice_id = $1
+           AND v.version = (SELECT MAX(version) FROM consent_template_versions WHERE template_id = t.id)
+         ORDER BY t.id",
+    )
+    .bind(practice_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(Template { id: r.try_get(0)?, version: r.try_get(1)?, title: r.try_get(2)?, body: r.try_get(3)? }))
+        .collect()
+}
+
+/// One version of one of the practice's declarations.
+pub async fn template_version(
+    db: &Db,
+    practice_id: i64,
+    template_id: i64,
+    version: i64,
+) -> Result<Option<Template>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT v.title, v.body FROM consent_template_versions v JOIN consent_templates t ON t.id = v.template_id
+         WHERE t.id = $1 AND t.practice_id = $2 AND v.version = $3",
+    )
+    .bind(template_id)
+    .bind(practice_id)
+    .bind(version)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok(Template { id: template_id, version, title: r.try_get(0)?, body: r.try_get(1)? })).transpose()
+}
+
+pub async fn insert_template(conn: &mut AnyConnection, practice_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO consent_templates (practice_id, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(practice_id)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+/// Adds the next version of one of the practice's declarations; `None` when it has no such one.
+pub async fn add_version(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    template_id: i64,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let next: Option<i64> = sqlx::query_scalar(
+        "SELECT COALESCE((SELECT MAX(version) FROM consent_template_versions WHERE template_id = t.id), 0) + 1
+         FROM consent_templates t WHERE t.id = $1 AND t.practice_id = $2",
+    )
+    .bind(template_id)
+    .bind(practice_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(version) = next else { return Ok(None) };
+    sqlx::query(
+        "INSERT INTO consent_template_versions (template_id, version, title, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(template_id)
+    .bind(version)
+    .bind(title)
+    .bind(body)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(Some(version))
+}
+
+pub struct NewRequest<'a> {
+    pub practice_id: i64,
+    pub client_id: i64,
+    pub template: &'a Template,
+    pub token_hash: &'a [u8],
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert_request(db: &Db, request: NewRequest<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO consent_requests
+             (practice_id, client_id, template_id, template_version, token_hash, status, sent_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7) RETURNING id",
+    )
+    .bind(request.practice_id)
+    .bind(request.client_id)
+    .bind(request.template.id)
+    .bind(request.template.version)
+    .bind(request.token_hash)
+    .bind(request.now)
+    .bind(request.expires_at)
+    .fetch_one(db)
+    .await
+}
+
+/// A request as stored.
+pub struct RequestRow {
+    pub id: i64,
+    pub practice_id: i64,
+    pub client_id: i64,
+    pub template_id: i64,
+    pub version: i64,
+    pub status: String,
+    pub sent_at: i64,
+    pub expires_at: i64,
+    pub decided_at: Option<i64>,
+    pub evidence: Option<Vec<u8>>,
+}
+
+const REQUEST_COLUMNS: &str =
+    "id, practice_id, client_id, template_id, template_version, status, sent_at, expires_at, decided_at, evidence";
+
+fn request_row(r: &sqlx::any::AnyRow) -> Result<RequestRow, sqlx::Error> {
+    Ok(RequestRow {
+        id: r.try_get(0)?,
+        practice_id: r.try_get(1)?,
+        client_id: r.try_get(2)?,
+        template_id: r.try_get(3)?,
+        version: r.try_get(4)?,
+        status: r.try_get(5)?,
+        sent_at: r.try_get(6)?,
+        expires_at: r.try_get(7)?,
+        decided_at: r.try_get(8)?,
+        evidence: r.try_get(9)?,
+    })
+}
+
+pub async fn request_by_token(db: &Db, token_hash: &[u8]) -> Result<Option<RequestRow>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {REQUEST_COLUMNS} FROM consent_requests WHERE token_hash = $1"))
+        .bind(token_hash)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(request_row)
+        .transpose()
+}
+
+/// The client's requests, newest first.
+pub async fn requests_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Vec<RequestRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM consent_requests WHERE practice_id = $1 AND client_id = $2 ORDER BY id DESC"
+    ))
+    .bind(practice_id)
+    .bind(client_id)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(request_row)
+    .collect()
+}
+
+/// Every request of the practice that was not revoked, oldest first: (client, status, expiry).
+pub async fn statuses(db: &Db, practice_id: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT client_id, status, expires_at FROM consent_requests
+         WHERE practice_id = $1 AND status <> 'revoked' ORDER BY id",
+    )
+    .bind(practice_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+}
+
+/// Moves a request from one of `from` to `to` with new evidence, only while its link is
+/// valid; `false` when it was not in such a state (answered already, revoked, expired). One
+/// conditional statement, so two answers at once cannot both pass.
+pub async fn advance(
+    db: &Db,
+    id: i64,
+    from: &[&str],
+    to: &str,
+    now: i64,
+    evidence: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let column = match to {
+        "opened" => "opened_at",
+        "withdrawn" => "withdrawn_at",
+        _ => "decided_at",
+    };
+    let statuses = from.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    let expiry = if to == "withdrawn" { "" } else { "AND expires_at > $3" };
+    let changed = sqlx::query(&format!(
+        "UPDATE consent_requests SET status = $1, {column} = $3, evidence = $2
+         WHERE id = $4 AND status IN ({statuses}) {expiry}"
+    ))
+    .bind(to)
+    .bind(evidence)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Revokes an unanswered request of the practice's client; `false` when there is none.
+pub async fn revoke(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE consent_requests SET status = 'revoked'
+         WHERE id = $1 AND practice_id = $2 AND client_id = $3 AND status IN ('sent', 'opened')",
+    )
+    .bind(id)
+    .bind(practice_id)
+    .bind(client_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
