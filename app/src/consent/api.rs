@@ -58,9 +58,7 @@ pub async fn sign_consent(token: String, agree: Option<String>, name: String) ->
     let request = crate::server::request::RequestInfo::current()?;
     let ip = request.ip.to_string();
     let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
-    super::service::sign(&request.state, &token, agree.is_some(), &name, &origin).await?;
-    leptos_axum::redirect(&format!("/consent?token={token}"));
-    Ok(())
+    super::service::sign(&request.state, &token, agree.is_some(), &name, &origin).await
 }
 
 #[server(endpoint = "consent/decline")]
@@ -68,7 +66,5 @@ pub async fn decline_consent(token: String) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let ip = request.ip.to_string();
     let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
-    super::service::decline(&request.state, &token, &origin).await?;
-    leptos_axum::redirect(&format!("/consent?token={token}"));
-    Ok(())
+    super::service::decline(&request.state, &token, &origin).await
 }

@@ -196,15 +196,22 @@ fn RequestItem(client_id: i64, request: RequestView, revoke: ServerAction<Revoke
 pub fn ConsentLinkPage() -> impl IntoView {
     let texts = t();
     let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
+    let sign = ServerAction::<SignConsent>::new();
+    let decline = ServerAction::<DeclineConsent>::new();
+    // Read again once an answer went through (a refused one keeps the form as filled in).
+    let answered = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if matches!(sign.value().get(), Some(Ok(()))) || matches!(decline.value().get(), Some(Ok(()))) {
+            answered.update(|count| *count += 1);
+        }
+    });
     let page = Resource::new_blocking(
         {
             let token = token.clone();
-            move || token.clone()
+            move || (token.clone(), answered.get())
         },
-        get_consent_page,
+        |(token, _)| get_consent_page(token),
     );
-    let sign = ServerAction::<SignConsent>::new();
-    let decline = ServerAction::<DeclineConsent>::new();
     let error = action_error(sign);
     let decline_error = action_error(decline);
     view! {
