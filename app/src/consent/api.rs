@@ -58,7 +58,7 @@ pub async fn sign_consent(token: String, agree: Option<String>, name: String) ->
     let request = crate::server::request::RequestInfo::current()?;
     let ip = request.ip.to_string();
     let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
-    super::service::sign(&request.state, &token, agree.is_some(), &name, &origin).await
+    super::service::sign(&request.state, &token, agree.is_some(), &name, &origin, request.lang).await
 }
 
 #[server(endpoint = "consent/decline")]
@@ -67,4 +67,12 @@ pub async fn decline_consent(token: String) -> Result<(), AppError> {
     let ip = request.ip.to_string();
     let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
     super::service::decline(&request.state, &token, &origin).await
+}
+
+#[server(endpoint = "consent/withdraw")]
+pub async fn withdraw_consent(token: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let ip = request.ip.to_string();
+    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    super::service::withdraw(&request.state, &token, &origin, request.lang).await
 }

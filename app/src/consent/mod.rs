@@ -4,6 +4,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod copy;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -17,8 +19,8 @@ use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_erro
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{
-    DeclineConsent, RevokeConsent, SaveTemplate, SendConsent, SignConsent, consent_requests, consent_templates,
-    get_consent_page,
+    DeclineConsent, RevokeConsent, SaveTemplate, SendConsent, SignConsent, WithdrawConsent, consent_requests,
+    consent_templates, get_consent_page,
 };
 use types::{ConsentStatus, RequestView, Template};
 
@@ -179,6 +181,11 @@ fn RequestItem(client_id: i64, request: RequestView, revoke: ServerAction<Revoke
                 {texts.consent_sent_at} " " {request.sent}
                 {request.decided.map(|at| view! { " · " {texts.consent_answered_at} " " {at} })}
             </span>
+            {(!open && request.status != ConsentStatus::Expired).then(|| view! {
+                <a class="button secondary" href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id) download="">
+                    {texts.consent_copy_download}
+                </a>
+            })}
             {open.then(|| view! {
                 <ActionForm action=revoke attr:class="inline">
                     <input type="hidden" name="client_id" value=client_id.to_string()/>
@@ -198,10 +205,12 @@ pub fn ConsentLinkPage() -> impl IntoView {
     let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
     let sign = ServerAction::<SignConsent>::new();
     let decline = ServerAction::<DeclineConsent>::new();
+    let withdraw = ServerAction::<WithdrawConsent>::new();
     // Read again once an answer went through (a refused one keeps the form as filled in).
     let answered = RwSignal::new(0_u32);
     Effect::new(move |_| {
-        if matches!(sign.value().get(), Some(Ok(()))) || matches!(decline.value().get(), Some(Ok(()))) {
+        let done = |value: Option<Result<(), AppError>>| matches!(value, Some(Ok(())));
+        if done(sign.value().get()) || done(decline.value().get()) || done(withdraw.value().get()) {
             answered.update(|count| *count += 1);
         }
     });
@@ -214,6 +223,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
     );
     let error = action_error(sign);
     let decline_error = action_error(decline);
+    let withdraw_error = action_error(withdraw);
     view! {
         <Title text=format!("{} · Trygg", texts.consent_title)/>
         <main id="main" class="card public consent-page">
@@ -224,7 +234,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                         match page.await {
                             Ok(page) => {
                                 let status = page.status;
-                                let (sign_token, decline_token) = (token.clone(), token.clone());
+                                let (sign_token, decline_token, withdraw_token) = (token.clone(), token.clone(), token.clone());
                                 view! {
                                     <p class="practice">{page.practice}</p>
                                     <h1>{page.title}</h1>
@@ -248,6 +258,16 @@ pub fn ConsentLinkPage() -> impl IntoView {
                                                 <FormMessage error=decline_error/>
                                                 <input type="hidden" name="token" value=decline_token/>
                                                 <button type="submit" class="secondary">{texts.consent_decline}</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    } else if status == ConsentStatus::Signed {
+                                        view! {
+                                            <p class="notice" role="status"><StatusIcon status/></p>
+                                            <p class="hint">{texts.consent_withdraw_intro}</p>
+                                            <ActionForm action=withdraw attr:class="decline">
+                                                <FormMessage error=withdraw_error/>
+                                                <input type="hidden" name="token" value=withdraw_token/>
+                                                <button type="submit" class="danger">{texts.consent_withdraw}</button>
                                             </ActionForm>
                                         }.into_any()
                                     } else {

@@ -246,14 +246,55 @@ pub async fn page(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<
     Ok(ConsentPage { practice, title: template.title, body: template.body, status })
 }
 
-/// Signs with the typed name (the box ticked), once.
-pub async fn sign(state: &AppState, token: &str, agree: bool, name: &str, origin: &Origin<'_>) -> Result<(), AppError> {
+/// Signs with the typed name (the box ticked), once. The client gets a receipt by email with
+/// the link, where they can read what they signed and withdraw.
+pub async fn sign(
+    state: &AppState,
+    token: &str,
+    agree: bool,
+    name: &str,
+    origin: &Origin<'_>,
+    lang: Lang,
+) -> Result<(), AppError> {
     let name = signature(agree, name)?;
-    answer(state, token, "signed", Some(name), origin).await
+    let request = answer(state, token, "signed", Some(name), origin).await?;
+    let client = crate::clients::store::get(&state.db, request.practice_id, request.client_id).await?;
+    let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
+    if let Some(client) = client.filter(|c| !c.client.email.is_empty()) {
+        let t = lang.texts();
+        state.mailer.send_in_background(Email {
+            to: client.client.email,
+            subject: t.mail_consent_receipt_subject.replace("{practice}", &practice),
+            body: t
+                .mail_consent_receipt_body
+                .replace("{practice}", &practice)
+                .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url)),
+        });
+    }
+    Ok(())
+}
+
+/// Withdraws a signed consent through its link; the practitioners are told (without naming
+/// the client: mail is not the place for it).
+pub async fn withdraw(state: &AppState, token: &str, origin: &Origin<'_>, lang: Lang) -> Result<(), AppError> {
+    let (request, template) = by_token(state, token).await?;
+    if request.status != "signed" || !record(state, &request, &template, &["signed"], "withdrawn", None, origin).await?
+    {
+        return Err(AppError::Rejected(Problem::ConsentAnswered));
+    }
+    let t = lang.texts();
+    for to in store::practitioner_emails(&state.db, request.practice_id).await? {
+        state.mailer.send_in_background(Email {
+            to,
+            subject: t.mail_consent_withdrawn_subject.into(),
+            body: t.mail_consent_withdrawn_body.replace("{title}", &template.title),
+        });
+    }
+    Ok(())
 }
 
 pub async fn decline(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<(), AppError> {
-    answer(state, token, "declined", None, origin).await
+    answer(state, token, "declined", None, origin).await.map(|_| ())
 }
 
 async fn answer(
@@ -262,12 +303,62 @@ async fn answer(
     to: &str,
     name: Option<String>,
     origin: &Origin<'_>,
-) -> Result<(), AppError> {
+) -> Result<RequestRow, AppError> {
     let (request, template) = by_token(state, token).await?;
     if !ConsentStatus::of(&request.status, request.expires_at, state.clock.now()).is_open()
         || !record(state, &request, &template, &["sent", "opened"], to, name, origin).await?
     {
         return Err(AppError::Rejected(Problem::ConsentAnswered));
     }
-    Ok(())
+    Ok(request)
+}
+
+/// The signed copy with its trail, as a PDF for the practitioner: the exact text, the typed
+/// name, and when and from where each step happened. `NotFound` for another practice's request.
+pub async fn signed_copy(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: i64,
+    id: i64,
+    lang: Lang,
+) -> Result<Vec<u8>, AppError> {
+    let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
+    let template = store::template_version(&state.db, user.practice_id, request.template_id, request.version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    let evidence = match envelope::existing(&state.db, &state.master_key, user.practice_id, client_id).await? {
+        Some(keys) => open_evidence(&keys, &request)?,
+        None => Evidence::default(),
+    };
+    let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
+    let t = lang.texts();
+    let status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
+    let footer = format!("{} · {}", t.consent_copy_title, user.practice_name);
+    let mut doc = crate::server::pdf::Document::new(&template.title, lang.code(), &footer);
+    doc.paragraph(&user.practice_name);
+    doc.title(&template.title);
+    doc.paragraph(&template.body);
+    doc.heading(t.consent_copy_title);
+    doc.row(t.consent_copy_client, &client.client.name);
+    doc.row(t.consent_copy_status, status.label(t));
+    doc.row(t.consent_copy_version, &request.version.to_string());
+    doc.row(t.consent_copy_typed_name, evidence.typed_name.as_deref().unwrap_or_default());
+    doc.row(t.consent_copy_text_hash, &evidence.text_sha256);
+    doc.heading(t.consent_copy_trail);
+    doc.row(&time::moment_text(zone, request.sent_at), t.consent_status_sent);
+    for event in &evidence.events {
+        let what = match event.what.as_str() {
+            "opened" => t.consent_status_opened,
+            "signed" => t.consent_status_signed,
+            "declined" => t.consent_status_declined,
+            "withdrawn" => t.consent_status_withdrawn,
+            other => other,
+        };
+        let utc = chrono::DateTime::from_timestamp(event.at, 0).map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        let detail =
+            format!("{what}\n{}\n{}: {}\n{}", utc.unwrap_or_default(), t.sessions_ip, event.ip, event.user_agent);
+        doc.row(&time::moment_text(zone, event.at), &detail);
+    }
+    Ok(doc.finish())
 }

@@ -222,3 +222,26 @@ pub async fn revoke(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Resul
     .rows_affected();
     Ok(changed == 1)
 }
+
+/// The addresses of the practice's practitioners (to tell them of a withdrawal).
+pub async fn practitioner_emails(db: &Db, practice_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT email FROM users WHERE practice_id = $1 AND role = 'practitioner'")
+        .bind(practice_id)
+        .fetch_all(db)
+        .await
+}
+
+/// One request of the practice's client.
+pub async fn request_of(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM consent_requests WHERE id = $1 AND practice_id = $2 AND client_id = $3"
+    ))
+    .bind(id)
+    .bind(practice_id)
+    .bind(client_id)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(request_row)
+    .transpose()
+}

@@ -156,6 +156,47 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     let trail: Vec<(&str, &str)> = evidence.events.iter().map(|e| (e.what.as_str(), e.ip.as_str())).collect();
     assert_eq!(trail, [("opened", "127.0.0.1"), ("signed", "127.0.0.1")]);
     assert!(evidence.events[1].user_agent.contains("iPhone"));
+
+    // A receipt for the client, with the link to read and withdraw.
+    let receipt = &app.wait_for_subject("ola@example.no", "Your consent to Klinikk Nord is recorded", 1).await[0];
+    assert!(receipt.contains(&format!("/consent?token={token}")));
+    // The signed copy with its trail, for this practice only.
+    let copy_path = format!("/clients/{id}/consent/{}/copy.pdf", request.id);
+    let copy = app.get(&copy_path).await;
+    assert_eq!(copy.headers()["content-type"], "application/pdf");
+    let text = app::server::pdf::text_of(&copy.bytes().await.unwrap());
+    for expected in
+        ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", &hash, "127.0.0.1", "Signed", "Opened"]
+    {
+        assert!(text.contains(expected), "{expected:?} missing from the copy");
+    }
+    let other = app.other_practitioner("per@example.no").await;
+    assert_eq!(other.get(app.url(&copy_path)).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn a_signed_consent_is_withdrawn_through_its_link_and_the_practice_is_told() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let token = send(&app, &id, "ola@example.no", 1).await;
+    let phone = crate::helpers::browser(&app.base);
+    assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 409, "not signed yet");
+    assert_eq!(sign(&app, &token, "Ola Nordmann").await.status(), 200);
+    app.clock.advance(30 * 86_400);
+    // Withdrawal works after the link's signing window has closed.
+    assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 200);
+    assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 409, "once");
+    assert_eq!(page(&app, &token).await.json::<Value>().await.unwrap()["status"], "Withdrawn");
+    let notice = &app.wait_for_subject(OWNER, "A client has withdrawn a consent", 1).await[0];
+    assert!(notice.contains("Samtykke til behandling av helseopplysninger") && !notice.contains("Ola"));
+    let request = request_by_token(&app.state.db, &token_hash(&token)).await.unwrap().unwrap();
+    let keys = envelope::existing(&app.state.db, &app.state.master_key, request.practice_id, request.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let trail: Vec<String> = open_evidence(&keys, &request).unwrap().events.into_iter().map(|e| e.what).collect();
+    assert_eq!(trail, ["signed", "withdrawn"].map(String::from), "signed straight from the mail, then withdrawn");
 }
 
 #[tokio::test]
