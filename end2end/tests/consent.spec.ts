@@ -1,11 +1,12 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
-import { linkFromOutbox, open, signedIn } from "./helpers";
+import { linkFromOutbox, open, pdfText, signedIn } from "./helpers";
 
 test.beforeEach(({}, testInfo) => {
   test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients answer on phones, with JavaScript on and off");
 });
 
-test("a consent request is signed on a phone with a typed name, and the next one declined", async ({ page, browser }, testInfo) => {
+test("a consent request is signed on a phone with a typed name, withdrawn, and the next one declined", async ({ page, browser }, testInfo) => {
   // The practitioner, at a desk.
   const desk = await browser.newContext({ baseURL: testInfo.project.use.baseURL, viewport: { width: 1280, height: 800 }, locale: "en-US" });
   const practitioner = await desk.newPage();
@@ -38,10 +39,24 @@ test("a consent request is signed on a phone with a typed name, and the next one
   await expect(page.getByRole("button", { name: "Sign" })).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath("consent-signed.png"), fullPage: true });
 
-  await practitioner.goto(profile);
-  await expect(consent.locator(".consent-now")).toContainText("Signed");
   await practitioner.goto("/clients");
   await expect(practitioner.locator(".client-list li", { hasText: "Ola Nordmann" }).locator(".consent-status")).toHaveText("Signed");
+  await practitioner.goto(profile);
+  await expect(consent.locator(".consent-now")).toContainText("Signed");
+  const [download] = await Promise.all([
+    practitioner.waitForEvent("download"),
+    consent.getByRole("link", { name: "Signed copy (PDF)" }).click(),
+  ]);
+  const copy = pdfText(await readFile((await download.path())!));
+  for (const expected of ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Signed", "Opened"]) {
+    expect(copy).toContain(expected);
+  }
+
+  // The client changes their mind, through the same link.
+  await page.getByRole("button", { name: "Withdraw my consent" }).click();
+  await expect(page.getByRole("status")).toContainText("Withdrawn");
+  await practitioner.goto(profile);
+  await expect(consent.locator(".consent-now")).toContainText("Withdrawn");
 
   // A second request, declined.
   await practitioner.goto(profile);

@@ -24,6 +24,32 @@ pub async fn save_template(id: Option<i64>, title: String, body: String) -> Resu
     Ok(())
 }
 
+/// The declarations, each with how many clients signed an older version of it.
+#[server(endpoint = "consent/declarations")]
+pub async fn consent_declarations() -> Result<Vec<(Template, usize)>, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    let list = super::service::templates(&request.state, user).await?;
+    let counts = super::service::outdated_counts(&request.state, user, &list).await?;
+    Ok(list.into_iter().zip(counts).collect())
+}
+
+/// Asks those who signed an older version of the declaration to consent to the current one.
+#[server(endpoint = "consent/ask_again")]
+pub async fn ask_again(template_id: i64) -> Result<usize, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::ask_again(&request.state, user, template_id, request.lang).await
+}
+
+/// A reminder with a fresh link for an unanswered request.
+#[server(endpoint = "consent/remind")]
+pub async fn remind_consent(client_id: i64, id: i64) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    super::service::remind(&request.state, user, client_id, id, request.lang).await
+}
+
 #[server(endpoint = "consent/requests")]
 pub async fn consent_requests(client_id: i64) -> Result<Vec<RequestView>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;

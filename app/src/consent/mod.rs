@@ -19,8 +19,8 @@ use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_erro
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{
-    DeclineConsent, RevokeConsent, SaveTemplate, SendConsent, SignConsent, WithdrawConsent, consent_requests,
-    consent_templates, get_consent_page,
+    AskAgain, DeclineConsent, RemindConsent, RevokeConsent, SaveTemplate, SendConsent, SignConsent, WithdrawConsent,
+    consent_declarations, consent_requests, consent_templates, get_consent_page,
 };
 use types::{ConsentStatus, RequestView, Template};
 
@@ -40,7 +40,8 @@ pub fn StatusIcon(status: ConsentStatus) -> impl IntoView {
 #[component]
 pub fn ConsentSettingsPage() -> impl IntoView {
     let texts = t();
-    let templates = Resource::new_blocking(|| (), |_| consent_templates());
+    let ask = ServerAction::<AskAgain>::new();
+    let templates = Resource::new_blocking(move || ask.version().get(), |_| consent_declarations());
     let saved = use_query_map().with_untracked(|q| q.get("saved").is_some());
     view! {
         <Title text=format!("{} · Trygg", texts.consent_settings)/>
@@ -50,7 +51,19 @@ pub fn ConsentSettingsPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match templates.await {
-                    Ok(list) => list.into_iter().map(|template| view! { <TemplateEditor template=Some(template)/> }).collect_view().into_any(),
+                    Ok(list) => list.into_iter().map(|(template, outdated)| {
+                        let id = template.id.to_string();
+                        view! {
+                            <TemplateEditor template=Some(template)/>
+                            {(outdated > 0).then(|| view! {
+                                <ActionForm action=ask attr:class="ask-again panel">
+                                    <input type="hidden" name="template_id" value=id/>
+                                    <p>{texts.consent_outdated.replace("{n}", &outdated.to_string())}</p>
+                                    <button type="submit" class="secondary">{texts.consent_ask_again}</button>
+                                </ActionForm>
+                            })}
+                        }
+                    }).collect_view().into_any(),
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
             })}
@@ -92,6 +105,7 @@ fn TemplateEditor(template: Option<Template>) -> impl IntoView {
 pub struct ConsentState {
     send: ServerAction<SendConsent>,
     revoke: ServerAction<RevokeConsent>,
+    remind: ServerAction<RemindConsent>,
     requests: Resource<Result<Vec<RequestView>, AppError>>,
     templates: Resource<Result<Vec<Template>, AppError>>,
 }
@@ -100,9 +114,10 @@ impl ConsentState {
     pub fn new(client_id: impl Fn() -> Option<i64> + Send + Sync + Copy + 'static) -> Self {
         let send = ServerAction::<SendConsent>::new();
         let revoke = ServerAction::<RevokeConsent>::new();
+        let remind = ServerAction::<RemindConsent>::new();
         let requests = Resource::new(
-            move || (client_id(), send.version().get(), revoke.version().get()),
-            |(id, _, _)| async move {
+            move || (client_id(), send.version().get(), revoke.version().get(), remind.version().get()),
+            |(id, ..)| async move {
                 match id {
                     Some(id) => consent_requests(id).await,
                     None => Err(AppError::NotFound),
@@ -110,14 +125,14 @@ impl ConsentState {
             },
         );
         let templates = Resource::new(|| (), |_| consent_templates());
-        Self { send, revoke, requests, templates }
+        Self { send, revoke, remind, requests, templates }
     }
 }
 
 #[component]
 pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> impl IntoView {
     let texts = t();
-    let ConsentState { send, revoke, requests, templates } = state;
+    let ConsentState { send, revoke, remind, requests, templates } = state;
     let error = action_error(send);
     let sent = move || matches!(send.value().get(), Some(Ok(())));
     view! {
@@ -132,7 +147,7 @@ pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> i
                                 <p class="consent-now"><StatusIcon status/></p>
                                 {(!list.is_empty()).then(|| view! {
                                     <ol class="consent-requests">
-                                        {list.into_iter().map(|request| view! { <RequestItem client_id request revoke/> }).collect_view()}
+                                        {list.into_iter().map(|request| view! { <RequestItem client_id request revoke remind/> }).collect_view()}
                                     </ol>
                                 })}
                             }.into_any()
@@ -170,7 +185,12 @@ pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> i
 }
 
 #[component]
-fn RequestItem(client_id: i64, request: RequestView, revoke: ServerAction<RevokeConsent>) -> impl IntoView {
+fn RequestItem(
+    client_id: i64,
+    request: RequestView,
+    revoke: ServerAction<RevokeConsent>,
+    remind: ServerAction<RemindConsent>,
+) -> impl IntoView {
     let texts = t();
     let open = request.status.is_open();
     view! {
@@ -187,6 +207,11 @@ fn RequestItem(client_id: i64, request: RequestView, revoke: ServerAction<Revoke
                 </a>
             })}
             {open.then(|| view! {
+                <ActionForm action=remind attr:class="inline">
+                    <input type="hidden" name="client_id" value=client_id.to_string()/>
+                    <input type="hidden" name="id" value=request.id.to_string()/>
+                    <button type="submit" class="secondary">{texts.consent_remind}</button>
+                </ActionForm>
                 <ActionForm action=revoke attr:class="inline">
                     <input type="hidden" name="client_id" value=client_id.to_string()/>
                     <input type="hidden" name="id" value=request.id.to_string()/>

@@ -115,34 +115,62 @@ pub async fn send(
     template_id: i64,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let client =
-        crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?.client;
-    if client.email.is_empty() {
-        return Err(AppError::Rejected(Problem::ClientHasNoEmail));
-    }
+    let email = client_email(state, user, client_id).await?;
     let template = templates(state, user)
         .await?
         .into_iter()
         .find(|t| t.id == template_id)
         .ok_or_else(|| AppError::field("template_id", Problem::NotAllowedValue))?;
+    send_version(state, user, client_id, email, &template, lang).await
+}
+
+async fn send_version(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: i64,
+    email: String,
+    template: &Template,
+    lang: Lang,
+) -> Result<(), AppError> {
     let token = new_token();
     let now = state.clock.now();
     let expires_at = now + LINK_DAYS * 86_400;
     let request = NewRequest {
         practice_id: user.practice_id,
         client_id,
-        template: &template,
+        template,
         token_hash: &token_hash(&token),
         now,
         expires_at,
     };
     store::insert_request(&state.db, request).await?;
+    mail_link(state, user, email, &token, expires_at, lang, false).await
+}
+
+async fn client_email(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<String, AppError> {
+    let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    if client.client.email.is_empty() {
+        return Err(AppError::Rejected(Problem::ClientHasNoEmail));
+    }
+    Ok(client.client.email)
+}
+
+/// The mail with the link. It names the practice, never what the declaration is about.
+async fn mail_link(
+    state: &AppState,
+    user: &CurrentUser,
+    to: String,
+    token: &str,
+    expires_at: i64,
+    lang: Lang,
+    reminder: bool,
+) -> Result<(), AppError> {
     let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
     let t = lang.texts();
-    // The mail names the practice and the link, never what the declaration is about.
+    let subject = if reminder { t.mail_consent_reminder_subject } else { t.mail_consent_subject };
     state.mailer.send_in_background(Email {
-        to: client.email,
-        subject: t.mail_consent_subject.replace("{practice}", &user.practice_name),
+        to,
+        subject: subject.replace("{practice}", &user.practice_name),
         body: t
             .mail_consent_body
             .replace("{practice}", &user.practice_name)
@@ -150,6 +178,47 @@ pub async fn send(
             .replace("{expires}", &time::date_text(time::to_local(zone, expires_at).0)),
     });
     Ok(())
+}
+
+/// A reminder for an unanswered request: a new link (the old one stops working) that runs
+/// another 14 days.
+pub async fn remind(state: &AppState, user: &CurrentUser, client_id: i64, id: i64, lang: Lang) -> Result<(), AppError> {
+    let email = client_email(state, user, client_id).await?;
+    let token = new_token();
+    let expires_at = state.clock.now() + LINK_DAYS * 86_400;
+    if !store::renew_link(&state.db, user.practice_id, client_id, id, &token_hash(&token), expires_at).await? {
+        return Err(AppError::NotFound);
+    }
+    mail_link(state, user, email, &token, expires_at, lang, true).await
+}
+
+/// After a declaration changed: asks everyone whose newest answer to it is a signature of an
+/// older version to consent to the current one. Returns how many were asked.
+pub async fn ask_again(state: &AppState, user: &CurrentUser, template_id: i64, lang: Lang) -> Result<usize, AppError> {
+    let template = templates(state, user).await?.into_iter().find(|t| t.id == template_id).ok_or(AppError::NotFound)?;
+    let clients = store::signed_older_version(&state.db, user.practice_id, template_id, template.version).await?;
+    let mut asked = 0;
+    for client_id in clients {
+        match client_email(state, user, client_id).await {
+            Ok(email) => {
+                send_version(state, user, client_id, email, &template, lang).await?;
+                asked += 1;
+            }
+            Err(AppError::Rejected(Problem::ClientHasNoEmail)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(asked)
+}
+
+/// How many clients signed an older version of each declaration (for the "ask again" button).
+pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Template]) -> Result<Vec<usize>, AppError> {
+    let mut counts = Vec::with_capacity(list.len());
+    for template in list {
+        counts
+            .push(store::signed_older_version(&state.db, user.practice_id, template.id, template.version).await?.len());
+    }
+    Ok(counts)
 }
 
 /// The client's requests, newest first.

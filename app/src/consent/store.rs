@@ -245,3 +245,49 @@ pub async fn request_of(db: &Db, practice_id: i64, client_id: i64, id: i64) -> R
     .map(request_row)
     .transpose()
 }
+
+/// Gives an unanswered request of the practice's client a new link (the old one stops working)
+/// and a new expiry; `false` when there is no such open request.
+pub async fn renew_link(
+    db: &Db,
+    practice_id: i64,
+    client_id: i64,
+    id: i64,
+    token_hash: &[u8],
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE consent_requests SET token_hash = $1, expires_at = $2
+         WHERE id = $3 AND practice_id = $4 AND client_id = $5 AND status IN ('sent', 'opened')",
+    )
+    .bind(token_hash)
+    .bind(expires_at)
+    .bind(id)
+    .bind(practice_id)
+    .bind(client_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Clients whose newest request for this declaration (not revoked) is signed, with an older
+/// version than `current`.
+pub async fn signed_older_version(
+    db: &Db,
+    practice_id: i64,
+    template_id: i64,
+    current: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT r.client_id FROM consent_requests r
+         WHERE r.practice_id = $1 AND r.template_id = $2 AND r.status = 'signed' AND r.template_version < $3
+           AND r.id = (SELECT MAX(id) FROM consent_requests
+                       WHERE client_id = r.client_id AND template_id = r.template_id AND status <> 'revoked')",
+    )
+    .bind(practice_id)
+    .bind(template_id)
+    .bind(current)
+    .fetch_all(db)
+    .await
+}

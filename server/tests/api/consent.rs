@@ -286,3 +286,42 @@ async fn a_new_version_leaves_the_signed_text_as_it_was() {
     let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!((requests[0]["version"].as_i64(), requests[0]["status"].as_str()), (Some(1), Some("Signed")));
 }
+
+#[tokio::test]
+async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let first = send(&app, &id, "ola@example.no", 1).await;
+    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    let request = requests[0]["id"].to_string();
+
+    let other = app.other_practitioner("per@example.no").await;
+    assert_eq!(app.call_with(&other, "consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404);
+    assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 200);
+    let reminder = &app.wait_for_subject("ola@example.no", "Reminder: Klinikk Nord asks for your consent", 1).await[0];
+    let renewed =
+        reminder.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
+    assert_ne!(renewed, first);
+    assert_eq!(page(&app, &first).await.status(), 401, "the old link stops working");
+    assert_eq!(sign(&app, renewed, "Ola Nordmann").await.status(), 200);
+    assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404, "answered");
+
+    let template = templates(&app, &app.client).await[0]["id"].to_string();
+    let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
+    assert_eq!(declarations[0][1], 0, "nobody signed an older version yet");
+    let edit = [("id", template.as_str()), ("title", "Samtykke, versjon 2"), ("body", "Ny tekst.")];
+    assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
+    let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
+    assert_eq!(declarations[0][1], 1);
+
+    assert_eq!(app.call_with(&other, "consent/ask_again", &[("template_id", &template)]).await.status(), 404);
+    let asked: Value = app.call("consent/ask_again", &[("template_id", &template)]).await.json().await.unwrap();
+    assert_eq!(asked, 1);
+    app.wait_for_subject("ola@example.no", SUBJECT, 2).await;
+    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    assert_eq!((requests[0]["status"].as_str(), requests[0]["version"].as_i64()), (Some("Sent"), Some(2)));
+    assert_eq!((requests[1]["status"].as_str(), requests[1]["version"].as_i64()), (Some("Signed"), Some(1)));
+    let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
+    assert_eq!(declarations[0][1], 0, "asked already");
+}
