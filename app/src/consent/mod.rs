@@ -234,8 +234,9 @@ pub fn ConsentLinkPage() -> impl IntoView {
     // Read again once an answer went through (a refused one keeps the form as filled in).
     let answered = RwSignal::new(0_u32);
     Effect::new(move |_| {
-        let done = |value: Option<Result<(), AppError>>| matches!(value, Some(Ok(())));
-        if done(sign.value().get()) || done(decline.value().get()) || done(withdraw.value().get()) {
+        // All three are read on every run, so that each stays tracked.
+        let values = [sign.value().get(), decline.value().get(), withdraw.value().get()];
+        if values.iter().any(|value| matches!(value, Some(Ok(())))) {
             answered.update(|count| *count += 1);
         }
     });
