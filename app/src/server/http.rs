@@ -231,7 +231,16 @@ fn finish(state: &AppState, path: &str, nonce: Option<&str>, clear_cookie: bool,
     if !is_static_asset(path) || path == "/sw.js" {
         set(headers, "cache-control", "no-store");
     }
-    if clear_cookie && let Ok(value) = HeaderValue::from_str(&state.session_cookie().clear()) {
+    // An ended session's cookie is cleared, unless this very response signs in anew (a login
+    // sent with an expired cookie): clearing after it would sign the new session out again.
+    let cookie = state.session_cookie();
+    let prefix = format!("{}=", cookie.name());
+    let sets_session =
+        headers.get_all(header::SET_COOKIE).iter().any(|value| value.to_str().is_ok_and(|v| v.starts_with(&prefix)));
+    if clear_cookie
+        && !sets_session
+        && let Ok(value) = HeaderValue::from_str(&cookie.clear())
+    {
         headers.append(header::SET_COOKIE, value);
     }
     response

@@ -131,6 +131,22 @@ async fn idle_sessions_end_after_24_hours_without_activity() {
 }
 
 #[tokio::test]
+async fn a_login_sent_with_an_ended_sessions_cookie_stays_signed_in() {
+    let app = spawn_app().await;
+    app.signed_in_user("back@example.no").await;
+    app.clock.advance(25 * 3600);
+    // The browser still holds the ended session's cookie when it logs in again.
+    let login = app.log_in("back@example.no", PASSWORD).await;
+    assert_eq!(login.status(), 200);
+    let cookies = set_cookies(&login);
+    assert!(cookies.iter().any(|c| c.starts_with("trygg_session=") && !c.contains("Max-Age=0")));
+    assert!(!cookies.iter().any(|c| c.contains("Max-Age=0")), "not cleared again after the new one: {cookies:?}");
+    assert_eq!(app.get("/calendar").await.status(), 200);
+    let me: serde_json::Value = app.call("whoami", &[]).await.json().await.unwrap();
+    assert_eq!(me["email"], "back@example.no");
+}
+
+#[tokio::test]
 async fn the_idle_limit_is_per_account() {
     let app = spawn_app().await;
     app.signed_in_user("short@example.no").await;
