@@ -7,6 +7,7 @@ const APPOINTMENTS = 500;
 // The "hide client data" switch on a week with 500 appointments: from the click until the next
 // frame has been produced (WASM event handler, class change, style, layout and paint).
 test("hide client data: toggle time with 500 appointments", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "desktop", "a desktop measurement");
   await signedIn(page, testInfo, "bench");
   const origin = new URL(page.url()).origin;
   const post = async (fn: string, form: Record<string, string>) => {
