@@ -3,7 +3,7 @@
 
 use super::store;
 use super::types::{BookingOffer, slugify};
-use crate::calendar::store::{NewAppointment, all_bookers, booked_between, booker_of, insert_if_free, set_booker};
+use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free, legacy_bookers, set_booker};
 use crate::calendar::time;
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
@@ -212,10 +212,7 @@ pub async fn booker_details(state: &AppState, practice_id: i64, id: i64) -> Resu
 /// at start-up they are sealed again with the client's key. Returns how many were.
 pub async fn reseal_legacy_booker_details(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
     let mut count = 0;
-    for row in all_bookers(db).await? {
-        if envelope::is_client_sealed(&row.ip) && envelope::is_client_sealed(&row.agent) {
-            continue;
-        }
+    for row in legacy_bookers(db, envelope::CLIENT_SEALED).await? {
         let legacy_row = format!("practice:{}/appointment:{}", row.practice_id, row.id);
         let open = |sealed: &[u8], purpose| {
             master.open(sealed, Binding { purpose, row: &legacy_row }).map_err(|_| {

@@ -41,7 +41,7 @@ pub async fn place(
         Some((opens, closes)) if minute >= opens && minute + duration_minutes <= closes => {}
         _ => return Err(AppError::field("time", Problem::OutsideOpeningHours)),
     }
-    let zone = time::zone(&store::time_zone(&state.db, practice_id).await?);
+    let zone = store::zone(&state.db, practice_id).await?;
     let starts = time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
     Ok((starts, starts + duration_minutes * 60))
 }
@@ -129,7 +129,7 @@ pub async fn update(
 
 pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentDetail, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let zone = time::zone(&store::time_zone(&state.db, user.practice_id).await?);
+    let zone = store::zone(&state.db, user.practice_id).await?;
     let (date, minute) = time::to_local(zone, row.starts_at);
     Ok(AppointmentDetail {
         id: row.id,

@@ -92,12 +92,15 @@ fn booker_row(row: &sqlx::any::AnyRow) -> Result<BookerRow, sqlx::Error> {
     })
 }
 
-/// Every online booking's sealed details (for re-sealing at start-up).
-pub async fn all_bookers(db: &Db) -> Result<Vec<BookerRow>, sqlx::Error> {
+/// Online bookings whose details are not yet sealed with a client key, i.e. whose first byte is
+/// not `client_format` (for re-sealing at start-up; usually none).
+pub async fn legacy_bookers(db: &Db, client_format: u8) -> Result<Vec<BookerRow>, sqlx::Error> {
     sqlx::query(
         "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
-         WHERE booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
+         WHERE booker_ip IS NOT NULL AND booker_agent IS NOT NULL
+           AND (substr(booker_ip, 1, 1) <> $1 OR substr(booker_agent, 1, 1) <> $1)",
     )
+    .bind(vec![client_format])
     .fetch_all(db)
     .await?
     .iter()
@@ -300,8 +303,11 @@ pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<
     Ok(())
 }
 
-pub async fn time_zone(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT time_zone FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await
+/// The practice's time zone.
+pub async fn zone(db: &Db, practice_id: i64) -> Result<chrono_tz::Tz, sqlx::Error> {
+    let name: String =
+        sqlx::query_scalar("SELECT time_zone FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await?;
+    Ok(super::time::zone(&name))
 }
 
 /// Whether the client belongs to the practice.

@@ -165,7 +165,7 @@ async fn mail_link(
     lang: Lang,
     reminder: bool,
 ) -> Result<(), AppError> {
-    let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     let t = lang.texts();
     let subject = if reminder { t.mail_consent_reminder_subject } else { t.mail_consent_subject };
     state.mailer.send_in_background(Email {
@@ -224,7 +224,7 @@ pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Templ
 /// The client's requests, newest first.
 pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<RequestView>, AppError> {
     crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
-    let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     let now = state.clock.now();
     let mut views = Vec::new();
     for row in store::requests_of(&state.db, user.practice_id, client_id).await? {
@@ -400,7 +400,7 @@ pub async fn signed_copy(
         Some(keys) => open_evidence(&keys, &request)?,
         None => Evidence::default(),
     };
-    let zone = time::zone(&crate::calendar::store::time_zone(&state.db, user.practice_id).await?);
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     let t = lang.texts();
     let status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
     let footer = format!("{} · {}", t.consent_copy_title, user.practice_name);

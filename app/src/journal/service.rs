@@ -43,14 +43,10 @@ fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, Ap
     })
 }
 
-async fn practice_zone(state: &AppState, practice_id: i64) -> Result<Tz, AppError> {
-    Ok(time::zone(&crate::calendar::store::time_zone(&state.db, practice_id).await?))
-}
-
 /// The client's journal, newest first. Recorded as a reading.
 pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Journal, AppError> {
     client_name(state, user, client_id).await?;
-    let zone = practice_zone(state, user.practice_id).await?;
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     let rows = store::current(&state.db, user.practice_id, client_id).await?;
     let entries = match envelope::existing(&state.db, &state.master_key, user.practice_id, client_id).await? {
         Some(keys) => rows.into_iter().map(|row| open(&keys, zone, row)).collect::<Result<_, _>>()?,
@@ -82,7 +78,7 @@ pub async fn history(
             tracing::error!(client_id, "journal entries without a data key");
             AppError::Internal
         })?;
-    let zone = practice_zone(state, user.practice_id).await?;
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     let versions = rows.into_iter().map(|row| open(&keys, zone, row)).collect::<Result<_, _>>()?;
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::JournalRead, Some(client_id), Some(entry_id)).await?;
@@ -163,6 +159,6 @@ pub async fn edit(
 /// The newest audit events about the client: who read or wrote its journal, and when.
 pub async fn log(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<AuditEvent>, AppError> {
     client_name(state, user, client_id).await?;
-    let zone = practice_zone(state, user.practice_id).await?;
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     Ok(audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?)
 }

@@ -21,7 +21,7 @@ use super::db::Db;
 use crate::error::AppError;
 
 /// The format byte of a value sealed with a client's data key (master-sealed values use 1–2).
-const CLIENT_SEALED: u8 = 0x10;
+pub const CLIENT_SEALED: u8 = 0x10;
 
 /// Where a sealed value belongs inside a client: `record` names the row (`"journal:5/version:2"`),
 /// `field` the column (`"journal.text"`).
