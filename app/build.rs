@@ -61,4 +61,6 @@ fn main() {
     for (_, path) in LANGUAGES {
         println!("cargo::rerun-if-changed={path}");
     }
+    // `sqlx::migrate!` embeds the migrations; a new one must rebuild the crate.
+    println!("cargo::rerun-if-changed=../migrations");
 }

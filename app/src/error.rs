@@ -98,6 +98,8 @@ pub enum Problem {
     /// A consent request needs the client's email address.
     ClientHasNoEmail,
     ConsentNotTicked,
+    /// A drawn signature that is not strokes on the signing grid.
+    SignatureUnreadable,
     /// The link was answered already, or can no longer be.
     ConsentAnswered,
 }
@@ -110,10 +112,10 @@ pub struct FieldChecks {
 
 impl FieldChecks {
     /// The checked value, or an empty one with the problem noted against `field`.
-    pub fn check(&mut self, field: &str, result: Result<String, Problem>) -> String {
+    pub fn check<T: Default>(&mut self, field: &str, result: Result<T, Problem>) -> T {
         result.unwrap_or_else(|problem| {
             self.errors.push(FieldError { field: field.into(), problem });
-            String::new()
+            T::default()
         })
     }
 
@@ -199,6 +201,7 @@ impl Problem {
             Self::InvalidOrgNumber => t.err_invalid_org_number.into(),
             Self::ClientHasNoEmail => t.err_client_has_no_email.into(),
             Self::ConsentNotTicked => t.err_consent_not_ticked.into(),
+            Self::SignatureUnreadable => t.err_signature_unreadable.into(),
             Self::ConsentAnswered => t.err_consent_answered.into(),
         }
     }

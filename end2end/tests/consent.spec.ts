@@ -1,6 +1,30 @@
 import { readFile } from "node:fs/promises";
-import { expect, test } from "@playwright/test";
-import { linkFromOutbox, open, pdfText, signedIn } from "./helpers";
+import { type Locator, type Page, expect, test } from "@playwright/test";
+import { jsEnabled, linkFromOutbox, open, pdfText, signedIn } from "./helpers";
+
+/** Draws a wavy line across the pad with a finger: real touch input, through Chromium's DevTools. */
+async function drawWithFinger(page: Page, pad: Locator) {
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  const at = (fx: number, fy: number) => [{ x: box.x + box.width * fx, y: box.y + box.height * fy }];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: at(0.1, 0.6) });
+  for (let i = 1; i <= 12; i++) {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: at(0.1 + i * 0.06, 0.5 - 0.3 * Math.sin(i / 2)) });
+  }
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await cdp.detach();
+}
+
+/** How many of the pad's pixels have ink on them. */
+async function inked(pad: Locator): Promise<number> {
+  return pad.evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 3; i < data.length; i += 4) count += data[i] > 0 ? 1 : 0;
+    return count;
+  });
+}
 
 test.beforeEach(({}, testInfo) => {
   test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients answer on phones, with JavaScript on and off");
@@ -25,7 +49,8 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await expect(consent.locator(".consent-now")).toContainText("Sent");
 
   // The client opens the link from the email on a phone.
-  await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/consent"));
+  const link = await linkFromOutbox(page, testInfo, email, "/consent");
+  await open(page, testInfo, link);
   await expect(page.locator(".practice")).toHaveText("Klinikk Nord");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Samtykke til behandling av helseopplysninger");
   await expect(page.locator(".declaration")).toContainText("artikkel 9");
@@ -34,6 +59,24 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await expect(page.locator("#agree-error")).toHaveText("Tick the box to give your consent.");
   await page.getByLabel("I have read the declaration and give my consent.").check();
   await page.getByLabel("Your full name").fill("Ola Nordmann");
+  const pad = page.getByLabel("Draw your signature (optional)");
+  const drawn = page.locator('input[name="signature"]');
+  if (jsEnabled(testInfo)) {
+    // With a finger; cleared once, and drawn again.
+    await drawWithFinger(page, pad);
+    await expect(drawn).toHaveValue(/^\d+,\d+( \d+,\d+){3,}$/);
+    expect(await inked(pad)).toBeGreaterThan(500);
+    await page.getByRole("button", { name: "Clear" }).click();
+    await expect(drawn).toHaveValue("");
+    expect(await inked(pad)).toBe(0);
+    await drawWithFinger(page, pad);
+    await expect(drawn).toHaveValue(/^\d+,\d+( \d+,\d+){3,}$/);
+    await page.screenshot({ path: testInfo.outputPath("consent-drawn.png"), fullPage: true });
+  } else {
+    // Without JavaScript there is no pad; the typed name is the signature.
+    await expect(pad).toHaveCount(0);
+    await expect(page.getByText("Drawing a signature needs JavaScript.")).toBeVisible();
+  }
   await page.getByRole("button", { name: "Sign" }).click();
   await expect(page.getByRole("status")).toContainText("Signed");
   await expect(page.getByRole("button", { name: "Sign" })).toHaveCount(0);
@@ -47,10 +90,25 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
     practitioner.waitForEvent("download"),
     consent.getByRole("link", { name: "Signed copy (PDF)" }).click(),
   ]);
-  const copy = pdfText(await readFile((await download.path())!));
-  for (const expected of ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Signed", "Opened"]) {
+  const pdf = await readFile((await download.path())!);
+  const copy = pdfText(pdf);
+  for (const expected of ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Signed", "Opened", "Drawn signature"]) {
     expect(copy).toContain(expected);
   }
+  // The drawing is in the copy as lines in a frame; without JavaScript there is none.
+  const lines = pdf.toString("latin1").split("\n").filter((line) => / l$/.test(line)).length;
+  if (jsEnabled(testInfo)) {
+    expect(lines).toBeGreaterThan(3);
+  } else {
+    expect(lines).toBe(0);
+  }
+  // The client's receipt carries the signed copy.
+  const receipt = page.locator("li.mail").filter({ hasText: "Your consent to Klinikk Nord is recorded" }).filter({ hasText: email });
+  await expect(async () => {
+    await open(page, testInfo, "/dev/outbox");
+    await expect(receipt.locator(".attachments li")).toHaveText(/^signed-consent\.pdf \(\d+ KB\)$/, { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await open(page, testInfo, link);
 
   // The client changes their mind, through the same link.
   await page.getByRole("button", { name: "Withdraw my consent" }).click();

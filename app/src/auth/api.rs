@@ -125,6 +125,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
             subject: row.subject,
             body: row.body,
             created_at: row.created_at,
+            attachments: row.attachments,
         })
         .collect())
 }

@@ -181,6 +181,11 @@ pub fn OutboxPage() -> impl IntoView {
                                         <p class="to">{mail.recipient}</p>
                                         <h2 class="subject">{mail.subject}</h2>
                                         <MailBody body=mail.body/>
+                                        {(!mail.attachments.is_empty()).then(|| view! {
+                                            <ul class="attachments" aria-label=texts.outbox_attachments>
+                                                {mail.attachments.lines().map(|name| view! { <li>{name.to_string()}</li> }).collect_view()}
+                                            </ul>
+                                        })}
                                     </li>
                                 }).collect_view()}
                             </ol>

@@ -44,6 +44,7 @@ pub async fn sign_up(
         None => {
             state.mailer.send_in_background(Mail {
                 to: input.email.as_str().to_string(),
+                attachments: Vec::new(),
                 subject: t.mail_exists_subject.into(),
                 body: t.mail_exists_body.replace("{link}", &format!("{}/login", state.config.base_url)),
             });
@@ -66,6 +67,7 @@ async fn send_verification(
     let link = format!("{}/verify-email?token={token}", state.config.base_url);
     state.mailer.send_in_background(Mail {
         to: email.to_string(),
+        attachments: Vec::new(),
         subject: t.mail_verify_subject.into(),
         body: t.mail_verify_body.replace("{name}", name).replace("{link}", &link),
     });
@@ -153,6 +155,7 @@ pub async fn request_password_reset(state: &AppState, email: &Email, lang: Lang)
     let t = lang.texts();
     state.mailer.send_in_background(Mail {
         to: email.as_str().to_string(),
+        attachments: Vec::new(),
         subject: t.mail_reset_subject.into(),
         body: t.mail_reset_body.replace("{link}", &format!("{}/reset-password?token={token}", state.config.base_url)),
     });

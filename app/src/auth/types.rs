@@ -172,6 +172,8 @@ pub struct OutboxMail {
     pub subject: String,
     pub body: String,
     pub created_at: i64,
+    /// Attachments by name and size, one per line.
+    pub attachments: String,
 }
 
 #[cfg(test)]

@@ -158,6 +158,7 @@ pub async fn book(
     let t = lang.texts();
     state.mailer.send_in_background(Email {
         to: person.email.clone(),
+        attachments: Vec::new(),
         subject: t.mail_booked_subject.replace("{practice}", &practice.name),
         body: t
             .mail_booked_body

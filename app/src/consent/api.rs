@@ -79,12 +79,19 @@ pub async fn get_consent_page(token: String) -> Result<ConsentPage, AppError> {
     super::service::page(&request.state, &token, &origin).await
 }
 
+/// `signature` is the drawn signature as `Drawing` text; absent or empty when none was drawn.
 #[server(endpoint = "consent/sign")]
-pub async fn sign_consent(token: String, agree: Option<String>, name: String) -> Result<(), AppError> {
+pub async fn sign_consent(
+    token: String,
+    agree: Option<String>,
+    name: String,
+    signature: Option<String>,
+) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let ip = request.ip.to_string();
     let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
-    super::service::sign(&request.state, &token, agree.is_some(), &name, &origin, request.lang).await
+    let drawn = signature.unwrap_or_default();
+    super::service::sign(&request.state, &token, agree.is_some(), &name, &drawn, &origin, request.lang).await
 }
 
 #[server(endpoint = "consent/decline")]

@@ -1,20 +1,21 @@
 //! Consent rules. A request's link is a random 256-bit token of which only the hash is kept; it
 //! is answered once (sign or decline), while it is neither expired nor revoked. Everything the
 //! client does through it is kept as evidence sealed with the client's data key: when, from
-//! which IP address and browser, the SHA-256 of the exact text shown, and the name typed.
+//! which IP address and browser, the SHA-256 of the exact text shown, the name typed and the
+//! signature drawn.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::store::{self, NewRequest, RequestRow};
-use super::types::{ConsentPage, ConsentStatus, LINK_DAYS, RequestView, Template, TemplateInput, signature};
+use super::types::{ConsentPage, ConsentStatus, Drawing, LINK_DAYS, RequestView, Template, TemplateInput, signature};
 use crate::calendar::time;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::security::service::Origin;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::envelope::{self, ClientKeys, Field};
-use crate::server::mail::Email;
+use crate::server::mail::{Attachment, Email};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 
@@ -26,7 +27,16 @@ pub struct Evidence {
     /// SHA-256 (hex) of the exact text the client was shown: title, a blank line, the body.
     pub text_sha256: String,
     pub typed_name: Option<String>,
+    /// The drawn signature as strokes (`Drawing::to_text`), when one was drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_signature: Option<String>,
     pub events: Vec<EvidenceEvent>,
+}
+
+/// What a signature adds to the evidence.
+pub struct Signed {
+    pub name: String,
+    pub drawing: Option<Drawing>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -170,6 +180,7 @@ async fn mail_link(
     let subject = if reminder { t.mail_consent_reminder_subject } else { t.mail_consent_subject };
     state.mailer.send_in_background(Email {
         to,
+        attachments: Vec::new(),
         subject: subject.replace("{practice}", &user.practice_name),
         body: t
             .mail_consent_body
@@ -284,15 +295,16 @@ async fn record(
     template: &Template,
     from: &[&str],
     to: &str,
-    typed_name: Option<String>,
+    signed: Option<Signed>,
     origin: &Origin<'_>,
 ) -> Result<bool, AppError> {
     let keys = envelope::for_client(&state.db, &state.master_key, request.practice_id, request.client_id).await?;
     let mut evidence = open_evidence(&keys, request)?;
     let now = state.clock.now();
     evidence.text_sha256 = text_sha256(template);
-    if typed_name.is_some() {
-        evidence.typed_name = typed_name;
+    if let Some(signed) = signed {
+        evidence.typed_name = Some(signed.name);
+        evidence.drawn_signature = signed.drawing.map(|d| d.to_text());
     }
     evidence.events.push(EvidenceEvent {
         what: to.into(),
@@ -315,24 +327,34 @@ pub async fn page(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<
     Ok(ConsentPage { practice, title: template.title, body: template.body, status })
 }
 
-/// Signs with the typed name (the box ticked), once. The client gets a receipt by email with
-/// the link, where they can read what they signed and withdraw.
+/// Signs with the typed name (the box ticked) and, if one was drawn, the drawn signature, once.
+/// The client gets a receipt by email with the signed copy as a PDF and the link, where they
+/// can read what they signed and withdraw.
 pub async fn sign(
     state: &AppState,
     token: &str,
     agree: bool,
     name: &str,
+    drawn: &str,
     origin: &Origin<'_>,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let name = signature(agree, name)?;
-    let request = answer(state, token, "signed", Some(name), origin).await?;
-    let client = crate::clients::store::get(&state.db, request.practice_id, request.client_id).await?;
+    let (name, drawing) = signature(agree, name, drawn)?;
+    let request = answer(state, token, "signed", Some(Signed { name, drawing }), origin).await?;
+    let Some(signed) = store::request_of(&state.db, request.practice_id, request.client_id, request.id).await? else {
+        return Ok(());
+    };
+    let (pdf, client_email) = copy_of(state, &signed, lang).await?;
     let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
-    if let Some(client) = client.filter(|c| !c.client.email.is_empty()) {
+    if !client_email.is_empty() {
         let t = lang.texts();
         state.mailer.send_in_background(Email {
-            to: client.client.email,
+            to: client_email,
+            attachments: vec![Attachment {
+                filename: format!("{}.pdf", t.consent_copy_file),
+                content_type: "application/pdf",
+                bytes: pdf,
+            }],
             subject: t.mail_consent_receipt_subject.replace("{practice}", &practice),
             body: t
                 .mail_consent_receipt_body
@@ -355,6 +377,7 @@ pub async fn withdraw(state: &AppState, token: &str, origin: &Origin<'_>, lang: 
     for to in store::practitioner_emails(&state.db, request.practice_id).await? {
         state.mailer.send_in_background(Email {
             to,
+            attachments: Vec::new(),
             subject: t.mail_consent_withdrawn_subject.into(),
             body: t.mail_consent_withdrawn_body.replace("{title}", &template.title),
         });
@@ -370,12 +393,12 @@ async fn answer(
     state: &AppState,
     token: &str,
     to: &str,
-    name: Option<String>,
+    signed: Option<Signed>,
     origin: &Origin<'_>,
 ) -> Result<RequestRow, AppError> {
     let (request, template) = by_token(state, token).await?;
     if !ConsentStatus::of(&request.status, request.expires_at, state.clock.now()).is_open()
-        || !record(state, &request, &template, &["sent", "opened"], to, name, origin).await?
+        || !record(state, &request, &template, &["sent", "opened"], to, signed, origin).await?
     {
         return Err(AppError::Rejected(Problem::ConsentAnswered));
     }
@@ -383,7 +406,8 @@ async fn answer(
 }
 
 /// The signed copy with its trail, as a PDF for the practitioner: the exact text, the typed
-/// name, and when and from where each step happened. `NotFound` for another practice's request.
+/// name, the drawn signature, and when and from where each step happened. `NotFound` for
+/// another practice's request.
 pub async fn signed_copy(
     state: &AppState,
     user: &CurrentUser,
@@ -392,20 +416,27 @@ pub async fn signed_copy(
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
     let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
-    let template = store::template_version(&state.db, user.practice_id, request.template_id, request.version)
+    Ok(copy_of(state, &request, lang).await?.0)
+}
+
+/// The copy of a request as a PDF, and the client's email address.
+async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<(Vec<u8>, String), AppError> {
+    let (practice_id, client_id) = (request.practice_id, request.client_id);
+    let template = store::template_version(&state.db, practice_id, request.template_id, request.version)
         .await?
         .ok_or(AppError::NotFound)?;
-    let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
-    let evidence = match envelope::existing(&state.db, &state.master_key, user.practice_id, client_id).await? {
-        Some(keys) => open_evidence(&keys, &request)?,
+    let client = crate::clients::store::get(&state.db, practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    let practice = crate::profile::store::practice(&state.db, practice_id).await?.name;
+    let evidence = match envelope::existing(&state.db, &state.master_key, practice_id, client_id).await? {
+        Some(keys) => open_evidence(&keys, request)?,
         None => Evidence::default(),
     };
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::calendar::store::zone(&state.db, practice_id).await?;
     let t = lang.texts();
     let status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
-    let footer = format!("{} · {}", t.consent_copy_title, user.practice_name);
+    let footer = format!("{} · {}", t.consent_copy_title, practice);
     let mut doc = crate::server::pdf::Document::new(&template.title, lang.code(), &footer);
-    doc.paragraph(&user.practice_name);
+    doc.paragraph(&practice);
     doc.title(&template.title);
     doc.paragraph(&template.body);
     doc.heading(t.consent_copy_title);
@@ -413,6 +444,17 @@ pub async fn signed_copy(
     doc.row(t.consent_copy_status, status.label(t));
     doc.row(t.consent_copy_version, &request.version.to_string());
     doc.row(t.consent_copy_typed_name, evidence.typed_name.as_deref().unwrap_or_default());
+    match evidence.drawn_signature.as_deref().map(Drawing::parse) {
+        Some(Ok(Some(drawing))) => {
+            let strokes: Vec<Vec<(f32, f32)>> = drawing
+                .strokes
+                .iter()
+                .map(|stroke| stroke.iter().map(|&(x, y)| (f32::from(x), f32::from(y))).collect())
+                .collect();
+            doc.drawing(t.consent_copy_drawn, (f32::from(Drawing::WIDTH), f32::from(Drawing::HEIGHT)), &strokes);
+        }
+        _ => doc.row(t.consent_copy_drawn, ""),
+    }
     doc.row(t.consent_copy_text_hash, &evidence.text_sha256);
     doc.heading(t.consent_copy_trail);
     doc.row(&time::moment_text(zone, request.sent_at), t.consent_status_sent);
@@ -429,5 +471,5 @@ pub async fn signed_copy(
             format!("{what}\n{}\n{}: {}\n{}", utc.unwrap_or_default(), t.sessions_ip, event.ip, event.user_agent);
         doc.row(&time::moment_text(zone, event.at), &detail);
     }
-    Ok(doc.finish())
+    Ok((doc.finish(), client.client.email))
 }

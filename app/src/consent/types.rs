@@ -114,12 +114,71 @@ impl TemplateInput {
     }
 }
 
-/// The client's answer: the box ticked and the full name typed.
-pub fn signature(agree: bool, name: &str) -> Result<String, AppError> {
+/// The client's answer: the box ticked, the full name typed, and optionally a drawn signature.
+pub fn signature(agree: bool, name: &str, drawn: &str) -> Result<(String, Option<Drawing>), AppError> {
     let mut checks = FieldChecks::default();
     checks.check("agree", if agree { Ok(String::new()) } else { Err(Problem::ConsentNotTicked) });
     let name = checks.check("name", required(name, NAME_MAX).map(|n| n.replace('\n', " ")));
-    checks.finish(name)
+    let drawn = checks.check("signature", Drawing::parse(drawn));
+    checks.finish((name, drawn))
+}
+
+/// A signature drawn on the signing page: strokes of points on a `WIDTH` × `HEIGHT` grid, kept
+/// as text (`x,y x,y;x,y …`, a stroke per `;`). Kept as lines rather than as a picture, so the
+/// server never decodes an image from the internet, and the PDF draws it sharp at any size.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drawing {
+    pub strokes: Vec<Vec<(u16, u16)>>,
+}
+
+impl Drawing {
+    pub const WIDTH: u16 = 600;
+    pub const HEIGHT: u16 = 200;
+    pub const MAX_POINTS: usize = 5_000;
+    pub const MAX_STROKES: usize = 200;
+    const MAX_TEXT: usize = 50_000;
+
+    /// `None` for nothing drawn; `SignatureUnreadable` for text that is not strokes on the grid.
+    pub fn parse(text: &str) -> Result<Option<Self>, Problem> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let unreadable = Problem::SignatureUnreadable;
+        if text.len() > Self::MAX_TEXT {
+            return Err(unreadable);
+        }
+        let mut strokes = Vec::new();
+        let mut points = 0;
+        for stroke in text.split(';') {
+            let stroke = stroke
+                .split_whitespace()
+                .map(|point| {
+                    let (x, y) = point.split_once(',')?;
+                    let (x, y) = (x.parse::<u16>().ok()?, y.parse::<u16>().ok()?);
+                    (x <= Self::WIDTH && y <= Self::HEIGHT).then_some((x, y))
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or(unreadable)?;
+            if stroke.is_empty() {
+                return Err(unreadable);
+            }
+            points += stroke.len();
+            strokes.push(stroke);
+        }
+        if points > Self::MAX_POINTS || strokes.len() > Self::MAX_STROKES {
+            return Err(unreadable);
+        }
+        Ok(Some(Self { strokes }))
+    }
+
+    pub fn to_text(&self) -> String {
+        self.strokes
+            .iter()
+            .map(|stroke| stroke.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
 }
 
 fn required(input: &str, max: usize) -> Result<String, Problem> {
@@ -142,10 +201,23 @@ mod tests {
 
     #[test]
     fn a_signature_needs_the_box_and_a_name() {
-        let error = signature(false, "  ").unwrap_err();
+        let error = signature(false, "  ", "").unwrap_err();
         assert_eq!(error.for_field("agree"), Some(Problem::ConsentNotTicked));
         assert_eq!(error.for_field("name"), Some(Problem::Required));
-        assert_eq!(signature(true, " Ola Nordmann ").unwrap(), "Ola Nordmann");
+        assert_eq!(signature(true, " Ola Nordmann ", "").unwrap(), ("Ola Nordmann".into(), None));
+    }
+
+    #[test]
+    fn a_drawn_signature_is_strokes_on_the_grid() {
+        let (_, drawn) = signature(true, "Ola", " 10,20 30,40;600,200 ").unwrap();
+        let drawn = drawn.unwrap();
+        assert_eq!(drawn.strokes, vec![vec![(10, 20), (30, 40)], vec![(600, 200)]]);
+        assert_eq!(drawn.to_text(), "10,20 30,40;600,200");
+        assert_eq!(Drawing::parse(&drawn.to_text()), Ok(Some(drawn)));
+        for bad in ["601,10", "10,201", "-1,5", "1,2;;3,4", "a,b", "1;2", "1,2,3", "<svg/>", &"1,1 ".repeat(5_001)] {
+            let error = signature(true, "Ola", bad).unwrap_err();
+            assert_eq!(error.for_field("signature"), Some(Problem::SignatureUnreadable), "{bad}");
+        }
     }
 
     #[test]

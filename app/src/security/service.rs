@@ -92,6 +92,7 @@ pub async fn record_sign_in(
         let t = lang.texts();
         state.mailer.send_in_background(Email {
             to: email.to_string(),
+            attachments: Vec::new(),
             subject: t.mail_new_device_subject.into(),
             body: t
                 .mail_new_device_body
@@ -171,6 +172,7 @@ pub fn mail_password_changed(state: &AppState, to: &str, origin: &Origin<'_>, la
     let t = lang.texts();
     state.mailer.send_in_background(Email {
         to: to.to_string(),
+        attachments: Vec::new(),
         subject: t.mail_password_changed_subject.into(),
         body: t
             .mail_password_changed_body

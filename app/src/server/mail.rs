@@ -1,7 +1,7 @@
 //! Outgoing mail: through SMTP (lettre) when `TRYGG_SMTP_URL` is set, otherwise into the
-//! `outbox` table, which the development page lists.
+//! `outbox` table, which the development page lists (attachments there by name and size only).
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::clock::Clock;
@@ -11,6 +11,21 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub attachments: Vec<Attachment>,
+}
+
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type, e.g. `application/pdf`.
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl Attachment {
+    /// How the outbox lists it: `name (12 KB)`.
+    fn label(&self) -> String {
+        format!("{} ({} KB)", self.filename, self.bytes.len().div_ceil(1024))
+    }
 }
 
 #[derive(Clone)]
@@ -25,6 +40,8 @@ pub struct Mailer {
 pub enum MailError {
     #[error("invalid address")]
     Address,
+    #[error("invalid attachment type")]
+    ContentType,
     #[error("building message: {0}")]
     Build(#[from] lettre::error::Error),
     #[error("smtp: {0}")]
@@ -40,6 +57,8 @@ pub struct OutboxRow {
     pub subject: String,
     pub body: String,
     pub created_at: i64,
+    /// One `name (size)` per line.
+    pub attachments: String,
 }
 
 impl Mailer {
@@ -53,22 +72,34 @@ impl Mailer {
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
         match &self.smtp {
             Some(transport) => {
-                let message = Message::builder()
+                let builder = Message::builder()
                     .from(self.from.clone())
                     .to(email.to.parse().map_err(|_| MailError::Address)?)
-                    .subject(email.subject)
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(email.body)?;
+                    .subject(email.subject);
+                let message = if email.attachments.is_empty() {
+                    builder.header(ContentType::TEXT_PLAIN).body(email.body)?
+                } else {
+                    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.body));
+                    for attachment in email.attachments {
+                        let kind = ContentType::parse(attachment.content_type).map_err(|_| MailError::ContentType)?;
+                        parts = parts.singlepart(MimeAttachment::new(attachment.filename).body(attachment.bytes, kind));
+                    }
+                    builder.multipart(parts)?
+                };
                 transport.send(message).await?;
             }
             None => {
-                sqlx::query("INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(email.to)
-                    .bind(email.subject)
-                    .bind(email.body)
-                    .bind(self.clock.now())
-                    .execute(&self.db)
-                    .await?;
+                let attachments = email.attachments.iter().map(Attachment::label).collect::<Vec<_>>().join("\n");
+                sqlx::query(
+                    "INSERT INTO outbox (recipient, subject, body, created_at, attachments) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(email.to)
+                .bind(email.subject)
+                .bind(email.body)
+                .bind(self.clock.now())
+                .bind(attachments)
+                .execute(&self.db)
+                .await?;
             }
         }
         Ok(())
@@ -87,10 +118,11 @@ impl Mailer {
 
     pub async fn outbox(&self) -> Result<Vec<OutboxRow>, sqlx::Error> {
         use sqlx::Row;
-        let rows =
-            sqlx::query("SELECT id, recipient, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT 100")
-                .fetch_all(&self.db)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, recipient, subject, body, created_at, attachments FROM outbox ORDER BY id DESC LIMIT 100",
+        )
+        .fetch_all(&self.db)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|row| OutboxRow {
@@ -99,6 +131,7 @@ impl Mailer {
                 subject: row.get(2),
                 body: row.get(3),
                 created_at: row.get(4),
+                attachments: row.get(5),
             })
             .collect())
     }

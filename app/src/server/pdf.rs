@@ -1,8 +1,9 @@
-//! A small document writer on top of `pdf-writer`: A4 pages of headings, paragraphs, bullets and
-//! label–value rows, wrapped to the page and numbered. Text is set in Helvetica (one of the base
+//! A small document writer on top of `pdf-writer`: A4 pages of headings, paragraphs, bullets,
+//! label–value rows and line drawings (a drawn signature), wrapped to the page and numbered. Text is set in Helvetica (one of the base
 //! fonts every PDF reader has) with WinAnsi encoding, which covers Norwegian letters, so no font
 //! file is embedded and the files stay small.
 
+use pdf_writer::types::{LineCapStyle, LineJoinStyle};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 const PAGE_WIDTH: f32 = 595.0;
@@ -27,18 +28,33 @@ struct Line {
     text: Vec<u8>,
 }
 
+/// Strokes placed in a framed box on a page, in page points.
+struct Drawing {
+    page: usize,
+    frame: (f32, f32, f32, f32),
+    strokes: Vec<Vec<(f32, f32)>>,
+}
+
 pub struct Document {
     title: String,
     lang: &'static str,
     footer: String,
     pages: Vec<Vec<Line>>,
+    drawings: Vec<Drawing>,
     y: f32,
 }
 
 impl Document {
     /// `footer` is printed on every page before "n / N".
     pub fn new(title: &str, lang: &'static str, footer: &str) -> Self {
-        Self { title: title.into(), lang, footer: footer.into(), pages: vec![Vec::new()], y: PAGE_HEIGHT - MARGIN }
+        Self {
+            title: title.into(),
+            lang,
+            footer: footer.into(),
+            pages: vec![Vec::new()],
+            drawings: Vec::new(),
+            y: PAGE_HEIGHT - MARGIN,
+        }
     }
 
     pub fn title(&mut self, text: &str) {
@@ -77,6 +93,24 @@ impl Document {
             self.push(Line { font: Font::Regular, size, x: MARGIN + label_width, y, text: encode(line) });
         }
         self.y -= size * 1.35 * lines.len() as f32 + 3.0;
+    }
+
+    /// A label and, beside it, strokes drawn on a `grid` (width, height; y pointing down),
+    /// scaled into a framed box of the value column's width.
+    pub fn drawing(&mut self, label: &str, grid: (f32, f32), strokes: &[Vec<(f32, f32)>]) {
+        let label_width = 150.0;
+        let width = (PAGE_WIDTH - 2.0 * MARGIN - label_width).min(240.0);
+        let scale = width / grid.0;
+        let height = grid.1 * scale;
+        self.ensure_room(height + 6.0);
+        let (left, bottom) = (MARGIN + label_width, self.y - height);
+        self.push(Line { font: Font::Bold, size: BODY_SIZE, x: MARGIN, y: self.y - BODY_SIZE, text: encode(label) });
+        let strokes = strokes
+            .iter()
+            .map(|stroke| stroke.iter().map(|(x, y)| (left + x * scale, self.y - y * scale)).collect())
+            .collect();
+        self.drawings.push(Drawing { page: self.pages.len() - 1, frame: (left, bottom, width, height), strokes });
+        self.y = bottom - 6.0;
     }
 
     pub fn space(&mut self, points: f32) {
@@ -134,10 +168,34 @@ impl Document {
                 content.show(Str(&line.text));
                 content.end_text();
             }
+            for drawing in self.drawings.iter().filter(|d| d.page == i) {
+                draw(&mut content, drawing);
+            }
             pdf.stream(content_id, &content.finish());
         }
         pdf.finish()
     }
+}
+
+fn draw(content: &mut Content, drawing: &Drawing) {
+    let (x, y, width, height) = drawing.frame;
+    content.save_state();
+    content.set_line_width(0.5).set_stroke_gray(0.7).rect(x, y, width, height).stroke();
+    content.set_line_width(1.4).set_stroke_gray(0.0);
+    content.set_line_cap(LineCapStyle::RoundCap).set_line_join(LineJoinStyle::RoundJoin);
+    for stroke in &drawing.strokes {
+        let Some(&(first_x, first_y)) = stroke.first() else { continue };
+        content.move_to(first_x, first_y);
+        if stroke.len() == 1 {
+            // A dot: a line of no length, which the round cap makes visible.
+            content.line_to(first_x, first_y);
+        }
+        for &(x, y) in &stroke[1..] {
+            content.line_to(x, y);
+        }
+        content.stroke();
+    }
+    content.restore_state();
 }
 
 /// Splits text into lines that fit `width` points; explicit line breaks are kept.
@@ -328,5 +386,34 @@ mod tests {
         let text = text_of(&doc.finish());
         assert!(text.contains("Klinikk (Øst) \\ Blåbærveien\n"), "{text}");
         assert!(text.contains("plain (ascii) \\ line\n"), "{text}");
+    }
+
+    #[test]
+    fn a_drawing_is_drawn_as_lines_inside_its_frame() {
+        let mut doc = Document::new("T", "en", "F");
+        doc.paragraph("Above");
+        doc.drawing("Drawn signature", (600.0, 200.0), &[vec![(0.0, 0.0), (600.0, 200.0)], vec![(300.0, 100.0)]]);
+        let pdf = doc.finish();
+        let raw = String::from_utf8_lossy(&pdf);
+        let ops = |op: &str| -> Vec<(f32, f32)> {
+            raw.lines()
+                .filter_map(|line| line.strip_suffix(op))
+                .filter_map(|xy| {
+                    let mut n = xy.split_whitespace().map(|v| v.parse::<f32>().unwrap());
+                    Some((n.next()?, n.next()?))
+                })
+                .collect()
+        };
+        let (moves, lines) = (ops(" m"), ops(" l"));
+        assert_eq!(moves.len(), 2, "{raw}");
+        assert_eq!(lines.len(), 2, "{raw}");
+        // The first stroke runs from the frame's top left to its bottom right, 240 × 80 points.
+        let ((x0, y0), (x1, y1)) = (moves[0], lines[0]);
+        assert_eq!(x0, MARGIN + 150.0);
+        assert!((x1 - x0 - 240.0).abs() < 0.01 && (y0 - y1 - 80.0).abs() < 0.01, "{moves:?} {lines:?}");
+        // The dot is a line of no length in the middle.
+        assert_eq!(moves[1], lines[1]);
+        assert!(raw.contains(&format!("{x0} {} 240 80 re", y0 - 80.0)), "{raw}");
+        assert!(text_of(&pdf).contains("Drawn signature"));
     }
 }

@@ -132,6 +132,7 @@ pub async fn submit(
     let t = lang.texts();
     state.mailer.send_in_background(Mail {
         to: email.to_string(),
+        attachments: Vec::new(),
         subject: t.mail_lost_2fa_received_subject.into(),
         body: t
             .mail_lost_2fa_received_body
@@ -277,7 +278,7 @@ pub async fn decide(
     } else {
         (t.mail_lost_2fa_rejected_subject, t.mail_lost_2fa_rejected_body.replace("{reason}", reason))
     };
-    state.mailer.send_in_background(Mail { to: owner.email, subject: subject.into(), body });
+    state.mailer.send_in_background(Mail { to: owner.email, subject: subject.into(), body, attachments: Vec::new() });
     Ok(())
 }
 

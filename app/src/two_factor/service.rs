@@ -183,6 +183,7 @@ fn recovery_hashes(user_id: i64, codes: &[String]) -> Vec<Vec<u8>> {
 fn notify(state: &AppState, to: &str, subject: &str, body: &str) {
     state.mailer.send_in_background(Email {
         to: to.to_string(),
+        attachments: Vec::new(),
         subject: subject.to_string(),
         body: body.replace("{link}", &format!("{}/settings/security", state.config.base_url)),
     });

@@ -10,7 +10,9 @@ use app::server::envelope;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{PASSWORD, TestApp, error_of, spawn_app};
+use crate::helpers::{
+    PASSWORD, TestApp, error_of, mime_attachment, quoted_printable, smtp_mail, smtp_sink, spawn_app, spawn_app_with,
+};
 
 const OWNER: &str = "kari@example.no";
 const SUBJECT: &str = "Klinikk Nord asks for your consent";
@@ -323,4 +325,72 @@ async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
     assert_eq!((requests[1]["status"].as_str(), requests[1]["version"].as_i64()), (Some("Signed"), Some(1)));
     let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
     assert_eq!(declarations[0][1], 0, "asked already");
+}
+
+#[tokio::test]
+async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_the_copy_over_smtp() {
+    let (port, received) = smtp_sink().await;
+    let app = spawn_app_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.dev_outbox = false;
+    })
+    .await;
+    assert_eq!(app.sign_up(OWNER).await.status(), 200);
+    let verify = quoted_printable(&smtp_mail(&received, OWNER, "Subject: Confirm your email").await);
+    let verify = verify.split("token=").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    assert_eq!(app.call("verify_email", &[("token", &verify)]).await.status(), 200);
+    assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
+    let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let template = templates(&app, &app.client).await[0]["id"].to_string();
+    assert_eq!(app.call("consent/send", &[("client_id", &id), ("template_id", &template)]).await.status(), 200);
+    let link = quoted_printable(&smtp_mail(&received, "ola@example.no", SUBJECT).await);
+    let token = link.split("/consent?token=").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+
+    // A drawing off the grid is refused next to its field, and nothing changes.
+    let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
+    let signing = |drawn: &'static str| {
+        let (app, phone, token) = (&app, phone.clone(), token.clone());
+        async move {
+            let form = [("token", token.as_str()), ("agree", "yes"), ("name", "Ola Nordmann"), ("signature", drawn)];
+            app.call_with(&phone, "consent/sign", &form).await
+        }
+    };
+    let refused = error_of(signing("10,10 900,900").await).await;
+    assert_eq!(refused["Validation"][0]["field"], "signature");
+    assert_eq!(refused["Validation"][0]["problem"], "SignatureUnreadable");
+    assert_eq!(status_of(&app, &id).await, "Sent");
+
+    let drawn = "20,30 200,150 400,40;300,100";
+    assert_eq!(signing(drawn).await.status(), 200);
+    let request = request_by_token(&app.state.db, &token_hash(&token)).await.unwrap().unwrap();
+    let sealed = String::from_utf8_lossy(request.evidence.as_ref().unwrap()).to_string();
+    assert!(!sealed.contains("200,150") && !sealed.contains("Ola"), "the drawing is sealed");
+    let keys = envelope::existing(&app.state.db, &app.state.master_key, request.practice_id, request.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let evidence = open_evidence(&keys, &request).unwrap();
+    assert_eq!(evidence.drawn_signature.as_deref(), Some(drawn));
+    assert_eq!(evidence.typed_name.as_deref(), Some("Ola Nordmann"));
+
+    // The receipt, over SMTP, carries the signed copy as a PDF with the drawing in it.
+    let receipt = smtp_mail(&received, "ola@example.no", "Subject: Your consent to Klinikk Nord is recorded").await;
+    let text = quoted_printable(receipt.split("Content-Type: application/pdf").next().unwrap());
+    assert!(text.contains(&format!("/consent?token={token}")), "the link to read and withdraw");
+    let (name, pdf) = mime_attachment(&receipt, "application/pdf").expect("a PDF attached to the receipt");
+    assert_eq!(name, "signed-consent.pdf");
+    let practitioner_copy =
+        app.get(&format!("/clients/{id}/consent/{}/copy.pdf", request.id)).await.bytes().await.unwrap().to_vec();
+    for copy in [&pdf, &practitioner_copy] {
+        assert!(copy.starts_with(b"%PDF-"));
+        let text = app::server::pdf::text_of(copy);
+        for expected in ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Drawn signature"] {
+            assert!(text.contains(expected), "{expected:?} missing from the copy");
+        }
+        assert!(text.contains(&evidence.text_sha256));
+        // Two strokes: moved to twice, and three lines drawn (two, and the dot).
+        let raw = String::from_utf8_lossy(copy);
+        assert_eq!(raw.lines().filter(|l| l.ends_with(" m")).count(), 2);
+        assert_eq!(raw.lines().filter(|l| l.ends_with(" l")).count(), 3);
+    }
 }

@@ -2,6 +2,7 @@
 //! clock the test moves.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::server::clock::Clock;
@@ -11,6 +12,7 @@ use app::server::state::AppState;
 use app::two_factor::totp::TotpSecret;
 use reqwest::header::{HeaderMap, HeaderValue};
 use sqlx::Row;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = "a calm river under nine bridges";
@@ -290,4 +292,99 @@ impl TestApp {
         self.verified_user(email).await;
         self.another_browser(email, DESKTOP_CHROME).await
     }
+}
+
+/// A minimal SMTP server that accepts every message and keeps its DATA.
+pub async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(message) = data.as_mut() {
+                        if line == "." {
+                            store.lock().unwrap().push(data.take().unwrap());
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let command = line.to_ascii_uppercase();
+                    let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                        b"250 sink\r\n"
+                    } else if command.starts_with("DATA") {
+                        data = Some(String::new());
+                        b"354 go ahead\r\n"
+                    } else if command.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+/// Waits for a message to `to` that holds `needle` (e.g. its subject) at the SMTP sink.
+pub async fn smtp_mail(received: &Arc<Mutex<Vec<String>>>, to: &str, needle: &str) -> String {
+    let to = format!("To: {to}");
+    for _ in 0..200 {
+        let found = received.lock().unwrap().iter().rev().find(|m| m.contains(&to) && m.contains(needle)).cloned();
+        if let Some(message) = found {
+            return message;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("expected a mail over SMTP to {to} with {needle:?}");
+}
+
+/// A MIME part of this content type in a received message: its file name and decoded bytes.
+pub fn mime_attachment(message: &str, content_type: &str) -> Option<(String, Vec<u8>)> {
+    use base64::Engine;
+    let boundary = message.split("boundary=").nth(1)?.lines().next()?.trim_matches('"').to_string();
+    let part = message.split(&format!("--{boundary}")).find(|part| {
+        let headers = part.split("\n\n").next().unwrap_or_default();
+        headers.lines().any(|line| line.eq_ignore_ascii_case(&format!("Content-Type: {content_type}")))
+    })?;
+    let (headers, body) = part.trim_start_matches('\n').split_once("\n\n")?;
+    let name = headers.split("filename=").nth(1)?.lines().next()?.trim_matches('"').to_string();
+    let data: String = body.lines().map(str::trim).collect();
+    Some((name, base64::engine::general_purpose::STANDARD.decode(data).ok()?))
+}
+
+/// A quoted-printable mail text decoded (soft line breaks joined, `=XX` bytes restored).
+pub fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
