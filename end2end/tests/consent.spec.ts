@@ -26,11 +26,8 @@ async function inked(pad: Locator): Promise<number> {
   });
 }
 
-test.beforeEach(({}, testInfo) => {
-  test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients answer on phones, with JavaScript on and off");
-});
-
 test("a consent request is signed on a phone with a typed name, withdrawn, and the next one declined", async ({ page, browser }, testInfo) => {
+  test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients answer on phones, with JavaScript on and off");
   // The practitioner, at a desk.
   const desk = await browser.newContext({ baseURL: testInfo.project.use.baseURL, viewport: { width: 1280, height: 800 }, locale: "en-US" });
   const practitioner = await desk.newPage();
@@ -130,4 +127,44 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await expect(consent.locator(".consent-now")).toContainText("Declined");
   await expect(consent.locator(".consent-requests li")).toHaveCount(2);
   await desk.close();
+});
+
+test("a signature drawn with the mouse on a desktop goes into the signed copy", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "desktop", "the mouse, on a desktop with JavaScript");
+  await signedIn(page, testInfo, "consent-mouse");
+  await page.goto("/clients/new");
+  await page.getByLabel("Name").fill("Siri Hansen");
+  const email = `siri-${Date.now()}@example.no`;
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Add client" }).click();
+  await expect(page).toHaveURL(/\/clients\/\d+$/);
+  const profile = new URL(page.url()).pathname;
+  await page.locator("section.consent").getByRole("button", { name: "Send for signing" }).click();
+
+  await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/consent"));
+  await page.getByLabel("I have read the declaration and give my consent.").check();
+  await page.getByLabel("Your full name").fill("Siri Hansen");
+  const pad = page.getByLabel("Draw your signature (optional)");
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  // Two strokes: a line, then a dot.
+  await page.mouse.move(box.x + 20, box.y + box.height - 20);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width - 20, box.y + 20, { steps: 8 });
+  await page.mouse.up();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await expect(page.locator('input[name="signature"]')).toHaveValue(/^\d+,\d+( \d+,\d+){3,};\d+,\d+$/);
+  expect(await inked(pad)).toBeGreaterThan(300);
+  await page.getByRole("button", { name: "Sign" }).click();
+  await expect(page.getByRole("status")).toContainText("Signed");
+
+  await open(page, testInfo, profile);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("section.consent").getByRole("link", { name: "Signed copy (PDF)" }).click(),
+  ]);
+  const pdf = (await readFile((await download.path())!)).toString("latin1").split("\n");
+  // The line's segments and the dot, drawn in the copy.
+  expect(pdf.filter((line) => / m$/.test(line))).toHaveLength(2);
+  expect(pdf.filter((line) => / l$/.test(line)).length).toBeGreaterThan(3);
 });

@@ -16,6 +16,29 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// Whether an action's last call worked. Reading it tracks the action.
+pub fn succeeded<S>(action: ServerAction<S>) -> bool
+where
+    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + Clone + 'static,
+{
+    action.value().with(|value| matches!(value, Some(Ok(_))))
+}
+
+/// A count that goes up each time `any_succeeded` turns true: a resource that reads it is fetched
+/// again after a save that worked, while a refused save changes nothing, so its form keeps what
+/// was typed. `any_succeeded` must read every action it covers on every run (e.g. an array of
+/// `succeeded`), so that each stays tracked.
+pub fn success_count(any_succeeded: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal<u32> {
+    let count = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if any_succeeded() {
+            count.update(|count| *count += 1);
+        }
+    });
+    count.read_only()
+}
+
 #[component]
 pub fn Field(
     label: &'static str,

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
+use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{
@@ -232,14 +232,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
     let decline = ServerAction::<DeclineConsent>::new();
     let withdraw = ServerAction::<WithdrawConsent>::new();
     // Read again once an answer went through (a refused one keeps the form as filled in).
-    let answered = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        // All three are read on every run, so that each stays tracked.
-        let values = [sign.value().get(), decline.value().get(), withdraw.value().get()];
-        if values.iter().any(|value| matches!(value, Some(Ok(())))) {
-            answered.update(|count| *count += 1);
-        }
-    });
+    let answered = success_count(move || [succeeded(sign), succeeded(decline), succeeded(withdraw)].contains(&true));
     let page = Resource::new_blocking(
         {
             let token = token.clone();
@@ -369,7 +362,8 @@ fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView 
                 when=move || running.get()
                 fallback=move || view! { <p class="hint">{texts.consent_draw_needs_js}</p> }
             >
-                <label for="signature-pad">{texts.consent_draw}</label>
+                // A canvas cannot take a <label>; it is named by this text instead.
+                <p class="label" id="signature-label">{texts.consent_draw}</p>
                 <p class="hint" id="signature-hint">{texts.consent_draw_hint}</p>
                 <canvas
                     id="signature-pad"
@@ -377,6 +371,7 @@ fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView 
                     node_ref=canvas
                     width=pad::PIXELS.0
                     height=pad::PIXELS.1
+                    aria-labelledby="signature-label"
                     aria-describedby="signature-hint signature-error"
                     on:pointerdown=down
                     on:pointermove=moved

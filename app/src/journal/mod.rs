@@ -14,7 +14,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::audit::types::AuditEvent;
-use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
+use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history};
@@ -32,12 +32,7 @@ pub struct JournalState {
 impl JournalState {
     pub fn new(client_id: impl Fn() -> Option<i64> + Send + Sync + Copy + 'static) -> Self {
         let create = ServerAction::<CreateJournalEntry>::new();
-        let saved = RwSignal::new(0_u32);
-        Effect::new(move |_| {
-            if matches!(create.value().get(), Some(Ok(()))) {
-                saved.update(|count| *count += 1);
-            }
-        });
+        let saved = success_count(move || succeeded(create));
         let journal = Resource::new(
             move || (client_id(), saved.get()),
             |(id, _)| async move {
