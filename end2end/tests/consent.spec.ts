@@ -51,6 +51,8 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await expect(page.locator(".practice")).toHaveText("Klinikk Nord");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Samtykke til behandling av helseopplysninger");
   await expect(page.locator(".declaration")).toContainText("artikkel 9");
+  await practitioner.goto(profile);
+  await expect(consent.locator(".consent-now")).toContainText("Opened");
   await page.getByLabel("Your full name").fill("Ola Nordmann");
   await page.getByRole("button", { name: "Sign" }).click();
   await expect(page.locator("#agree-error")).toHaveText("Tick the box to give your consent.");
@@ -77,6 +79,10 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await page.getByRole("button", { name: "Sign" }).click();
   await expect(page.getByRole("status")).toContainText("Signed");
   await expect(page.getByRole("button", { name: "Sign" })).toHaveCount(0);
+  // The receipt page gives the client their own copy.
+  const [mine] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download what you signed (PDF)" }).click()]);
+  expect(mine.suggestedFilename()).toBe("signed-consent.pdf");
+  expect(pdfText(await readFile((await mine.path())!))).toContain("Ola Nordmann");
   await page.screenshot({ path: testInfo.outputPath("consent-signed.png"), fullPage: true });
 
   await practitioner.goto("/clients");

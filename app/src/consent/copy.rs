@@ -1,8 +1,9 @@
-//! `GET /clients/{client}/consent/{id}/copy.pdf`: the signed copy with its trail, for the
-//! practitioner of the client's practice only.
+//! The signed copy with its trail as a PDF: `GET /clients/{client}/consent/{id}/copy.pdf` for the
+//! practitioner of the client's practice only, and `GET /consent/copy.pdf?token=…` for the client,
+//! through their link.
 
 use axum::Extension;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -28,17 +29,35 @@ pub async fn download(
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
     };
     let (parts, _) = request.into_parts();
-    match super::service::signed_copy(&state, &user, client_id, id, lang_of_request(&parts)).await {
+    let copy = super::service::signed_copy(&state, &user, client_id, id, lang_of_request(&parts)).await;
+    answer(copy, &format!("consent-{id}.pdf"))
+}
+
+#[derive(serde::Deserialize)]
+pub struct Link {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn download_by_link(State(state): State<AppState>, Query(link): Query<Link>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let lang = lang_of_request(&parts);
+    let copy = super::service::client_copy(&state, &link.token, lang).await;
+    answer(copy, &format!("{}.pdf", lang.texts().consent_copy_file))
+}
+
+fn answer(copy: Result<Vec<u8>, AppError>, filename: &str) -> Response {
+    match copy {
         Ok(pdf) => {
             let mut response = pdf.into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-            if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"consent-{id}.pdf\"")) {
+            if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
             response
         }
-        Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(AppError::NotFound | AppError::Rejected(_)) => StatusCode::NOT_FOUND.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

@@ -281,8 +281,10 @@ pub fn ConsentLinkPage() -> impl IntoView {
                                             </ActionForm>
                                         }.into_any()
                                     } else if status == ConsentStatus::Signed {
+                                        let copy = format!("/consent/copy.pdf?token={withdraw_token}");
                                         view! {
                                             <p class="notice" role="status"><StatusIcon status/></p>
+                                            <p><a class="button secondary" href=copy download="">{texts.consent_copy_mine}</a></p>
                                             <p class="hint">{texts.consent_withdraw_intro}</p>
                                             <ActionForm action=withdraw attr:class="decline">
                                                 <FormMessage error=withdraw_error/>

@@ -419,6 +419,16 @@ pub async fn signed_copy(
     Ok(copy_of(state, &request, lang).await?.0)
 }
 
+/// The client's own signed copy, through the link: once signed, and after a withdrawal too.
+/// Any other link answers "invalid link", as everywhere else.
+pub async fn client_copy(state: &AppState, token: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
+    let (request, _) = by_token(state, token).await?;
+    if !matches!(request.status.as_str(), "signed" | "withdrawn") {
+        return Err(AppError::Rejected(Problem::InvalidLink));
+    }
+    Ok(copy_of(state, &request, lang).await?.0)
+}
+
 /// The copy of a request as a PDF, and the client's email address.
 async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<(Vec<u8>, String), AppError> {
     let (practice_id, client_id) = (request.practice_id, request.client_id);

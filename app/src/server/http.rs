@@ -41,6 +41,7 @@ const PUBLIC_PAGES: &[&str] = &[
     "/reset-password",
     "/dev/outbox",
     "/consent",
+    "/consent/copy.pdf",
 ];
 
 fn is_static_asset(path: &str) -> bool {

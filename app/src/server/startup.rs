@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/support/evidence/{id}/{kind}", get(crate::support::files::evidence))
         .route(crate::profile::AGREEMENT_PATH, get(crate::profile::agreement::download))
         .route("/clients/{client}/consent/{id}/copy.pdf", get(crate::consent::copy::download))
+        .route("/consent/copy.pdf", get(crate::consent::copy::download_by_link))
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = options.clone();

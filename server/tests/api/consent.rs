@@ -355,6 +355,12 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
             app.call_with(&phone, "consent/sign", &form).await
         }
     };
+    let own_copy = |token: String| {
+        let phone = phone.clone();
+        let url = app.url(&format!("/consent/copy.pdf?token={token}"));
+        async move { phone.get(url).send().await.unwrap() }
+    };
+    assert_eq!(own_copy(token.clone()).await.status(), 404, "nothing signed yet");
     let refused = error_of(signing("10,10 900,900").await).await;
     assert_eq!(refused["Validation"][0]["field"], "signature");
     assert_eq!(refused["Validation"][0]["problem"], "SignatureUnreadable");
@@ -381,7 +387,16 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
     assert_eq!(name, "signed-consent.pdf");
     let practitioner_copy =
         app.get(&format!("/clients/{id}/consent/{}/copy.pdf", request.id)).await.bytes().await.unwrap().to_vec();
-    for copy in [&pdf, &practitioner_copy] {
+    // The client's own copy, through the link, on the receipt page.
+    let mine = own_copy(token.clone()).await;
+    assert_eq!(mine.status(), 200);
+    assert_eq!(mine.headers()["content-type"], "application/pdf");
+    assert_eq!(mine.headers()["cache-control"], "no-store");
+    let mine = mine.bytes().await.unwrap().to_vec();
+    for wrong in [String::new(), "x".into(), token[..40].to_string()] {
+        assert_eq!(own_copy(wrong).await.status(), 404);
+    }
+    for copy in [&pdf, &practitioner_copy, &mine] {
         assert!(copy.starts_with(b"%PDF-"));
         let text = app::server::pdf::text_of(copy);
         for expected in ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Drawn signature"] {
