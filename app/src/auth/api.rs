@@ -76,7 +76,7 @@ async fn end_this_session() -> Result<(), AppError> {
     let request = RequestInfo::current()?;
     if let Some(user) = request.optional_user() {
         request.state.sessions.delete(user.session_id).await?;
-        let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+        let origin = request.origin();
         service::record(&request.state, user.user_id, EventKind::SignOut, &origin).await?;
     }
     set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
@@ -147,8 +147,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::reset_password(&request.state, &token, new_password, &origin, request.lang).await?;
     // This browser's session (if any) has ended with all the others.
     crate::server::request::set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());

@@ -30,8 +30,7 @@ pub async fn book(
     phone: String,
 ) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     let input = super::service::BookingInput {
         service_id: &service_id,
         date: &date,

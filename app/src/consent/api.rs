@@ -74,8 +74,7 @@ pub async fn revoke_consent(client_id: i64, id: i64) -> Result<(), AppError> {
 #[server(endpoint = "consent/page")]
 pub async fn get_consent_page(token: String) -> Result<ConsentPage, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::page(&request.state, &token, &origin).await
 }
 
@@ -88,8 +87,7 @@ pub async fn sign_consent(
     signature: Option<String>,
 ) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     let drawn = signature.unwrap_or_default();
     super::service::sign(&request.state, &token, agree.is_some(), &name, &drawn, &origin, request.lang).await
 }
@@ -97,15 +95,13 @@ pub async fn sign_consent(
 #[server(endpoint = "consent/decline")]
 pub async fn decline_consent(token: String) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::decline(&request.state, &token, &origin).await
 }
 
 #[server(endpoint = "consent/withdraw")]
 pub async fn withdraw_consent(token: String) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::withdraw(&request.state, &token, &origin, request.lang).await
 }

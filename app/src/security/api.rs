@@ -37,7 +37,7 @@ pub async fn revoke_session(id: i64) -> Result<(), AppError> {
     if !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
-    let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+    let origin = request.origin();
     service::record(&request.state, user.user_id, EventKind::SessionRevoked, &origin).await?;
     Ok(())
 }
@@ -50,7 +50,7 @@ pub async fn revoke_other_sessions() -> Result<(), AppError> {
     let user = request.user()?;
     let revoked = super::store::delete_sessions_except(&request.state.db, user.user_id, user.session_id).await?;
     if revoked > 0 {
-        let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+        let origin = request.origin();
         service::record(&request.state, user.user_id, EventKind::SessionRevoked, &origin).await?;
     }
     Ok(())
@@ -65,7 +65,7 @@ pub async fn not_me(id: i64) -> Result<(), AppError> {
     if id == user.session_id || !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
-    let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+    let origin = request.origin();
     service::record(&request.state, user.user_id, EventKind::NotMe, &origin).await?;
     leptos_axum::redirect("/settings/security?not_me=1#password");
     Ok(())
@@ -128,7 +128,7 @@ pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
         return Err(AppError::Rejected(Problem::FreshSignInRequired));
     }
     super::store::set_idle_timeout_secs(&request.state.db, user.user_id, minutes * 60).await?;
-    let origin = service::Origin { ip: &request.ip.to_string(), user_agent: &request.user_agent };
+    let origin = request.origin();
     service::record(&request.state, user.user_id, EventKind::LogoutSettingChanged, &origin).await?;
     Ok(())
 }
@@ -139,8 +139,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    let ip = request.ip.to_string();
-    let origin = super::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::change_password(
         &request.state,
         user,

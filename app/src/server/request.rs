@@ -12,12 +12,15 @@ use super::sessions::{CurrentUser, Role, SessionEnd};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
+use crate::security::service::Origin;
 
 pub struct RequestInfo {
     pub state: AppState,
     pub ip: IpAddr,
     pub user_agent: String,
     pub lang: Lang,
+    /// `ip` as text, for `origin()`.
+    ip_text: String,
     caller: Result<CurrentUser, Option<SessionEnd>>,
     cookies: String,
 }
@@ -35,7 +38,7 @@ impl RequestInfo {
         let user_agent =
             parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         let cookies = parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        Ok(Self { state, ip, user_agent, lang: lang_of_request(&parts), caller, cookies })
+        Ok(Self { state, ip, ip_text: ip.to_string(), user_agent, lang: lang_of_request(&parts), caller, cookies })
     }
 
     /// The signed-in practitioner: `Unauthorized` without a session, `Forbidden` for support
@@ -55,6 +58,11 @@ impl RequestInfo {
             Ok(_) => Err(AppError::Forbidden),
             Err(_) => Err(AppError::Unauthorized),
         }
+    }
+
+    /// Where the request came from, as security events and evidence record it.
+    pub fn origin(&self) -> Origin<'_> {
+        Origin { ip: &self.ip_text, user_agent: &self.user_agent }
     }
 
     /// A cookie the browser sent.

@@ -15,8 +15,8 @@ use super::crypto::{Binding, MasterKey};
 use super::db::Db;
 use super::envelope;
 use crate::error::AppError;
-use crate::support::service::{evidence_purpose, request_row};
-use crate::two_factor::service::{secret_binding, setup_binding, user_row};
+use crate::support::service::{CARD_PURPOSE, evidence_purpose, request_row};
+use crate::two_factor::service::{SECRET_PURPOSE, SETUP_PURPOSE, user_row};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rotation {
@@ -45,17 +45,17 @@ const ACCOUNT_SECRETS: [Sealed; 4] = [
     Sealed {
         select: "SELECT id AS k1, '' AS k2, totp_secret AS v FROM users WHERE totp_secret IS NOT NULL",
         update: "UPDATE users SET totp_secret = $1 WHERE id = $2",
-        binding: |row| Ok((secret_binding("").purpose.to_string(), user_row(row.try_get("k1")?))),
+        binding: |row| Ok((SECRET_PURPOSE.to_string(), user_row(row.try_get("k1")?))),
     },
     Sealed {
         select: "SELECT user_id AS k1, '' AS k2, secret AS v FROM totp_setups",
         update: "UPDATE totp_setups SET secret = $1 WHERE user_id = $2",
-        binding: |row| Ok((setup_binding("").purpose.to_string(), user_row(row.try_get("k1")?))),
+        binding: |row| Ok((SETUP_PURPOSE.to_string(), user_row(row.try_get("k1")?))),
     },
     Sealed {
         select: "SELECT id AS k1, '' AS k2, card_last4 AS v FROM lost_2fa_requests WHERE card_last4 IS NOT NULL",
         update: "UPDATE lost_2fa_requests SET card_last4 = $1 WHERE id = $2",
-        binding: |row| Ok(("lost_2fa.card_last4".to_string(), request_row(row.try_get("k1")?))),
+        binding: |row| Ok((CARD_PURPOSE.to_string(), request_row(row.try_get("k1")?))),
     },
     Sealed {
         select: "SELECT request_id AS k1, kind AS k2, data AS v FROM lost_2fa_evidence",

@@ -31,8 +31,7 @@ pub async fn decide_request(id: i64, decision: String, reason: String) -> Result
         "reject" => false,
         _ => return Err(AppError::field("decision", Problem::NotAllowedValue)),
     };
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::decide(&request.state, staff, id, approve, &reason, &origin, request.lang).await?;
     leptos_axum::redirect(&format!("/support/requests/{id}"));
     Ok(())

@@ -79,6 +79,9 @@ pub(crate) fn evidence_binding<'a>(kind: &'a str, row: &'a str) -> Binding<'a> {
     Binding { purpose: kind, row }
 }
 
+/// What the master key's associated data names for the card digits of a lost-2FA request.
+pub(crate) const CARD_PURPOSE: &str = "lost_2fa.card_last4";
+
 pub(crate) fn request_row(id: i64) -> String {
     format!("lost_2fa_request:{id}")
 }
@@ -108,7 +111,7 @@ pub async fn submit(
     let id = store::create_request(&state.db, request, |id| {
         let row = request_row(id);
         let key = &state.master_key;
-        let card = key.seal(submission.card_last4.as_bytes(), evidence_binding("lost_2fa.card_last4", &row));
+        let card = key.seal(submission.card_last4.as_bytes(), evidence_binding(CARD_PURPOSE, &row));
         let files = [(super::types::PHOTO_ID, submission.photo_id), (super::types::BILL, submission.bill)]
             .into_iter()
             .map(|(kind, upload)| SealedEvidence {
@@ -181,7 +184,7 @@ pub async fn detail(state: &AppState, staff: &CurrentUser, id: i64) -> Result<Re
         Some(sealed) => Some(
             state
                 .master_key
-                .open(sealed, evidence_binding("lost_2fa.card_last4", &request_row(id)))
+                .open(sealed, evidence_binding(CARD_PURPOSE, &request_row(id)))
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .ok_or_else(|| AppError::internal("card digits do not open"))?,

@@ -32,8 +32,7 @@ pub async fn begin_two_factor() -> Result<SetupView, AppError> {
 #[server(endpoint = "two_factor/enable")]
 pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::enable(&request.state, request.user()?, &code, &origin, request.lang).await
 }
 
@@ -41,8 +40,7 @@ pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
 #[server(endpoint = "two_factor/recovery_codes")]
 pub async fn renew_recovery_codes() -> Result<Vec<String>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     super::service::renew_recovery_codes(&request.state, request.user()?, &origin).await
 }
 
@@ -51,8 +49,7 @@ pub async fn renew_recovery_codes() -> Result<Vec<String>, AppError> {
 pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     let user = request.user()?;
     super::service::disable(
         &request.state,
@@ -75,8 +72,7 @@ pub async fn log_in_code(code: String) -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
     use crate::server::sessions::Role;
     let request = RequestInfo::current()?;
-    let ip = request.ip.to_string();
-    let origin = crate::security::service::Origin { ip: &ip, user_agent: &request.user_agent };
+    let origin = request.origin();
     let challenge = request.cookie(&super::challenge_cookie_name(&request.state));
     let signed_in =
         super::service::complete_login(&request.state, challenge.as_deref(), &code, &origin, request.ip, request.lang)

@@ -21,12 +21,17 @@ pub const CHALLENGE_LIFETIME_SECS: i64 = 15 * 60;
 /// How long a secret shown in the wizard can still be confirmed.
 const SETUP_LIFETIME_SECS: i64 = 30 * 60;
 
+/// What the master key's associated data names for an account's TOTP secret, and for one shown
+/// in the set-up wizard (also used by key rotation).
+pub(crate) const SECRET_PURPOSE: &str = "users.totp_secret";
+pub(crate) const SETUP_PURPOSE: &str = "totp_setups.secret";
+
 pub(crate) fn secret_binding(row: &str) -> Binding<'_> {
-    Binding { purpose: "users.totp_secret", row }
+    Binding { purpose: SECRET_PURPOSE, row }
 }
 
 pub(crate) fn setup_binding(row: &str) -> Binding<'_> {
-    Binding { purpose: "totp_setups.secret", row }
+    Binding { purpose: SETUP_PURPOSE, row }
 }
 
 pub(crate) fn user_row(user_id: i64) -> String {
