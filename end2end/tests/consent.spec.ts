@@ -161,6 +161,7 @@ test("a signature drawn with the mouse on a desktop goes into the signed copy", 
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await expect(page.locator('input[name="signature"]')).toHaveValue(/^\d+,\d+( \d+,\d+){3,};\d+,\d+$/);
   expect(await inked(pad)).toBeGreaterThan(300);
+  await page.screenshot({ path: testInfo.outputPath("consent-desktop-drawn.png"), fullPage: true });
   await page.getByRole("button", { name: "Sign" }).click();
   await expect(page.getByRole("status")).toContainText("Signed");
 

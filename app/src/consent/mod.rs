@@ -429,7 +429,7 @@ mod pad {
 
         fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
             let context = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
-            context.set_line_width(5.0);
+            context.set_line_width(7.0);
             context.set_line_cap("round");
             context.set_line_join("round");
             context.set_stroke_style_str("#1c2321");
