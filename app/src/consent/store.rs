@@ -92,7 +92,21 @@ pub struct NewRequest<'a> {
 }
 
 pub async fn insert_request(db: &Db, request: NewRequest<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    let mut tx = db.begin().await?;
+    // A new request for the same declaration replaces an unanswered one that could still be
+    // answered: one live link at a time. Expired ones stay, as history.
+    sqlx::query(
+        "UPDATE consent_requests SET status = 'revoked'
+         WHERE practice_id = $1 AND client_id = $2 AND template_id = $3 AND status IN ('sent', 'opened')
+           AND expires_at > $4",
+    )
+    .bind(request.practice_id)
+    .bind(request.client_id)
+    .bind(request.template.id)
+    .bind(request.now)
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar(
         "INSERT INTO consent_requests
              (practice_id, client_id, template_id, template_version, token_hash, status, sent_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7) RETURNING id",
@@ -104,8 +118,10 @@ pub async fn insert_request(db: &Db, request: NewRequest<'_>) -> Result<i64, sql
     .bind(request.token_hash)
     .bind(request.now)
     .bind(request.expires_at)
-    .fetch_one(db)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// A request as stored.

@@ -409,3 +409,22 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
         assert_eq!(raw.lines().filter(|l| l.ends_with(" l")).count(), 3);
     }
 }
+
+#[tokio::test]
+async fn sending_again_replaces_the_unanswered_link() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let first = send(&app, &id, "ola@example.no", 1).await;
+    assert_eq!(page(&app, &first).await.status(), 200);
+    let second = send(&app, &id, "ola@example.no", 2).await;
+    assert_eq!(page(&app, &first).await.status(), 401, "the first link stopped working");
+    assert_eq!(sign(&app, &first, "Ola Nordmann").await.status(), 401);
+    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    assert_eq!(requests.len(), 1, "the replaced request is not listed");
+    assert_eq!(sign(&app, &second, "Ola Nordmann").await.status(), 200);
+    assert_eq!(status_of(&app, &id).await, "Signed");
+    // A signed request is kept when another declaration, or the same one, is sent later.
+    send(&app, &id, "ola@example.no", 3).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM consent_requests WHERE status = 'signed'").await, 1);
+}
