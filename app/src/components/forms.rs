@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::i18n::t;
 
 /// The error of an action's last call, if it failed (also after a submit without JavaScript,
@@ -39,6 +39,21 @@ pub fn success_count(any_succeeded: impl Fn() -> bool + Send + Sync + 'static) -
     count.read_only()
 }
 
+/// The problem the last answer found with one field, shown until the field is changed, and
+/// again after the next answer. Returns it and the handler that marks the field changed.
+pub fn field_problem(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+) -> (Memo<Option<Problem>>, impl Fn(leptos::ev::Event) + Copy + 'static) {
+    let changed = RwSignal::new(false);
+    Effect::new(move |_| {
+        error.track();
+        changed.set(false);
+    });
+    let problem = Memo::new(move |_| if changed.get() { None } else { error.get().and_then(|e| e.for_field(name)) });
+    (problem, move |_| changed.set(true))
+}
+
 #[component]
 pub fn Field(
     label: &'static str,
@@ -54,7 +69,7 @@ pub fn Field(
     #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let texts = t();
-    let problem = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
+    let (problem, changed) = field_problem(error, name);
     let id = id.unwrap_or(name);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -71,6 +86,7 @@ pub fn Field(
                 value=value
                 aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
+                on:input=changed
             />
             {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
             <p class="field-error" id=error_id>
@@ -93,7 +109,7 @@ pub fn TextArea(
     id: Option<&'static str>,
 ) -> impl IntoView {
     let texts = t();
-    let problem = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
+    let (problem, changed) = field_problem(error, name);
     let id = id.unwrap_or(name);
     let error_id = format!("{id}-error");
     view! {
@@ -105,6 +121,7 @@ pub fn TextArea(
                 rows=rows
                 aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
                 aria-describedby=error_id.clone()
+                on:input=changed
             >{value}</textarea>
             <p class="field-error" id=error_id>
                 {move || problem.get().map(|p| p.message(texts))}

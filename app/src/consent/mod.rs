@@ -15,7 +15,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
+use crate::components::forms::{
+    Field, FormMessage, Submit, TextArea, action_error, field_problem, succeeded, success_count,
+};
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{
@@ -263,13 +265,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                                             <ActionForm action=sign attr:class="stack" attr:novalidate=true>
                                                 <FormMessage error/>
                                                 <input type="hidden" name="token" value=sign_token/>
-                                                <div class="field check">
-                                                    <input id="agree" name="agree" type="checkbox" value="yes" aria-describedby="agree-error"/>
-                                                    <label for="agree">{texts.consent_agree}</label>
-                                                    <p class="field-error" id="agree-error">
-                                                        {move || error.get().and_then(|e| e.for_field("agree")).map(|p| p.message(texts))}
-                                                    </p>
-                                                </div>
+                                                <AgreeBox error/>
                                                 <Field label=texts.consent_full_name name="name" autocomplete="name" error/>
                                                 <SignaturePad error/>
                                                 <Submit action=sign label=texts.consent_sign/>
@@ -306,6 +302,20 @@ pub fn ConsentLinkPage() -> impl IntoView {
                 }}
             </Suspense>
         </main>
+    }
+}
+
+/// The box the client ticks to consent, with its error beside it.
+#[component]
+fn AgreeBox(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let texts = t();
+    let (problem, changed) = field_problem(error, "agree");
+    view! {
+        <div class="field check" class:invalid=move || problem.get().is_some()>
+            <input id="agree" name="agree" type="checkbox" value="yes" aria-describedby="agree-error" on:change=changed/>
+            <label for="agree">{texts.consent_agree}</label>
+            <p class="field-error" id="agree-error">{move || problem.get().map(|p| p.message(texts))}</p>
+        </div>
     }
 }
 
