@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
+use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
 use app::server::sessions::{CurrentUser, Role};
 use app::server::startup::serve;
@@ -105,40 +106,46 @@ async fn main() {
     }));
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/api/journal/list");
-    let list = || async {
-        let response = client
-            .post(&url)
-            .header("cookie", format!("trygg_session={}", token.expose()))
-            .header("origin", format!("http://{addr}"))
-            .form(&[("client_id", client_id.to_string())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.bytes().await.unwrap()
+    let list = |entries: usize| {
+        let (client, url, token) = (&client, &url, &token);
+        async move {
+            let response = client
+                .post(url)
+                .header("cookie", format!("trygg_session={}", token.expose()))
+                .header("origin", format!("http://{addr}"))
+                .form(&[("client_id", client_id.to_string()), ("entries", entries.to_string())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap()
+        }
     };
-    let body = list().await;
-    let journal: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(journal["entries"].as_array().unwrap().len(), ENTRIES, "all entries come back");
-    println!("list answer: {:.0} KiB of JSON", body.len() as f64 / 1024.0);
-    for _ in 0..10 {
-        list().await;
+    // All 1 000 at once (`?entries=1000`), and the first page the client page shows.
+    for (entries, what) in [(ENTRIES, "all entries of one client"), (ENTRIES_PAGE, "the first page (newest)")] {
+        let body = list(entries).await;
+        let journal: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(journal["entries"].as_array().unwrap().len(), entries);
+        println!("list answer: {:.0} KiB of JSON", body.len() as f64 / 1024.0);
+        for _ in 0..10 {
+            list(entries).await;
+        }
+        let mut samples = Vec::with_capacity(200);
+        for _ in 0..200 {
+            let started = Instant::now();
+            list(entries).await;
+            samples.push(started.elapsed());
+        }
+        println!(
+            "POST /api/journal/list, {entries} entries: {what}  n=200 p50={:.2?} p95={:.2?}",
+            percentile(&mut samples, 0.5),
+            percentile(&mut samples, 0.95)
+        );
     }
-    let mut samples = Vec::with_capacity(200);
-    for _ in 0..200 {
-        let started = Instant::now();
-        list().await;
-        samples.push(started.elapsed());
-    }
-    println!(
-        "POST /api/journal/list, {ENTRIES} entries of one client  n=200 p50={:.2?} p95={:.2?}",
-        percentile(&mut samples, 0.5),
-        percentile(&mut samples, 0.95)
-    );
     let mut query = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();
-        let rows = app::journal::store::current(db, 1, client_id).await.unwrap();
+        let rows = app::journal::store::current(db, 1, client_id, ENTRIES as i64).await.unwrap();
         query.push(started.elapsed());
         assert_eq!(rows.len(), ENTRIES);
     }

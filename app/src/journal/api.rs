@@ -7,11 +7,12 @@ use super::types::{Journal, JournalHistory};
 use crate::audit::types::AuditEvent;
 use crate::error::AppError;
 
+/// The newest entries: a page of them, or `entries` (rounded up to whole pages).
 #[server(endpoint = "journal/list")]
-pub async fn get_journal(client_id: i64) -> Result<Journal, AppError> {
+pub async fn get_journal(client_id: i64, entries: Option<usize>) -> Result<Journal, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    super::service::journal(&request.state, user, client_id).await
+    super::service::journal(&request.state, user, client_id, super::types::shown_entries(entries)).await
 }
 
 #[server(endpoint = "journal/history")]

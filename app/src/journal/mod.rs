@@ -11,14 +11,14 @@ pub mod types;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::audit::types::AuditEvent;
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history};
-use types::{Journal, JournalEntry};
+use types::{ENTRIES_PAGE, Journal, JournalEntry};
 
 /// The journal of the client page: its new-entry action, and the journal read again after each
 /// save that worked (a refused one keeps the form, and what was typed). Made once per page, not
@@ -33,11 +33,14 @@ impl JournalState {
     pub fn new(client_id: impl Fn() -> Option<i64> + Send + Sync + Copy + 'static) -> Self {
         let create = ServerAction::<CreateJournalEntry>::new();
         let saved = success_count(move || succeeded(create));
+        // `?entries=40` shows older entries: a plain link, so it works without JavaScript too.
+        let query = use_query_map();
+        let shown = move || query.with(|q| q.get("entries").and_then(|n| n.parse::<usize>().ok()));
         let journal = Resource::new(
-            move || (client_id(), saved.get()),
-            |(id, _)| async move {
+            move || (client_id(), shown(), saved.get()),
+            |(id, shown, _)| async move {
                 match id {
-                    Some(id) => get_journal(id).await,
+                    Some(id) => get_journal(id, shown).await,
                     None => Err(AppError::NotFound),
                 }
             },
@@ -76,12 +79,16 @@ pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
                                 {if journal.entries.is_empty() {
                                     view! { <p class="empty">{texts.journal_none}</p> }.into_any()
                                 } else {
+                                    let more = format!("?entries={}#journal", journal.entries.len() + ENTRIES_PAGE);
                                     view! {
                                         <ol class="journal-entries">
                                             {journal.entries.into_iter().map(|entry| view! {
                                                 <li><EntryView client_id entry/></li>
                                             }).collect_view()}
                                         </ol>
+                                        {journal.older.then(|| view! {
+                                            <p><a class="button secondary older" href=more>{texts.journal_older}</a></p>
+                                        })}
                                     }.into_any()
                                 }}
                                 <AccessLog events=journal.log/>

@@ -44,10 +44,13 @@ fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, Ap
 }
 
 /// The client's journal, newest first. Recorded as a reading.
-pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Journal, AppError> {
+/// The client's newest `shown` entries (see `types::shown_entries`), and whether older ones exist.
+pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown: usize) -> Result<Journal, AppError> {
     client_name(state, user, client_id).await?;
     let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
-    let rows = store::current(&state.db, user.practice_id, client_id).await?;
+    let mut rows = store::current(&state.db, user.practice_id, client_id, shown as i64 + 1).await?;
+    let older = rows.len() > shown;
+    rows.truncate(shown);
     let entries = match envelope::existing(&state.db, &state.master_key, user.practice_id, client_id).await? {
         Some(keys) => rows.into_iter().map(|row| open(&keys, zone, row)).collect::<Result<_, _>>()?,
         None if rows.is_empty() => Vec::new(),
@@ -58,7 +61,7 @@ pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64) -> Re
     };
     audit::record(&state.db, user, state.clock.now(), AuditAction::JournalRead, Some(client_id), None).await?;
     let log = audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?;
-    Ok(Journal { entries, today: time::date_text(time::to_local(zone, state.clock.now()).0), log })
+    Ok(Journal { entries, older, today: time::date_text(time::to_local(zone, state.clock.now()).0), log })
 }
 
 /// One entry with all its wordings, newest first. Recorded as a reading.

@@ -40,16 +40,18 @@ fn version_row(row: &sqlx::any::AnyRow) -> Result<VersionRow, sqlx::Error> {
     })
 }
 
-/// The client's entries in their current wording, newest date first.
-pub async fn current(db: &Db, practice_id: i64, client_id: i64) -> Result<Vec<VersionRow>, sqlx::Error> {
+/// The client's newest `limit` entries in their current wording, newest date first.
+pub async fn current(db: &Db, practice_id: i64, client_id: i64, limit: i64) -> Result<Vec<VersionRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT v.entry_id, v.version, v.entry_date, v.title, v.body, v.author_name, v.written_at
          FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id AND v.version = e.current_version
          WHERE e.practice_id = $1 AND e.client_id = $2
-         ORDER BY v.entry_date DESC, e.id DESC",
+         ORDER BY v.entry_date DESC, e.id DESC
+         LIMIT $3",
     )
     .bind(practice_id)
     .bind(client_id)
+    .bind(limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(version_row).collect()

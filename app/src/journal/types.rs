@@ -35,10 +35,22 @@ pub struct JournalHistory {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     pub entries: Vec<JournalEntry>,
+    /// Whether the client has older entries than these.
+    pub older: bool,
     /// Today in the practice's time zone: the new entry's default date.
     pub today: String,
     /// The newest audit events about this client (this reading included).
     pub log: Vec<AuditEvent>,
+}
+
+/// How many entries the client page shows at first, and how many more each "Show older entries".
+pub const ENTRIES_PAGE: usize = 20;
+const ENTRIES_MAX: usize = 10_000;
+
+/// How many entries to show, from the page's `?entries=` (a whole number of pages, at least one).
+pub fn shown_entries(asked: Option<usize>) -> usize {
+    let asked = asked.unwrap_or(ENTRIES_PAGE).clamp(ENTRIES_PAGE, ENTRIES_MAX);
+    asked.div_ceil(ENTRIES_PAGE) * ENTRIES_PAGE
 }
 
 /// An entry as typed: a date, a title and the text, all required.
@@ -87,6 +99,15 @@ fn entry_date(input: &str, latest_date: &str) -> Result<String, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_are_shown_in_whole_pages() {
+        assert_eq!(shown_entries(None), ENTRIES_PAGE);
+        assert_eq!(shown_entries(Some(0)), ENTRIES_PAGE);
+        assert_eq!(shown_entries(Some(21)), 2 * ENTRIES_PAGE);
+        assert_eq!(shown_entries(Some(40)), 2 * ENTRIES_PAGE);
+        assert_eq!(shown_entries(Some(usize::MAX)), ENTRIES_MAX);
+    }
 
     #[test]
     fn a_complete_entry_is_accepted_and_cleaned() {

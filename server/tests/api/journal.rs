@@ -361,3 +361,40 @@ async fn rotating_the_master_key_rewraps_data_keys_and_leaves_records_alone() {
     let signed_in = app.call_with(&browser, "log_in_code", &[("code", &code)]).await;
     assert_eq!(signed_in.status(), 200, "{}", signed_in.text().await.unwrap());
 }
+
+#[tokio::test]
+async fn the_journal_shows_a_page_of_the_newest_entries_and_older_ones_on_request() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = new_client(&app, &app.client, "Ola Nordmann").await;
+    for day in 1..=25 {
+        let date = format!("2025-01-{day:02}");
+        assert_eq!(write(&app, &app.client, &id, &date, &format!("Time {day}"), "Notat.").await.status(), 200);
+    }
+    let list = |entries: Option<&'static str>| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            let mut form = vec![("client_id", id.as_str())];
+            form.extend(entries.map(|n| ("entries", n)));
+            let journal: Value = app.call("journal/list", &form).await.json().await.unwrap();
+            let titles: Vec<String> =
+                journal["entries"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().into()).collect();
+            (titles, journal["older"].as_bool().unwrap())
+        }
+    };
+    let (titles, older) = list(None).await;
+    assert_eq!((titles.len(), older), (20, true));
+    assert_eq!((titles[0].as_str(), titles[19].as_str()), ("Time 25", "Time 6"), "the newest, newest first");
+    let (titles, older) = list(Some("21")).await;
+    assert_eq!((titles.len(), older), (25, false), "rounded up to whole pages");
+    assert_eq!(titles[24], "Time 1");
+    assert_eq!(entries(&app, &app.client, &id).await.len(), 20);
+
+    // The page itself (server-rendered, so also without JavaScript) links to the older entries.
+    let page = app.get(&format!("/clients/{id}")).await.text().await.unwrap();
+    assert_eq!(page.matches("class=\"journal-entry\"").count(), 20, "{page}");
+    assert!(page.contains("href=\"?entries=40#journal\""));
+    let page = app.get(&format!("/clients/{id}?entries=40")).await.text().await.unwrap();
+    assert_eq!(page.matches("class=\"journal-entry\"").count(), 25);
+    assert!(!page.contains("?entries="), "no link once all are shown");
+}
