@@ -43,11 +43,16 @@ fn version_row(row: &sqlx::any::AnyRow) -> Result<VersionRow, sqlx::Error> {
 /// The client's newest `limit` entries in their current wording, newest date first.
 pub async fn current(db: &Db, practice_id: i64, client_id: i64, limit: i64) -> Result<Vec<VersionRow>, sqlx::Error> {
     let rows = sqlx::query(
+        // The page is chosen first on the dates alone, so that only its rows' sealed texts are read.
         "SELECT v.entry_id, v.version, v.entry_date, v.title, v.body, v.author_name, v.written_at
          FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id AND v.version = e.current_version
-         WHERE e.practice_id = $1 AND e.client_id = $2
-         ORDER BY v.entry_date DESC, e.id DESC
-         LIMIT $3",
+         WHERE e.id IN (
+             SELECT p.id FROM journal_entries p
+             JOIN journal_versions d ON d.entry_id = p.id AND d.version = p.current_version
+             WHERE p.practice_id = $1 AND p.client_id = $2
+             ORDER BY d.entry_date DESC, p.id DESC
+             LIMIT $3)
+         ORDER BY v.entry_date DESC, e.id DESC",
     )
     .bind(practice_id)
     .bind(client_id)
