@@ -332,7 +332,7 @@ fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView 
     // Effects run only in the browser, so the canvas is not part of the server's page.
     let running = RwSignal::new(false);
     Effect::new(move |_| running.set(true));
-    let value = move || strokes.with(|strokes| Drawing { strokes: strokes.clone() }.to_text());
+    let value = move || strokes.with(|strokes| Drawing::text_of(strokes));
     let down = move |event: leptos::ev::PointerEvent| {
         event.prevent_default();
         if let Some(element) = canvas.get_untracked() {

@@ -344,8 +344,7 @@ pub async fn sign(
     let Some(signed) = store::request_of(&state.db, request.practice_id, request.client_id, request.id).await? else {
         return Ok(());
     };
-    let (pdf, client_email) = copy_of(state, &signed, lang).await?;
-    let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
+    let SignedCopy { pdf, client_email, practice } = copy_of(state, &signed, lang).await?;
     if !client_email.is_empty() {
         let t = lang.texts();
         state.mailer.send_in_background(Email {
@@ -416,7 +415,7 @@ pub async fn signed_copy(
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
     let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
-    Ok(copy_of(state, &request, lang).await?.0)
+    Ok(copy_of(state, &request, lang).await?.pdf)
 }
 
 /// The client's own signed copy, through the link: once signed, and after a withdrawal too.
@@ -426,11 +425,17 @@ pub async fn client_copy(state: &AppState, token: &str, lang: Lang) -> Result<Ve
     if !matches!(request.status.as_str(), "signed" | "withdrawn") {
         return Err(AppError::Rejected(Problem::InvalidLink));
     }
-    Ok(copy_of(state, &request, lang).await?.0)
+    Ok(copy_of(state, &request, lang).await?.pdf)
 }
 
-/// The copy of a request as a PDF, and the client's email address.
-async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<(Vec<u8>, String), AppError> {
+/// A request's copy as a PDF, with what the receipt mail needs besides.
+struct SignedCopy {
+    pdf: Vec<u8>,
+    client_email: String,
+    practice: String,
+}
+
+async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<SignedCopy, AppError> {
     let (practice_id, client_id) = (request.practice_id, request.client_id);
     let template = store::template_version(&state.db, practice_id, request.template_id, request.version)
         .await?
@@ -481,5 +486,5 @@ async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<(
             format!("{what}\n{}\n{}: {}\n{}", utc.unwrap_or_default(), t.sessions_ip, event.ip, event.user_agent);
         doc.row(&time::moment_text(zone, event.at), &detail);
     }
-    Ok((doc.finish(), client.client.email))
+    Ok(SignedCopy { pdf: doc.finish(), client_email: client.client.email, practice })
 }

@@ -173,7 +173,12 @@ impl Drawing {
     }
 
     pub fn to_text(&self) -> String {
-        self.strokes
+        Self::text_of(&self.strokes)
+    }
+
+    /// Strokes as `Drawing` text, without making a `Drawing` of them.
+    pub fn text_of(strokes: &[Vec<(u16, u16)>]) -> String {
+        strokes
             .iter()
             .map(|stroke| stroke.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" "))
             .collect::<Vec<_>>()

@@ -43,8 +43,8 @@ fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, Ap
     })
 }
 
-/// The client's journal, newest first. Recorded as a reading.
-/// The client's newest `shown` entries (see `types::shown_entries`), and whether older ones exist.
+/// The client's journal: the newest `shown` entries (see `types::shown_entries`), newest first,
+/// and whether older ones exist. Recorded as a reading.
 pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown: usize) -> Result<Journal, AppError> {
     client_name(state, user, client_id).await?;
     let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
