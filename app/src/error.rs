@@ -102,6 +102,10 @@ pub enum Problem {
     SignatureUnreadable,
     /// The link was answered already, or can no longer be.
     ConsentAnswered,
+    /// Ten wrong codes in a row: the code step takes only recovery codes until a sign-in completes.
+    CodeStepLocked,
+    /// Approval of a lost-2FA request before every piece of evidence was opened.
+    EvidenceNotOpened,
 }
 
 /// Collects the problems of a form's fields, so that all are reported at once.
@@ -203,6 +207,8 @@ impl Problem {
             Self::ConsentNotTicked => t.err_consent_not_ticked.into(),
             Self::SignatureUnreadable => t.err_signature_unreadable.into(),
             Self::ConsentAnswered => t.err_consent_answered.into(),
+            Self::CodeStepLocked => t.err_code_step_locked.into(),
+            Self::EvidenceNotOpened => t.err_evidence_not_opened.into(),
         }
     }
 }
@@ -242,7 +248,8 @@ impl AppError {
                 | Problem::RequestPending
                 | Problem::TwoFactorAlreadyOn
                 | Problem::EditedMeanwhile
-                | Problem::ConsentAnswered,
+                | Problem::ConsentAnswered
+                | Problem::EvidenceNotOpened,
             ) => StatusCode::CONFLICT,
             Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,

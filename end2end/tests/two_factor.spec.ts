@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { logIn, open, signedIn } from "./helpers";
+import { linkFromOutbox, logIn, open, signedIn } from "./helpers";
 
 // The wizard and the code step as a person goes through them, on a desktop and a phone.
 test.beforeEach(async ({}, testInfo) => {
@@ -178,20 +178,46 @@ test("lost two-factor: the request goes to support, who approves it, and the own
   await support.locator("li.request", { hasText: email }).getByRole("link").click();
   await expect(support).toHaveURL(/\/support\/requests\/\d+$/);
   await expect(support.getByTestId("card-last4")).toHaveText("4242");
-  const photo = support.getByRole("img", { name: "Photo of your face, holding your photo ID" });
-  await expect(photo).toBeVisible();
-  expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await expect(support.getByRole("heading", { name: "Photo of the person holding their ID" })).toBeVisible();
+  await expect(support.getByTestId("opened-bill")).toHaveText("Not opened yet");
+
+  // Approval waits until every piece of evidence is opened.
+  await support.getByRole("button", { name: "Approve: turn off two-factor" }).click();
+  await expect(support.locator(".form-message")).toContainText("Open every piece of evidence before approving.");
+  await expect(support.getByTestId("request-status")).toHaveText("Being reviewed");
+  for (const item of await support.locator("ul.evidence li").all()) {
+    const opened = supportContext.waitForEvent("page");
+    await item.getByRole("link", { name: "Open file" }).click();
+    await (await opened).close();
+  }
+  await support.reload();
+  await expect(support.getByTestId("opened-photo_id")).toHaveText("Opened");
+  await expect(support.getByTestId("opened-bill")).toHaveText("Opened");
   await support.screenshot({ path: testInfo.outputPath("support-request.png"), fullPage: true });
+
+  // ... and the approver's own password and a new code.
+  await support.getByLabel("Password").fill(staffPassword);
+  await support.getByLabel("Code", { exact: true }).fill(await nextCode(support, staffKey));
   await support.getByRole("button", { name: "Approve: turn off two-factor" }).click();
   await expect(support.getByTestId("request-status")).toHaveText("Approved");
   await expect(support.getByText("The evidence was deleted when the request was decided.")).toBeVisible();
   await support.goto("/support/audit");
-  await expect(support.locator("table.audit")).toContainText("lost_2fa.approved");
+  await expect(support.locator("table.audit")).toContainText("Approved: two-factor turned off");
+  await expect(support.locator("table.audit")).toContainText("Opened the bill");
+  await expect(support.locator("table.audit")).not.toContainText("lost_2fa.");
   await supportContext.close();
 
   await page.goto(statusUrl);
   await expect(page.getByTestId("request-status")).toHaveText("Approved");
+
+  // The old password opens nothing now: the owner sets a new one through the mailed link.
   await logIn(page, testInfo, email);
+  await expect(page.getByRole("alert")).toContainText("Wrong email or password.");
+  await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/reset-password"));
+  await page.getByLabel("New password").fill("seven quiet herons by the fjord");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page).toHaveURL(/\/login\?reason=password_reset$/);
+  await logIn(page, testInfo, email, "seven quiet herons by the fjord");
   await expect(page).toHaveURL(/\/calendar$/);
   await open(page, testInfo, "/settings/security");
   const approved = page.locator("li.event", { hasText: "Support turned off two-factor" });

@@ -30,28 +30,44 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo, request::set_response_header};
     let request = RequestInfo::current()?;
+    let device_token = request.cookie(request.state.device_cookie().name());
     let login = super::service::LoginRequest {
         email: &email,
         password: PlainPassword::new(password),
         ip: request.ip,
         user_agent: &request.user_agent,
+        device_token: device_token.as_deref(),
         lang: request.lang,
     };
-    let token = match super::service::log_in(&request.state, login).await? {
-        super::service::LoggedIn::Session(token) => token,
+    match super::service::log_in(&request.state, login).await? {
+        super::service::LoggedIn::Session(signed_in) => begin_session(&request, &signed_in).await,
         super::service::LoggedIn::CodeNeeded(challenge) => {
             let cookie = crate::two_factor::challenge_cookie(&request.state, Some(&challenge));
             set_response_header(http::header::SET_COOKIE, &cookie);
             leptos_axum::redirect("/login/code");
-            return Ok(());
+            Ok(())
         }
-    };
-    // Any session the browser held before is ended: a login always starts a fresh token.
+    }
+}
+
+/// Starts the browser's new session after a completed sign-in: any session it held before ends
+/// (a login always starts a fresh token), the session and device cookies are set, and the
+/// browser goes to its home page.
+#[cfg(feature = "ssr")]
+pub(crate) async fn begin_session(
+    request: &crate::server::request::RequestInfo,
+    signed_in: &super::service::SignedIn,
+) -> Result<(), AppError> {
+    use crate::server::request::set_response_header;
+    use crate::server::sessions::Role;
     if let Some(previous) = request.optional_user() {
         request.state.sessions.delete(previous.session_id).await?;
     }
-    set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().set(&token));
-    leptos_axum::redirect("/calendar");
+    let state = &request.state;
+    set_response_header(http::header::SET_COOKIE, &state.session_cookie().set(&signed_in.session));
+    let device = state.device_cookie().set(&signed_in.device_token, super::service::DEVICE_LIFETIME_SECS);
+    set_response_header(http::header::SET_COOKIE, &device);
+    leptos_axum::redirect(if signed_in.role == Role::Support { "/support" } else { "/calendar" });
     Ok(())
 }
 

@@ -6,12 +6,13 @@ use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::security::service as security;
 use crate::security::types::EventKind;
+use crate::server::alerts;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::mail::Email as Mail;
 use crate::server::password::PlainPassword;
 use crate::server::sessions::{Role, SessionToken};
 use crate::server::state::AppState;
-use crate::server::throttle::Attempt;
+use crate::server::throttle::{PasswordAttempt, Source};
 
 const VERIFICATION_LIFETIME_SECS: i64 = 24 * 3600;
 /// An unverified login gets a new link only when the last one is at least this old.
@@ -90,27 +91,47 @@ pub struct LoginRequest<'a> {
     pub password: PlainPassword,
     pub ip: std::net::IpAddr,
     pub user_agent: &'a str,
+    /// The device cookie the browser sent, if any.
+    pub device_token: Option<&'a str>,
     pub lang: Lang,
+}
+
+/// A completed sign-in: the new session, the token of the browser's device cookie, and the role
+/// (which decides where the browser goes).
+pub struct SignedIn {
+    pub session: SessionToken,
+    pub device_token: String,
+    pub role: Role,
 }
 
 /// What the right password leads to.
 pub enum LoggedIn {
-    Session(SessionToken),
+    Session(SignedIn),
     /// The account has two-factor sign-in: a challenge token that opens only the code step.
     CodeNeeded(String),
 }
 
+/// How long a browser stays known to an account without signing in to it again.
+pub const DEVICE_LIFETIME_SECS: i64 = 180 * 24 * 3600;
+
 /// Checks the password (unknown emails cost the same argon2 work) and opens a new session, or,
-/// for an account with two-factor sign-in, the code step. Attempts count per typed email and per
-/// client network.
+/// for an account with two-factor sign-in, the code step. Attempts are throttled per account and
+/// network, per account and per network (see `server::throttle`); a browser known to the account
+/// counts only against itself. While a code is still due nothing is forgiven: the attempt counts
+/// until the code step completes the sign-in.
 pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<LoggedIn, AppError> {
     let email = Email::parse(request.email).map_err(|problem| AppError::field("email", problem))?;
-    let attempt = Attempt { email: email.as_str(), ip: request.ip };
-    let admitted = match state.throttle.admit(&attempt).await? {
-        Ok(admitted) => admitted,
-        Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
-    };
     let account = store::find_credentials(&state.db, email.as_str()).await?;
+    let account_id = account.as_ref().map(|a| a.id);
+    let source = password_source(state, account_id, request.device_token, request.ip).await?;
+    let attempt = PasswordAttempt { email: email.as_str(), source };
+    let admitted = match state.throttle.admit_password(&attempt).await? {
+        Ok(admitted) => admitted,
+        Err(retry_after_secs) => {
+            alerts::rate_limited("sign_in", request.ip);
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+    };
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = state.passwords.verify(request.password, stored_hash).await;
     let ip = request.ip.to_string();
@@ -118,13 +139,17 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Logge
     let account = match account {
         Some(account) if password_ok => account,
         Some(account) => {
+            alerts::sign_in_failed(Some(account.id), request.ip);
             security::record(state, account.id, EventKind::SignInFailed, &origin).await?;
             return Err(AppError::Rejected(Problem::WrongCredentials));
         }
-        None => return Err(AppError::Rejected(Problem::WrongCredentials)),
+        None => {
+            alerts::sign_in_failed(None, request.ip);
+            return Err(AppError::Rejected(Problem::WrongCredentials));
+        }
     };
-    state.throttle.succeeded(&attempt, admitted).await?;
     if !account.verified {
+        state.throttle.forgive(admitted).await?;
         // A fresh link, but not on every attempt: logging in again must not flood a mailbox.
         let now = state.clock.now();
         if !store::verification_sent_since(&state.db, account.id, now - RESEND_AFTER_SECS + VERIFICATION_LIFETIME_SECS)
@@ -138,11 +163,74 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Logge
     if account.two_factor || account.role == Role::Support {
         return Ok(LoggedIn::CodeNeeded(crate::two_factor::service::start_challenge(state, account.id).await?));
     }
-    security::record_sign_in(state, account.id, email.as_str(), &origin, request.lang).await?;
-    Ok(LoggedIn::Session(state.sessions.create(account.id, &ip, request.user_agent).await?))
+    state.throttle.forgive(admitted).await?;
+    state.throttle.clear_failures(&attempt).await?;
+    let signed_in =
+        finish_sign_in(state, account.id, email.as_str(), account.role, &origin, request.device_token, request.lang)
+            .await?;
+    Ok(LoggedIn::Session(signed_in))
+}
+
+/// Where a password attempt for this account counts: a browser that holds the account's device
+/// cookie counts only against itself; any other against its network.
+pub async fn password_source(
+    state: &AppState,
+    user_id: Option<i64>,
+    device_token: Option<&str>,
+    ip: std::net::IpAddr,
+) -> Result<Source, sqlx::Error> {
+    if let (Some(user_id), Some(token)) = (user_id, device_token.filter(plausible_token))
+        && let Some(device) = store::known_device(&state.db, &token_hash(token), user_id).await?
+    {
+        return Ok(Source::KnownDevice(device));
+    }
+    Ok(Source::Network(ip))
+}
+
+fn plausible_token(token: &&str) -> bool {
+    !token.is_empty() && token.len() <= 100
+}
+
+/// The last step of every sign-in (with or without a code): the security log and its new-device
+/// notice, a new session, and the browser remembered as known to the account.
+pub async fn finish_sign_in(
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    role: Role,
+    origin: &security::Origin<'_>,
+    device_token: Option<&str>,
+    lang: Lang,
+) -> Result<SignedIn, AppError> {
+    security::record_sign_in(state, user_id, email, origin, lang).await?;
+    let session = state.sessions.create(user_id, origin.ip, origin.user_agent).await?;
+    let now = state.clock.now();
+    let known = match device_token.filter(plausible_token) {
+        Some(token) => store::known_device(&state.db, &token_hash(token), user_id).await?.map(|id| (id, token)),
+        None => None,
+    };
+    let device_token = match known {
+        Some((id, token)) => {
+            store::touch_device(&state.db, id, now).await?;
+            token.to_string()
+        }
+        None => {
+            let token = new_token();
+            store::add_device(&state.db, &token_hash(&token), user_id, now).await?;
+            token
+        }
+    };
+    Ok(SignedIn { session, device_token, role })
 }
 
 const RESET_LIFETIME_SECS: i64 = 3600;
+
+/// A single-use link that sets a new password, valid `lifetime_secs`; it replaces any earlier one.
+pub async fn new_password_reset_link(state: &AppState, user_id: i64, lifetime_secs: i64) -> Result<String, AppError> {
+    let token = new_token();
+    store::add_password_reset(&state.db, &token_hash(&token), user_id, state.clock.now() + lifetime_secs).await?;
+    Ok(format!("{}/reset-password?token={token}", state.config.base_url))
+}
 
 /// "Forgot password": mails a single-use link valid one hour when the address has an account.
 /// The caller gets the same answer either way.
@@ -150,20 +238,20 @@ pub async fn request_password_reset(state: &AppState, email: &Email, lang: Lang)
     let Some(user_id) = store::user_id_by_email(&state.db, email.as_str()).await? else {
         return Ok(());
     };
-    let token = new_token();
-    store::add_password_reset(&state.db, &token_hash(&token), user_id, state.clock.now() + RESET_LIFETIME_SECS).await?;
+    let link = new_password_reset_link(state, user_id, RESET_LIFETIME_SECS).await?;
     let t = lang.texts();
     state.mailer.send_in_background(Mail {
         to: email.as_str().to_string(),
         attachments: Vec::new(),
         subject: t.mail_reset_subject.into(),
-        body: t.mail_reset_body.replace("{link}", &format!("{}/reset-password?token={token}", state.config.base_url)),
+        body: t.mail_reset_body.replace("{link}", &link),
     });
     Ok(())
 }
 
 /// Sets a new password through a reset link. The rules are checked before the link is used up,
-/// so a refused password leaves the link working. Every session of the account ends.
+/// so a refused password leaves the link working. Every session of the account ends, and so do
+/// logins waiting for their code and pending lost-2FA requests.
 pub async fn reset_password(
     state: &AppState,
     token: &str,
@@ -178,12 +266,14 @@ pub async fn reset_password(
     let hash = token_hash(token);
     let now = state.clock.now();
     let target = store::reset_target(&state.db, &hash, now).await?.ok_or_else(invalid)?;
-    super::types::check_new_password(&new_password, &target.email, &target.practice_name, target.two_factor)
+    let new_password = PlainPassword::new(new_password);
+    super::types::check_new_password(new_password.as_str(), &target.email, &target.practice_name, target.two_factor)
         .map_err(|problem| AppError::field("new_password", problem))?;
-    let password_hash = state.passwords.hash(PlainPassword::new(new_password)).await;
+    let password_hash = state.passwords.hash(new_password).await;
     if !store::complete_password_reset(&state.db, &hash, target.user_id, &password_hash, now).await? {
         return Err(invalid());
     }
+    security::end_pending_sign_ins(state, target.user_id).await?;
     security::record(state, target.user_id, EventKind::PasswordReset, origin).await?;
     security::mail_password_changed(state, &target.email, origin, lang);
     Ok(())

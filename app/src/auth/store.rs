@@ -193,3 +193,48 @@ pub async fn complete_password_reset(
     tx.commit().await?;
     Ok(true)
 }
+
+/// The known browser of this account whose device cookie hashes to `token_hash`, if any.
+pub async fn known_device(db: &Db, token_hash: &[u8], user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM known_devices WHERE token_hash = $1 AND user_id = $2")
+        .bind(token_hash)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn add_device(db: &Db, token_hash: &[u8], user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn touch_device(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE known_devices SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(db).await?;
+    Ok(())
+}
+
+pub async fn forget_devices_unused_since(db: &Db, since: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM known_devices WHERE last_used_at <= $1").bind(since).execute(db).await?.rows_affected())
+}
+
+/// Stored in place of a password hash when the password must be set again through a reset link:
+/// not a PHC string, so no password verifies against it.
+const RESET_REQUIRED: &str = "!reset-required";
+
+pub async fn require_password_reset_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(RESET_REQUIRED)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}

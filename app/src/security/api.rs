@@ -101,14 +101,14 @@ pub async fn account_security() -> Result<SecuritySettings, AppError> {
     Ok(SecuritySettings { idle_timeout_minutes: secs / 60, fresh: super::service::is_fresh(&request.state, user) })
 }
 
-/// Asks for the password again, to open sensitive changes for 10 minutes. Counts toward the
-/// login throttling like any password guess.
+/// Asks for the password again, to open sensitive changes for 10 minutes. Wrong guesses are
+/// throttled per session.
 #[server(endpoint = "security/confirm_password")]
 pub async fn confirm_password(password: String) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    super::service::confirm_password(&request.state, user, PlainPassword::new(password), request.ip).await
+    super::service::confirm_password(&request.state, user, PlainPassword::new(password)).await
 }
 
 /// Sets the idle time after which every session of the account ends.
@@ -144,9 +144,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         &request.state,
         user,
         PlainPassword::new(current_password),
-        new_password,
+        PlainPassword::new(new_password),
         &origin,
-        request.ip,
         request.lang,
     )
     .await?;

@@ -1,7 +1,5 @@
 //! Security rules: parsing devices, recording events, and the "new device" notice.
 
-use std::net::IpAddr;
-
 use super::store;
 use super::types::{Device, DeviceKind, EventKind, FRESH_SIGN_IN_SECS};
 use crate::error::{AppError, Problem};
@@ -10,7 +8,7 @@ use crate::server::mail::Email;
 use crate::server::password::PlainPassword;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
-use crate::server::throttle::Attempt;
+use crate::server::throttle::{PasswordAttempt, Source};
 
 /// Reads browser, OS and device class from a User-Agent (woothee).
 pub fn parse_device(user_agent: &str) -> Device {
@@ -110,28 +108,23 @@ pub fn is_fresh(state: &AppState, user: &CurrentUser) -> bool {
 }
 
 /// Checks the password again for this session, and opens sensitive changes for 10 minutes.
-pub async fn confirm_password(
-    state: &AppState,
-    user: &CurrentUser,
-    password: PlainPassword,
-    ip: IpAddr,
-) -> Result<(), AppError> {
-    check_current_password(state, user, password, ip, "password").await?;
+pub async fn confirm_password(state: &AppState, user: &CurrentUser, password: PlainPassword) -> Result<(), AppError> {
+    check_current_password(state, user, password, "password").await?;
     store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
     Ok(())
 }
 
-/// The account's password, checked like a login: wrong guesses count toward the throttling.
+/// The account's password, checked again inside a running session: wrong guesses count against
+/// this session only, so failures elsewhere never lock the owner out of their own settings.
 /// A wrong one is reported on `field`.
 pub async fn check_current_password(
     state: &AppState,
     user: &CurrentUser,
     password: PlainPassword,
-    ip: IpAddr,
     field: &str,
 ) -> Result<(), AppError> {
-    let attempt = Attempt { email: &user.email, ip };
-    let admitted = match state.throttle.admit(&attempt).await? {
+    let attempt = PasswordAttempt { email: &user.email, source: Source::Session(user.session_id) };
+    let admitted = match state.throttle.admit_password(&attempt).await? {
         Ok(admitted) => admitted,
         Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
     };
@@ -139,32 +132,43 @@ pub async fn check_current_password(
     if !state.passwords.verify(password, Some(stored)).await {
         return Err(AppError::field(field, Problem::WrongPassword));
     }
-    state.throttle.succeeded(&attempt, admitted).await?;
+    state.throttle.forgive(admitted).await?;
+    state.throttle.clear_failures(&attempt).await?;
     Ok(())
 }
 
 /// Changes the password: the current one must be right and the new one must pass the rules.
-/// Every other session is signed out, the owner is mailed, and the change is logged.
+/// Every other session, every login waiting for its code and every pending lost-2FA request end
+/// (all began with the old password); the owner is mailed, and the change is logged.
 pub async fn change_password(
     state: &AppState,
     user: &CurrentUser,
     current: PlainPassword,
-    new_password: String,
+    new_password: PlainPassword,
     origin: &Origin<'_>,
-    ip: IpAddr,
     lang: Lang,
 ) -> Result<(), AppError> {
     let two_factor = crate::two_factor::store::two_factor_of(&state.db, user.user_id).await?.enabled_at.is_some();
-    crate::auth::types::check_new_password(&new_password, &user.email, &user.practice_name, two_factor)
+    crate::auth::types::check_new_password(new_password.as_str(), &user.email, &user.practice_name, two_factor)
         .map_err(|problem| AppError::field("new_password", problem))?;
-    check_current_password(state, user, current, ip, "current_password").await?;
-    let hash = state.passwords.hash(PlainPassword::new(new_password)).await;
+    check_current_password(state, user, current, "current_password").await?;
+    let hash = state.passwords.hash(new_password).await;
     store::set_password_hash(&state.db, user.user_id, &hash).await?;
     store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    end_pending_sign_ins(state, user.user_id).await?;
+    // Whoever guessed codes knew the old password; the owner's own session proves the new one.
+    crate::two_factor::store::clear_code_attempts(&state.db, user.user_id).await?;
     store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
     record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
     mail_password_changed(state, &user.email, origin, lang);
     Ok(())
+}
+
+/// A sign-in factor changed: logins waiting for their code step and lost-2FA requests waiting
+/// for support end, since both were begun with the old password.
+pub async fn end_pending_sign_ins(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    crate::two_factor::store::delete_challenges_of(&state.db, user_id).await?;
+    crate::support::service::cancel_pending(state, user_id).await
 }
 
 /// Tells the owner the password was changed (or reset), from which device and address.

@@ -71,10 +71,11 @@ pub enum EventKind {
     LostTwoFactorEvidenceViewed,
     LostTwoFactorApproved,
     LostTwoFactorRejected,
+    CodeStepLocked,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -92,6 +93,7 @@ impl EventKind {
         Self::LostTwoFactorEvidenceViewed,
         Self::LostTwoFactorApproved,
         Self::LostTwoFactorRejected,
+        Self::CodeStepLocked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -113,6 +115,7 @@ impl EventKind {
             Self::LostTwoFactorEvidenceViewed => "lost_2fa_evidence_viewed",
             Self::LostTwoFactorApproved => "lost_2fa_approved",
             Self::LostTwoFactorRejected => "lost_2fa_rejected",
+            Self::CodeStepLocked => "code_step_locked",
         }
     }
 
@@ -139,6 +142,7 @@ impl EventKind {
             Self::LostTwoFactorEvidenceViewed => t.event_lost_2fa_evidence_viewed,
             Self::LostTwoFactorApproved => t.event_lost_2fa_approved,
             Self::LostTwoFactorRejected => t.event_lost_2fa_rejected,
+            Self::CodeStepLocked => t.event_code_step_locked,
         }
     }
 }

@@ -50,7 +50,10 @@ pub struct SessionPolicy {
 #[derive(Clone, Copy, Debug)]
 pub struct ThrottlePolicy {
     pub window_secs: i64,
+    /// Failed passwords per account from one network (or one known browser, or one session).
     pub max_failures_per_account: i64,
+    /// Failed passwords per account from everywhere together, in a day.
+    pub max_failures_per_account_per_day: i64,
     pub max_failures_per_ip: i64,
     pub max_mail_requests_per_ip: i64,
 }
@@ -58,10 +61,11 @@ pub struct ThrottlePolicy {
 impl Default for SessionPolicy {
     fn default() -> Self {
         Self {
-            absolute_lifetime_secs: 14 * 24 * 3600,
+            absolute_lifetime_secs: 7 * 24 * 3600,
             login_throttle: ThrottlePolicy {
                 window_secs: 15 * 60,
                 max_failures_per_account: 5,
+                max_failures_per_account_per_day: 100,
                 max_failures_per_ip: 30,
                 max_mail_requests_per_ip: 10,
             },

@@ -182,6 +182,17 @@ impl MasterKey {
         self.ring.read().expect("keyring lock").keys.keys().copied().collect()
     }
 
+    /// A key for one purpose other than sealing (e.g. keyed hashes), derived from the current
+    /// version with HMAC-SHA256. It changes when the master key is rotated.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let ring = self.ring.read().expect("keyring lock");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(ring.current().1).expect("HMAC takes any key length");
+        mac.update(b"trygg derived key\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn seal(&self, plaintext: &[u8], binding: Binding<'_>) -> Vec<u8> {
         let ring = self.ring.read().expect("keyring lock");
         let (version, key) = ring.current();
@@ -416,6 +427,14 @@ mod tests {
         let mut sealed = ring.seal(b"secret", ROW);
         sealed[1..5].copy_from_slice(&1u32.to_be_bytes());
         assert_eq!(ring.open(&sealed, ROW), Err(OpenError));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_master_key() {
+        assert_eq!(key().derive("a"), key().derive("a"));
+        assert_ne!(key().derive("a"), key().derive("b"));
+        assert_ne!(key().derive("a"), MasterKey::from_bytes(&[8; 32]).derive("a"));
+        assert_ne!(key().derive("a"), [7; 32]);
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub async fn guard(
     request.extensions_mut().insert(ClientIp(ip));
 
     if !is_safe(request.method()) && !is_same_origin(request.headers(), &state.config.base_url) {
-        tracing::warn!(%ip, %path, "refused a cross-origin state-changing request");
+        super::alerts::cross_origin_refused(&path, ip);
         return finish(&state, &path, None, false, forbidden_cross_origin());
     }
 

@@ -1,6 +1,7 @@
 //! Server-only, cross-cutting parts: configuration, database, keys, passwords, sessions, mail,
 //! the request guard, and start-up.
 
+pub mod alerts;
 pub mod clock;
 pub mod common_passwords;
 pub mod config;

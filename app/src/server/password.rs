@@ -8,12 +8,21 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 
-/// A password as typed. Not `Debug`, not `Serialize`: it cannot end up in a log or a response.
+/// A password as typed, normalised to Unicode NFKC (NIST SP 800-63B), so that the same
+/// password typed on another keyboard or system (composed or decomposed "å", full-width
+/// digits) is the same password. Not `Debug`, not `Serialize`: it cannot end up in a log or a
+/// response.
 pub struct PlainPassword(String);
 
 impl PlainPassword {
     pub fn new(text: String) -> Self {
-        Self(text)
+        use unicode_normalization::{UnicodeNormalization, is_nfkc};
+        if is_nfkc(&text) { Self(text) } else { Self(text.nfkc().collect()) }
+    }
+
+    /// The normalised text, for the rules a new password must pass.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     pub fn char_count(&self) -> usize {
@@ -83,6 +92,21 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(pool.verify(PlainPassword::new("correct horse battery".into()), Some(phc.clone())).await);
         assert!(!pool.verify(PlainPassword::new("correct horse batterY".into()), Some(phc)).await);
+    }
+
+    #[tokio::test]
+    async fn passwords_are_compared_after_nfkc_normalisation() {
+        let pool = PasswordHasherPool::new().await;
+        // "blåbærsyltetøy" with a composed å, checked with a decomposed one (a + ring above).
+        let composed = "bl\u{e5}b\u{e6}rsyltet\u{f8}y i fjellet";
+        let decomposed = "bla\u{30a}b\u{e6}rsyltet\u{f8}y i fjellet";
+        assert_ne!(composed, decomposed);
+        let phc = pool.hash(PlainPassword::new(composed.into())).await;
+        assert!(pool.verify(PlainPassword::new(decomposed.into()), Some(phc.clone())).await);
+        // Full-width digits are the ASCII ones.
+        let wide = pool.hash(PlainPassword::new("code \u{ff11}\u{ff12}\u{ff13} river".into())).await;
+        assert!(pool.verify(PlainPassword::new("code 123 river".into()), Some(wide)).await);
+        assert!(!pool.verify(PlainPassword::new("bla\u{30a}b\u{e6}rsyltet\u{f8}y i fjell".into()), Some(phc)).await);
     }
 
     #[tokio::test]

@@ -1,19 +1,52 @@
 //! Server-side sessions. The browser holds a random 256-bit token; the database holds only its
 //! SHA-256. Idle timeout (per account) and absolute lifetime are enforced on every lookup.
 
-use sqlx::Row;
-
 use super::clock::Clock;
 use super::config::SessionPolicy;
 use super::crypto::{new_token, token_hash};
 use super::db::Db;
 
-/// The session token as the browser holds it. Not `Debug`: it must never be logged.
-pub struct SessionToken(String);
+/// The session token as the browser holds it, and how long its cookie may outlive the browser.
+/// Not `Debug`: it must never be logged.
+pub struct SessionToken {
+    token: String,
+    /// `None`: a cookie that dies with the browser (the idle limit is under a day).
+    cookie_max_age_secs: Option<i64>,
+}
 
 impl SessionToken {
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.token
+    }
+}
+
+/// The idle and absolute limits of one account's sessions. Support staff reach every account's
+/// evidence, so theirs end within 15 minutes idle and 12 hours in all, whatever the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle_secs: i64,
+    pub absolute_secs: i64,
+}
+
+pub const SUPPORT_IDLE_MAX_SECS: i64 = 15 * 60;
+pub const SUPPORT_ABSOLUTE_MAX_SECS: i64 = 12 * 3600;
+const DAY_SECS: i64 = 24 * 3600;
+
+impl SessionLimits {
+    pub fn of(role: Role, idle_timeout_secs: i64, policy: &SessionPolicy) -> Self {
+        let limits = Self { idle_secs: idle_timeout_secs, absolute_secs: policy.absolute_lifetime_secs };
+        match role {
+            Role::Practitioner => limits,
+            Role::Support => Self {
+                idle_secs: limits.idle_secs.min(SUPPORT_IDLE_MAX_SECS),
+                absolute_secs: limits.absolute_secs.min(SUPPORT_ABSOLUTE_MAX_SECS),
+            },
+        }
+    }
+
+    /// A session that ends after less than a day idle is not kept past the browser's life.
+    fn cookie_max_age_secs(&self) -> Option<i64> {
+        (self.idle_secs >= DAY_SECS).then_some(self.absolute_secs)
     }
 }
 
@@ -63,6 +96,21 @@ pub enum SessionEnd {
     Expired,
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    session_id: i64,
+    user_id: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    password_confirmed_at: i64,
+    idle_timeout_secs: i64,
+    practice_id: i64,
+    email: String,
+    name: String,
+    practice_name: String,
+    role: String,
+}
+
 /// Only this often is `last_seen_at` written: a lookup stays a read on busy pages.
 const TOUCH_AFTER_SECS: i64 = 30;
 
@@ -85,6 +133,12 @@ impl SessionStore {
     pub async fn create(&self, user_id: i64, ip: &str, user_agent: &str) -> Result<SessionToken, sqlx::Error> {
         let token = new_token();
         let now = self.clock.now();
+        let (idle_timeout_secs, role): (i64, String) =
+            sqlx::query_as("SELECT idle_timeout_secs, role FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(&self.db)
+                .await?;
+        let limits = SessionLimits::of(Role::from_code(&role), idle_timeout_secs, &self.policy);
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent, password_confirmed_at)
              VALUES ($1, $2, $3, $3, $4, $5, $3)",
@@ -96,56 +150,53 @@ impl SessionStore {
         .bind(truncate(user_agent, 512))
         .execute(&self.db)
         .await?;
-        Ok(SessionToken(token))
+        Ok(SessionToken { token, cookie_max_age_secs: limits.cookie_max_age_secs() })
     }
 
     pub async fn lookup(&self, token: &str) -> Result<Result<CurrentUser, SessionEnd>, sqlx::Error> {
-        let hash = token_hash(token);
-        let row = sqlx::query(
-            "SELECT s.user_id, s.created_at, s.last_seen_at, u.idle_timeout_secs,
-                    u.practice_id, u.email, u.name, p.name, s.id, s.password_confirmed_at, u.role
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT s.id AS session_id, s.user_id, s.created_at, s.last_seen_at, s.password_confirmed_at,
+                    u.idle_timeout_secs, u.practice_id, u.email, u.name, p.name AS practice_name, u.role
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN practices p ON p.id = u.practice_id
              WHERE s.token_hash = $1",
         )
-        .bind(&hash)
+        .bind(token_hash(token))
         .fetch_optional(&self.db)
         .await?;
         let Some(row) = row else { return Ok(Err(SessionEnd::Unknown)) };
+        let role = Role::from_code(&row.role);
+        let limits = SessionLimits::of(role, row.idle_timeout_secs, &self.policy);
         let now = self.clock.now();
-        let created_at: i64 = row.get(1);
-        let last_seen_at: i64 = row.get(2);
-        let idle_timeout: i64 = row.get(3);
-        let end = if now - created_at >= self.policy.absolute_lifetime_secs {
+        let end = if now - row.created_at >= limits.absolute_secs {
             Some(SessionEnd::Expired)
-        } else if now - last_seen_at >= idle_timeout {
+        } else if now - row.last_seen_at >= limits.idle_secs {
             Some(SessionEnd::Idle)
         } else {
             None
         };
-        let session_id: i64 = row.get(8);
         if let Some(end) = end {
-            self.delete(session_id).await?;
+            self.delete(row.session_id).await?;
             return Ok(Err(end));
         }
-        if now - last_seen_at >= TOUCH_AFTER_SECS {
+        if now - row.last_seen_at >= TOUCH_AFTER_SECS {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
                 .bind(now)
-                .bind(session_id)
+                .bind(row.session_id)
                 .execute(&self.db)
                 .await?;
         }
         Ok(Ok(CurrentUser {
-            user_id: row.get(0),
-            practice_id: row.get(4),
-            email: row.get(5),
-            name: row.get(6),
-            practice_name: row.get(7),
-            session_id,
-            password_confirmed_at: row.get(9),
-            idle_timeout_secs: idle_timeout,
-            role: Role::from_code(&row.get::<String, _>(10)),
+            user_id: row.user_id,
+            practice_id: row.practice_id,
+            email: row.email,
+            name: row.name,
+            practice_name: row.practice_name,
+            session_id: row.session_id,
+            password_confirmed_at: row.password_confirmed_at,
+            idle_timeout_secs: limits.idle_secs,
+            role,
         }))
     }
 
@@ -164,7 +215,6 @@ fn truncate(text: &str, max_chars: usize) -> String {
 #[derive(Clone, Copy)]
 pub struct SessionCookie {
     pub https: bool,
-    pub max_age_secs: i64,
 }
 
 impl SessionCookie {
@@ -173,7 +223,11 @@ impl SessionCookie {
     }
 
     pub fn set(&self, token: &SessionToken) -> String {
-        format!("{}={}; {}; Max-Age={}", self.name(), token.expose(), self.attributes(), self.max_age_secs)
+        let cookie = format!("{}={}; {}", self.name(), token.expose(), self.attributes());
+        match token.cookie_max_age_secs {
+            Some(secs) => format!("{cookie}; Max-Age={secs}"),
+            None => cookie,
+        }
     }
 
     pub fn clear(&self) -> String {
@@ -187,6 +241,24 @@ impl SessionCookie {
     /// The session token from a `Cookie` request header, if present.
     pub fn read<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
         read_cookie(cookie_header, self.name())
+    }
+}
+
+/// Marks a browser that completed a sign-in to an account (two-factor included): failed passwords
+/// from other networks do not block it. It grants nothing else. Only sent to our own pages.
+#[derive(Clone, Copy)]
+pub struct DeviceCookie {
+    pub https: bool,
+}
+
+impl DeviceCookie {
+    pub fn name(&self) -> &'static str {
+        if self.https { "__Host-trygg_device" } else { "trygg_device" }
+    }
+
+    pub fn set(&self, token: &str, max_age_secs: i64) -> String {
+        let secure = if self.https { "; Secure" } else { "" };
+        format!("{}={token}; HttpOnly; SameSite=Strict; Path=/{secure}; Max-Age={max_age_secs}", self.name())
     }
 }
 
@@ -205,17 +277,38 @@ mod tests {
 
     #[test]
     fn cookie_attributes_over_http_and_https() {
-        let token = SessionToken("abc".into());
-        let plain = SessionCookie { https: false, max_age_secs: 60 };
+        let token = SessionToken { token: "abc".into(), cookie_max_age_secs: Some(60) };
+        let plain = SessionCookie { https: false };
         assert_eq!(plain.set(&token), "trygg_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=60");
-        let secure = SessionCookie { https: true, max_age_secs: 60 };
+        let secure = SessionCookie { https: true };
         assert_eq!(secure.set(&token), "__Host-trygg_session=abc; HttpOnly; SameSite=Lax; Path=/; Secure; Max-Age=60");
         assert!(secure.clear().contains("Max-Age=0"));
     }
 
     #[test]
+    fn a_session_shorter_than_a_day_idle_dies_with_the_browser() {
+        let policy = SessionPolicy::default();
+        let day = SessionLimits::of(Role::Practitioner, 24 * 3600, &policy);
+        assert_eq!(day, SessionLimits { idle_secs: 86_400, absolute_secs: 7 * 86_400 });
+        assert_eq!(day.cookie_max_age_secs(), Some(7 * 86_400));
+        let short = SessionLimits::of(Role::Practitioner, 8 * 3600, &policy);
+        assert_eq!(short.cookie_max_age_secs(), None);
+        let token = SessionToken { token: "abc".into(), cookie_max_age_secs: short.cookie_max_age_secs() };
+        assert!(!SessionCookie { https: true }.set(&token).contains("Max-Age"));
+    }
+
+    #[test]
+    fn support_sessions_are_short_whatever_the_settings() {
+        let policy = SessionPolicy { absolute_lifetime_secs: 30 * 86_400, ..SessionPolicy::default() };
+        let support = SessionLimits::of(Role::Support, 24 * 3600, &policy);
+        assert_eq!(support, SessionLimits { idle_secs: 15 * 60, absolute_secs: 12 * 3600 });
+        assert_eq!(support.cookie_max_age_secs(), None);
+        assert_eq!(SessionLimits::of(Role::Support, 5 * 60, &policy).idle_secs, 5 * 60);
+    }
+
+    #[test]
     fn reads_the_right_cookie() {
-        let cookie = SessionCookie { https: false, max_age_secs: 60 };
+        let cookie = SessionCookie { https: false };
         assert_eq!(cookie.read("a=1; trygg_session=tok; b=2"), Some("tok"));
         assert_eq!(cookie.read("xtrygg_session=tok"), None);
         assert_eq!(cookie.read("trygg_session="), None);

@@ -23,7 +23,7 @@ use super::http::{CspNonce, guard};
 use super::mail::{MailError, Mailer};
 use super::password::PasswordHasherPool;
 use super::request::lang_of_request;
-use super::sessions::SessionStore;
+use super::sessions::{SUPPORT_ABSOLUTE_MAX_SECS, SUPPORT_IDLE_MAX_SECS, SessionStore};
 use super::state::AppState;
 use super::throttle::LoginThrottle;
 use crate::{App, shell};
@@ -60,7 +60,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
     Ok(AppState {
         leptos_options,
         sessions: SessionStore::new(db.clone(), clock.clone(), config.session),
-        throttle: LoginThrottle::new(db.clone(), clock.clone(), config.session.login_throttle),
+        throttle: LoginThrottle::new(db.clone(), clock.clone(), config.session.login_throttle, master_key.clone()),
         passwords: PasswordHasherPool::new().await,
         mailer,
         master_key,
@@ -132,13 +132,20 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
     let policy = state.sessions.policy();
     let sessions = sqlx::query(
         "DELETE FROM sessions WHERE created_at <= $1
-            OR last_seen_at <= $2 - (SELECT idle_timeout_secs FROM users WHERE users.id = sessions.user_id)",
+            OR last_seen_at <= $2 - (SELECT idle_timeout_secs FROM users WHERE users.id = sessions.user_id)
+            OR ((created_at <= $3 OR last_seen_at <= $4)
+                AND user_id IN (SELECT id FROM users WHERE role = 'support'))",
     )
     .bind(now - policy.absolute_lifetime_secs)
     .bind(now)
+    .bind(now - SUPPORT_ABSOLUTE_MAX_SECS)
+    .bind(now - SUPPORT_IDLE_MAX_SECS)
     .execute(&state.db)
     .await?
     .rows_affected();
+    let devices =
+        crate::auth::store::forget_devices_unused_since(&state.db, now - crate::auth::service::DEVICE_LIFETIME_SECS)
+            .await?;
     let links = sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1")
         .bind(now)
         .execute(&state.db)
@@ -155,7 +162,7 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
         .await?
         .rows_affected();
     let attempts = state.throttle.purge().await?;
-    tracing::debug!(sessions, links, resets, challenges, attempts, "purged expired rows");
+    tracing::debug!(sessions, devices, links, resets, challenges, attempts, "purged expired rows");
     Ok(())
 }
 

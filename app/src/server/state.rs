@@ -11,7 +11,7 @@ use super::crypto::MasterKey;
 use super::db::Db;
 use super::mail::Mailer;
 use super::password::PasswordHasherPool;
-use super::sessions::{SessionCookie, SessionStore};
+use super::sessions::{DeviceCookie, SessionCookie, SessionStore};
 use super::throttle::LoginThrottle;
 
 #[derive(Clone, FromRef)]
@@ -29,6 +29,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn session_cookie(&self) -> SessionCookie {
-        SessionCookie { https: self.config.is_https(), max_age_secs: self.sessions.policy().absolute_lifetime_secs }
+        SessionCookie { https: self.config.is_https() }
+    }
+
+    pub fn device_cookie(&self) -> DeviceCookie {
+        DeviceCookie { https: self.config.is_https() }
     }
 }

@@ -20,10 +20,18 @@ pub async fn support_request(id: i64) -> Result<RequestDetail, AppError> {
     super::service::detail(&request.state, request.staff()?, id).await
 }
 
-/// Approves (turns the owner's two-factor off) or rejects (with a reason) a pending request.
+/// Approves (turns the owner's two-factor off; needs every piece of evidence opened and the
+/// support person's password and code) or rejects (with a reason) a pending request.
 #[server(endpoint = "support/decide")]
-pub async fn decide_request(id: i64, decision: String, reason: String) -> Result<(), AppError> {
+pub async fn decide_request(
+    id: i64,
+    decision: String,
+    reason: String,
+    #[server(default)] password: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
     use crate::error::Problem;
+    use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
     let staff = request.staff()?;
     let approve = match decision.as_str() {
@@ -32,7 +40,9 @@ pub async fn decide_request(id: i64, decision: String, reason: String) -> Result
         _ => return Err(AppError::field("decision", Problem::NotAllowedValue)),
     };
     let origin = request.origin();
-    super::service::decide(&request.state, staff, id, approve, &reason, &origin, request.lang).await?;
+    let input =
+        super::service::DecisionInput { approve, reason: &reason, password: PlainPassword::new(password), code: &code };
+    super::service::decide(&request.state, staff, id, input, &origin, request.ip, request.lang).await?;
     leptos_axum::redirect(&format!("/support/requests/{id}"));
     Ok(())
 }

@@ -16,13 +16,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::forms::{FormMessage, action_error};
+use crate::components::forms::{Field, FormMessage, action_error};
 use crate::components::layout::{PublicFrame, Shell};
 use crate::error::{AppError, Problem};
 use crate::i18n::{Texts, t};
 use crate::security::types::ago;
 use api::{DecideRequest, lost_2fa_status, support_audit, support_queue, support_request};
-use types::{BILL, MAX_FILE_BYTES, PHOTO_ID, RequestDetail, RequestStatus};
+use types::{BILL, EvidenceLink, MAX_FILE_BYTES, PHOTO_ID, RequestDetail, RequestStatus, evidence_label};
 
 /// What the form's `?error=field.code,...` says about one field.
 fn upload_problem(errors: &str, field: &str) -> Option<Problem> {
@@ -143,6 +143,7 @@ fn status_explanation(status: RequestStatus, t: &Texts) -> &'static str {
         RequestStatus::Pending => t.lost_pending_body,
         RequestStatus::Approved => t.lost_approved_body,
         RequestStatus::Rejected => t.lost_rejected_body,
+        RequestStatus::Cancelled => t.lost_cancelled_body,
     }
 }
 
@@ -254,17 +255,9 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                 view! { <p class="empty">{texts.support_evidence_deleted}</p> }.into_any()
             } else {
                 view! {
+                    <p class="hint">{texts.support_evidence_intro}</p>
                     <ul class="evidence">
-                        {detail.evidence.into_iter().map(|item| {
-                            let label = if item.kind == PHOTO_ID { texts.lost_photo_label } else { texts.lost_bill_label };
-                            view! {
-                                <li>
-                                    <h3>{label}</h3>
-                                    {item.is_image.then(|| view! { <img src=item.url.clone() alt=label class="evidence-image"/> })}
-                                    <p><a href=item.url target="_blank" rel="noopener">{texts.support_open_file}</a></p>
-                                </li>
-                            }
-                        }).collect_view()}
+                        {detail.evidence.into_iter().map(|item| view! { <EvidenceItem item/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -281,6 +274,11 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                         <p class="hint" id="reason-hint">{texts.support_reason_hint}</p>
                         <p class="field-error" id="reason-error">{move || reason_problem.get().map(|p| p.message(texts))}</p>
                     </div>
+                    <fieldset class="stack">
+                        <legend>{texts.support_approval_proof}</legend>
+                        <Field name="password" label=texts.password kind="password" autocomplete="current-password" error/>
+                        <Field name="code" label=texts.code_label inputmode="numeric" autocomplete="one-time-code" error/>
+                    </fieldset>
                     <div class="row">
                         <button type="submit" name="decision" value="approve" class="primary">{texts.support_approve}</button>
                         <button type="submit" name="decision" value="reject" class="danger">{texts.support_reject}</button>
@@ -288,6 +286,29 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                 </ActionForm>
             </section>
         })}
+    }
+}
+
+/// One piece of evidence: opened in a tab of its own (which records the opening), marked once
+/// this reviewer has opened it.
+#[component]
+fn EvidenceItem(item: EvidenceLink) -> impl IntoView {
+    let texts = t();
+    let opened = RwSignal::new(item.viewed);
+    let label = evidence_label(&item.kind, texts);
+    view! {
+        <li>
+            <h3>{label}</h3>
+            <p>
+                <a href=item.url target="_blank" rel="noopener" on:click=move |_| opened.set(true)>
+                    {texts.support_open_file}
+                </a>
+                " "
+                <span class="badge" class:status-approved=move || opened.get() data-testid=format!("opened-{}", item.kind)>
+                    {move || if opened.get() { texts.support_evidence_opened } else { texts.support_evidence_not_opened }}
+                </span>
+            </p>
+        </li>
     }
 }
 
@@ -312,7 +333,14 @@ pub fn SupportAuditPage() -> impl IntoView {
                                     <tr>
                                         <td>{ago(e.secs_ago, texts)}</td>
                                         <td>{e.actor}</td>
-                                        <td><code>{e.action}</code>{e.request_id.map(|id| format!(" #{id}"))}</td>
+                                        <td>
+                                            {e.action.map_or("—", |action| action.label(texts))}
+                                            {e.request_id.map(|id| view! {
+                                                " · " <a href=format!("/support/requests/{id}")>
+                                                    {texts.support_request_n.replace("{n}", &id.to_string())}
+                                                </a>
+                                            })}
+                                        </td>
                                         <td>{e.account.unwrap_or_default()}</td>
                                     </tr>
                                 }).collect_view()}

@@ -5,7 +5,9 @@ use rand::Rng;
 use rand::rngs::OsRng;
 
 use super::store::{self, AuditEntry, Decision, NewRequest, SealedEvidence};
-use super::types::{AuditView, EvidenceLink, RequestDetail, RequestStatus, RequestStatusView, RequestSummary};
+use super::types::{
+    AuditAction, AuditView, EvidenceLink, RequestDetail, RequestStatus, RequestStatusView, RequestSummary,
+};
 use crate::auth::types::{DisplayName, Email};
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
@@ -126,7 +128,7 @@ pub async fn submit(
     let entry = AuditEntry {
         actor_id: Some(user_id),
         actor_email: email,
-        action: "lost_2fa.submitted",
+        action: AuditAction::Submitted.code(),
         subject_user_id: Some(user_id),
         request_id: Some(id),
     };
@@ -191,16 +193,18 @@ pub async fn detail(state: &AppState, staff: &CurrentUser, id: i64) -> Result<Re
         ),
         None => None,
     };
+    let viewed = store::viewed_kinds(&state.db, id, staff.user_id).await?;
     let evidence = store::evidence_kinds(&state.db, id)
         .await?
         .into_iter()
         .map(|(kind, content_type)| EvidenceLink {
             url: format!("/support/evidence/{id}/{kind}"),
             is_image: is_viewable_image(&content_type),
+            viewed: viewed.contains(&kind),
             kind,
         })
         .collect();
-    audit(state, staff, "lost_2fa.viewed", row.user_id, id).await?;
+    audit(state, staff, AuditAction::Opened, row.user_id, id).await?;
     Ok(RequestDetail {
         summary: summary(state, &row),
         card_last4,
@@ -217,8 +221,9 @@ pub fn is_viewable_image(content_type: &str) -> bool {
     matches!(content_type, "image/jpeg" | "image/png" | "image/webp")
 }
 
-/// One piece of evidence, opened, for a support person: recorded in the audit log and in the
-/// owner's security log.
+/// One piece of evidence, opened, for a support person. The first opening by each support person
+/// is recorded (it counts toward approval) in the audit log and in the owner's security log;
+/// opening it again changes nothing, so the route stays a safe GET.
 pub async fn evidence_file(
     state: &AppState,
     staff: &CurrentUser,
@@ -235,49 +240,80 @@ pub async fn evidence_file(
         .master_key
         .open(&sealed, evidence_binding(&evidence_purpose(kind), &request_row(id)))
         .map_err(|_| AppError::internal("evidence does not open"))?;
-    audit(state, staff, &format!("lost_2fa.evidence_viewed.{kind}"), row.user_id, id).await?;
-    security::record_by(state, row.user_id, EventKind::LostTwoFactorEvidenceViewed, origin, &staff.name).await?;
+    if store::mark_evidence_viewed(&state.db, id, kind, staff.user_id, state.clock.now()).await? {
+        let action = if kind == super::types::PHOTO_ID { AuditAction::OpenedPhoto } else { AuditAction::OpenedBill };
+        audit(state, staff, action, row.user_id, id).await?;
+        security::record_by(state, row.user_id, EventKind::LostTwoFactorEvidenceViewed, origin, &staff.name).await?;
+    }
     Ok((content_type, bytes))
 }
 
 const REASON_MAX: usize = 1000;
 
-/// Approves or rejects a pending request. The evidence is deleted either way; approval turns
-/// two-factor off and signs out every session. The owner is told by email.
+/// What a support person decides, with the proof that approval asks of them.
+pub struct DecisionInput<'a> {
+    pub approve: bool,
+    pub reason: &'a str,
+    /// The support person's own password and code, asked again for every approval.
+    pub password: PlainPassword,
+    pub code: &'a str,
+}
+
+/// How long the password link sent with an approval works.
+const APPROVAL_RESET_LIFETIME_SECS: i64 = 24 * 3600;
+
+/// Approves or rejects a pending request. The evidence is deleted either way. Approval needs every
+/// piece of evidence opened by this support person, and their password and code entered again;
+/// it turns two-factor off, signs out every session, voids the password and mails the owner a
+/// link to set a new one. A rejection is mailed with its reason.
 pub async fn decide(
     state: &AppState,
     staff: &CurrentUser,
     id: i64,
-    approve: bool,
-    reason: &str,
+    input: DecisionInput<'_>,
     origin: &Origin<'_>,
+    ip: std::net::IpAddr,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let reason = reason.trim();
-    if !approve && reason.is_empty() {
+    let reason = input.reason.trim();
+    if !input.approve && reason.is_empty() {
         return Err(AppError::field("reason", Problem::Required));
     }
     if reason.chars().count() > REASON_MAX {
         return Err(AppError::field("reason", Problem::TooLong { max: REASON_MAX }));
     }
+    if input.approve {
+        let viewed = store::viewed_kinds(&state.db, id, staff.user_id).await?;
+        let unopened = store::evidence_kinds(&state.db, id).await?.into_iter().any(|(kind, _)| !viewed.contains(&kind));
+        if unopened {
+            return Err(AppError::Rejected(Problem::EvidenceNotOpened));
+        }
+        if input.code.trim().is_empty() {
+            return Err(AppError::field("code", Problem::Required));
+        }
+        security::check_current_password(state, staff, input.password, "password").await?;
+        let account = crate::two_factor::service::CodeAccount { user_id: staff.user_id, email: &staff.email };
+        crate::two_factor::service::check_counted_code(state, &account, input.code, "code", origin, ip, lang).await?;
+        crate::two_factor::store::clear_code_attempts(&state.db, staff.user_id).await?;
+    }
     let by = format!("{} <{}>", staff.name, staff.email);
-    let decision = Decision { request_id: id, approve, by: &by, reason, now: state.clock.now() };
+    let decision = Decision { request_id: id, approve: input.approve, by: &by, reason, now: state.clock.now() };
     let Some(user_id) = store::decide(&state.db, decision).await? else {
         return Err(AppError::Rejected(Problem::AlreadyDecided));
     };
-    let (action, kind) = if approve {
-        ("lost_2fa.approved", EventKind::LostTwoFactorApproved)
+    let (action, kind) = if input.approve {
+        (AuditAction::Approved, EventKind::LostTwoFactorApproved)
     } else {
-        ("lost_2fa.rejected", EventKind::LostTwoFactorRejected)
+        (AuditAction::Rejected, EventKind::LostTwoFactorRejected)
     };
     audit(state, staff, action, user_id, id).await?;
-    audit(state, staff, "lost_2fa.evidence_deleted", user_id, id).await?;
+    audit(state, staff, AuditAction::EvidenceDeleted, user_id, id).await?;
     security::record_by(state, user_id, kind, origin, &staff.name).await?;
     let owner = store::request(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let t = lang.texts();
-    let login = format!("{}/login", state.config.base_url);
-    let (subject, body) = if approve {
-        (t.mail_lost_2fa_approved_subject, t.mail_lost_2fa_approved_body.replace("{link}", &login))
+    let (subject, body) = if input.approve {
+        let link = crate::auth::service::new_password_reset_link(state, user_id, APPROVAL_RESET_LIFETIME_SECS).await?;
+        (t.mail_lost_2fa_approved_subject, t.mail_lost_2fa_approved_body.replace("{link}", &link))
     } else {
         (t.mail_lost_2fa_rejected_subject, t.mail_lost_2fa_rejected_body.replace("{reason}", reason))
     };
@@ -285,11 +321,33 @@ pub async fn decide(
     Ok(())
 }
 
-async fn audit(state: &AppState, staff: &CurrentUser, action: &str, user_id: i64, id: i64) -> Result<(), AppError> {
+/// The account's password changed while a request waited: the request ends undecided (it was
+/// made with the old password) and its evidence goes.
+pub async fn cancel_pending(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    if let Some(id) = store::cancel_pending_of(&state.db, user_id, state.clock.now()).await? {
+        let entry = AuditEntry {
+            actor_id: None,
+            actor_email: "",
+            action: AuditAction::Cancelled.code(),
+            subject_user_id: Some(user_id),
+            request_id: Some(id),
+        };
+        store::audit(&state.db, state.clock.now(), entry).await?;
+    }
+    Ok(())
+}
+
+async fn audit(
+    state: &AppState,
+    staff: &CurrentUser,
+    action: AuditAction,
+    user_id: i64,
+    id: i64,
+) -> Result<(), AppError> {
     let entry = AuditEntry {
         actor_id: Some(staff.user_id),
         actor_email: &staff.email,
-        action,
+        action: action.code(),
         subject_user_id: Some(user_id),
         request_id: Some(id),
     };
@@ -304,7 +362,7 @@ pub async fn audit_log(state: &AppState) -> Result<Vec<AuditView>, AppError> {
         .map(|row| AuditView {
             secs_ago: now - row.at,
             actor: row.actor_email,
-            action: row.action,
+            action: AuditAction::from_code(&row.action),
             account: row.subject_email,
             request_id: row.request_id,
         })

@@ -206,7 +206,8 @@ pub struct Decision<'a> {
 }
 
 /// Decides a pending request, deletes its evidence, and on approval turns the owner's two-factor
-/// off and ends every session and login challenge of the account: all in one transaction. `None`
+/// off, ends every session and login challenge of the account and voids its password (a reset
+/// link sets a new one): all in one transaction. `None`
 /// when the request was not pending (decided meanwhile, or never existed).
 pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.begin().await?;
@@ -233,9 +234,63 @@ pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx
         crate::two_factor::store::disable_in(&mut tx, user_id).await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        // Whoever asked knew the password; after approval it is no factor at all, and the owner
+        // sets a new one through a link to the account's address.
+        crate::auth::store::require_password_reset_in(&mut tx, user_id).await?;
     }
     tx.commit().await?;
     Ok(Some(user_id))
+}
+
+/// Ends the account's pending request without a decision (its password changed): the evidence
+/// goes. The request's id, if there was one.
+pub async fn cancel_pending_of(db: &Db, user_id: i64, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE lost_2fa_requests SET status = 'cancelled', decided_at = $1, card_last4 = NULL
+         WHERE user_id = $2 AND status = 'pending' RETURNING id",
+    )
+    .bind(now)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = id {
+        sqlx::query("DELETE FROM lost_2fa_evidence WHERE request_id = $1").bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Notes that a support person opened a piece of evidence. `true` the first time: opening it
+/// again changes nothing.
+pub async fn mark_evidence_viewed(
+    db: &Db,
+    request_id: i64,
+    kind: &str,
+    staff_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO lost_2fa_evidence_views (request_id, kind, staff_id, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (request_id, kind, staff_id) DO NOTHING",
+    )
+    .bind(request_id)
+    .bind(kind)
+    .bind(staff_id)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// The kinds of a request's evidence this support person has opened.
+pub async fn viewed_kinds(db: &Db, request_id: i64, staff_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT kind FROM lost_2fa_evidence_views WHERE request_id = $1 AND staff_id = $2")
+        .bind(request_id)
+        .bind(staff_id)
+        .fetch_all(db)
+        .await
 }
 
 pub struct AuditEntry<'a> {

@@ -9,6 +9,8 @@ pub enum RequestStatus {
     Pending,
     Approved,
     Rejected,
+    /// Ended undecided: the account's password changed while it waited.
+    Cancelled,
 }
 
 impl RequestStatus {
@@ -16,6 +18,7 @@ impl RequestStatus {
         match code {
             "approved" => Self::Approved,
             "rejected" => Self::Rejected,
+            "cancelled" => Self::Cancelled,
             _ => Self::Pending,
         }
     }
@@ -25,6 +28,7 @@ impl RequestStatus {
             Self::Pending => "pending",
             Self::Approved => "approved",
             Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -33,6 +37,7 @@ impl RequestStatus {
             Self::Pending => t.lost_status_pending,
             Self::Approved => t.lost_status_approved,
             Self::Rejected => t.lost_status_rejected,
+            Self::Cancelled => t.lost_status_cancelled,
         }
     }
 }
@@ -64,6 +69,8 @@ pub struct EvidenceLink {
     pub url: String,
     /// Whether the browser can show it as an image (else it is downloaded).
     pub is_image: bool,
+    /// Whether the support person looking at it has opened it (approval needs every piece).
+    pub viewed: bool,
 }
 
 /// A request with everything support needs to decide it.
@@ -82,9 +89,71 @@ pub struct RequestDetail {
 pub struct AuditView {
     pub secs_ago: i64,
     pub actor: String,
-    pub action: String,
+    /// `None` for an entry this version does not know.
+    pub action: Option<AuditAction>,
     pub account: Option<String>,
     pub request_id: Option<i64>,
+}
+
+/// What the support audit log records, stored by its code and shown in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    Submitted,
+    Opened,
+    OpenedPhoto,
+    OpenedBill,
+    Approved,
+    Rejected,
+    EvidenceDeleted,
+    Cancelled,
+}
+
+impl AuditAction {
+    const ALL: [Self; 8] = [
+        Self::Submitted,
+        Self::Opened,
+        Self::OpenedPhoto,
+        Self::OpenedBill,
+        Self::Approved,
+        Self::Rejected,
+        Self::EvidenceDeleted,
+        Self::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Submitted => "lost_2fa.submitted",
+            Self::Opened => "lost_2fa.viewed",
+            Self::OpenedPhoto => "lost_2fa.evidence_viewed.photo_id",
+            Self::OpenedBill => "lost_2fa.evidence_viewed.bill",
+            Self::Approved => "lost_2fa.approved",
+            Self::Rejected => "lost_2fa.rejected",
+            Self::EvidenceDeleted => "lost_2fa.evidence_deleted",
+            Self::Cancelled => "lost_2fa.cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.code() == code)
+    }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            Self::Submitted => t.support_action_submitted,
+            Self::Opened => t.support_action_opened,
+            Self::OpenedPhoto => t.support_action_opened_photo,
+            Self::OpenedBill => t.support_action_opened_bill,
+            Self::Approved => t.support_action_approved,
+            Self::Rejected => t.support_action_rejected,
+            Self::EvidenceDeleted => t.support_action_evidence_deleted,
+            Self::Cancelled => t.support_action_cancelled,
+        }
+    }
+}
+
+/// What a support reviewer is looking at, by evidence kind.
+pub fn evidence_label(kind: &str, t: &Texts) -> &'static str {
+    if kind == PHOTO_ID { t.support_evidence_photo } else { t.support_evidence_bill }
 }
 
 /// Evidence kinds, as form fields and stored kinds.
@@ -92,3 +161,25 @@ pub const PHOTO_ID: &str = "photo_id";
 pub const BILL: &str = "bill";
 /// The largest file accepted, per piece of evidence.
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, NB};
+
+    #[test]
+    fn audit_actions_round_trip_and_read_in_words() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::from_code(action.code()), Some(action));
+            assert!(!action.label(&EN).contains('_') && !action.label(&NB).contains('.'), "{action:?}");
+        }
+        assert_eq!(AuditAction::from_code("lost_2fa.evidence_viewed.bill"), Some(AuditAction::OpenedBill));
+        assert_eq!(AuditAction::from_code("nonsense"), None);
+    }
+
+    #[test]
+    fn evidence_is_named_for_the_reviewer() {
+        assert_eq!(evidence_label(PHOTO_ID, &EN), "Photo of the person holding their ID");
+        assert_eq!(evidence_label(BILL, &EN), "Recent bill in the account holder's name");
+    }
+}

@@ -70,19 +70,20 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
 #[server(endpoint = "log_in_code")]
 pub async fn log_in_code(code: String) -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
-    use crate::server::sessions::Role;
     let request = RequestInfo::current()?;
     let origin = request.origin();
     let challenge = request.cookie(&super::challenge_cookie_name(&request.state));
-    let signed_in =
-        super::service::complete_login(&request.state, challenge.as_deref(), &code, &origin, request.ip, request.lang)
-            .await?;
-    if let Some(previous) = request.optional_user() {
-        request.state.sessions.delete(previous.session_id).await?;
-    }
-    let cookie = request.state.session_cookie();
-    set_response_header(http::header::SET_COOKIE, &cookie.set(&signed_in.token));
+    let device = request.cookie(request.state.device_cookie().name());
+    let signed_in = super::service::complete_login(
+        &request.state,
+        challenge.as_deref(),
+        &code,
+        device.as_deref(),
+        &origin,
+        request.ip,
+        request.lang,
+    )
+    .await?;
     set_response_header(http::header::SET_COOKIE, &super::challenge_cookie(&request.state, None));
-    leptos_axum::redirect(if signed_in.role == Role::Support { "/support" } else { "/calendar" });
-    Ok(())
+    crate::auth::api::begin_session(&request, &signed_in).await
 }

@@ -4,17 +4,19 @@
 use super::store;
 use super::totp::{OneTimeCode, RecoveryCode, TotpSecret, new_recovery_codes};
 use super::types::SetupView;
+use crate::auth::service::SignedIn;
 use crate::auth::types::PASSWORD_MIN;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::security::service::{self as security, Origin};
 use crate::security::types::EventKind;
+use crate::server::alerts;
 use crate::server::crypto::{Binding, new_token, token_hash};
 use crate::server::mail::Email;
 use crate::server::password::PlainPassword;
-use crate::server::sessions::{CurrentUser, Role, SessionToken};
+use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
-use crate::server::throttle::Attempt;
+use crate::server::throttle::PasswordAttempt;
 
 /// How long the code step waits after the password.
 pub const CHALLENGE_LIFETIME_SECS: i64 = 15 * 60;
@@ -56,23 +58,82 @@ pub enum Proof {
     RecoveryCode,
 }
 
-/// Checks a code from the app, or a recovery code, and uses it up: a time step is accepted
-/// once, a recovery code once. `Ok(None)` when it is wrong; a field error when it cannot be
-/// either kind of code.
-pub async fn use_code(state: &AppState, user_id: i64, input: &str, field: &str) -> Result<Option<Proof>, AppError> {
+/// Wrong codes in a row after which the code step takes no more codes from the app: whoever
+/// types them knows the password. Recovery codes and the lost-2FA path stay open, and only a
+/// completed sign-in starts the count again.
+pub const MAX_WRONG_CODES: i64 = 10;
+
+/// What was typed at a code step, by its form.
+enum TypedCode {
+    App(OneTimeCode),
+    Recovery(RecoveryCode),
+}
+
+fn parse_code(input: &str, field: &str) -> Result<TypedCode, AppError> {
     if let Some(code) = OneTimeCode::parse(input) {
-        let Some(secret) = secret_of(state, user_id).await? else { return Ok(None) };
-        let Some(step) = secret.matching_step(&code, state.clock.now()) else { return Ok(None) };
-        return Ok(store::accept_step(&state.db, user_id, step).await?.then_some(Proof::Code));
+        return Ok(TypedCode::App(code));
     }
     if let Some(code) = RecoveryCode::parse(input) {
-        let used = store::use_recovery_code(&state.db, user_id, &code.hash(user_id), state.clock.now()).await?;
-        return Ok(used.then_some(Proof::RecoveryCode));
+        return Ok(TypedCode::Recovery(code));
     }
-    if input.trim().is_empty() {
-        return Err(AppError::field(field, Problem::Required));
+    Err(AppError::field(field, code_problem(input)))
+}
+
+/// Checks a code from the app, or a recovery code, and uses it up: a time step is accepted
+/// once, a recovery code once. `None` when it is wrong.
+async fn use_code(state: &AppState, user_id: i64, code: &TypedCode) -> Result<Option<Proof>, AppError> {
+    match code {
+        TypedCode::App(code) => {
+            let Some(secret) = secret_of(state, user_id).await? else { return Ok(None) };
+            let Some(step) = secret.matching_step(code, state.clock.now()) else { return Ok(None) };
+            Ok(store::accept_step(&state.db, user_id, step).await?.then_some(Proof::Code))
+        }
+        TypedCode::Recovery(code) => {
+            let used = store::use_recovery_code(&state.db, user_id, &code.hash(user_id), state.clock.now()).await?;
+            Ok(used.then_some(Proof::RecoveryCode))
+        }
     }
-    Err(AppError::field(field, Problem::CodeFormat))
+}
+
+/// A code step of the account (at sign-in, or turning two-factor off). The attempt is counted
+/// *before* the code is checked, so a parallel burst cannot slip past the limit: the k-th
+/// attempt sees k. Past [`MAX_WRONG_CODES`] an app code is refused unchecked, even a right one;
+/// the tenth wrong code is logged and the owner mailed that someone knows the password.
+pub async fn check_counted_code(
+    state: &AppState,
+    account: &CodeAccount<'_>,
+    input: &str,
+    field: &str,
+    origin: &Origin<'_>,
+    ip: std::net::IpAddr,
+    lang: Lang,
+) -> Result<Proof, AppError> {
+    let code = parse_code(input, field)?;
+    let attempt = store::count_code_attempt(&state.db, account.user_id).await?;
+    if matches!(code, TypedCode::App(_)) && attempt > MAX_WRONG_CODES {
+        alerts::code_step_locked(account.user_id, ip);
+        return Err(AppError::field(field, Problem::CodeStepLocked));
+    }
+    if let Some(proof) = use_code(state, account.user_id, &code).await? {
+        return Ok(proof);
+    }
+    alerts::wrong_code(account.user_id, ip);
+    security::record(state, account.user_id, EventKind::WrongCode, origin).await?;
+    if attempt == MAX_WRONG_CODES {
+        alerts::code_step_locked(account.user_id, ip);
+        security::record(state, account.user_id, EventKind::CodeStepLocked, origin).await?;
+        let t = lang.texts();
+        let body = t.mail_code_step_locked_body.replace("{max}", &MAX_WRONG_CODES.to_string());
+        notify(state, account.email, t.mail_code_step_locked_subject, &body);
+    }
+    let problem = if attempt >= MAX_WRONG_CODES { Problem::CodeStepLocked } else { Problem::WrongCode };
+    Err(AppError::field(field, problem))
+}
+
+/// Whose code a code step checks.
+pub struct CodeAccount<'a> {
+    pub user_id: i64,
+    pub email: &'a str,
 }
 
 /// Starts the wizard: a new secret, kept sealed until a code confirms it.
@@ -135,12 +196,14 @@ pub async fn renew_recovery_codes(
     if !store::replace_recovery_codes(&state.db, user.user_id, &recovery_hashes(user.user_id, &codes)).await? {
         return Err(AppError::Rejected(Problem::TwoFactorOff));
     }
+    // A new set of codes is a changed sign-in factor: sessions begun before it end.
+    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
     security::record(state, user.user_id, EventKind::RecoveryCodesRenewed, origin).await?;
     Ok(codes)
 }
 
 /// Turns two-factor off: needs the password and a current code or a recovery code. A password
-/// shorter than the minimum without two-factor must be changed first.
+/// shorter than the minimum without two-factor must be changed first. Every other session ends.
 pub async fn disable(
     state: &AppState,
     user: &CurrentUser,
@@ -150,24 +213,24 @@ pub async fn disable(
     ip: std::net::IpAddr,
     lang: Lang,
 ) -> Result<(), AppError> {
-    if code.trim().is_empty() {
-        return Err(AppError::field("code", Problem::Required));
-    }
+    parse_code(code, "code")?;
     let short = password.char_count() < PASSWORD_MIN;
-    security::check_current_password(state, user, password, ip, "password").await?;
+    security::check_current_password(state, user, password, "password").await?;
     if short {
         return Err(AppError::field("password", Problem::PasswordTooShortWithoutTwoFactor { min: PASSWORD_MIN }));
     }
-    let attempt = Attempt { email: &user.email, ip };
-    let admitted = match state.throttle.admit(&attempt).await? {
+    let admitted = match state.throttle.admit_code(ip).await? {
         Ok(admitted) => admitted,
-        Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
+        Err(retry_after_secs) => {
+            alerts::rate_limited("code", ip);
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
     };
-    if use_code(state, user.user_id, code, "code").await?.is_none() {
-        return Err(AppError::field("code", Problem::WrongCode));
-    }
-    state.throttle.succeeded(&attempt, admitted).await?;
+    let account = CodeAccount { user_id: user.user_id, email: &user.email };
+    check_counted_code(state, &account, code, "code", origin, ip, lang).await?;
+    state.throttle.forgive(admitted).await?;
     store::disable(&state.db, user.user_id).await?;
+    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
     security::record(state, user.user_id, EventKind::TwoFactorDisabled, origin).await?;
     notify(state, &user.email, lang.texts().mail_2fa_off_subject, lang.texts().mail_2fa_off_body);
     Ok(())
@@ -210,38 +273,36 @@ pub async fn challenge(state: &AppState, token: Option<&str>) -> Result<store::C
     store::challenge(&state.db, &token_hash(token), state.clock.now()).await?.ok_or_else(expired)
 }
 
-/// A completed login: the new session and where to go.
-pub struct SignedIn {
-    pub token: SessionToken,
-    pub role: Role,
-}
-
-/// The code step: a code (or recovery code) for the account behind the challenge. Wrong codes
-/// count toward the login throttling like wrong passwords. On success the challenge ends and a
-/// new session starts.
+/// The code step: a code (or recovery code) for the account behind the challenge, counted per
+/// network and in the account's own count of wrong codes. On success the challenge ends, the
+/// count starts again, the password failures of this browser's source are forgiven, and a new
+/// session starts.
 pub async fn complete_login(
     state: &AppState,
     challenge_token: Option<&str>,
     code: &str,
+    device_token: Option<&str>,
     origin: &Origin<'_>,
     ip: std::net::IpAddr,
     lang: Lang,
 ) -> Result<SignedIn, AppError> {
     let challenge = challenge(state, challenge_token).await?;
-    let attempt = Attempt { email: &challenge.email, ip };
-    let admitted = match state.throttle.admit(&attempt).await? {
+    let admitted = match state.throttle.admit_code(ip).await? {
         Ok(admitted) => admitted,
-        Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
+        Err(retry_after_secs) => {
+            alerts::rate_limited("code", ip);
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
     };
-    let Some(proof) = use_code(state, challenge.user_id, code, "code").await? else {
-        security::record(state, challenge.user_id, EventKind::WrongCode, origin).await?;
-        return Err(AppError::field("code", Problem::WrongCode));
-    };
+    let account = CodeAccount { user_id: challenge.user_id, email: &challenge.email };
+    let proof = check_counted_code(state, &account, code, "code", origin, ip, lang).await?;
     if !store::delete_challenge(&state.db, challenge.id).await? {
         return Err(AppError::Rejected(Problem::LoginExpired));
     }
-    state.throttle.succeeded(&attempt, admitted).await?;
-    security::record_sign_in(state, challenge.user_id, &challenge.email, origin, lang).await?;
+    store::clear_code_attempts(&state.db, challenge.user_id).await?;
+    state.throttle.forgive(admitted).await?;
+    let source = crate::auth::service::password_source(state, Some(challenge.user_id), device_token, ip).await?;
+    state.throttle.clear_failures(&PasswordAttempt { email: &challenge.email, source }).await?;
     if proof == Proof::RecoveryCode {
         security::record(state, challenge.user_id, EventKind::RecoveryCodeUsed, origin).await?;
         let left = store::recovery_codes_left(&state.db, challenge.user_id).await?;
@@ -249,6 +310,14 @@ pub async fn complete_login(
         let body = t.mail_recovery_used_body.replace("{left}", &left.to_string());
         notify(state, &challenge.email, t.mail_recovery_used_subject, &body);
     }
-    let token = state.sessions.create(challenge.user_id, origin.ip, origin.user_agent).await?;
-    Ok(SignedIn { token, role: challenge.role })
+    crate::auth::service::finish_sign_in(
+        state,
+        challenge.user_id,
+        &challenge.email,
+        challenge.role,
+        origin,
+        device_token,
+        lang,
+    )
+    .await
 }

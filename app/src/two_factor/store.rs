@@ -202,3 +202,23 @@ pub async fn delete_challenge(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM login_challenges WHERE id = $1").bind(id).execute(db).await?.rows_affected();
     Ok(deleted == 1)
 }
+
+/// Counts one code attempt of the account before the code is checked; the count including it.
+pub async fn count_code_attempt(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
+/// A completed sign-in: wrong codes are counted from zero again.
+pub async fn clear_code_attempts(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_failures = 0 WHERE id = $1").bind(user_id).execute(db).await?;
+    Ok(())
+}
+
+/// Ends every login of the account that waits for its code step.
+pub async fn delete_challenges_of(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(db).await?;
+    Ok(())
+}

@@ -104,6 +104,22 @@ pub fn browser(origin: &str) -> reqwest::Client {
     browser_with_agent(origin, DESKTOP_CHROME)
 }
 
+/// A same-origin browser whose every request a trusted proxy forwards for `client_ip` (the app
+/// must trust 127.0.0.1 as its proxy).
+pub fn browser_behind_proxy(origin: &str, client_ip: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
+    headers.insert("user-agent", HeaderValue::from_static(DESKTOP_CHROME));
+    headers.insert("x-forwarded-for", HeaderValue::from_str(client_ip).unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
 /// A same-origin browser page with this User-Agent.
 pub fn browser_with_agent(origin: &str, user_agent: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();

@@ -8,6 +8,7 @@ mod clients;
 mod consent;
 mod helpers;
 mod journal;
+mod lockout;
 mod mail;
 mod profile;
 mod security;

@@ -20,6 +20,7 @@ async fn login_sets_a_strict_cookie_and_stores_only_the_token_hash() {
         assert!(line.contains(attribute), "{line}");
     }
     assert!(!line.contains("Secure"), "plain http://127.0.0.1 must work for development");
+    assert!(line.ends_with("Max-Age=604800"), "kept for the 7-day absolute lifetime: {line}");
 
     let value = session_cookie_value(&cookies, "trygg_session");
     assert!(value.len() >= 22, "at least 128 bits of token");
@@ -219,5 +220,17 @@ async fn expired_rows_are_purged() {
     assert_eq!(links, 0);
     let attempts: Vec<String> =
         sqlx::query_scalar("SELECT scope FROM login_attempts").fetch_all(&app.state.db).await.unwrap();
-    assert_eq!(attempts, ["sign-up:127.0.0.1"], "only the fresh sign-up is still counted");
+    let sign_up = app.state.throttle.stored_scope("sign-up:127.0.0.1");
+    assert_eq!(attempts, [sign_up], "only the fresh sign-up is still counted");
+}
+
+#[tokio::test]
+async fn a_session_that_ends_within_a_day_idle_is_not_kept_past_the_browser() {
+    let app = spawn_app().await;
+    app.verified_user("short@example.no").await;
+    sqlx::query("UPDATE users SET idle_timeout_secs = 8 * 3600").execute(&app.state.db).await.unwrap();
+    let login = app.log_in("short@example.no", PASSWORD).await;
+    let cookies = set_cookies(&login);
+    let line = cookies.iter().find(|c| c.starts_with("trygg_session=")).unwrap();
+    assert!(!line.contains("Max-Age") && !line.contains("Expires"), "a browser-session cookie: {line}");
 }

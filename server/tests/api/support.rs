@@ -12,14 +12,52 @@ const PHOTO: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00FACE-WITH-PASSPORT-7731\x
 const BILL: &[u8] = b"%PDF-1.4\nKARI NORDMANN POWER BILL 4410\n%%EOF";
 
 /// A support person, signed in (password and code) in their own browser.
-async fn signed_in_staff(app: &TestApp) -> reqwest::Client {
-    let account = app::support::service::add_staff(&app.state, STAFF, "Siri Support").await.unwrap();
+struct Staff {
+    client: reqwest::Client,
+    password: String,
+    totp_key: String,
+}
+
+impl std::ops::Deref for Staff {
+    type Target = reqwest::Client;
+
+    fn deref(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+async fn signed_in_staff(app: &TestApp) -> Staff {
+    signed_in_staff_as(app, STAFF).await
+}
+
+async fn signed_in_staff_as(app: &TestApp, email: &str) -> Staff {
+    let account = app::support::service::add_staff(&app.state, email, "Siri Support").await.unwrap();
     let client = browser(&app.base);
-    let password = app.call_with(&client, "log_in", &[("email", STAFF), ("password", &account.password)]).await;
+    let password = app.call_with(&client, "log_in", &[("email", email), ("password", &account.password)]).await;
     assert_eq!(password.headers()["location"], "/login/code", "support always gives a code");
     let code = app.call_with(&client, "log_in_code", &[("code", &totp_code(app, &account.totp_key, 0))]).await;
     assert_eq!(code.headers()["location"], "/support");
-    client
+    let set_cookie = crate::helpers::set_cookies(&code).join("\n");
+    assert!(set_cookie.contains("trygg_session=") && !set_cookie.contains("trygg_session=; "));
+    let session = set_cookie.lines().find(|c| c.starts_with("trygg_session=")).unwrap();
+    assert!(!session.contains("Max-Age"), "a support session dies with the browser: {session}");
+    Staff { client, password: account.password, totp_key: account.totp_key }
+}
+
+/// Approval as the support person gives it: their password and a fresh code again.
+async fn approve(app: &TestApp, staff: &Staff, id: &str) -> reqwest::Response {
+    app.clock.advance(30);
+    let code = totp_code(app, &staff.totp_key, 0);
+    let form = [("id", id), ("decision", "approve"), ("reason", ""), ("password", &staff.password), ("code", &code)];
+    app.call_with(staff, "support/decide", &form).await
+}
+
+/// Opens each piece of evidence the way the page's links do.
+async fn open_evidence(app: &TestApp, staff: &Staff, id: &str, kinds: &[&str]) {
+    for kind in kinds {
+        let response = staff.get(app.url(&format!("/support/evidence/{id}/{kind}"))).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{kind}");
+    }
 }
 
 fn evidence_form(photo: &[u8], bill: &[u8], card: &str) -> Form {
@@ -133,8 +171,7 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
     assert_eq!(bill.bytes().await.unwrap().as_ref(), BILL);
     assert_eq!(app.get(&photo_url).await.status(), 303, "the owner's own (signed-out) browser cannot");
 
-    let approved =
-        app.call_with(&staff, "support/decide", &[("id", &id), ("decision", "approve"), ("reason", "")]).await;
+    let approved = approve(&app, &staff, &id).await;
     assert_eq!(approved.status(), 200);
 
     // Two-factor is off, every session ended, the evidence gone, the owner told.
@@ -145,7 +182,7 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_requests WHERE card_last4 IS NOT NULL").await, 0);
     assert_eq!(app.get("/calendar").await.status(), 303, "the owner's earlier session is signed out");
-    app.wait_for_subject(OWNER, "Two-factor security is off for your Trygg account", 1).await;
+    let mail = app.wait_for_subject(OWNER, "Two-factor security is off for your Trygg account", 1).await;
     let status = owner.get(app.url(&status_link)).send().await.unwrap().text().await.unwrap();
     assert!(status.contains("Approved"));
     assert_eq!(staff.get(app.url(&photo_url)).send().await.unwrap().status(), 404);
@@ -158,19 +195,25 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
         .iter()
         .map(|e| (e["actor"].as_str().unwrap().to_string(), e["action"].as_str().unwrap().to_string()))
         .collect();
-    for action in [
-        "lost_2fa.viewed",
-        "lost_2fa.evidence_viewed.photo_id",
-        "lost_2fa.evidence_viewed.bill",
-        "lost_2fa.approved",
-        "lost_2fa.evidence_deleted",
-    ] {
+    for action in ["Opened", "OpenedPhoto", "OpenedBill", "Approved", "EvidenceDeleted"] {
         assert!(actions.contains(&(STAFF.to_string(), action.to_string())), "{action} in {actions:?}");
     }
-    assert!(actions.contains(&(OWNER.to_string(), "lost_2fa.submitted".to_string())));
+    assert!(actions.contains(&(OWNER.to_string(), "Submitted".to_string())));
+    let page = staff.get(app.url("/support/audit")).send().await.unwrap().text().await.unwrap();
+    for words in ["Opened the bill", "Approved: two-factor turned off", &format!("request {id}")] {
+        assert!(page.contains(words), "the audit log reads {words:?}");
+    }
+    assert!(!page.contains("lost_2fa."), "no codes on the page");
 
+    // The old password is no factor any more: the mail carries a link to set a new one.
     let fresh = browser(&app.base);
-    let login = app.call_with(&fresh, "log_in", &[("email", OWNER), ("password", PASSWORD)]).await;
+    let old = app.call_with(&fresh, "log_in", &[("email", OWNER), ("password", PASSWORD)]).await;
+    assert_eq!(old.status(), 401, "whoever asked knew the old password");
+    let token = mail[0].split("reset-password?token=").nth(1).expect("a reset link").split_whitespace().next().unwrap();
+    let new_password = "seven quiet herons by the fjord";
+    let reset = app.call_with(&fresh, "reset_password", &[("token", token), ("new_password", new_password)]).await;
+    assert_eq!(reset.status(), 200);
+    let login = app.call_with(&fresh, "log_in", &[("email", OWNER), ("password", new_password)]).await;
     assert_eq!(login.headers()["location"], "/calendar", "the owner signs in without a code");
     let log: Vec<Value> = app.call_with(&fresh, "security/log", &[]).await.json().await.unwrap();
     let approved = log.iter().find(|e| e["kind"] == "LostTwoFactorApproved").expect("on the owner's log");
@@ -206,7 +249,7 @@ async fn a_rejection_needs_a_reason_keeps_two_factor_and_deletes_the_evidence() 
     let status = owner.get(app.url(&status_link)).send().await.unwrap().text().await.unwrap();
     assert!(status.contains("Rejected") && status.contains(reason));
 
-    let twice = app.call_with(&staff, "support/decide", &[("id", &id), ("decision", "approve"), ("reason", "")]).await;
+    let twice = approve(&app, &staff, &id).await;
     assert_eq!(twice.status(), 409);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE totp_secret IS NOT NULL AND role = 'practitioner'").await,
@@ -268,4 +311,103 @@ async fn cross_origin_requests_cannot_file_a_request() {
         .unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_requests").await, 0);
+}
+
+#[tokio::test]
+async fn approval_needs_every_piece_opened_by_the_approver_and_their_password_and_code() {
+    let app = spawn_app().await;
+    let (_owner, _status) = filed_request(&app).await;
+    let staff = signed_in_staff(&app).await;
+    let colleague = signed_in_staff_as(&app, "ola@trygg.example").await;
+    let id = staff_call(&app, &staff, "support/queue", &[]).await[0]["id"].as_i64().unwrap().to_string();
+
+    // The bill was never opened: refused, as today's review showed it must be.
+    open_evidence(&app, &staff, &id, &["photo_id"]).await;
+    let detail = staff_call(&app, &staff, "support/request", &[("id", &id)]).await;
+    let opened: Vec<(String, bool)> = detail["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_string(), e["viewed"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(opened, [("photo_id".to_string(), true), ("bill".to_string(), false)]);
+    let early = approve(&app, &staff, &id).await;
+    assert_eq!(early.status(), 409);
+    assert_eq!(error_of(early).await["Rejected"], "EvidenceNotOpened");
+    assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 2, "nothing changes");
+
+    // A colleague's opening does not count for the approver.
+    open_evidence(&app, &colleague, &id, &["bill"]).await;
+    assert_eq!(error_of(approve(&app, &staff, &id).await).await["Rejected"], "EvidenceNotOpened");
+
+    // Opening it again is recorded once: the route stays a safe GET.
+    open_evidence(&app, &staff, &id, &["bill", "bill"]).await;
+    let openings = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'lost_2fa.evidence_viewed.bill' AND request_id = {id}"
+        ))
+        .await;
+    assert_eq!(openings, 2, "once by each support person");
+
+    // Now the approver's own password and code are asked again.
+    app.clock.advance(30);
+    let code = totp_code(&app, &staff.totp_key, 0);
+    for (password, code, field) in [
+        ("", code.as_str(), "password"),
+        ("not my password at all", code.as_str(), "password"),
+        (staff.password.as_str(), "", "code"),
+        (staff.password.as_str(), if code == "111111" { "222222" } else { "111111" }, "code"),
+    ] {
+        let form =
+            [("id", id.as_str()), ("decision", "approve"), ("reason", ""), ("password", password), ("code", code)];
+        let refused = app.call_with(&staff, "support/decide", &form).await;
+        assert_eq!(refused.status(), 422, "{field}");
+        assert_eq!(error_of(refused).await["Validation"][0]["field"], field);
+        assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 2, "nothing changes");
+    }
+    assert_eq!(approve(&app, &staff, &id).await.status(), 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 0);
+}
+
+#[tokio::test]
+async fn a_changed_password_ends_a_pending_request_and_deletes_its_evidence() {
+    let app = spawn_app().await;
+    let (owner, status_link) = filed_request(&app).await;
+    let new_password = "seven quiet herons by the fjord";
+    let changed =
+        app.call("security/change_password", &[("current_password", PASSWORD), ("new_password", new_password)]).await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_requests WHERE status = 'cancelled'").await, 1);
+    let status = owner.get(app.url(&status_link)).send().await.unwrap().text().await.unwrap();
+    assert!(status.contains("Ended") && status.contains("password was changed"), "{status}");
+    let staff = signed_in_staff(&app).await;
+    let queue = staff_call(&app, &staff, "support/queue", &[]).await;
+    assert_eq!(queue[0]["status"], "Cancelled");
+    let audit = staff_call(&app, &staff, "support/audit", &[]).await;
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "Cancelled"));
+}
+
+#[tokio::test]
+async fn support_sessions_end_after_15_minutes_idle_and_12_hours_in_all() {
+    let app = spawn_app().await;
+    let staff = signed_in_staff(&app).await;
+    sqlx::query("UPDATE users SET idle_timeout_secs = 86400 WHERE role = 'support'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.clock.advance(14 * 60);
+    assert_eq!(staff.get(app.url("/support")).send().await.unwrap().status(), 200);
+    app.clock.advance(15 * 60 + 1);
+    let idle = staff.get(app.url("/support")).send().await.unwrap();
+    assert_eq!(idle.headers()["location"], "/login?reason=idle", "15 minutes, whatever the account's setting");
+
+    let busy = signed_in_staff_as(&app, "busy@trygg.example").await;
+    for _ in 0..(12 * 60 / 14) {
+        app.clock.advance(14 * 60);
+        assert_eq!(busy.get(app.url("/support")).send().await.unwrap().status(), 200);
+    }
+    app.clock.advance(14 * 60);
+    let over = busy.get(app.url("/support")).send().await.unwrap();
+    assert_eq!(over.headers()["location"], "/login?reason=expired", "12 hours in all, however active");
 }
