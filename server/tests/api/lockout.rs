@@ -298,7 +298,7 @@ impl Captured {
     }
 
     /// The lines about one client network.
-    fn from_network(&self, network: &str) -> Vec<String> {
+    fn lines_about(&self, network: &str) -> Vec<String> {
         let text = String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned();
         text.lines().filter(|line| line.contains(&format!("network={network}"))).map(str::to_string).collect()
     }
@@ -335,7 +335,7 @@ async fn security_failures_reach_the_operators_log_without_secrets() {
         .unwrap();
     assert_eq!(cross.status(), 403);
 
-    let lines = log.from_network(network);
+    let lines = log.lines_about(network);
     assert!(lines.iter().all(|line| line.contains("trygg::security")), "{lines:?}");
     let failed = of_event(&lines, "sign_in_failed");
     assert_eq!(failed.len(), 5, "every failed sign-in, the unknown account's too: {lines:?}");
