@@ -26,8 +26,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         [] | ["serve"] => serve_app().await,
         ["support", "add", email, name @ ..] => add_support_staff(email, &name.join(" ")).await,
         ["keys", "rotate"] => rotate_keys().await,
+        ["keys", "rewrap"] => rewrap_keys().await,
+        ["keys", "retire"] => retire_keys().await,
         _ => {
-            eprintln!("usage: server [serve]\n       server support add EMAIL NAME\n       server keys rotate");
+            eprintln!(
+                "usage: server [serve]\n       server support add EMAIL NAME\n       server keys rotate|rewrap|retire"
+            );
             Err("unknown command".into())
         }
     }
@@ -36,9 +40,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// `server support add EMAIL NAME`: creates a support account with two-factor on, and prints
 /// its password and two-factor key once, for the operator to hand over.
 async fn add_support_staff(email: &str, name: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::from_env()?;
-    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
-    let state = build_state(config, leptos_options, Clock::default()).await?;
+    let state = state_for_command().await?;
     let name = if name.trim().is_empty() { email.split('@').next().unwrap_or(email) } else { name };
     let account = app::support::service::add_staff(&state, email, name).await?;
     println!("Support account created for {email}.");
@@ -49,13 +51,11 @@ async fn add_support_staff(email: &str, name: &str) -> Result<(), Box<dyn std::e
     Ok(())
 }
 
-/// `server keys rotate`: a new master key version; every client data key is re-wrapped with it
-/// and the old version leaves the key file. Running servers pick the new version up by
-/// themselves.
+/// `server keys rotate`: a new master key version; every client data key is re-wrapped with it.
+/// Running servers seal with the new version from their next seal on. The old version stays in
+/// the key file until `server keys retire`.
 async fn rotate_keys() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::from_env()?;
-    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
-    let state = build_state(config, leptos_options, Clock::default()).await?;
+    let state = state_for_command().await?;
     let rotation = app::server::rotation::rotate_master_key(&state.db, &state.master_key)
         .await
         .map_err(|_| "rotation failed; the key file still holds every version needed (see the log)")?;
@@ -63,7 +63,51 @@ async fn rotate_keys() -> Result<(), Box<dyn std::error::Error>> {
         "Master key is now version {}: {} client data keys re-wrapped, {} account secrets sealed again.",
         rotation.version, rotation.data_keys, rotation.account_secrets
     );
+    println!("The older versions stay in the key file until `server keys retire`.");
     Ok(())
+}
+
+/// `server keys rewrap`: seals whatever the master key seals again with its current version.
+async fn rewrap_keys() -> Result<(), Box<dyn std::error::Error>> {
+    let state = state_for_command().await?;
+    let rotation = app::server::rotation::rewrap(&state.db, &state.master_key)
+        .await
+        .map_err(|_| "re-wrapping failed; nothing was lost (see the log)")?;
+    println!(
+        "Sealed with master key version {}: {} client data keys, {} account secrets.",
+        rotation.version, rotation.data_keys, rotation.account_secrets
+    );
+    Ok(())
+}
+
+/// `server keys retire`: drops the older master key versions from the key file, or refuses
+/// while any stored value still names one of them.
+async fn retire_keys() -> Result<(), Box<dyn std::error::Error>> {
+    use app::server::rotation::{RetireError, retire};
+    let state = state_for_command().await?;
+    match retire(&state.db, &state.master_key).await {
+        Ok(retired) if retired.is_empty() => println!("Only the current master key version is in the key file."),
+        Ok(retired) => println!(
+            "Retired master key version(s) {:?}; only version {} is left.",
+            retired,
+            state.master_key.current_version()
+        ),
+        Err(RetireError::StillSealed(still)) => {
+            for value in &still {
+                eprintln!("{} value(s) in {} still name version {}.", value.count, value.column, value.version);
+            }
+            eprintln!("Refused: run `server keys rewrap`, then `server keys retire` again.");
+            return Err("older key versions are still in use".into());
+        }
+        Err(RetireError::Failed(_)) => return Err("retiring failed; the key file is unchanged (see the log)".into()),
+    }
+    Ok(())
+}
+
+async fn state_for_command() -> Result<app::server::state::AppState, Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    Ok(build_state(config, leptos_options, Clock::default()).await?)
 }
 
 async fn serve_app() -> Result<(), Box<dyn std::error::Error>> {

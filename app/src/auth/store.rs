@@ -42,7 +42,7 @@ pub struct NewAccount<'a> {
 /// Creates the practice and its owner in one transaction. `None` when the email is taken
 /// (also when a parallel sign-up won the race).
 pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let practice_id: i64 = sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(account.practice_name)
         .bind(account.now)
@@ -95,7 +95,7 @@ pub async fn verification_sent_since(db: &Db, user_id: i64, expires_after: i64) 
 /// Uses up a verification token: marks the email verified and deletes every token of that user.
 /// `false` when the token is unknown or expired.
 pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let user_id: Option<i64> = sqlx::query_scalar(
         "DELETE FROM email_verifications WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id",
     )
@@ -130,7 +130,7 @@ pub async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<i64>, sqlx:
 
 /// Replaces any earlier reset link of the user with this one.
 pub async fn add_password_reset(db: &Db, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
         .bind(token_hash)
@@ -169,7 +169,7 @@ pub async fn complete_password_reset(
     password_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let used = sqlx::query("DELETE FROM password_resets WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3")
         .bind(token_hash)
         .bind(user_id)

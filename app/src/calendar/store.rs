@@ -42,7 +42,7 @@ pub async fn insert_if_free(
     backend: Backend,
     appointment: NewAppointment<'_>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     lock_practice(&mut tx, backend, appointment.practice_id).await?;
     let id: Option<i64> = sqlx::query_scalar(&format!(
         "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, source, created_at)
@@ -141,7 +141,7 @@ pub enum Changed {
 
 /// Moves or edits a booked appointment if its new time is free (apart from itself).
 pub async fn change_if_free(db: &Db, backend: Backend, change: Change<'_>) -> Result<Changed, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     lock_practice(&mut tx, backend, change.practice_id).await?;
     let updated = sqlx::query(
         "UPDATE appointments SET starts_at = $3, ends_at = $4, client_id = $5, service_id = $6, notes = $7

@@ -72,7 +72,7 @@ pub async fn seal_plaintext_notes(db: &Db, master: &MasterKey) -> Result<usize, 
 
 /// Deletes the client, its data keys first (see `store::delete`), and records it in the audit log.
 pub async fn delete(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::server::db::begin_write(&state.db).await?;
     if !store::delete(&mut tx, user.practice_id, id).await? {
         return Err(AppError::NotFound);
     }

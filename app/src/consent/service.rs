@@ -84,7 +84,7 @@ pub async fn templates(state: &AppState, user: &CurrentUser) -> Result<Vec<Templ
         return Ok(found);
     }
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::server::db::begin_write(&state.db).await?;
     for text in [include_str!("default/nb.txt"), include_str!("default/en.txt")] {
         let (title, body) = text.split_once('\n').unwrap_or((text, ""));
         let id = store::insert_template(&mut tx, user.practice_id, now).await?;
@@ -105,7 +105,7 @@ pub async fn save_template(
 ) -> Result<i64, AppError> {
     let input = TemplateInput::parse(title, body)?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::server::db::begin_write(&state.db).await?;
     let id = match id {
         Some(id) => id,
         None => store::insert_template(&mut tx, user.practice_id, now).await?,

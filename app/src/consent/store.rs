@@ -92,7 +92,7 @@ pub struct NewRequest<'a> {
 }
 
 pub async fn insert_request(db: &Db, request: NewRequest<'_>) -> Result<i64, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     // A new request for the same declaration replaces an unanswered one that could still be
     // answered: one live link at a time. Expired ones stay, as history.
     sqlx::query(

@@ -125,7 +125,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, client_id: i64, raw: R
     client_name(state, user, client_id).await?;
     let keys = envelope::for_client(&state.db, &state.master_key, user.practice_id, client_id).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::server::db::begin_write(&state.db).await?;
     let entry_id = store::insert_entry(&mut tx, user.practice_id, client_id, now).await?;
     store::insert_version(&mut tx, new_version(&keys, user, &input, entry_id, 1, now)).await?;
     audit::record(&mut *tx, user, now, AuditAction::JournalCreated, Some(client_id), Some(entry_id)).await?;
@@ -149,7 +149,7 @@ pub async fn edit(
     }
     let keys = envelope::for_client(&state.db, &state.master_key, user.practice_id, client_id).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::server::db::begin_write(&state.db).await?;
     if !store::advance(&mut tx, user.practice_id, client_id, entry_id, base).await? {
         return Err(AppError::Rejected(Problem::EditedMeanwhile));
     }

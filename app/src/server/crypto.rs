@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -30,9 +30,31 @@ const NONCE_LEN: usize = 24;
 
 pub struct MasterKey {
     ring: RwLock<Ring>,
-    /// Where to read the keyring again when a value names a version this process has not seen
-    /// (another process rotated the key). `None` for inline keys.
-    file: Option<PathBuf>,
+    /// The key file, read again whenever it changes (another process rotated or retired a key)
+    /// and whenever a value names a version this process has not seen. `None` for inline keys.
+    file: Option<KeyFile>,
+}
+
+struct KeyFile {
+    path: PathBuf,
+    /// The file as last read: a rotation replaces it (new inode, new time), which the next seal
+    /// notices before it picks the current version.
+    read: Mutex<Option<FileStamp>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    modified: std::time::SystemTime,
+    len: u64,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Self { inode: meta.ino(), modified: meta.modified().ok()?, len: meta.len() })
+    }
 }
 
 #[derive(Clone)]
@@ -168,14 +190,56 @@ impl MasterKey {
             MasterKeySource::Inline(text) => Self::from_base64(text),
             MasterKeySource::File(path) => {
                 let ring = load_or_create_file(path)?;
-                Ok(Self { ring: RwLock::new(ring), file: Some(path.clone()) })
+                let file = KeyFile { path: path.clone(), read: Mutex::new(FileStamp::of(path)) };
+                Ok(Self { ring: RwLock::new(ring), file: Some(file) })
             }
         }
     }
 
     /// The number of the key that seals new values.
     pub fn current_version(&self) -> u32 {
+        self.refresh(false);
         self.ring.read().expect("keyring lock").current().0
+    }
+
+    /// Reads the key file again if it changed since it was last read (or always, with `force`),
+    /// and adds the versions it holds. Versions are only ever added in memory: a value this
+    /// process sealed a moment ago with a version that another process has just retired from the
+    /// file still opens here.
+    fn refresh(&self, force: bool) {
+        let Some(file) = &self.file else { return };
+        let mut read = file.read.lock().expect("key file lock");
+        let now = FileStamp::of(&file.path);
+        if !force && now == *read {
+            return;
+        }
+        match read_key_file(&file.path).and_then(|text| Ring::parse(&text)) {
+            Ok(on_disk) => {
+                self.merge(on_disk);
+                *read = now;
+            }
+            Err(error) => {
+                tracing::error!(%error, "the master key file could not be read again; keeping the keys in use")
+            }
+        }
+    }
+
+    fn merge(&self, on_disk: Ring) {
+        let mut ring = self.ring.write().expect("keyring lock");
+        for (version, key) in on_disk.keys {
+            match ring.keys.get(&version) {
+                None => {
+                    ring.keys.insert(version, key);
+                }
+                Some(known) if *known != key => {
+                    tracing::error!(
+                        version,
+                        "the key file holds another key under a version in use; keeping the one in use"
+                    );
+                }
+                Some(_) => {}
+            }
+        }
     }
 
     pub fn versions(&self) -> Vec<u32> {
@@ -186,6 +250,7 @@ impl MasterKey {
     /// version with HMAC-SHA256. It changes when the master key is rotated.
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
         use hmac::{Hmac, Mac};
+        self.refresh(false);
         let ring = self.ring.read().expect("keyring lock");
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(ring.current().1).expect("HMAC takes any key length");
         mac.update(b"trygg derived key\0");
@@ -193,7 +258,10 @@ impl MasterKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// Seals with the current version, as the key file says now: a version another process added
+    /// a moment ago is used at once, so nothing new is sealed with a version about to be retired.
     pub fn seal(&self, plaintext: &[u8], binding: Binding<'_>) -> Vec<u8> {
+        self.refresh(false);
         let ring = self.ring.read().expect("keyring lock");
         let (version, key) = ring.current();
         seal_with(&XChaCha20Poly1305::new(key.into()), SEALED_V2, version, plaintext, &binding.encode(version))
@@ -215,40 +283,40 @@ impl MasterKey {
         if let Some(key) = self.ring.read().expect("keyring lock").keys.get(&version) {
             return Some(*key);
         }
-        // A newer key than this process knows: another process rotated it. Read the file again.
-        let path = self.file.as_ref()?;
-        let ring = Ring::parse(&std::fs::read_to_string(path).ok()?).ok()?;
-        let key = ring.keys.get(&version).copied();
-        if key.is_some() {
-            *self.ring.write().expect("keyring lock") = ring;
-        }
-        key
+        // A newer key than this process knows: another process rotated it.
+        self.refresh(true);
+        self.ring.read().expect("keyring lock").keys.get(&version).copied()
     }
 
-    /// Rotation, first half: adds a new current version to the key file (old ones stay, so
+    fn key_file(&self) -> Result<&Path, KeyError> {
+        self.file.as_ref().map(|file| file.path.as_path()).ok_or(KeyError::NotAFile)
+    }
+
+    /// Rotation's first step: adds a new current version to the key file (old ones stay, so
     /// whatever is sealed with them still opens). Returns the new version.
     pub fn add_version(&self) -> Result<u32, KeyError> {
-        let path = self.file.as_ref().ok_or(KeyError::NotAFile)?;
+        let path = self.key_file()?;
         let mut ring = Ring::parse(&read_key_file(path)?)?;
         let version = ring.current().0 + 1;
         let mut key = [0u8; 32];
         OsRng.fill_bytes(&mut key);
         ring.keys.insert(version, key);
         write_key_file(path, &ring)?;
-        *self.ring.write().expect("keyring lock") = ring;
+        self.refresh(true);
         Ok(version)
     }
 
-    /// Rotation, second half, once nothing is sealed with the older versions: drops them from
-    /// the key file for good.
-    pub fn retire_old_versions(&self) -> Result<(), KeyError> {
-        let path = self.file.as_ref().ok_or(KeyError::NotAFile)?;
+    /// Retirement, once nothing is sealed with the older versions any more: drops them from the
+    /// key file for good. Returns the versions dropped.
+    pub fn retire_old_versions(&self) -> Result<Vec<u32>, KeyError> {
+        let path = self.key_file()?;
         let ring = Ring::parse(&read_key_file(path)?)?;
         let (version, key) = ring.current();
-        let ring = Ring { keys: BTreeMap::from([(version, *key)]) };
-        write_key_file(path, &ring)?;
-        *self.ring.write().expect("keyring lock") = ring;
-        Ok(())
+        let retired = ring.keys.keys().copied().filter(|v| *v != version).collect();
+        write_key_file(path, &Ring { keys: BTreeMap::from([(version, *key)]) })?;
+        let mut in_use = self.ring.write().expect("keyring lock");
+        in_use.keys.retain(|v, _| *v >= version);
+        Ok(retired)
     }
 }
 
@@ -299,6 +367,16 @@ fn load_or_create_file(path: &Path) -> Result<Ring, KeyError> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ring::parse(&read_key_file(path)?),
         Err(e) => Err(io(e)),
+    }
+}
+
+/// The master key version a stored value was sealed with, read from its header (the first five
+/// bytes are enough), or `None` when the master key did not seal it (a client data key did).
+pub fn master_version_of(sealed: &[u8]) -> Option<u32> {
+    match sealed {
+        [SEALED_V1, ..] => Some(1),
+        [SEALED_V2, a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => None,
     }
 }
 
@@ -410,13 +488,44 @@ mod tests {
         assert_eq!(ring.open(&old, ROW).unwrap(), b"kept");
         assert_eq!(ring.current_version(), 2);
 
-        other.retire_old_versions().unwrap();
+        assert_eq!(other.retire_old_versions().unwrap(), vec![1]);
         assert_eq!(other.versions(), vec![2]);
         assert_eq!(other.open(&old, ROW), Err(OpenError));
         let reloaded = MasterKey::load(&MasterKeySource::File(path)).unwrap();
         assert_eq!(reloaded.versions(), vec![2]);
         assert_eq!(reloaded.open(&new, ROW).unwrap(), b"fresh");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_running_process_seals_with_a_version_added_elsewhere_and_never_forgets_one_in_use() {
+        let dir = std::env::temp_dir().join(format!("trygg-key-{}", new_token()));
+        let path = dir.join("master.key");
+        let server = MasterKey::load(&MasterKeySource::File(path.clone())).unwrap();
+        let before = server.seal(b"old", ROW);
+
+        // The rotate command, another process, adds version 2: the server's next seal uses it
+        // without first meeting a value sealed with it.
+        let command = MasterKey::load(&MasterKeySource::File(path.clone())).unwrap();
+        command.add_version().unwrap();
+        let after = server.seal(b"new", ROW);
+        assert_eq!(master_version_of(&after), Some(2));
+
+        // Retiring version 1 from the file does not take it from the running server.
+        command.retire_old_versions().unwrap();
+        assert_eq!(server.current_version(), 2);
+        assert_eq!(server.open(&before, ROW).unwrap(), b"old");
+        assert_eq!(server.versions(), vec![1, 2]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_master_version_of_a_value_is_read_from_its_header() {
+        let ring = MasterKey::from_base64(&format!("7:{}", STANDARD.encode([1u8; 32]))).unwrap();
+        assert_eq!(master_version_of(&ring.seal(b"x", ROW)), Some(7));
+        assert_eq!(master_version_of(&[SEALED_V1; 40]), Some(1));
+        assert_eq!(master_version_of(&[0x10; 40]), None, "sealed with a client's data key");
+        assert_eq!(master_version_of(b""), None);
     }
 
     #[test]

@@ -76,6 +76,17 @@ pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
     Ok(pool)
 }
 
+/// A transaction that writes. On SQLite it takes the write lock at its start (`BEGIN IMMEDIATE`):
+/// a deferred transaction that reads first and writes later fails at once with "database is
+/// locked" when another connection wrote in between, instead of waiting its turn.
+pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if db.connect_options().database_url.scheme() == "sqlite" {
+        db.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        db.begin().await
+    }
+}
+
 fn create_sqlite_dir(url: &str) -> Result<(), DbSetupError> {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();

@@ -154,7 +154,7 @@ pub async fn for_client(db: &Db, master: &MasterKey, practice_id: i64, client_id
 /// Rotation: every data key unwrapped with whichever master version wrapped it and wrapped
 /// again with the current one, in one transaction. Returns how many keys were re-wrapped.
 pub async fn rewrap_all(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::db::begin_write(db).await?;
     let rows =
         sqlx::query("SELECT client_id, version, practice_id, wrapped FROM client_keys").fetch_all(&mut *tx).await?;
     let mut count = 0;

@@ -1,17 +1,21 @@
-//! `server keys rotate`: a new master key version.
+//! Master key rotation, in steps an operator runs while the servers keep serving:
 //!
-//! 1. The key file gains a new current version; the old ones stay, so everything still opens
-//!    (a running server reads the file again when it meets the new version).
-//! 2. In one transaction, every client data key is re-wrapped, and the few account secrets that
-//!    the master key seals directly (two-factor keys, lost-2FA evidence) are sealed again. The
-//!    client records themselves are not touched: their data keys did not change.
-//! 3. Nothing refers to the old versions any more: they are dropped from the key file.
+//! 1. `server keys rotate`: the key file gains a new current version; the old ones stay, so
+//!    everything still opens. Every running server notices the changed file before its next
+//!    seal and seals with the new version from then on. In one transaction, every client data
+//!    key is re-wrapped, and the few account secrets that the master key seals directly
+//!    (two-factor keys, lost-2FA evidence) are sealed again. The client records themselves are
+//!    not touched: their data keys did not change.
+//! 2. `server keys retire`: scans every column the master key seals and drops the old versions
+//!    from the key file only when no value names them any more. A value a server sealed just
+//!    as the rotation ran (it began before the file changed) makes it refuse;
+//!    `server keys rewrap` moves such values to the current version, and retiring then works.
 //!
 //! A crash between the steps leaves a key file with more versions than needed, never fewer.
 
 use sqlx::Row;
 
-use super::crypto::{Binding, MasterKey};
+use super::crypto::{Binding, MasterKey, master_version_of};
 use super::db::Db;
 use super::envelope;
 use crate::error::AppError;
@@ -26,13 +30,73 @@ pub struct Rotation {
 }
 
 pub async fn rotate_master_key(db: &Db, master: &MasterKey) -> Result<Rotation, AppError> {
-    let version = master.add_version().map_err(AppError::internal)?;
+    master.add_version().map_err(AppError::internal)?;
+    rewrap(db, master).await
+}
+
+/// Seals everything the master key seals again with its current version.
+pub async fn rewrap(db: &Db, master: &MasterKey) -> Result<Rotation, AppError> {
+    let version = master.current_version();
     let data_keys = envelope::rewrap_all(db, master).await?;
     let account_secrets = reseal_account_secrets(db, master).await?;
-    master.retire_old_versions().map_err(AppError::internal)?;
     Ok(Rotation { version, data_keys, account_secrets })
 }
 
+/// Every column that may hold values the master key sealed directly (the booking columns only
+/// from before client data keys existed).
+const MASTER_SEALED_COLUMNS: [(&str, &str); 7] = [
+    ("client_keys", "wrapped"),
+    ("users", "totp_secret"),
+    ("totp_setups", "secret"),
+    ("lost_2fa_requests", "card_last4"),
+    ("lost_2fa_evidence", "data"),
+    ("appointments", "booker_ip"),
+    ("appointments", "booker_agent"),
+];
+
+/// Values that still name a version other than the current one: where, which version, how many.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StillSealed {
+    pub column: String,
+    pub version: u32,
+    pub count: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetireError {
+    #[error("values still sealed with older versions: {0:?}")]
+    StillSealed(Vec<StillSealed>),
+    #[error(transparent)]
+    Failed(#[from] AppError),
+}
+
+/// Drops every version but the current one from the key file, after checking that no stored
+/// value names one of them. Returns the versions dropped.
+pub async fn retire(db: &Db, master: &MasterKey) -> Result<Vec<u32>, RetireError> {
+    let current = master.current_version();
+    let mut still = Vec::new();
+    for (table, column) in MASTER_SEALED_COLUMNS {
+        // Only the header (format byte and version): evidence files can be megabytes each.
+        let headers: Vec<Vec<u8>> =
+            sqlx::query_scalar(&format!("SELECT substr({column}, 1, 5) FROM {table} WHERE {column} IS NOT NULL"))
+                .fetch_all(db)
+                .await
+                .map_err(AppError::from)?;
+        let mut counts = std::collections::BTreeMap::new();
+        for version in headers.iter().filter_map(|header| master_version_of(header)).filter(|v| *v != current) {
+            *counts.entry(version).or_insert(0) += 1;
+        }
+        still.extend(counts.into_iter().map(|(version, count)| StillSealed {
+            column: format!("{table}.{column}"),
+            version,
+            count,
+        }));
+    }
+    if !still.is_empty() {
+        return Err(RetireError::StillSealed(still));
+    }
+    master.retire_old_versions().map_err(|error| RetireError::Failed(AppError::internal(error)))
+}
 /// One column the master key seals directly: how to read it, how to write it back, and the
 /// binding of each row.
 struct Sealed {
@@ -68,7 +132,7 @@ const ACCOUNT_SECRETS: [Sealed; 4] = [
 ];
 
 async fn reseal_account_secrets(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::db::begin_write(db).await?;
     let mut count = 0;
     for column in &ACCOUNT_SECRETS {
         for row in sqlx::query(column.select).fetch_all(&mut *tx).await? {

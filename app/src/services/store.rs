@@ -63,7 +63,7 @@ pub async fn opening_hours(db: &Db, practice_id: i64) -> Result<Vec<DayHours>, s
 }
 
 pub async fn set_opening_hours(db: &Db, practice_id: i64, week: &[DayHours]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     sqlx::query("DELETE FROM opening_hours WHERE practice_id = $1").bind(practice_id).execute(&mut *tx).await?;
     for day in week {
         if let Some((opens, closes)) = day.open {

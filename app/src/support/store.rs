@@ -19,7 +19,7 @@ pub async fn create_staff(
     staff: NewStaff<'_>,
     set_secret: impl FnOnce(i64) -> Vec<u8>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let practice_id: i64 = sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind("Trygg support")
         .bind(staff.now)
@@ -82,7 +82,7 @@ pub async fn create_request(
     request: NewRequest<'_>,
     seal: impl FnOnce(i64) -> (Vec<u8>, Vec<SealedEvidence>),
 ) -> Result<i64, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO lost_2fa_requests (user_id, status_token_hash, ip, user_agent, created_at)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -210,7 +210,7 @@ pub struct Decision<'a> {
 /// link sets a new one): all in one transaction. `None`
 /// when the request was not pending (decided meanwhile, or never existed).
 pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let user_id: Option<i64> = sqlx::query_scalar(
         "UPDATE lost_2fa_requests SET status = $1, decided_at = $2, decided_by = $3, reason = $4, card_last4 = NULL
          WHERE id = $5 AND status = 'pending' RETURNING user_id",
@@ -245,7 +245,7 @@ pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx
 /// Ends the account's pending request without a decision (its password changed): the evidence
 /// goes. The request's id, if there was one.
 pub async fn cancel_pending_of(db: &Db, user_id: i64, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "UPDATE lost_2fa_requests SET status = 'cancelled', decided_at = $1, card_last4 = NULL
          WHERE user_id = $2 AND status = 'pending' RETURNING id",

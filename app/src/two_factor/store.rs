@@ -20,7 +20,7 @@ pub async fn two_factor_of(db: &Db, user_id: i64) -> Result<TwoFactorRow, sqlx::
 
 /// Keeps the secret shown in the wizard, replacing one shown before.
 pub async fn save_setup(db: &Db, user_id: i64, sealed: &[u8], now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     sqlx::query("DELETE FROM totp_setups WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO totp_setups (user_id, secret, created_at) VALUES ($1, $2, $3)")
         .bind(user_id)
@@ -50,7 +50,7 @@ pub async fn enable(
     now: i64,
     recovery_hashes: &[Vec<u8>],
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let changed = sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3
          WHERE id = $4 AND totp_secret IS NULL",
@@ -104,7 +104,7 @@ async fn insert_recovery_codes(
 
 /// A new set of recovery codes; the old set stops working. `false` when two-factor is off.
 pub async fn replace_recovery_codes(db: &Db, user_id: i64, hashes: &[Vec<u8>]) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let enabled: Option<i64> =
         sqlx::query_scalar("SELECT totp_enabled_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
     if enabled.is_none() {
@@ -138,7 +138,7 @@ pub async fn recovery_codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Err
 
 /// Turns two-factor off: the secret, the set-up and the recovery codes go.
 pub async fn disable(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     disable_in(&mut tx, user_id).await?;
     tx.commit().await
 }

@@ -26,7 +26,8 @@ pub struct TestApp {
     /// Dropping it (with the app) shuts the server down gracefully.
     shutdown: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    _data_dir: TempDir,
+    /// The instance that made the data directory removes it; another instance on it does not.
+    _data_dir: Option<TempDir>,
 }
 
 pub struct TempDir(pub std::path::PathBuf);
@@ -93,7 +94,29 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let _ = stop.await;
     }));
 
-    TestApp { base, state, clock, client: browser(&origin), shutdown, server, _data_dir: TempDir(data_dir) }
+    TestApp { base, state, clock, client: browser(&origin), shutdown, server, _data_dir: Some(TempDir(data_dir)) }
+}
+
+/// A second instance of the same app, as behind a load balancer: the same public origin,
+/// database, data directory and key file, the same clock, its own port and state (so its own
+/// keyring in memory). Its `client` is the first instance's browser, session and all.
+pub async fn spawn_another_instance(first: &TestApp) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let config = (*first.state.config).clone();
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("trygg")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .site_addr(addr)
+        .build();
+    let clock = first.clock.clone();
+    let state = build_state(config, leptos_options, clock.clone()).await.expect("the second instance starts");
+    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = stop.await;
+    }));
+    TestApp { base, state, clock, client: first.client.clone(), shutdown, server, _data_dir: None }
 }
 
 pub const DESKTOP_CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 TryggTest/1.0";

@@ -350,7 +350,7 @@ async fn rotating_the_master_key_rewraps_data_keys_and_leaves_records_alone() {
     assert_eq!(wrapped_after[1..5], 2u32.to_be_bytes(), "wrapped by master key version 2");
     assert_eq!(raw_versions(&app).await, records_before, "the records are untouched");
     let key_file = std::fs::read_to_string(config.data_dir.join("master.key")).unwrap();
-    assert!(key_file.starts_with("2:") && key_file.lines().count() == 1, "version 1 is retired");
+    assert!(key_file.starts_with("1:") && key_file.lines().count() == 2, "version 1 stays until retired");
 
     // The running server learns version 2 from the file: the journal still reads, and the
     // two-factor key (sealed with the master key itself) still checks codes.

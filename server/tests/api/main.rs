@@ -8,6 +8,7 @@ mod clients;
 mod consent;
 mod helpers;
 mod journal;
+mod keys;
 mod lockout;
 mod mail;
 mod profile;
