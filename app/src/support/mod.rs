@@ -274,7 +274,7 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                         <p class="hint" id="reason-hint">{texts.support_reason_hint}</p>
                         <p class="field-error" id="reason-error">{move || reason_problem.get().map(|p| p.message(texts))}</p>
                     </div>
-                    <fieldset class="stack">
+                    <fieldset class="stack approval-proof">
                         <legend>{texts.support_approval_proof}</legend>
                         <Field name="password" label=texts.password kind="password" autocomplete="current-password" error/>
                         <Field name="code" label=texts.code_label inputmode="numeric" autocomplete="one-time-code" error/>
