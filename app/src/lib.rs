@@ -12,6 +12,7 @@ pub mod error;
 pub mod i18n;
 pub mod journal;
 pub mod profile;
+pub mod secret;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;

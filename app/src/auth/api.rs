@@ -4,36 +4,37 @@ use leptos::prelude::*;
 
 use super::types::{Me, OutboxMail};
 use crate::error::AppError;
+use crate::secret::SecretText;
 
 #[server(endpoint = "sign_up")]
-pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_up(practice_name: String, name: String, email: String, password: SecretText) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo};
     let request = RequestInfo::current()?;
-    let input = super::types::SignUpInput::parse(&practice_name, &name, &email, &password)?;
+    let input = super::types::SignUpInput::parse(&practice_name, &name, &email, password.expose())?;
     if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("sign-up", request.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    super::service::sign_up(&request.state, input, PlainPassword::new(password), request.lang).await?;
+    super::service::sign_up(&request.state, input, PlainPassword::new(password.into_inner()), request.lang).await?;
     leptos_axum::redirect("/signup/sent");
     Ok(())
 }
 
 #[server(endpoint = "verify_email")]
-pub async fn verify_email(token: String) -> Result<(), AppError> {
+pub async fn verify_email(token: SecretText) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    super::service::verify_email(&request.state, &token).await?;
+    super::service::verify_email(&request.state, token.expose()).await?;
     leptos_axum::redirect("/login?reason=verified");
     Ok(())
 }
 
 #[server(endpoint = "log_in")]
-pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn log_in(email: String, password: SecretText) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo, request::set_response_header};
     let request = RequestInfo::current()?;
     let device_token = request.cookie(request.state.device_cookie().name());
     let login = super::service::LoginRequest {
         email: &email,
-        password: PlainPassword::new(password),
+        password: PlainPassword::new(password.into_inner()),
         ip: request.ip,
         user_agent: &request.user_agent,
         device_token: device_token.as_deref(),
@@ -161,10 +162,11 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 
 /// Sets a new password through a reset link, and signs out every session of the account.
 #[server(endpoint = "reset_password")]
-pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+pub async fn reset_password(token: SecretText, new_password: SecretText) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::reset_password(&request.state, &token, new_password, &origin, request.lang).await?;
+    super::service::reset_password(&request.state, token.expose(), new_password.into_inner(), &origin, request.lang)
+        .await?;
     // This browser's session (if any) has ended with all the others.
     crate::server::request::set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
     leptos_axum::redirect("/login?reason=password_reset");

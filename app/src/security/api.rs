@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::types::{EventView, SecuritySettings, SessionView};
 use crate::error::AppError;
+use crate::secret::SecretText;
 
 /// Every place the caller's account is signed in: this device first, then by last activity.
 #[server(endpoint = "security/sessions")]
@@ -104,11 +105,11 @@ pub async fn account_security() -> Result<SecuritySettings, AppError> {
 /// Asks for the password again, to open sensitive changes for 10 minutes. Wrong guesses are
 /// throttled per session.
 #[server(endpoint = "security/confirm_password")]
-pub async fn confirm_password(password: String) -> Result<(), AppError> {
+pub async fn confirm_password(password: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    super::service::confirm_password(&request.state, user, PlainPassword::new(password)).await
+    super::service::confirm_password(&request.state, user, PlainPassword::new(password.into_inner())).await
 }
 
 /// Sets the idle time after which every session of the account ends.
@@ -135,7 +136,7 @@ pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
 
 /// Changes the caller's password; every other session is signed out.
 #[server(endpoint = "security/change_password")]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(current_password: SecretText, new_password: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
@@ -143,8 +144,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     super::service::change_password(
         &request.state,
         user,
-        PlainPassword::new(current_password),
-        PlainPassword::new(new_password),
+        PlainPassword::new(current_password.into_inner()),
+        PlainPassword::new(new_password.into_inner()),
         &origin,
         request.lang,
     )

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::types::{AuditView, RequestDetail, RequestStatusView, RequestSummary};
 use crate::error::AppError;
+use crate::secret::SecretText;
 
 #[server(endpoint = "support/queue")]
 pub async fn support_queue() -> Result<Vec<RequestSummary>, AppError> {
@@ -27,8 +28,8 @@ pub async fn decide_request(
     id: i64,
     decision: String,
     reason: String,
-    #[server(default)] password: String,
-    #[server(default)] code: String,
+    #[server(default)] password: SecretText,
+    #[server(default)] code: SecretText,
 ) -> Result<(), AppError> {
     use crate::error::Problem;
     use crate::server::password::PlainPassword;
@@ -40,8 +41,12 @@ pub async fn decide_request(
         _ => return Err(AppError::field("decision", Problem::NotAllowedValue)),
     };
     let origin = request.origin();
-    let input =
-        super::service::DecisionInput { approve, reason: &reason, password: PlainPassword::new(password), code: &code };
+    let input = super::service::DecisionInput {
+        approve,
+        reason: &reason,
+        password: PlainPassword::new(password.into_inner()),
+        code: code.expose(),
+    };
     super::service::decide(&request.state, staff, id, input, &origin, request.ip, request.lang).await?;
     leptos_axum::redirect(&format!("/support/requests/{id}"));
     Ok(())
@@ -56,7 +61,7 @@ pub async fn support_audit() -> Result<Vec<AuditView>, AppError> {
 
 /// The requester's view of their lost-2FA request, through the link they were given.
 #[server(endpoint = "lost_2fa/status")]
-pub async fn lost_2fa_status(token: String) -> Result<RequestStatusView, AppError> {
+pub async fn lost_2fa_status(token: SecretText) -> Result<RequestStatusView, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    super::service::status(&request.state, &token).await
+    super::service::status(&request.state, token.expose()).await
 }

@@ -109,7 +109,7 @@ pub fn LostTwoFactorPage() -> impl IntoView {
 pub fn LostTwoFactorStatusPage() -> impl IntoView {
     let texts = t();
     let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
-    let status = Resource::new_blocking(move || token.clone(), lost_2fa_status);
+    let status = Resource::new_blocking(move || token.clone(), |token| lost_2fa_status(token.into()));
     view! {
         <PublicFrame title=texts.lost_status_title>
             <Suspense fallback=|| ()>

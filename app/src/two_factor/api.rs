@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::types::{SetupView, TwoFactorStatus};
 use crate::error::AppError;
+use crate::secret::SecretText;
 
 /// The caller's two-factor state.
 #[server(endpoint = "two_factor/status")]
@@ -30,10 +31,10 @@ pub async fn begin_two_factor() -> Result<SetupView, AppError> {
 
 /// Wizard step 3: the first code turns two-factor on. Returns the recovery codes, once.
 #[server(endpoint = "two_factor/enable")]
-pub async fn enable_two_factor(code: String) -> Result<Vec<String>, AppError> {
+pub async fn enable_two_factor(code: SecretText) -> Result<Vec<String>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::enable(&request.state, request.user()?, &code, &origin, request.lang).await
+    super::service::enable(&request.state, request.user()?, code.expose(), &origin, request.lang).await
 }
 
 /// A new set of recovery codes, replacing the old. Needs a fresh sign-in.
@@ -46,7 +47,7 @@ pub async fn renew_recovery_codes() -> Result<Vec<String>, AppError> {
 
 /// Turns two-factor off, with the password and a code (or a recovery code).
 #[server(endpoint = "two_factor/disable")]
-pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
+pub async fn disable_two_factor(password: SecretText, code: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
@@ -54,8 +55,8 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
     super::service::disable(
         &request.state,
         user,
-        PlainPassword::new(password),
-        &code,
+        PlainPassword::new(password.into_inner()),
+        code.expose(),
         &origin,
         request.ip,
         request.lang,
@@ -68,7 +69,7 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
 /// The login's code step. Accepted only with the challenge cookie the password step set; on
 /// success that ends and a new session begins.
 #[server(endpoint = "log_in_code")]
-pub async fn log_in_code(code: String) -> Result<(), AppError> {
+pub async fn log_in_code(code: SecretText) -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
     let request = RequestInfo::current()?;
     let origin = request.origin();
@@ -77,7 +78,7 @@ pub async fn log_in_code(code: String) -> Result<(), AppError> {
     let signed_in = super::service::complete_login(
         &request.state,
         challenge.as_deref(),
-        &code,
+        code.expose(),
         device.as_deref(),
         &origin,
         request.ip,
