@@ -144,7 +144,11 @@ impl LoginThrottle {
             limit: self.policy.max_mail_requests_per_ip,
             window_secs: self.policy.window_secs,
         };
-        self.admit_scopes(&[scope]).await
+        let admitted = self.admit_scopes(&[scope]).await?;
+        if admitted.is_err() {
+            super::alerts::rate_limited(purpose, ip);
+        }
+        Ok(admitted)
     }
 
     /// The stored form of a scope: a keyed hash, so the table names no email or IP address.
