@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type Browser, type Page, type TestInfo } from "@playwright/test";
 
 export const PASSWORD = "a calm river under nine bridges";
 
@@ -99,4 +99,56 @@ export function pdfText(pdf: Buffer): string {
     }
   }
   return lines.join("\n");
+}
+
+/** Monday to Friday 08–16, one 50-minute service, one client: through the settings pages. */
+export async function setUpPractice(page: Page, testInfo: TestInfo, clientName: string) {
+  await open(page, testInfo, "/settings/services");
+  for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]) {
+    await page.locator("fieldset.day-hours", { hasText: day }).getByLabel("Open").check();
+  }
+  await page.getByRole("button", { name: "Save opening hours" }).click();
+  if (jsEnabled(testInfo)) await expect(page.locator(".hours .saved")).toHaveText("Saved.");
+  await page.getByLabel("Name").fill("Samtale");
+  await page.getByLabel("Duration").selectOption("50");
+  await page.getByLabel("Price (optional)").fill("850");
+  await page.getByRole("button", { name: "Add service" }).click();
+  await expect(page.locator(".service-list")).toContainText("Samtale");
+
+  await open(page, testInfo, "/clients/new");
+  await page.getByLabel("Name").fill(clientName);
+  await page.getByLabel("Email").fill("ola@example.no");
+  await page.getByLabel("Phone").fill("+47 912 34 567");
+  await page.getByRole("button", { name: "Add client" }).click();
+  await expect(page).toHaveURL(/\/clients\/\d+$/);
+  await expect(page.getByRole("heading", { name: clientName })).toBeVisible();
+}
+
+/** The next Monday (never today), as YYYY-MM-DD. */
+export function nextMonday(): string {
+  const day = new Date();
+  day.setDate(day.getDate() + ((8 - day.getDay()) % 7 || 7));
+  return day.toISOString().slice(0, 10);
+}
+
+/** A practitioner in a desktop browser of their own, with a practice set up; the public
+ *  booking address. */
+export async function practiceWithBookingPage(browser: Browser, testInfo: TestInfo, label: string): Promise<string> {
+  // Contexts made in a test take the project's options unless told otherwise.
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+    viewport: { width: 1280, height: 800 },
+    isMobile: false,
+    hasTouch: false,
+    javaScriptEnabled: true,
+    locale: "en-US",
+  });
+  const page = await context.newPage();
+  const desktop = { ...testInfo, project: { ...testInfo.project, use: { ...testInfo.project.use, javaScriptEnabled: true } } } as TestInfo;
+  await signedIn(page, desktop, label);
+  await setUpPractice(page, desktop, "Anne Berg");
+  await open(page, desktop, "/settings/services");
+  const address = await page.getByTestId("booking-address").getAttribute("href");
+  await context.close();
+  return new URL(address!).pathname;
 }

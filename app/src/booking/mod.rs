@@ -28,9 +28,11 @@ fn slug() -> String {
 pub fn BookingPageView() -> impl IntoView {
     let texts = t();
     let slug = slug();
+    // The chosen service and day live in the address (so the page works without JavaScript);
+    // once hydrated, following a link changes only the query, and the page must follow it.
     let query = use_query_map();
-    let (service_id, date) =
-        query.with_untracked(|q| (q.get("service").unwrap_or_default(), q.get("date").unwrap_or_default()));
+    let service_id = Memo::new(move |_| query.with(|q| q.get("service").unwrap_or_default()));
+    let date = Memo::new(move |_| query.with(|q| q.get("date").unwrap_or_default()));
     let page = Resource::new_blocking(
         {
             let slug = slug.clone();
@@ -40,8 +42,8 @@ pub fn BookingPageView() -> impl IntoView {
     );
     let times = Resource::new_blocking(
         {
-            let (slug, service_id, date) = (slug.clone(), service_id.clone(), date.clone());
-            move || (slug.clone(), service_id.clone(), date.clone())
+            let slug = slug.clone();
+            move || (slug.clone(), service_id.get(), date.get())
         },
         |(slug, service_id, date)| async move {
             if service_id.is_empty() || date.is_empty() {
@@ -54,7 +56,7 @@ pub fn BookingPageView() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || {
-                let (slug, service_id, date) = (slug.clone(), service_id.clone(), date.clone());
+                let (slug, service_id, date) = (slug.clone(), service_id.get(), date.get());
                 Suspend::new(async move {
                     match page.await {
                         Ok(page) => {

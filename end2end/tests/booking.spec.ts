@@ -1,0 +1,40 @@
+import { expect, test } from "@playwright/test";
+import { jsEnabled, open, practiceWithBookingPage } from "./helpers";
+
+// The client's side of online booking, on a phone, with JavaScript on (after hydration: a tap
+// must change the page, not only the address) and off.
+test.beforeEach(async ({}, testInfo) => {
+  test.skip(!testInfo.project.name.startsWith("phone"), "clients book on their phones");
+  test.setTimeout(120_000);
+});
+
+test("a client books a time: service, day, time, details, booked", async ({ page, browser }, testInfo) => {
+  const address = await practiceWithBookingPage(browser, testInfo, "bookpage");
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+
+  await open(page, testInfo, address);
+  await expect(page.locator(".brand")).toHaveText("Klinikk Nord");
+  await expect(page.getByRole("heading", { name: "Choose a day" })).toHaveCount(0);
+
+  await page.getByRole("link", { name: /Samtale/ }).click();
+  await expect(page.getByRole("heading", { name: "Choose a day" })).toBeVisible();
+  await expect(page.locator("a.choice.chosen")).toContainText("Samtale");
+
+  const day = page.locator("a.day-choice").nth(1);
+  await day.click();
+  await expect(page.getByRole("heading", { name: "Choose a time" })).toBeVisible();
+  await expect(page.locator("a.day-choice.chosen")).toHaveText((await day.textContent())!);
+
+  await page.locator("label.time-choice", { hasText: "10:00" }).click();
+  await page.getByLabel("Your name").fill("Ola Nordmann");
+  await page.getByLabel("Email").fill("ola@example.no");
+  await page.getByLabel("Phone").fill("+47 912 34 567");
+  await page.getByRole("button", { name: "Book" }).click();
+  await expect(page.getByRole("heading", { name: "You are booked" })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("at 10:00");
+  expect(errors, "no page errors").toEqual([]);
+  if (jsEnabled(testInfo)) {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  }
+});
