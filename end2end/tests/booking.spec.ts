@@ -16,6 +16,7 @@ test("a client books a time: service, day, time, details, booked", async ({ page
   await open(page, testInfo, address);
   await expect(page.locator(".brand")).toHaveText("Klinikk Nord");
   await expect(page.getByRole("heading", { name: "Choose a day" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: /Parterapi/ })).toContainText("1 h 30 min");
 
   await page.getByRole("link", { name: /Samtale/ }).click();
   await expect(page.getByRole("heading", { name: "Choose a day" })).toBeVisible();

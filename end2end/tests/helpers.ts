@@ -114,6 +114,13 @@ export async function setUpPractice(page: Page, testInfo: TestInfo, clientName: 
   await page.getByLabel("Price (optional)").fill("850");
   await page.getByRole("button", { name: "Add service" }).click();
   await expect(page.locator(".service-list")).toContainText("Samtale");
+  // The form starts empty for the next service.
+  await expect(page.getByLabel("Name")).toHaveValue("");
+  await expect(page.getByLabel("Duration")).toHaveValue("60");
+  await page.getByLabel("Name").fill("Parterapi");
+  await page.getByLabel("Duration").selectOption("90");
+  await page.getByRole("button", { name: "Add service" }).click();
+  await expect(page.locator(".service-list li", { hasText: "Parterapi" })).toContainText("1 h 30 min");
 
   await open(page, testInfo, "/clients/new");
   await page.getByLabel("Name").fill(clientName);

@@ -171,12 +171,13 @@ pub struct SecuritySettings {
     pub fresh: bool,
 }
 
-/// "15 minutes", "1 hour", "24 hours".
+/// "15 minutes", "1 hour", "1 h 30 min", "24 hours".
 pub fn duration_label(minutes: i64, t: &Texts) -> String {
-    match minutes {
-        m if m < 60 => t.minutes_n.replace("{n}", &m.to_string()),
-        60 => t.hour_one.to_string(),
-        m => t.hours_n.replace("{n}", &(m / 60).to_string()),
+    match (minutes / 60, minutes % 60) {
+        (0, m) => t.minutes_n.replace("{n}", &m.to_string()),
+        (1, 0) => t.hour_one.to_string(),
+        (h, 0) => t.hours_n.replace("{n}", &h.to_string()),
+        (h, m) => t.hours_minutes.replace("{h}", &h.to_string()).replace("{m}", &m.to_string()),
     }
 }
 
@@ -211,6 +212,16 @@ mod tests {
         let labels: Vec<String> = IDLE_CHOICES_MINUTES.iter().map(|m| duration_label(*m, &EN)).collect();
         assert_eq!(labels, ["15 minutes", "30 minutes", "1 hour", "2 hours", "4 hours", "8 hours", "24 hours"]);
         assert_eq!(duration_label(1440, &NB), "24 timer");
+    }
+
+    #[test]
+    fn durations_between_whole_hours_show_hours_and_minutes() {
+        assert_eq!(duration_label(50, &EN), "50 minutes");
+        assert_eq!(duration_label(75, &EN), "1 h 15 min");
+        assert_eq!(duration_label(90, &EN), "1 h 30 min");
+        assert_eq!(duration_label(90, &NB), "1 t 30 min");
+        assert_eq!(duration_label(120, &EN), "2 hours");
+        assert_eq!(duration_label(150, &NB), "2 t 30 min");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::booking::api::booking_address;
-use crate::components::forms::{Field, FormMessage, Submit, action_error};
+use crate::components::forms::{Field, FormMessage, Submit, action_error, succeeded};
 use crate::i18n::{Texts, t};
 use crate::security::types::duration_label;
 use api::{CreateService, DeleteService, SetOpeningHours, list_services, opening_hours};
@@ -30,6 +30,15 @@ pub fn ServicesPage() -> impl IntoView {
     let hours = Resource::new_blocking(move || set_hours.version().get(), |_| opening_hours());
     let address = Resource::new_blocking(|| (), |_| booking_address());
     let create_error = action_error(create);
+    // A service added: the form starts empty for the next one.
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if succeeded(create)
+            && let Some(form) = create_form.get()
+        {
+            form.reset();
+        }
+    });
     let duration_problem = Memo::new(move |_| create_error.get().and_then(|e| e.for_field("duration")));
     view! {
         <Title text=format!("{} · Trygg", texts.settings_services)/>
@@ -70,14 +79,14 @@ pub fn ServicesPage() -> impl IntoView {
                 })}
             </Suspense>
             <h3>{texts.services_new}</h3>
-            <ActionForm action=create attr:class="stack" attr:novalidate=true>
+            <ActionForm action=create node_ref=create_form attr:class="stack" attr:novalidate=true>
                 <FormMessage error=create_error/>
                 <Field label=texts.services_name name="name" error=create_error/>
                 <div class="field" class:invalid=move || duration_problem.get().is_some()>
                     <label for="duration">{texts.services_duration}</label>
                     <select id="duration" name="duration" aria-describedby="duration-error">
                         {DURATION_CHOICES.into_iter().map(|minutes| view! {
-                            <option value=minutes.to_string() selected=minutes == 60>{minutes_label(minutes, texts)}</option>
+                            <option value=minutes.to_string() selected=minutes == 60>{duration_label(minutes, texts)}</option>
                         }).collect_view()}
                     </select>
                     <p class="field-error" id="duration-error">{move || duration_problem.get().map(|p| p.message(texts))}</p>
@@ -99,10 +108,6 @@ pub fn ServicesPage() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-fn minutes_label(minutes: i64, texts: &Texts) -> String {
-    texts.minutes_n.replace("{n}", &minutes.to_string())
 }
 
 #[component]
