@@ -33,7 +33,7 @@ use auth::{
 use booking::{BookedPage, BookingPageView};
 use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
-use components::layout::{AppShell, UpcomingPage};
+use components::layout::AppShell;
 use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
 use journal::JournalEntryPage;
@@ -89,7 +89,6 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let texts = lang.texts();
     view! {
         <Router>
             <Routes fallback=NotFound>
@@ -116,7 +115,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clients/:id") view=ClientPage/>
                     <Route path=path!("/clients/:id/edit") view=EditClientPage/>
                     <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage/>
-                    <Route path=path!("/messages") view=move || view! { <UpcomingPage title=texts.nav_messages/> }/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=SettingsIndex/>
                         <Route path=path!("/profile") view=ProfilePage/>

@@ -57,7 +57,8 @@ pub fn LanguageSwitch() -> impl IntoView {
     }
 }
 
-/// The signed-in practice app: top menu (Calendar, Clients, Messages, Settings).
+/// The signed-in practice app: top menu (Calendar, Clients, Settings). A part appears in the menu
+/// once it is built.
 #[component]
 pub fn AppShell() -> impl IntoView {
     let texts = t();
@@ -65,7 +66,6 @@ pub fn AppShell() -> impl IntoView {
         <Shell home="/calendar">
             <A href="/calendar">{texts.nav_calendar}</A>
             <A href="/clients">{texts.nav_clients}</A>
-            <A href="/messages">{texts.nav_messages}</A>
             <A href="/settings">{texts.nav_settings}</A>
         </Shell>
     }
@@ -114,13 +114,3 @@ pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
     }
 }
 
-/// A page that a later part of Trygg fills. It says so rather than pretending.
-#[component]
-pub fn UpcomingPage(title: &'static str) -> impl IntoView {
-    let texts = t();
-    view! {
-        <Title text=format!("{title} · Trygg")/>
-        <h1>{title}</h1>
-        <p class="empty">{texts.coming_soon}</p>
-    }
-}

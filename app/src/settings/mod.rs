@@ -1,4 +1,4 @@
-//! Settings: its own sub-navigation; the sections are filled by later issues.
+//! Settings: its own sub-navigation, and an index that says what each section holds.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -27,9 +27,22 @@ pub fn SettingsLayout() -> impl IntoView {
 #[component]
 pub fn SettingsIndex() -> impl IntoView {
     let texts = t();
+    let sections = [
+        ("/settings/profile", texts.settings_profile, texts.settings_profile_about),
+        ("/settings/security", texts.settings_security, texts.settings_security_about),
+        ("/settings/services", texts.settings_services, texts.settings_services_about),
+        ("/settings/consent", texts.consent_settings, texts.settings_consent_about),
+    ];
     view! {
         <h1>{texts.nav_settings}</h1>
-        <p class="empty">{texts.settings_intro}</p>
+        <ul class="settings-index">
+            {sections.into_iter().map(|(href, title, about)| view! {
+                <li>
+                    <a href=href><strong>{title}</strong></a>
+                    <p class="hint">{about}</p>
+                </li>
+            }).collect_view()}
+        </ul>
         <h2>{texts.language}</h2>
         <LanguageSwitch/>
     }

@@ -94,7 +94,7 @@ async fn a_login_replaces_any_earlier_session_token() {
 #[tokio::test]
 async fn signed_in_pages_need_a_session() {
     let app = spawn_app().await;
-    for path in ["/calendar", "/clients", "/messages", "/settings", "/settings/security"] {
+    for path in ["/calendar", "/clients", "/settings", "/settings/security"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 303, "{path}");
         assert_eq!(response.headers()["location"], "/login", "{path}");
@@ -105,7 +105,7 @@ async fn signed_in_pages_need_a_session() {
     assert_eq!(app.call("whoami", &[]).await.text().await.unwrap(), "null");
 
     app.signed_in_user("pages@example.no").await;
-    for path in ["/calendar", "/clients", "/messages", "/settings", "/settings/profile", "/settings/security"] {
+    for path in ["/calendar", "/clients", "/settings", "/settings/profile", "/settings/security"] {
         assert_eq!(app.get(path).await.status(), 200, "{path}");
     }
     assert_eq!(app.get("/").await.headers()["location"], "/calendar");
