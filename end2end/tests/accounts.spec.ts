@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, expect, test } from "@playwright/test";
-import { jsEnabled, linkFromOutbox, logIn, open, signUp, uniqueEmail, verifyThroughOutbox, watchCsp } from "./helpers";
+import { chromium } from "@playwright/test";
+import { expect, jsEnabled, linkFromOutbox, logIn, open, signUp, test, uniqueEmail, verifyThroughOutbox, watchCsp } from "./helpers";
 
 test("sign up, verify through the outbox, log in, use the shell, log out", async ({ page }, testInfo) => {
   const csp = watchCsp(page);

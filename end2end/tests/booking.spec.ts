@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { jsEnabled, open, practiceWithBookingPage } from "./helpers";
+import { expect, jsEnabled, open, practiceWithBookingPage, test } from "./helpers";
 
 // The client's side of online booking, on a phone, with JavaScript on (after hydration: a tap
 // must change the page, not only the address) and off.

@@ -1,5 +1,5 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { nextMonday, open, setUpPractice, signedIn } from "./helpers";
+import { type Page, type TestInfo } from "@playwright/test";
+import { expect, nextMonday, open, setUpPractice, signedIn, test } from "./helpers";
 
 test("a client and a service set up, and an appointment booked from an empty slot", async ({ page }, testInfo) => {
   await signedIn(page, testInfo, "calendar");

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { type Locator, type Page, expect, test } from "@playwright/test";
-import { jsEnabled, linkFromOutbox, open, pdfText, signedIn } from "./helpers";
+import { type Locator, type Page } from "@playwright/test";
+import { expect, jsEnabled, linkFromOutbox, open, pdfText, signedIn, test } from "./helpers";
 
 /** Draws a wavy line across the pad with a finger: real touch input, through Chromium's DevTools. */
 async function drawWithFinger(page: Page, pad: Locator) {

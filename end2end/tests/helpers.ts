@@ -1,4 +1,41 @@
-import { expect, type Browser, type Page, type TestInfo } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
+
+export { expect };
+
+/** Every test fails on an error in any page it opened (in any browser context): an uncaught
+ *  exception, a WASM panic during hydration, a CSP violation, a 5xx answer. A form refused with
+ *  a 4xx is expected and allowed. */
+export const test = base.extend<{ failOnPageErrors: void }>({
+  failOnPageErrors: [
+    async ({ context, browser }, use) => {
+      const problems: string[] = [];
+      const watchPage = (page: Page) => {
+        page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+        page.on("console", (message) => {
+          if (message.type() !== "error") return;
+          const text = message.text();
+          if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
+          problems.push(`${page.url()}: ${text}`);
+        });
+      };
+      const watchContext = (watched: BrowserContext) => {
+        watched.pages().forEach(watchPage);
+        watched.on("page", watchPage);
+      };
+      watchContext(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const made = await newContext(options);
+        watchContext(made);
+        return made;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(problems, "no page errors and no console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const PASSWORD = "a calm river under nine bridges";
 

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { jsEnabled, open, signedIn } from "./helpers";
+import { expect, jsEnabled, open, signedIn, test } from "./helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

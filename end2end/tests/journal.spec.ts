@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { expect, test } from "@playwright/test";
-import { jsEnabled, open, pdfText, signedIn } from "./helpers";
+import { expect, jsEnabled, open, pdfText, signedIn, test } from "./helpers";
 
 test.beforeEach(({}, testInfo) => {
   test.skip(!["tablet", "desktop-nojs"].includes(testInfo.project.name), "written on a tablet; checked once without JavaScript");

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { PASSWORD, jsEnabled, logIn, open, signedIn } from "./helpers";
+import { expect, jsEnabled, logIn, open, PASSWORD, signedIn, test } from "./helpers";
 
 const PHONE_SAFARI =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { linkFromOutbox, logIn, open, signedIn } from "./helpers";
+import { type Page, type TestInfo } from "@playwright/test";
+import { expect, linkFromOutbox, logIn, open, signedIn, test } from "./helpers";
 
 // The wizard and the code step as a person goes through them, on a desktop and a phone.
 test.beforeEach(async ({}, testInfo) => {

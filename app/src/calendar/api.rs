@@ -9,7 +9,8 @@ use crate::error::AppError;
 #[server(endpoint = "calendar/week")]
 pub async fn calendar_week(date: String) -> Result<WeekView, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    super::service::week(&request.state, request.user()?, &date).await
+    let hidden = request.cookie(super::privacy::PRIVACY_COOKIE).as_deref() == Some("1");
+    super::service::week(&request.state, request.user()?, &date, hidden).await
 }
 
 #[server(endpoint = "appointments/create")]

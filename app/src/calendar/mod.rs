@@ -83,7 +83,7 @@ fn day_label(weekday: i64, date: &str, texts: &Texts) -> String {
 #[component]
 fn Week(week: WeekView) -> impl IntoView {
     let texts = t();
-    let privacy = use_privacy(week.hide_after_idle_minutes);
+    let privacy = use_privacy(week.hide_after_idle_minutes, week.client_data_hidden);
     let first = week.first_minute;
     let rows = ((week.last_minute - first) / 5).clamp(12, 288);
     // Grid placement by class (see tools/make_calendar_grid.py): the CSP allows no style attributes.

@@ -1,7 +1,9 @@
 //! "Hide client data" (the eye with a cross): one switch veils every appointment at once. Under
 //! the calendar's `private` class the names, services and notes turn invisible, which also takes
 //! them out of the accessibility tree, and the striped veil painted beneath them shows. The choice is a cookie, so
-//! the server renders the page already hidden and nothing flashes on reload or in a new tab.
+//! the server renders the page already hidden and nothing flashes on reload or in a new tab. The
+//! hydrated page starts from the state the server rendered and then takes the cookie's, which
+//! another tab may have changed in between.
 //! It turns on by itself when the window loses focus, after the chosen idle minutes, and
 //! Alt+Shift+H toggles it.
 
@@ -28,30 +30,21 @@ impl Privacy {
     }
 }
 
-/// The page's privacy state, starting from the device's remembered choice.
-pub fn use_privacy(idle_minutes: i64) -> Privacy {
-    let privacy = Privacy { hidden: RwSignal::new(remembered()), idle_minutes };
+/// The page's privacy state: `rendered_hidden` is the state the server rendered the page in.
+pub fn use_privacy(idle_minutes: i64, rendered_hidden: bool) -> Privacy {
+    let privacy = Privacy { hidden: RwSignal::new(rendered_hidden), idle_minutes };
     #[cfg(feature = "hydrate")]
-    browser::watch(privacy);
+    {
+        // Runs once the page is hydrated: the device's remembered choice wins from then on.
+        Effect::new(move |_| {
+            let remembered = browser::cookie().split(';').any(|pair| pair.trim() == format!("{PRIVACY_COOKIE}=1"));
+            if remembered != privacy.hidden.get_untracked() {
+                privacy.hidden.set(remembered);
+            }
+        });
+        browser::watch(privacy);
+    }
     privacy
-}
-
-fn remembered() -> bool {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?.to_string();
-                Some(crate::server::sessions::read_cookie(&cookies, PRIVACY_COOKIE) == Some("1"))
-            })
-            .unwrap_or(false)
-    }
-    #[cfg(feature = "hydrate")]
-    {
-        browser::cookie().split(';').any(|pair| pair.trim() == format!("{PRIVACY_COOKIE}=1"))
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    false
 }
 
 fn remember(_hidden: bool) {
@@ -91,7 +84,11 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
                 aria-keyshortcuts="Alt+Shift+H"
                 title=texts.privacy_shortcut
             >
-                {move || if hidden.get() { eye_crossed().into_any() } else { eye().into_any() }}
+                // Both icons are always there and the pressed state picks one (in CSS): a state
+                // that changed between the server's render and hydration (another tab hid the
+                // data) then changes an attribute, never the structure hydration walks.
+                {eye()}
+                {eye_crossed()}
                 <span>{label}</span>
             </button>
         </ActionForm>
@@ -114,7 +111,7 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
 
 fn eye() -> impl IntoView {
     view! {
-        <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+        <svg class="icon eye-open" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
             <path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z" fill="none" stroke="currentColor" stroke-width="2"/>
             <circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" stroke-width="2"/>
         </svg>
@@ -123,7 +120,7 @@ fn eye() -> impl IntoView {
 
 fn eye_crossed() -> impl IntoView {
     view! {
-        <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+        <svg class="icon eye-crossed" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
             <path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z" fill="none" stroke="currentColor" stroke-width="2"/>
             <circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" stroke-width="2"/>
             <path d="M3 3l18 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/>

@@ -145,7 +145,12 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
 }
 
 /// The week around `date` (today when empty or unreadable), as the calendar draws it.
-pub async fn week(state: &AppState, user: &CurrentUser, date: &str) -> Result<WeekView, AppError> {
+pub async fn week(
+    state: &AppState,
+    user: &CurrentUser,
+    date: &str,
+    client_data_hidden: bool,
+) -> Result<WeekView, AppError> {
     let settings = store::practice_calendar(&state.db, user.practice_id, user.user_id).await?;
     let zone = time::zone(&settings.time_zone);
     let now = state.clock.now();
@@ -192,5 +197,6 @@ pub async fn week(state: &AppState, user: &CurrentUser, date: &str) -> Result<We
         appointments,
         now: (0..7).contains(&now_day).then_some((now_day as usize, now_minute)),
         hide_after_idle_minutes: settings.hide_after_idle_minutes,
+        client_data_hidden,
     })
 }

@@ -17,6 +17,9 @@ pub struct WeekView {
     pub now: Option<(usize, i64)>,
     /// Idle minutes after which client data hides itself; 0 = off.
     pub hide_after_idle_minutes: i64,
+    /// Whether this browser has client data hidden (its cookie), as the page was rendered: the
+    /// hydrated page starts from the same state, whatever the cookie says by then.
+    pub client_data_hidden: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -219,7 +219,10 @@ fn finish(state: &AppState, path: &str, nonce: Option<&str>, clear_cookie: bool,
             headers.insert(name, value);
         }
     };
-    set(headers, "content-security-policy", &content_security_policy(nonce));
+    // A route that serves a file sets its own, stricter policy (a sandbox); pages get this one.
+    if !headers.contains_key("content-security-policy") {
+        set(headers, "content-security-policy", &content_security_policy(nonce));
+    }
     set(headers, "x-content-type-options", "nosniff");
     // Pages send their URL as Referer to this site only (never elsewhere): a form posted without
     // JavaScript needs it to come back to its page with the error. Everything else sends none.

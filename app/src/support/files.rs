@@ -20,6 +20,8 @@ pub const MAX_FORM_BYTES: usize = 2 * MAX_FILE_BYTES + 64 * 1024;
 
 const FORM_PAGE: &str = "/login/lost-2fa";
 
+const EVIDENCE_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+
 /// `POST /api/lost_2fa`: files the request, then sends the browser to its status page, or back
 /// to the form with each problem named by its field.
 pub async fn submit_lost_2fa(
@@ -162,6 +164,9 @@ pub async fn evidence(
             if let Ok(value) = HeaderValue::from_str(&disposition) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
+            // Shown on its own, the file runs nothing and loads nothing; the browser's own image
+            // viewer may style itself.
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(EVIDENCE_POLICY));
             response
         }
         Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),

@@ -165,6 +165,8 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
         .to_string();
     let photo = staff.get(app.url(&photo_url)).send().await.unwrap();
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
+    let policy = photo.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(policy.contains("sandbox") && policy.contains("default-src 'none'"), "{policy}");
     assert_eq!(photo.bytes().await.unwrap().as_ref(), PHOTO);
     let bill = staff.get(app.url(&format!("/support/evidence/{id}/bill"))).send().await.unwrap();
     assert!(bill.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "PDFs download");
