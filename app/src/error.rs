@@ -25,6 +25,10 @@ pub enum AppError {
     RateLimited { retry_after_secs: i64 },
     #[error("internal error")]
     Internal,
+    /// The database does not answer (stopped, unreachable, or out of connections). Nothing was
+    /// done; the same request may succeed a moment later.
+    #[error("service unavailable")]
+    ServiceUnavailable,
     /// The browser could not reach the server, or could not read its answer.
     #[error("network error")]
     Network,
@@ -106,7 +110,14 @@ pub enum Problem {
     CodeStepLocked,
     /// Approval of a lost-2FA request before every piece of evidence was opened.
     EvidenceNotOpened,
+    /// The request's body is over the size every form is held to.
+    TooLarge {
+        max_mb: usize,
+    },
 }
+
+/// The most any request to a server function may carry. Larger bodies are refused unread.
+pub const REQUEST_MAX_MB: usize = 2;
 
 /// Collects the problems of a form's fields, so that all are reported at once.
 #[derive(Default)]
@@ -154,6 +165,7 @@ impl AppError {
                 t.err_rate_limited.replace("{minutes}", &((retry_after_secs + 59) / 60).max(1).to_string())
             }
             Self::Internal => t.err_internal.into(),
+            Self::ServiceUnavailable => t.err_service_unavailable.into(),
             Self::Network => t.err_network.into(),
         })
     }
@@ -209,6 +221,7 @@ impl Problem {
             Self::ConsentAnswered => t.err_consent_answered.into(),
             Self::CodeStepLocked => t.err_code_step_locked.into(),
             Self::EvidenceNotOpened => t.err_evidence_not_opened.into(),
+            Self::TooLarge { max_mb } => t.err_request_too_large.replace("{max}", &max_mb.to_string()),
         }
     }
 }
@@ -218,9 +231,31 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => Self::Network,
+            // On the server, a body that cannot be read is the caller's doing: over the size
+            // limit, or bytes that are not UTF-8. In the browser it is an answer that did not
+            // arrive whole.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(cause) => Self::unreadable_request(&cause),
+            #[cfg(not(feature = "ssr"))]
+            ServerFnErrorErr::Deserialization(_) => Self::Network,
+            ServerFnErrorErr::Request(_) => Self::Network,
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::Rejected(Problem::MalformedRequest),
             _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Why server_fn could not read a request body, from its message: the only trace of the
+    /// cause it keeps. `length limit exceeded` is what axum's limited body reports (a unit test
+    /// below reads a body through the same code, so a changed wording fails it).
+    fn unreadable_request(cause: &str) -> Self {
+        if cause.contains("length limit exceeded") {
+            Self::Rejected(Problem::TooLarge { max_mb: REQUEST_MAX_MB })
+        } else {
+            tracing::debug!(%cause, "unreadable request body");
+            Self::Rejected(Problem::MalformedRequest)
         }
     }
 }
@@ -251,10 +286,12 @@ impl AppError {
                 | Problem::ConsentAnswered
                 | Problem::EvidenceNotOpened,
             ) => StatusCode::CONFLICT,
+            Self::Rejected(Problem::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Network => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -263,7 +300,13 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        Self::internal(error)
+        if crate::server::db::is_unavailable(&error) {
+            tracing::warn!(%error, "the database is unavailable");
+            crate::server::request::page_is_unavailable();
+            Self::ServiceUnavailable
+        } else {
+            Self::internal(error)
+        }
     }
 }
 
@@ -286,6 +329,39 @@ mod tests {
         assert_eq!(error.for_field("email"), Some(Problem::InvalidEmail));
         assert_eq!(error.for_field("password"), None);
         assert_eq!(error.form_message(&EN), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unavailable_database_is_a_503_with_its_own_message() {
+        let error = AppError::ServiceUnavailable;
+        assert_eq!(error.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_ne!(error.form_message(&EN), AppError::Internal.form_message(&EN));
+        assert!(error.form_message(&NB).unwrap().contains("databasen"));
+        let round_trip: AppError = serde_json::from_slice(&error.ser()).unwrap();
+        assert_eq!(round_trip, error);
+    }
+
+    #[cfg(feature = "ssr")]
+    async fn read_body(body: Vec<u8>) -> Result<String, AppError> {
+        use leptos::server_fn::request::Req;
+        let request = http::Request::post("/api/x").body(axum::body::Body::from(body)).unwrap();
+        <http::Request<axum::body::Body> as Req<AppError>>::try_into_string(request).await
+    }
+
+    /// The bodies server_fn cannot read are refused as the caller's fault, read through the very
+    /// code that reads a server function's arguments.
+    #[cfg(feature = "ssr")]
+    #[tokio::test]
+    async fn unreadable_bodies_are_the_callers_fault() {
+        let too_large = read_body(vec![b'a'; REQUEST_MAX_MB * 1024 * 1024 + 1]).await.unwrap_err();
+        assert_eq!(too_large, AppError::Rejected(Problem::TooLarge { max_mb: REQUEST_MAX_MB }));
+        assert_eq!(too_large.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(too_large.form_message(&EN).unwrap().contains('2'));
+        let not_utf8 = read_body(b"name=\xff\xfe".to_vec()).await.unwrap_err();
+        assert_eq!(not_utf8, AppError::Rejected(Problem::MalformedRequest));
+        assert_eq!(not_utf8.status(), http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(read_body(vec![b'a'; REQUEST_MAX_MB * 1024 * 1024]).await.unwrap().len(), 2 * 1024 * 1024);
     }
 
     #[test]

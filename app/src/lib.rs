@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clients;
 pub mod components;
 pub mod consent;
+pub mod dates;
 pub mod error;
 pub mod i18n;
 pub mod journal;

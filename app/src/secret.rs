@@ -55,7 +55,10 @@ mod tests {
             format!("{:?}", crate::auth::api::VerifyEmail { token: secret() }),
             format!("{:?}", crate::two_factor::api::LogInCode { code: secret() }),
             format!("{:?}", crate::two_factor::api::DisableTwoFactor { password: secret(), code: secret() }),
-            format!("{:?}", crate::security::api::ChangePassword { current_password: secret(), new_password: secret() }),
+            format!(
+                "{:?}",
+                crate::security::api::ChangePassword { current_password: secret(), new_password: secret() }
+            ),
             format!("{:?}", crate::security::api::ConfirmPassword { password: secret() }),
         ];
         for line in printed {

@@ -8,6 +8,10 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Everything Trygg writes (the SQLite files, the key file, their directories) is for its own
+    // user alone, whatever mode the code or a library asks for.
+    // SAFETY: umask only swaps the process' file mode mask; it touches no memory.
+    unsafe { libc::umask(0o077) };
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -115,6 +119,13 @@ async fn serve_app() -> Result<(), Box<dyn std::error::Error>> {
     let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
     let addr = leptos_options.site_addr;
     tracing::info!(?config, "starting");
+    let missing = config.operator.missing();
+    if !missing.is_empty() {
+        tracing::warn!(
+            missing = %missing.join(", "),
+            "the operator's details are not all set: practices cannot download the data processing agreement"
+        );
+    }
     let started = std::time::Instant::now();
     let state = build_state(config, leptos_options, Clock::default()).await?;
     let listener = TcpListener::bind(addr).await?;

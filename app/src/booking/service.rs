@@ -24,7 +24,7 @@ pub const DAYS_AHEAD: i64 = 28;
 const STEP_MINUTES: i64 = 15;
 
 async fn practice(state: &AppState, slug: &str) -> Result<store::BookingPractice, AppError> {
-    if slug.is_empty() || slug.len() > 80 {
+    if !super::types::is_slug(slug) {
         return Err(AppError::NotFound);
     }
     store::practice_by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)
@@ -37,7 +37,7 @@ pub async fn page(state: &AppState, slug: &str) -> Result<BookingOffer, AppError
     let (today, _) = time::to_local(zone, state.clock.now());
     let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;
     let days = (0..DAYS_AHEAD)
-        .map(|i| today + chrono::Duration::days(i))
+        .filter_map(|i| time::add_days(today, i))
         .filter(|day| hours[time::weekday(*day) as usize].open.is_some())
         .map(|day| (time::date_text(day), time::weekday(day)))
         .collect();
@@ -62,7 +62,7 @@ async fn free(
     let now = state.clock.now();
     let (today, _) = time::to_local(zone, now);
     let day = time::date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
-    if day < today || day >= today + chrono::Duration::days(DAYS_AHEAD) {
+    if day < today || time::add_days(today, DAYS_AHEAD).is_none_or(|end| day >= end) {
         return Ok(Vec::new());
     }
     let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;

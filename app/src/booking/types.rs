@@ -33,9 +33,15 @@ pub fn slugify(name: &str) -> String {
     if slug.is_empty() { "praksis".into() } else { slug.trim_end_matches('-').to_string() }
 }
 
+/// Whether a booking address from a link can be one [`slugify`] made (with a `-2` style suffix
+/// when names collide): anything else names no practice, and never reaches the database.
+pub fn is_slug(text: &str) -> bool {
+    (1..=80).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
-    use super::slugify;
+    use super::{is_slug, slugify};
 
     #[test]
     fn slugs_are_readable_ascii() {
@@ -43,5 +49,16 @@ mod tests {
         assert_eq!(slugify("  Fysio & Helse, Tromsø!  "), "fysio-helse-tromso");
         assert_eq!(slugify("Ærlig Åpen Øre"), "aerlig-apen-ore");
         assert_eq!(slugify("!!!"), "praksis");
+    }
+
+    #[test]
+    fn only_what_slugify_makes_is_a_slug() {
+        for name in ["Klinikk Nord", "Ærlig Åpen Øre", "!!!", &"Lang ".repeat(30)] {
+            assert!(is_slug(&slugify(name)), "{name}");
+        }
+        assert!(is_slug("klinikk-nord-2"));
+        for bad in ["", "Klinikk", "klinikk\u{0}", "klinikk nord", "../admin", "kl%00", "ø", &"a".repeat(81)] {
+            assert!(!is_slug(bad), "{bad:?}");
+        }
     }
 }

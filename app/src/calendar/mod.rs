@@ -50,7 +50,7 @@ pub fn CalendarPage() -> impl IntoView {
 }
 
 fn shift(date: &str, days: i64) -> String {
-    let Some((y, m, d)) = crate::clients::types::parse_date(date) else { return String::new() };
+    let Some((y, m, d)) = crate::dates::parse_date(date) else { return String::new() };
     // Days since 1970-01-01 (proleptic Gregorian), shifted, and back.
     let days_from_civil = |y: i64, m: i64, d: i64| {
         let y = if m <= 2 { y - 1 } else { y };

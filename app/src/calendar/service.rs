@@ -156,19 +156,23 @@ pub async fn week(
     let now = state.clock.now();
     let (today, now_minute) = time::to_local(zone, now);
     let selected = time::date(date.trim()).unwrap_or(today);
-    let monday = time::monday_of(selected);
+    // Monday to the next Monday.
+    let dates = time::monday_of(selected)
+        .and_then(|monday| (0..8).map(|i| time::add_days(monday, i)).collect::<Option<Vec<_>>>())
+        .ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    let monday = dates[0];
     let hours = crate::services::store::opening_hours(&state.db, user.practice_id).await?;
     let days: Vec<DayColumn> = (0..7)
         .map(|i| {
-            let date = monday + chrono::Duration::days(i);
-            DayColumn { date: time::date_text(date), weekday: i, open: hours[i as usize].open, today: date == today }
+            let date = dates[i];
+            DayColumn { date: time::date_text(date), weekday: i as i64, open: hours[i].open, today: date == today }
         })
         .collect();
     let first_minute = hours.iter().filter_map(|d| d.open.map(|o| o.0)).min().unwrap_or(8 * 60).min(8 * 60) / 60 * 60;
     let last_minute =
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
     let from = time::to_utc(zone, monday, 0).unwrap_or(now);
-    let to = time::to_utc(zone, monday + chrono::Duration::days(7), 0).unwrap_or(now);
+    let to = time::to_utc(zone, dates[7], 0).unwrap_or(now);
     let appointments = store::booked_between(&state.db, backend(state), user.practice_id, from, to)
         .await?
         .into_iter()

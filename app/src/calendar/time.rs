@@ -1,15 +1,22 @@
 //! Local time in the practice's time zone. Appointments are stored in UTC; the calendar, the
 //! opening hours and the booking page speak local dates and clock times.
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Timelike};
+use chrono::{Datelike, Days, Duration, NaiveDate, TimeZone, Timelike};
 use chrono_tz::Tz;
 
 pub fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::Europe::Oslo)
 }
 
+/// A date from a form or link (years 1900 to 2200 only, see `dates::parse_date`).
 pub fn date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    let (year, month, day) = crate::dates::parse_date(text)?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// `days` later (or earlier, when negative); `None` past the end of chrono's calendar.
+pub fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
+    date.checked_add_signed(Duration::try_days(days)?)
 }
 
 pub fn date_text(date: NaiveDate) -> String {
@@ -19,7 +26,7 @@ pub fn date_text(date: NaiveDate) -> String {
 /// The UTC instant of a local date and minute of the day; `None` for a time skipped by a
 /// daylight-saving change. An ambiguous time (the hour repeated in autumn) takes the first.
 pub fn to_utc(zone: Tz, date: NaiveDate, minute: i64) -> Option<i64> {
-    let naive = date.and_hms_opt(0, 0, 0)? + Duration::minutes(minute);
+    let naive = date.and_hms_opt(0, 0, 0)?.checked_add_signed(Duration::try_minutes(minute)?)?;
     zone.from_local_datetime(&naive).earliest().map(|moment| moment.timestamp())
 }
 
@@ -36,9 +43,9 @@ pub fn moment_text(zone: Tz, timestamp: i64) -> String {
     format!("{} {:02}:{:02}", date_text(date), minute / 60, minute % 60)
 }
 
-/// Monday of the week a date lies in.
-pub fn monday_of(date: NaiveDate) -> NaiveDate {
-    date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+/// Monday of the week a date lies in; `None` before the first Monday of chrono's calendar.
+pub fn monday_of(date: NaiveDate) -> Option<NaiveDate> {
+    date.checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())))
 }
 
 /// 0 = Monday.
@@ -68,8 +75,25 @@ mod tests {
     #[test]
     fn weeks_start_on_monday() {
         let sunday = date("2026-11-29").unwrap();
-        assert_eq!(date_text(monday_of(sunday)), "2026-11-23");
+        assert_eq!(date_text(monday_of(sunday).unwrap()), "2026-11-23");
         assert_eq!(weekday(sunday), 6);
         assert_eq!(weekday(date("2026-11-23").unwrap()), 0);
+    }
+
+    /// chrono itself reads `+262142-12-31` (its last day), and a week after it panics: such dates
+    /// never get in.
+    #[test]
+    fn far_off_dates_are_refused_and_arithmetic_is_checked() {
+        let last = NaiveDate::parse_from_str("+262142-12-31", "%Y-%m-%d").expect("what chrono accepts");
+        assert_eq!(last, NaiveDate::MAX);
+        for text in ["+262142-12-31", "+262143-12-31", "-262143-01-01", "2201-01-01", "1899-12-31", "2026-02-30"] {
+            assert_eq!(date(text), None, "{text}");
+        }
+        assert_eq!(add_days(NaiveDate::MAX, 7), None);
+        assert_eq!(add_days(NaiveDate::MIN, -1), None);
+        assert_eq!(add_days(date("2200-12-31").unwrap(), 7), NaiveDate::from_ymd_opt(2201, 1, 7));
+        assert_eq!(add_days(date("2026-01-01").unwrap(), i64::MAX), None);
+        assert_eq!(to_utc(zone("UTC"), date("2026-01-01").unwrap(), i64::MAX), None);
+        assert_eq!(to_utc(zone("UTC"), NaiveDate::MAX, 24 * 60), None);
     }
 }

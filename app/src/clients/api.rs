@@ -10,6 +10,7 @@ use crate::error::AppError;
 pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
+    let query = super::types::search_text(&query).map_err(|problem| AppError::field("q", problem))?;
     let mut clients = super::store::search(&request.state.db, user.practice_id, &query, 500).await?;
     let consent = crate::consent::service::statuses(&request.state, user.practice_id).await?;
     for client in &mut clients {

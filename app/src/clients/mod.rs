@@ -36,7 +36,15 @@ pub fn ClientsPage() -> impl IntoView {
         {deleted.then(|| view! { <p class="notice" role="status">{texts.client_deleted}</p> })}
         <form method="get" action="/clients" class="search" role="search">
             <label for="q" class="visually-hidden">{texts.client_search}</label>
-            <input id="q" name="q" type="search" placeholder=texts.client_search value=search autocomplete="off"/>
+            <input
+                id="q"
+                name="q"
+                type="search"
+                placeholder=texts.client_search
+                value=search
+                autocomplete="off"
+                aria-describedby="q-error"
+            />
             <button type="submit" class="secondary">{texts.client_search_submit}</button>
         </form>
         <Suspense fallback=|| ()>
@@ -56,7 +64,12 @@ pub fn ClientsPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(error) => view! { <p class="error">{error.form_message(t())}</p> }.into_any(),
+                    Err(error) => match error.for_field("q") {
+                        Some(problem) => view! {
+                            <p class="field-error" id="q-error" role="alert">{problem.message(texts)}</p>
+                        }.into_any(),
+                        None => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                    },
                 }
             })}
         </Suspense>

@@ -4,12 +4,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::types::Email;
 use crate::consent::types::ConsentStatus;
+use crate::dates::parse_date;
 use crate::error::{AppError, FieldChecks, Problem};
 
 pub const CLIENT_NAME_MAX: usize = 200;
 const ADDRESS_MAX: usize = 300;
 const NOTES_MAX: usize = 5000;
 const PHONE_MAX: usize = 30;
+/// The longest search: as long as the longest field searched (an email address). Longer text
+/// cannot match, and databases refuse long patterns (SQLite's `LIKE` stops at 50 000 bytes).
+pub const SEARCH_MAX: usize = 254;
 
 /// One line of the client list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +82,12 @@ pub fn text(input: &str, max: usize) -> Result<String, Problem> {
     if cleaned.chars().count() > max { Err(Problem::TooLong { max }) } else { Ok(cleaned) }
 }
 
+/// What to look for in the client list: trimmed, without control characters, at most
+/// [`SEARCH_MAX`] characters.
+pub fn search_text(input: &str) -> Result<String, Problem> {
+    text(input, SEARCH_MAX)
+}
+
 fn required_text(input: &str, max: usize) -> Result<String, Problem> {
     let cleaned = text(input, max)?.replace('\n', " ");
     if cleaned.is_empty() { Err(Problem::Required) } else { Ok(cleaned) }
@@ -102,34 +112,14 @@ fn phone(input: &str) -> Result<String, Problem> {
     Ok(phone.to_string())
 }
 
-/// `YYYY-MM-DD`, a real calendar date from 1900 on. Whether it lies in the future is checked by
-/// the server, which knows today's date.
+/// `YYYY-MM-DD`, a real calendar date (see `dates::parse_date`). Whether it lies in the future
+/// is checked by the server, which knows today's date.
 pub fn birth_date(input: &str) -> Result<String, Problem> {
     let date = input.trim();
     if date.is_empty() {
         return Ok(String::new());
     }
-    parse_date(date).filter(|(year, _, _)| *year >= 1900).map(|_| date.to_string()).ok_or(Problem::InvalidDate)
-}
-
-/// A `YYYY-MM-DD` date as (year, month, day), if it exists in the calendar.
-pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let year: i32 = text[0..4].parse().ok()?;
-    let month: u32 = text[5..7].parse().ok()?;
-    let day: u32 = text[8..10].parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days).contains(&day).then_some((year, month, day))
+    parse_date(date).map(|_| date.to_string()).ok_or(Problem::InvalidDate)
 }
 
 #[cfg(test)]
@@ -164,12 +154,18 @@ mod tests {
         for bad in ["12", "+47 912 34 567 123 456 789", "47+912", "ring meg", "<script>"] {
             assert_eq!(phone(bad), Err(Problem::InvalidPhone), "{bad}");
         }
-        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
-        assert_eq!(parse_date("2023-02-29"), None);
-        assert_eq!(parse_date("1900-02-29"), None);
-        assert_eq!(parse_date("2023-13-01"), None);
-        assert_eq!(parse_date("23-1-1"), None);
-        assert_eq!(birth_date("1899-12-31"), Err(Problem::InvalidDate));
+        assert_eq!(birth_date(" 2024-02-29 "), Ok("2024-02-29".into()));
+        assert_eq!(birth_date(""), Ok(String::new()));
+        for bad in ["1899-12-31", "2023-02-29", "+262143-12-31", "2201-01-01"] {
+            assert_eq!(birth_date(bad), Err(Problem::InvalidDate), "{bad}");
+        }
+    }
+
+    #[test]
+    fn searches_are_capped_at_the_longest_field() {
+        assert_eq!(search_text("  Ola\u{0}  "), Ok("Ola".into()));
+        assert_eq!(search_text(&"ø".repeat(SEARCH_MAX)).map(|s| s.chars().count()), Ok(SEARCH_MAX));
+        assert_eq!(search_text(&"x".repeat(51_000)), Err(Problem::TooLong { max: SEARCH_MAX }));
     }
 
     #[test]

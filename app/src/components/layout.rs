@@ -113,4 +113,3 @@ pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
         </main>
     }
 }
-

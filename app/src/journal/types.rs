@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::types::AuditEvent;
-use crate::clients::types::{parse_date, text};
+use crate::clients::types::text;
+use crate::dates::parse_date;
 use crate::error::{AppError, FieldChecks, Problem};
 
 pub const TITLE_MAX: usize = 200;
@@ -86,10 +87,7 @@ fn entry_date(input: &str, latest_date: &str) -> Result<String, Problem> {
     if date.is_empty() {
         return Err(Problem::Required);
     }
-    let (year, _, _) = parse_date(date).ok_or(Problem::InvalidDate)?;
-    if year < 1900 {
-        return Err(Problem::InvalidDate);
-    }
+    parse_date(date).ok_or(Problem::InvalidDate)?;
     if date > latest_date {
         return Err(Problem::DateInFuture);
     }
@@ -122,6 +120,10 @@ mod tests {
     fn every_field_reports_its_own_problem() {
         let error = JournalInput::parse("2026-02-30", "", "   ", "2026-11-25").err().unwrap();
         assert_eq!(error.for_field("date"), Some(Problem::InvalidDate));
+        for far_off in ["+262143-12-31", "-0001-01-01", "1899-12-31"] {
+            let error = JournalInput::parse(far_off, "t", "x", "2026-11-25").err().unwrap();
+            assert_eq!(error.for_field("date"), Some(Problem::InvalidDate), "{far_off}");
+        }
         assert_eq!(error.for_field("title"), Some(Problem::Required));
         assert_eq!(error.for_field("text"), Some(Problem::Required));
     }

@@ -71,6 +71,9 @@ pub async fn download(
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
     };
     let lang = query.get("lang").and_then(|code| Lang::from_code(code)).unwrap_or(Lang::Nb);
+    if !state.config.operator.missing().is_empty() {
+        return (StatusCode::CONFLICT, lang.texts().dpa_not_ready).into_response();
+    }
     let made = async {
         let practice = super::store::practice(&state.db, user.practice_id).await?;
         let now = state.clock.now();
@@ -91,10 +94,7 @@ pub async fn download(
             headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
             response
         }
-        Err(error) => {
-            tracing::error!(%error, "the data processing agreement could not be made");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => crate::error::AppError::from(error).status().into_response(),
     }
 }
 

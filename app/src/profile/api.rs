@@ -10,7 +10,8 @@ pub async fn get_profile() -> Result<Profile, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
     let practice = super::store::practice(&request.state.db, user.practice_id).await?;
-    Ok(Profile { name: user.name.clone(), email: user.email.clone(), practice })
+    let agreement_ready = request.state.config.operator.missing().is_empty();
+    Ok(Profile { name: user.name.clone(), email: user.email.clone(), practice, agreement_ready })
 }
 
 #[server(endpoint = "profile/practice")]

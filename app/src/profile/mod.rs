@@ -67,14 +67,24 @@ pub fn ProfilePage() -> impl IntoView {
         <section class="panel" aria-labelledby="dpa-title">
             <h2 id="dpa-title">{texts.dpa_title}</h2>
             <p>{texts.dpa_intro}</p>
-            <p class="actions">
-                <a class="button primary" href=format!("{AGREEMENT_PATH}?lang=nb") download="databehandleravtale-trygg.pdf">
-                    {texts.dpa_download_nb}
-                </a>
-                <a class="button secondary" href=format!("{AGREEMENT_PATH}?lang=en") download="data-processing-agreement-trygg.pdf">
-                    {texts.dpa_download_en}
-                </a>
-            </p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(profile) if profile.agreement_ready => view! {
+                            <p class="actions">
+                                <a class="button primary" href=format!("{AGREEMENT_PATH}?lang=nb") download="databehandleravtale-trygg.pdf">
+                                    {texts.dpa_download_nb}
+                                </a>
+                                <a class="button secondary" href=format!("{AGREEMENT_PATH}?lang=en") download="data-processing-agreement-trygg.pdf">
+                                    {texts.dpa_download_en}
+                                </a>
+                            </p>
+                        }.into_any(),
+                        Ok(_) => view! { <p class="notice" id="dpa-not-ready" role="status">{texts.dpa_not_ready}</p> }.into_any(),
+                        Err(_) => ().into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -22,6 +22,8 @@ pub struct Profile {
     pub name: String,
     pub email: String,
     pub practice: PracticeDetails,
+    /// Whether the operator has configured everything the data processing agreement names.
+    pub agreement_ready: bool,
 }
 
 impl PracticeDetails {

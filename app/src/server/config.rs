@@ -33,6 +33,22 @@ pub struct Operator {
     pub email: String,
 }
 
+impl Operator {
+    /// The settings still empty that the data processing agreement needs to name the processor.
+    /// Until there are none, no agreement is issued: an agreement with blanks binds no one.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            ("TRYGG_OPERATOR_ADDRESS", &self.address),
+            ("TRYGG_OPERATOR_ORG_NUMBER", &self.org_number),
+            ("TRYGG_OPERATOR_EMAIL", &self.email),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.trim().is_empty())
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
 #[derive(Clone)]
 pub enum MasterKeySource {
     /// Base64 of 32 bytes, from `TRYGG_MASTER_KEY`.
@@ -79,12 +95,15 @@ pub enum ConfigError {
     File { path: String, source: std::io::Error },
     #[error("{name}: {message}")]
     Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    NotPrivate(#[from] super::private_files::NotPrivate),
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut vars: HashMap<String, String> = HashMap::new();
         if let Ok(path) = std::env::var("TRYGG_CONFIG") {
+            super::private_files::ensure_private(std::path::Path::new(&path), "configuration file (TRYGG_CONFIG)")?;
             let text =
                 std::fs::read_to_string(&path).map_err(|source| ConfigError::File { path: path.clone(), source })?;
             vars.extend(parse_config_file(&text));
@@ -309,6 +328,23 @@ mod tests {
         assert_eq!(redact_url("postgres://u:p@ss@db/x"), "postgres://u:***@db/x");
         assert_eq!(redact_url("postgres://db/x?user=u&password=secret"), "postgres://db/x?user=u&password=***");
         assert_eq!(redact_url("sqlite://data/trygg.db?mode=rwc"), "sqlite://data/trygg.db?mode=rwc");
+    }
+
+    #[test]
+    fn the_operator_is_complete_only_with_address_org_number_and_email() {
+        let unset = Config::from_vars(&vars(&[])).unwrap().operator;
+        assert_eq!(unset.name, "Trygg");
+        assert_eq!(unset.missing(), ["TRYGG_OPERATOR_ADDRESS", "TRYGG_OPERATOR_ORG_NUMBER", "TRYGG_OPERATOR_EMAIL"]);
+        let partly = Config::from_vars(&vars(&[("TRYGG_OPERATOR_ORG_NUMBER", "974760673")])).unwrap().operator;
+        assert_eq!(partly.missing(), ["TRYGG_OPERATOR_ADDRESS", "TRYGG_OPERATOR_EMAIL"]);
+        let complete = Config::from_vars(&vars(&[
+            ("TRYGG_OPERATOR_ADDRESS", "Storgata 1, 0155 Oslo"),
+            ("TRYGG_OPERATOR_ORG_NUMBER", "974760673"),
+            ("TRYGG_OPERATOR_EMAIL", "personvern@trygg.example"),
+        ]))
+        .unwrap()
+        .operator;
+        assert!(complete.missing().is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! is written once, in the SQL both understand, with `$1`-style parameters.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -11,6 +12,10 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 pub type Db = AnyPool;
+
+/// How long a request waits for a database connection before it is answered "unavailable".
+/// The pool's own default (30 s) let every request hang that long while PostgreSQL was down.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -52,6 +57,7 @@ pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     let pool = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         // An embedded file cannot drop its connection; skipping the ping before each use saves
         // a round trip to SQLite's worker thread on every request.
         .test_before_acquire(backend == Backend::Postgres)
@@ -87,6 +93,27 @@ pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any
     }
 }
 
+/// Whether an error means the database cannot be reached now (rather than that this query is
+/// wrong): no connection within [`ACQUIRE_TIMEOUT`], the connection broke, or the server says
+/// it is shutting down, starting, or out of connections. Such a request may succeed later.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| is_unavailable_sqlstate(&code)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs for a lost connection (class 08), a server shutting down or not yet
+/// accepting connections (57P01–57P03), and too many connections (53300).
+fn is_unavailable_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
 fn create_sqlite_dir(url: &str) -> Result<(), DbSetupError> {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
@@ -96,5 +123,36 @@ fn create_sqlite_dir(url: &str) -> Result<(), DbSetupError> {
     match std::path::Path::new(path).parent() {
         Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(DbSetupError::Directory),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_connections_are_unavailable_and_bad_queries_are_not() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::PoolClosed));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into())));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::Protocol("unexpected message".into())));
+        for code in ["08006", "08001", "57P01", "57P03", "53300"] {
+            assert!(is_unavailable_sqlstate(code), "{code}");
+        }
+        for code in ["23505", "42P01", "22001", "5"] {
+            assert!(!is_unavailable_sqlstate(code), "{code}");
+        }
+    }
+
+    /// A query that breaks a rule of the database is a fault of ours, not an outage.
+    #[tokio::test]
+    async fn a_failing_query_on_a_live_database_is_not_unavailable() {
+        let db = connect("sqlite::memory:").await.unwrap();
+        let error = sqlx::query("SELECT * FROM no_such_table").execute(&db).await.unwrap_err();
+        assert!(!is_unavailable(&error), "{error}");
+        db.close().await;
+        let error = sqlx::query("SELECT 1").execute(&db).await.unwrap_err();
+        assert!(is_unavailable(&error), "{error}");
     }
 }

@@ -98,7 +98,8 @@ pub async fn guard(
             Ok(found) => found.map_err(Some),
             Err(error) => {
                 tracing::error!(%error, "session lookup failed");
-                return finish(&state, &path, None, false, StatusCode::SERVICE_UNAVAILABLE.into_response());
+                let unavailable = super::unavailable::response(request.method(), &path, request.headers());
+                return finish(&state, &path, None, false, unavailable);
             }
         },
     };
@@ -126,10 +127,12 @@ pub async fn guard(
     }
 
     request.extensions_mut().insert(Caller(caller));
+    let (method, headers) = (request.method().clone(), request.headers().clone());
     let mut response = next.run(request).await;
     if path.starts_with("/api/") {
         response = with_error_status(response).await;
     }
+    let response = super::unavailable::replace_failed_page(&method, &path, &headers, response);
     finish(&state, &path, Some(&nonce), clear_cookie, response)
 }
 

@@ -78,7 +78,11 @@ impl RequestInfo {
 
 /// The language cookie when set, else the browser's preference.
 pub fn lang_of_request(parts: &Parts) -> Lang {
-    let header_text = |name| parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    lang_of_headers(&parts.headers)
+}
+
+pub fn lang_of_headers(headers: &header::HeaderMap) -> Lang {
+    let header_text = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
     super::sessions::read_cookie(header_text(header::COOKIE), LANG_COOKIE)
         .and_then(Lang::from_code)
         .unwrap_or_else(|| Lang::from_accept_language(header_text(header::ACCEPT_LANGUAGE)))
@@ -88,5 +92,15 @@ pub fn lang_of_request(parts: &Parts) -> Lang {
 pub fn set_response_header(name: header::HeaderName, value: &str) {
     if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), value.parse()) {
         response.append_header(name, value);
+    }
+}
+
+/// Marks the page being rendered as failed for want of the database: it answers 503, which the
+/// guard turns into the "unavailable" page. Server functions called over HTTP are left alone;
+/// their error carries its own status, and a form posted without JavaScript is redirected back.
+pub fn page_is_unavailable() {
+    let is_page = use_context::<Parts>().is_some_and(|parts| !parts.uri.path().starts_with("/api/"));
+    if let (true, Some(response)) = (is_page, use_context::<leptos_axum::ResponseOptions>()) {
+        response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
     }
 }

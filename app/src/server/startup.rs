@@ -22,6 +22,7 @@ use super::db::{self, DbSetupError};
 use super::http::{CspNonce, guard};
 use super::mail::{MailError, Mailer};
 use super::password::PasswordHasherPool;
+use super::private_files::{NotPrivate, private_dir};
 use super::request::lang_of_request;
 use super::sessions::{SUPPORT_ABSOLUTE_MAX_SECS, SUPPORT_IDLE_MAX_SECS, SessionStore};
 use super::state::AppState;
@@ -40,11 +41,13 @@ pub enum StartError {
     Upgrade(&'static str),
     #[error("listening: {0}")]
     Listen(#[from] std::io::Error),
+    #[error(transparent)]
+    NotPrivate(#[from] NotPrivate),
 }
 
 /// Connects the database (running migrations), loads the master key, and wires the services.
 pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: Clock) -> Result<AppState, StartError> {
-    create_private_dir(&config.data_dir)?;
+    private_dir(&config.data_dir, "data directory")?;
     let master_key = Arc::new(MasterKey::load(&config.master_key)?);
     let db = db::connect(&config.database_url).await?;
     let resealed = crate::booking::service::reseal_legacy_booker_details(&db, &master_key)
@@ -70,13 +73,22 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
     })
 }
 
-pub fn router(state: AppState) -> Router {
-    // Generating the route list renders the app once with resource loading switched off, and
-    // that switch is process-wide (leptos-rs/leptos#4773): a page rendering at the same moment in
-    // another app of this process would wait forever. So it is generated once per process,
-    // before any app here serves.
+/// The app's pages. Generating the list renders the app once with resource loading switched
+/// off, and that switch is process-wide (leptos-rs/leptos#4773): a page rendering at the same
+/// moment in another app of this process would wait forever. So it is generated once per
+/// process, before any app here serves.
+fn route_list() -> &'static [leptos_axum::AxumRouteListing] {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
-    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
+    ROUTES.get_or_init(|| generate_route_list(App))
+}
+
+/// Every page's path as the router serves it, parameters as `{name}`.
+pub fn page_paths() -> Vec<String> {
+    route_list().iter().map(|route| route.path().to_string()).collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = route_list().to_vec();
     let options = state.leptos_options.clone();
     let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
     // Only the static bundle is compressed: compressing pages that mix secrets with reflected
@@ -101,6 +113,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(request_context, shell))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::error::REQUEST_MAX_MB * 1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
@@ -114,15 +127,6 @@ fn request_context() {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
         }
     }
-}
-
-/// The data directory holds the database and the master key: only its owner may enter it.
-fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.exists() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
 /// Deletes what has run out: sessions past any idle or absolute limit, unused verification links,

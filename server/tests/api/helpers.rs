@@ -69,7 +69,8 @@ pub async fn spawn_app() -> TestApp {
 /// bound port unless `adjust` chose an https one).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("trygg-test-{}", random_suffix()));
-    std::fs::create_dir_all(&data_dir).unwrap();
+    // Private, as the server demands of its data directory.
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700).create(&data_dir).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");

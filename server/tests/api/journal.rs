@@ -62,7 +62,7 @@ async fn entries_are_listed_newest_first_and_an_edit_keeps_the_history() {
     app.signed_in_user(OWNER).await;
     let id = new_client(&app, &app.client, "Ola Nordmann").await;
 
-    let bad = write(&app, &app.client, &id, "2999-01-01", " ", "").await;
+    let bad = write(&app, &app.client, &id, "2199-01-01", " ", "").await;
     assert_eq!(bad.status(), 422);
     let fields: Vec<(String, String)> = error_of(bad).await["Validation"]
         .as_array()

@@ -16,6 +16,7 @@ async fn agreement(app: &TestApp, client: &reqwest::Client, lang: &str) -> reqwe
 async fn practice_details_are_checked_saved_and_fill_the_agreement() {
     let app = spawn_app_with(|config| {
         config.operator.name = "Trygg Drift AS".into();
+        config.operator.address = "Driftsveien 2, 7010 Trondheim".into();
         config.operator.org_number = "974760673".into();
         config.operator.email = "personvern@trygg.example".into();
     })
@@ -44,6 +45,7 @@ async fn practice_details_are_checked_saved_and_fill_the_agreement() {
         .await;
     assert_eq!(saved.status(), 200);
     let profile: Value = app.call("profile/get", &[]).await.json().await.unwrap();
+    assert_eq!(profile["agreement_ready"], true);
     assert_eq!(profile["practice"]["name"], "Klinikk Blåbær (Øst)");
     assert_eq!(profile["practice"]["org_number"], "923609016");
     assert_eq!(profile["email"], OWNER);
@@ -66,6 +68,7 @@ async fn practice_details_are_checked_saved_and_fill_the_agreement() {
             "0155 Oslo\n",
             "923609016\n",
             "Trygg Drift AS\n",
+            "Driftsveien 2, 7010 Trondheim\n",
             "974760673\n",
             "personvern@trygg.example\n",
         ] {
@@ -82,4 +85,36 @@ async fn practice_details_are_checked_saved_and_fill_the_agreement() {
     let refused = agreement(&app, &stranger, "nb").await;
     assert!(refused.status().is_redirection() || refused.status() == 401, "{}", refused.status());
     assert!(!refused.bytes().await.unwrap().starts_with(b"%PDF"));
+}
+
+/// Without the operator's address, organisation number and contact address the agreement would
+/// name its processor with blanks: none is issued, and the profile page says why.
+#[tokio::test]
+async fn no_agreement_is_issued_while_the_operator_is_not_fully_configured() {
+    let app = spawn_app_with(|config| {
+        config.operator.name = "Trygg Drift AS".into();
+        config.operator.org_number = "974760673".into();
+        config.operator.email = "personvern@trygg.example".into();
+    })
+    .await;
+    app.signed_in_user(OWNER).await;
+    let saved = app
+        .call("profile/practice", &[("name", "Klinikk Fjord"), ("address", "Storgata 1"), ("org_number", "923609016")])
+        .await;
+    assert_eq!(saved.status(), 200);
+
+    let profile: Value = app.call("profile/get", &[]).await.json().await.unwrap();
+    assert_eq!(profile["agreement_ready"], false);
+    for (lang, texts) in [("en", &app::i18n::EN), ("nb", &app::i18n::NB)] {
+        let refused = agreement(&app, &app.client, lang).await;
+        assert_eq!(refused.status(), 409);
+        assert_eq!(refused.text().await.unwrap(), texts.dpa_not_ready);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'dpa.downloaded'").await, 0);
+
+    let page = app.client.get(app.url("/settings/profile")).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(app::i18n::EN.dpa_not_ready), "the page says why");
+    assert!(!html.contains("agreement.pdf"), "and offers no download");
 }
