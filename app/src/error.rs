@@ -102,6 +102,13 @@ pub enum Problem {
     SignatureUnreadable,
     /// The link was answered already, or can no longer be.
     ConsentAnswered,
+    /// A withdrawal code is six digits.
+    ConsentCodeFormat,
+    ConsentCodeWrong,
+    /// The code expired, was used, or was tried too often (or none was sent): ask for a new one.
+    ConsentCodeSpent,
+    /// The practice has no email address for the client, so no code can be sent.
+    ConsentNoAddress,
 }
 
 /// Collects the problems of a form's fields, so that all are reported at once.
@@ -203,6 +210,10 @@ impl Problem {
             Self::ConsentNotTicked => t.err_consent_not_ticked.into(),
             Self::SignatureUnreadable => t.err_signature_unreadable.into(),
             Self::ConsentAnswered => t.err_consent_answered.into(),
+            Self::ConsentCodeFormat => t.err_consent_code_format.into(),
+            Self::ConsentCodeWrong => t.err_consent_code_wrong.into(),
+            Self::ConsentCodeSpent => t.err_consent_code_spent.into(),
+            Self::ConsentNoAddress => t.err_consent_no_address.into(),
         }
     }
 }
@@ -234,7 +245,8 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Validation(_) | Self::Rejected(Problem::MalformedRequest | Problem::ClientHasNoEmail) => {
+            Self::Validation(_)
+            | Self::Rejected(Problem::MalformedRequest | Problem::ClientHasNoEmail | Problem::ConsentNoAddress) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Rejected(
