@@ -362,7 +362,7 @@ fn OwnCopy(token: String, until: Option<String>) -> impl IntoView {
         let copy = format!("/consent/copy.pdf?token={token}");
         view! {
             <p><a class="button secondary" href=copy download="">{texts.consent_copy_mine}</a></p>
-            <p class="hint">{texts.consent_copy_until.replace("{date}", &until)}</p>
+            <p class="hint copy-until">{texts.consent_copy_until.replace("{date}", &until)}</p>
         }
     })
 }
@@ -381,7 +381,9 @@ fn WithdrawByCode(token: String, actions: LinkActions, code_sent: Signal<bool>) 
             <FormMessage error=send_error/>
             <input type="hidden" name="token" value=send_token/>
             {move || code_sent.get().then(|| view! { <p class="notice" role="status">{texts.consent_code_sent}</p> })}
-            <button type="submit" class="secondary">{texts.consent_code_send}</button>
+            <button type="submit" class="secondary">
+                {move || if code_sent.get() { texts.consent_code_resend } else { texts.consent_code_send }}
+            </button>
         </ActionForm>
         <ActionForm action=actions.withdraw attr:class="stack withdraw-code" attr:novalidate=true>
             <FormMessage error/>
