@@ -166,6 +166,16 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await practitioner.goto(profile);
   await expect(consent.locator(".consent-now")).toContainText("Declined");
   await expect(consent.locator(".consent-requests li")).toHaveCount(2);
+  // The practice's access log names every step in words, the client's without a name.
+  await practitioner.getByText("Access log").click();
+  const log = practitioner.locator(".journal-log");
+  await expect(log.locator("tr", { hasText: "Declined the consent" }).first()).toContainText("The client");
+  await expect(log.locator("tr", { hasText: "Downloaded a signed consent copy" }).first()).toContainText("Kari Nordmann");
+  await expect(log).not.toContainText("Ola Nordmann");
+  await expectAccessible(practitioner);
+  await practitioner.setViewportSize({ width: 390, height: 844 });
+  await log.locator("summary").evaluate((summary) => summary.scrollIntoView());
+  await practitioner.screenshot({ path: testInfo.outputPath("access-log-phone.png") });
   await desk.close();
 });
 
