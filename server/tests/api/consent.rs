@@ -633,6 +633,11 @@ async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed
     let shown: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!((shown["status"].as_str(), shown["declaration"].is_null()), (Some("Withdrawn"), true));
     assert_eq!(ask_code(&app, &token).await.status(), 409, "no codes for a withdrawn consent");
+    // The practice's audit log has the client's steps, with no one named.
+    for action in ["consent.code_sent", "consent.withdrawn"] {
+        let sql = format!("SELECT COUNT(*) FROM practice_audit WHERE action = '{action}' AND actor_id IS NULL");
+        assert_eq!(app.count(&sql).await, 1, "{action}");
+    }
 }
 
 #[tokio::test]
