@@ -30,6 +30,14 @@ async function inked(pad: Locator): Promise<number> {
   });
 }
 
+/** Sends the first declaration from the client page, and waits until the server has it. */
+async function sendForSigning(practitioner: Page) {
+  await Promise.all([
+    practitioner.waitForResponse((response) => response.url().includes("/api/consent/send")),
+    practitioner.locator("section.consent").getByRole("button", { name: "Send for signing" }).click(),
+  ]);
+}
+
 test("a consent request is signed on a phone with a typed name, withdrawn, and the next one declined", async ({ page, browser }, testInfo) => {
   test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients answer on phones, with JavaScript on and off");
   // The practitioner, at a desk.
@@ -45,7 +53,7 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   const profile = new URL(practitioner.url()).pathname;
   const consent = practitioner.locator("section.consent");
   await expect(consent.locator(".consent-now")).toContainText("Not asked");
-  await consent.getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(practitioner);
   await practitioner.goto(profile);
   await expect(consent.locator(".consent-now")).toContainText("Sent");
 
@@ -155,7 +163,7 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
 
   // A second request, declined.
   await practitioner.goto(profile);
-  await consent.getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(practitioner);
   await practitioner.goto(profile);
   await expect(consent.locator(".consent-now")).toContainText("Sent");
   await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/consent"));
@@ -189,7 +197,7 @@ test("a signature drawn with the mouse on a desktop goes into the signed copy", 
   await page.getByRole("button", { name: "Add client" }).click();
   await expect(page).toHaveURL(/\/clients\/\d+$/);
   const profile = new URL(page.url()).pathname;
-  await page.locator("section.consent").getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(page);
 
   await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/consent"));
   await page.getByLabel("I have read the declaration and give my consent.").check();
@@ -257,7 +265,7 @@ test("a month after signing, the link shows no copy and withdraws only with a co
   await expect(practitioner).toHaveURL(/\/clients\/\d+$/);
   const profile = new URL(practitioner.url()).pathname;
   const consent = practitioner.locator("section.consent");
-  await consent.getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(practitioner);
 
   const link = await linkFromOutbox(page, testInfo, email, "/consent");
   await open(page, testInfo, link);
