@@ -114,6 +114,13 @@ pub enum Problem {
     TooLarge {
         max_mb: usize,
     },
+    /// A withdrawal code is six digits.
+    ConsentCodeFormat,
+    ConsentCodeWrong,
+    /// The code expired, was used, or was tried too often (or none was sent): ask for a new one.
+    ConsentCodeSpent,
+    /// The practice has no email address for the client, so no code can be sent.
+    ConsentNoAddress,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -222,6 +229,10 @@ impl Problem {
             Self::CodeStepLocked => t.err_code_step_locked.into(),
             Self::EvidenceNotOpened => t.err_evidence_not_opened.into(),
             Self::TooLarge { max_mb } => t.err_request_too_large.replace("{max}", &max_mb.to_string()),
+            Self::ConsentCodeFormat => t.err_consent_code_format.into(),
+            Self::ConsentCodeWrong => t.err_consent_code_wrong.into(),
+            Self::ConsentCodeSpent => t.err_consent_code_spent.into(),
+            Self::ConsentNoAddress => t.err_consent_no_address.into(),
         }
     }
 }
@@ -275,7 +286,8 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Validation(_) | Self::Rejected(Problem::MalformedRequest | Problem::ClientHasNoEmail) => {
+            Self::Validation(_)
+            | Self::Rejected(Problem::MalformedRequest | Problem::ClientHasNoEmail | Problem::ConsentNoAddress) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Rejected(

@@ -1,5 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { type Locator, type Page } from "@playwright/test";
+import { expectAccessible } from "./axe";
 import { expect, jsEnabled, linkFromOutbox, open, pdfText, signedIn, test } from "./helpers";
 
 /** Draws a wavy line across the pad with a finger: real touch input, through Chromium's DevTools. */
@@ -26,6 +30,14 @@ async function inked(pad: Locator): Promise<number> {
   });
 }
 
+/** Sends the first declaration from the client page, and waits until the server has it. */
+async function sendForSigning(practitioner: Page) {
+  await Promise.all([
+    practitioner.waitForResponse((response) => response.url().includes("/api/consent/send")),
+    practitioner.locator("section.consent").getByRole("button", { name: "Send for signing" }).click(),
+  ]);
+}
+
 test("a consent request is signed on a phone with a typed name, withdrawn, and the next one declined", async ({ page, browser }, testInfo) => {
   test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients answer on phones, with JavaScript on and off");
   // The practitioner, at a desk.
@@ -41,21 +53,45 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   const profile = new URL(practitioner.url()).pathname;
   const consent = practitioner.locator("section.consent");
   await expect(consent.locator(".consent-now")).toContainText("Not asked");
-  await consent.getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(practitioner);
   await practitioner.goto(profile);
   await expect(consent.locator(".consent-now")).toContainText("Sent");
 
-  // The client opens the link from the email on a phone.
+  // The mail client's link scanner fetches the link first: with and without following
+  // redirects, and HEAD.
   const link = await linkFromOutbox(page, testInfo, email, "/consent");
+  for (const scan of [
+    page.request.get(link, { maxRedirects: 0 }),
+    page.request.get(link),
+    page.request.head(link),
+    page.request.get(link.replace("/consent?", "/consent/copy.pdf?")),
+  ]) {
+    await scan;
+  }
+  // The client opens the link from the email on a phone.
   await open(page, testInfo, link);
   await expect(page.locator(".practice")).toHaveText("Klinikk Nord");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Samtykke til behandling av helseopplysninger");
   await expect(page.locator(".declaration")).toContainText("artikkel 9");
+  await expectAccessible(page);
+  // Neither the scanner nor showing the page opened the request.
   await practitioner.goto(profile);
-  await expect(consent.locator(".consent-now")).toContainText("Opened");
+  await expect(consent.locator(".consent-now")).toContainText("Sent");
+  if (jsEnabled(testInfo)) {
+    // The client reads on: the first touch tells the practice the link was opened.
+    await page.locator(".declaration").tap();
+    await expect(async () => {
+      await practitioner.goto(profile);
+      await expect(consent.locator(".consent-now")).toContainText("Opened", { timeout: 500 });
+    }).toPass({ timeout: 10_000 });
+  }
   await page.getByLabel("Your full name").fill("Ola Nordmann");
   await page.getByRole("button", { name: "Sign" }).click();
   await expect(page.locator("#agree-error")).toHaveText("Tick the box to give your consent.");
+  await expectAccessible(page);
+  // Without JavaScript, that first form sent is what opened it.
+  await practitioner.goto(profile);
+  await expect(consent.locator(".consent-now")).toContainText("Opened");
   await page.getByLabel("I have read the declaration and give my consent.").check();
   if (jsEnabled(testInfo)) {
     // A field's error goes once the field is changed.
@@ -83,6 +119,8 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await page.getByRole("button", { name: "Sign" }).click();
   await expect(page.getByRole("status")).toContainText("Signed");
   await expect(page.getByRole("button", { name: "Sign" })).toHaveCount(0);
+  await expect(page.getByText("Through this link you can read and download what you signed until")).toBeVisible();
+  await expectAccessible(page);
   // The receipt page gives the client their own copy.
   const [mine] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download what you signed (PDF)" }).click()]);
   expect(mine.suggestedFilename()).toBe("signed-consent.pdf");
@@ -125,7 +163,7 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
 
   // A second request, declined.
   await practitioner.goto(profile);
-  await consent.getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(practitioner);
   await practitioner.goto(profile);
   await expect(consent.locator(".consent-now")).toContainText("Sent");
   await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/consent"));
@@ -136,6 +174,16 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   await practitioner.goto(profile);
   await expect(consent.locator(".consent-now")).toContainText("Declined");
   await expect(consent.locator(".consent-requests li")).toHaveCount(2);
+  // The practice's access log names every step in words, the client's without a name.
+  await practitioner.getByText("Access log").click();
+  const log = practitioner.locator(".journal-log");
+  await expect(log.locator("tr", { hasText: "Declined the consent" }).first()).toContainText("The client");
+  await expect(log.locator("tr", { hasText: "Downloaded a signed consent copy" }).first()).toContainText("Kari Nordmann");
+  await expect(log).not.toContainText("Ola Nordmann");
+  await expectAccessible(practitioner);
+  await practitioner.setViewportSize({ width: 390, height: 844 });
+  await log.locator("summary").evaluate((summary) => summary.scrollIntoView());
+  await practitioner.screenshot({ path: testInfo.outputPath("access-log-phone.png") });
   await desk.close();
 });
 
@@ -149,7 +197,7 @@ test("a signature drawn with the mouse on a desktop goes into the signed copy", 
   await page.getByRole("button", { name: "Add client" }).click();
   await expect(page).toHaveURL(/\/clients\/\d+$/);
   const profile = new URL(page.url()).pathname;
-  await page.locator("section.consent").getByRole("button", { name: "Send for signing" }).click();
+  await sendForSigning(page);
 
   await open(page, testInfo, await linkFromOutbox(page, testInfo, email, "/consent"));
   await page.getByLabel("I have read the declaration and give my consent.").check();
@@ -178,4 +226,90 @@ test("a signature drawn with the mouse on a desktop goes into the signed copy", 
   // The line's segments and the dot, drawn in the copy.
   expect(pdf.filter((line) => / m$/.test(line))).toHaveLength(2);
   expect(pdf.filter((line) => / l$/.test(line)).length).toBeGreaterThan(3);
+});
+
+/** Moves the signature of the request behind `link` back `days` days, in the server's database. */
+function ageSignature(link: string, days: number) {
+  const token = new URL(link, "http://x").searchParams.get("token")!;
+  const hash = createHash("sha256").update(token).digest("hex");
+  const database = join(process.env.TRYGG_E2E_DATA_DIR!, "trygg.db");
+  const sql = `UPDATE consent_requests SET decided_at = decided_at - ${days * 86_400} WHERE token_hash = X'${hash}';`;
+  execFileSync("sqlite3", ["-cmd", ".timeout 5000", database, sql]);
+}
+
+/** The six digits of the newest code mail to `email`, read in the outbox on a page of its own. */
+async function codeFromOutbox(mailbox: Page, testInfo: Parameters<typeof open>[1], email: string): Promise<string> {
+  const mail = mailbox
+    .locator("li.mail")
+    .filter({ has: mailbox.locator(".to", { hasText: email }) })
+    .filter({ hasText: "Your code to withdraw your consent" })
+    .first();
+  await expect(async () => {
+    await open(mailbox, testInfo, "/dev/outbox");
+    await expect(mail).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  return (await mail.locator(".body").innerText()).match(/^\s*(\d{6})\s*$/m)![1];
+}
+
+test("a month after signing, the link shows no copy and withdraws only with a code mailed to the client", async ({ page, browser }, testInfo) => {
+  test.skip(!["phone", "phone-nojs"].includes(testInfo.project.name), "clients withdraw on phones, with JavaScript on and off");
+  test.skip(!process.env.TRYGG_E2E_DATA_DIR, "needs the server's database to move the signature back a month");
+  const desk = await browser.newContext({ baseURL: testInfo.project.use.baseURL, viewport: { width: 1280, height: 800 }, locale: "en-US" });
+  const practitioner = await desk.newPage();
+  await signedIn(practitioner, testInfo, "consent-old");
+  await practitioner.goto("/clients/new");
+  await practitioner.getByLabel("Name").fill("Ola Nordmann");
+  const email = `ola-old-${testInfo.project.name}-${Date.now()}@example.no`;
+  await practitioner.getByLabel("Email").fill(email);
+  await practitioner.getByRole("button", { name: "Add client" }).click();
+  await expect(practitioner).toHaveURL(/\/clients\/\d+$/);
+  const profile = new URL(practitioner.url()).pathname;
+  const consent = practitioner.locator("section.consent");
+  await sendForSigning(practitioner);
+
+  const link = await linkFromOutbox(page, testInfo, email, "/consent");
+  await open(page, testInfo, link);
+  await page.getByLabel("I have read the declaration and give my consent.").check();
+  await page.getByLabel("Your full name").fill("Ola Nordmann");
+  await page.getByRole("button", { name: "Sign" }).click();
+  await expect(page.getByRole("status")).toContainText("Signed");
+
+  // A month later the old mail's link no longer reads out the declaration or the signed copy.
+  ageSignature(link, 31);
+  await open(page, testInfo, link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Withdraw your consent");
+  await expect(page.locator(".declaration")).toHaveCount(0);
+  await expect(page.locator(".practice")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Download what you signed (PDF)" })).toHaveCount(0);
+  expect((await page.request.get(link.replace("/consent?", "/consent/copy.pdf?"))).status()).toBe(404);
+  await expectAccessible(page);
+  await page.screenshot({ path: testInfo.outputPath("consent-withdraw-old.png"), fullPage: true });
+
+  // The link alone withdraws nothing.
+  await page.getByRole("button", { name: "Withdraw my consent" }).click();
+  await expect(page.locator("#code-error")).toHaveText("Please fill in this field.");
+  await page.getByRole("button", { name: "Email me a code" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "We have sent a 6-digit code" })).toBeVisible();
+  const mailbox = await page.context().newPage();
+  const code = await codeFromOutbox(mailbox, testInfo, email);
+  const wrong = code === "000000" ? "000001" : "000000";
+  const field = page.getByLabel("Code from the email");
+  await expect(field).toHaveAttribute("inputmode", "numeric");
+  await expect(field).toHaveAttribute("autocomplete", "one-time-code");
+  await field.fill(wrong);
+  await page.getByRole("button", { name: "Withdraw my consent" }).click();
+  await expect(page.locator("#code-error")).toHaveText("That code is not right. Check the newest email from us and try again.");
+  await expectAccessible(page);
+  await page.screenshot({ path: testInfo.outputPath("consent-withdraw-code.png"), fullPage: true });
+  await practitioner.goto(profile);
+  await expect(consent.locator(".consent-now")).toContainText("Signed");
+
+  await page.getByLabel("Code from the email").fill(code);
+  await page.getByRole("button", { name: "Withdraw my consent" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Withdrawn" })).toBeVisible();
+  await expect(page.getByLabel("Code from the email")).toHaveCount(0);
+  await expectAccessible(page);
+  await practitioner.goto(profile);
+  await expect(consent.locator(".consent-now")).toContainText("Withdrawn");
+  await desk.close();
 });

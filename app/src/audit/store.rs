@@ -1,7 +1,5 @@
 //! SQL for the practice's audit log.
 
-use sqlx::Row;
-
 use super::types::{AuditAction, AuditEvent};
 use crate::calendar::time::moment_text;
 use crate::server::db::Db;
@@ -19,20 +17,59 @@ pub async fn record<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
+    insert(db, user.practice_id, at, Some((user.user_id, &user.name)), action, client_id, record_id).await
+}
+
+/// Records that the client did `action` to their own data, through a link or the booking page.
+/// No name is kept for them: the client id says who.
+pub async fn record_by_client<'e, E>(
+    db: E,
+    practice_id: i64,
+    at: i64,
+    action: AuditAction,
+    client_id: i64,
+    record_id: Option<i64>,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    insert(db, practice_id, at, None, action, Some(client_id), record_id).await
+}
+
+async fn insert<'e, E>(
+    db: E,
+    practice_id: i64,
+    at: i64,
+    actor: Option<(i64, &str)>,
+    action: AuditAction,
+    client_id: Option<i64>,
+    record_id: Option<i64>,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "INSERT INTO practice_audit (practice_id, at, actor_id, actor_name, action, client_id, record_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(user.practice_id)
+    .bind(practice_id)
     .bind(at)
-    .bind(user.user_id)
-    .bind(&user.name)
+    .bind(actor.map(|(id, _)| id))
+    .bind(actor.map_or("", |(_, name)| name))
     .bind(action.code())
     .bind(client_id)
     .bind(record_id)
     .execute(db)
     .await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    at: i64,
+    actor_id: Option<i64>,
+    actor_name: String,
+    action: String,
 }
 
 /// The newest events about one client of the practice.
@@ -43,8 +80,8 @@ pub async fn for_client(
     client_id: i64,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT at, actor_name, action FROM practice_audit
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT at, actor_id, actor_name, action FROM practice_audit
          WHERE practice_id = $1 AND client_id = $2 ORDER BY at DESC, id DESC LIMIT $3",
     )
     .bind(practice_id)
@@ -53,10 +90,11 @@ pub async fn for_client(
     .fetch_all(db)
     .await?;
     Ok(rows
-        .iter()
+        .into_iter()
         .filter_map(|row| {
-            let action = AuditAction::from_code(row.get::<String, _>(2).as_str())?;
-            Some(AuditEvent { when: moment_text(zone, row.get(0)), actor: row.get(1), action })
+            let action = AuditAction::from_code(&row.action)?;
+            let actor = row.actor_id.map(|_| row.actor_name);
+            Some(AuditEvent { when: moment_text(zone, row.at), actor, action })
         })
         .collect())
 }

@@ -3,6 +3,8 @@
 
 use super::store;
 use super::types::{BookingOffer, slugify};
+use crate::audit::store as audit;
+use crate::audit::types::AuditAction;
 use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free, legacy_bookers, set_booker};
 use crate::calendar::time;
 use crate::clients::types::{ClientInput, RawClient};
@@ -154,6 +156,7 @@ pub async fn book(
     let ip = keys.seal(origin.ip.as_bytes(), Field { record: &record, field: BOOKER_IP });
     let agent = keys.seal(origin.user_agent.as_bytes(), Field { record: &record, field: BOOKER_AGENT });
     set_booker(&state.db, id, &ip, &agent).await?;
+    audit::record_by_client(&state.db, practice.id, now, AuditAction::AppointmentBooked, client_id, Some(id)).await?;
     let (date, time) = (time::date_text(day), clock_label(minute));
     let t = lang.texts();
     state.mailer.send_in_background(Email {

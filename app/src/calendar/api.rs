@@ -66,10 +66,7 @@ pub async fn update_appointment(
 #[server(endpoint = "appointments/cancel")]
 pub async fn cancel_appointment(id: i64) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let user = request.user()?;
-    if !super::store::cancel(&request.state.db, user.practice_id, id).await? {
-        return Err(AppError::NotFound);
-    }
+    super::service::cancel(&request.state, request.user()?, id).await?;
     leptos_axum::redirect("/calendar?cancelled=1");
     Ok(())
 }

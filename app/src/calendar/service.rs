@@ -4,6 +4,8 @@
 use super::store::{self, Change, Changed, NewAppointment};
 use super::time;
 use super::types::{AppointmentDetail, AppointmentView, DayColumn, WeekView};
+use crate::audit::store as audit;
+use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
 use crate::server::db::Backend;
 use crate::server::sessions::CurrentUser;
@@ -97,9 +99,12 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: AppointmentInpu
         source: "practitioner",
         now: state.clock.now(),
     };
-    store::insert_if_free(&state.db, backend(state), appointment)
+    let id = store::insert_if_free(&state.db, backend(state), appointment)
         .await?
-        .ok_or_else(|| AppError::field("time", Problem::TimeTaken))
+        .ok_or_else(|| AppError::field("time", Problem::TimeTaken))?;
+    let now = state.clock.now();
+    audit::record(&state.db, user, now, AuditAction::AppointmentCreated, Some(checked.client_id), Some(id)).await?;
+    Ok(id)
 }
 
 /// Edits or moves an appointment; the new time must be free and open.
@@ -111,6 +116,7 @@ pub async fn update(
 ) -> Result<(), AppError> {
     let checked = check(state, user.practice_id, &input).await?;
     let (starts_at, ends_at) = place(state, user.practice_id, input.date, input.time, checked.duration_minutes).await?;
+    let before = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let change = Change {
         practice_id: user.practice_id,
         id,
@@ -121,7 +127,18 @@ pub async fn update(
         notes: &checked.notes,
     };
     match store::change_if_free(&state.db, backend(state), change).await? {
-        Changed::Done => Ok(()),
+        Changed::Done => {
+            // Moved to another client: both clients' logs show the change.
+            let now = state.clock.now();
+            let mut clients = vec![checked.client_id];
+            if before.client_id != checked.client_id {
+                clients.push(before.client_id);
+            }
+            for client_id in clients {
+                audit::record(&state.db, user, now, AuditAction::AppointmentChanged, Some(client_id), Some(id)).await?;
+            }
+            Ok(())
+        }
         Changed::Taken => Err(AppError::field("time", Problem::TimeTaken)),
         Changed::NotFound => Err(AppError::NotFound),
     }
@@ -131,6 +148,8 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let zone = store::zone(&state.db, user.practice_id).await?;
     let (date, minute) = time::to_local(zone, row.starts_at);
+    let now = state.clock.now();
+    audit::record(&state.db, user, now, AuditAction::AppointmentRead, Some(row.client_id), Some(row.id)).await?;
     Ok(AppointmentDetail {
         id: row.id,
         client_id: row.client_id,
@@ -142,6 +161,17 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
         notes: row.notes,
         cancelled: row.status != "booked",
     })
+}
+
+/// Cancels a booked appointment of the practice; `NotFound` for any other.
+pub async fn cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    if !store::cancel(&state.db, user.practice_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    audit::record(&state.db, user, now, AuditAction::AppointmentCancelled, Some(row.client_id), Some(id)).await?;
+    Ok(())
 }
 
 /// The week around `date` (today when empty or unreadable), as the calendar draws it.

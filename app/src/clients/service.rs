@@ -33,20 +33,26 @@ async fn store_notes(db: &Db, master: &MasterKey, practice_id: i64, id: i64, not
 
 pub async fn create(state: &AppState, user: &CurrentUser, raw: RawClient<'_>) -> Result<i64, AppError> {
     let input = checked(state, raw)?;
-    let id = store::create(&state.db, user.practice_id, &input, state.clock.now()).await?;
+    let now = state.clock.now();
+    let id = store::create(&state.db, user.practice_id, &input, now).await?;
     store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await?;
+    audit::record(&state.db, user, now, AuditAction::ClientCreated, Some(id), None).await?;
     Ok(id)
 }
 
 pub async fn update(state: &AppState, user: &CurrentUser, id: i64, raw: RawClient<'_>) -> Result<(), AppError> {
     let input = checked(state, raw)?;
-    if !store::update(&state.db, user.practice_id, id, &input, state.clock.now()).await? {
+    let now = state.clock.now();
+    if !store::update(&state.db, user.practice_id, id, &input, now).await? {
         return Err(AppError::NotFound);
     }
-    store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await
+    store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await?;
+    audit::record(&state.db, user, now, AuditAction::ClientUpdated, Some(id), None).await?;
+    Ok(())
 }
 
-/// The client with its notes opened; `NotFound` when the practice has no such client.
+/// The client with its notes opened, recorded as a reading; `NotFound` when the practice has no
+/// such client.
 pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Client, AppError> {
     let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let mut client = row.client;
@@ -57,6 +63,7 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Client
         })?;
         client.notes = keys.open_text(&sealed, NOTES)?;
     }
+    audit::record(&state.db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
     Ok(client)
 }
 

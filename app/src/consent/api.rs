@@ -1,6 +1,7 @@
 //! Consent endpoints. The practitioner's act within their own practice and client; the client's
-//! (`consent/page`, `consent/sign`, `consent/decline`) need no account: the link's token is the
-//! only key, and it reaches exactly one request.
+//! (`consent/page`, `consent/opened`, `consent/sign`, `consent/decline`, `consent/withdraw`,
+//! `consent/withdrawal_code`) need no account: the link's token is the only key, and it reaches
+//! exactly one request.
 
 use leptos::prelude::*;
 
@@ -71,11 +72,19 @@ pub async fn revoke_consent(client_id: i64, id: i64) -> Result<(), AppError> {
     super::service::revoke(&request.state, user, client_id, id).await
 }
 
+/// What the link shows. A reading only: mail scanners fetch links, and must not open requests.
 #[server(endpoint = "consent/page")]
 pub async fn get_consent_page(token: String) -> Result<ConsentPage, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
+    super::service::page(&request.state, &token).await
+}
+
+/// Sent by the page once a person uses it: records that the link was opened.
+#[server(endpoint = "consent/opened")]
+pub async fn consent_opened(token: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::page(&request.state, &token, &origin).await
+    super::service::opened(&request.state, &token, &origin).await
 }
 
 /// `signature` is the drawn signature as `Drawing` text; absent or empty when none was drawn.
@@ -99,9 +108,21 @@ pub async fn decline_consent(token: String) -> Result<(), AppError> {
     super::service::decline(&request.state, &token, &origin).await
 }
 
+/// Mails the client a one-time code for withdrawing through an old link. Back on the link's page,
+/// which then says the code was sent (with or without JavaScript).
+#[server(endpoint = "consent/withdrawal_code")]
+pub async fn send_withdrawal_code(token: String) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::send_withdrawal_code(&request.state, &token, request.lang).await?;
+    // Only a valid token gets here, and tokens are URL-safe base64.
+    leptos_axum::redirect(&format!("/consent?token={token}&code=sent"));
+    Ok(())
+}
+
+/// `code` is needed once the link's 30 days after the signature are over.
 #[server(endpoint = "consent/withdraw")]
-pub async fn withdraw_consent(token: String) -> Result<(), AppError> {
+pub async fn withdraw_consent(token: String, code: Option<String>) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::withdraw(&request.state, &token, &origin, request.lang).await
+    super::service::withdraw(&request.state, &token, code.as_deref(), &origin, request.lang).await
 }

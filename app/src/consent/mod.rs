@@ -21,10 +21,11 @@ use crate::components::forms::{
 use crate::error::AppError;
 use crate::i18n::t;
 use api::{
-    AskAgain, DeclineConsent, RemindConsent, RevokeConsent, SaveTemplate, SendConsent, SignConsent, WithdrawConsent,
-    consent_declarations, consent_requests, consent_templates, get_consent_page,
+    AskAgain, ConsentOpened, DeclineConsent, RemindConsent, RevokeConsent, SaveTemplate, SendConsent,
+    SendWithdrawalCode, SignConsent, WithdrawConsent, consent_declarations, consent_requests, consent_templates,
+    get_consent_page,
 };
-use types::{ConsentStatus, Drawing, RequestView, Template};
+use types::{ConsentPage, ConsentStatus, Drawing, RequestView, Template};
 
 /// The status as an icon with its word beside it.
 #[component]
@@ -225,16 +226,22 @@ fn RequestItem(
 }
 
 /// `/consent?token=…`: what the client opens from the email. It works before, and without, any
-/// WebAssembly: a plain form.
+/// WebAssembly: plain forms. Showing it changes nothing; see `OpenedOnUse`.
 #[component]
 pub fn ConsentLinkPage() -> impl IntoView {
     let texts = t();
-    let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
-    let sign = ServerAction::<SignConsent>::new();
-    let decline = ServerAction::<DeclineConsent>::new();
-    let withdraw = ServerAction::<WithdrawConsent>::new();
+    let query = use_query_map();
+    let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    let actions = LinkActions {
+        sign: ServerAction::<SignConsent>::new(),
+        decline: ServerAction::<DeclineConsent>::new(),
+        withdraw: ServerAction::<WithdrawConsent>::new(),
+        send_code: ServerAction::<SendWithdrawalCode>::new(),
+    };
     // Read again once an answer went through (a refused one keeps the form as filled in).
-    let answered = success_count(move || [succeeded(sign), succeeded(decline), succeeded(withdraw)].contains(&true));
+    let answered = success_count(move || {
+        [succeeded(actions.sign), succeeded(actions.decline), succeeded(actions.withdraw)].contains(&true)
+    });
     let page = Resource::new_blocking(
         {
             let token = token.clone();
@@ -242,9 +249,8 @@ pub fn ConsentLinkPage() -> impl IntoView {
         },
         |(token, _)| get_consent_page(token),
     );
-    let error = action_error(sign);
-    let decline_error = action_error(decline);
-    let withdraw_error = action_error(withdraw);
+    // After a code was mailed the page is loaded again with `code=sent` (also without JavaScript).
+    let code_sent = Signal::derive(move || query.with(|q| q.get("code").as_deref() == Some("sent")));
     view! {
         <Title text=format!("{} · Trygg", texts.consent_title)/>
         <main id="main" class="card public consent-page">
@@ -253,46 +259,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                     let token = token.clone();
                     Suspend::new(async move {
                         match page.await {
-                            Ok(page) => {
-                                let status = page.status;
-                                let (sign_token, decline_token, withdraw_token) = (token.clone(), token.clone(), token.clone());
-                                view! {
-                                    <p class="practice">{page.practice}</p>
-                                    <h1>{page.title}</h1>
-                                    <div class="declaration">{page.body}</div>
-                                    {if status.is_open() {
-                                        view! {
-                                            <ActionForm action=sign attr:class="stack" attr:novalidate=true>
-                                                <FormMessage error/>
-                                                <input type="hidden" name="token" value=sign_token/>
-                                                <AgreeBox error/>
-                                                <Field label=texts.consent_full_name name="name" autocomplete="name" error/>
-                                                <SignaturePad error/>
-                                                <Submit action=sign label=texts.consent_sign/>
-                                            </ActionForm>
-                                            <ActionForm action=decline attr:class="decline">
-                                                <FormMessage error=decline_error/>
-                                                <input type="hidden" name="token" value=decline_token/>
-                                                <button type="submit" class="secondary">{texts.consent_decline}</button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    } else if status == ConsentStatus::Signed {
-                                        let copy = format!("/consent/copy.pdf?token={withdraw_token}");
-                                        view! {
-                                            <p class="notice" role="status"><StatusIcon status/></p>
-                                            <p><a class="button secondary" href=copy download="">{texts.consent_copy_mine}</a></p>
-                                            <p class="hint">{texts.consent_withdraw_intro}</p>
-                                            <ActionForm action=withdraw attr:class="decline">
-                                                <FormMessage error=withdraw_error/>
-                                                <input type="hidden" name="token" value=withdraw_token/>
-                                                <button type="submit" class="danger">{texts.consent_withdraw}</button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    } else {
-                                        view! { <p class="notice" role="status"><StatusIcon status/></p> }.into_any()
-                                    }}
-                                }.into_any()
-                            }
+                            Ok(page) => view! { <LinkView page token actions code_sent/> }.into_any(),
                             Err(error) => view! {
                                 <h1>{texts.consent_title}</h1>
                                 <p class="error">{error.form_message(texts)}</p>
@@ -303,6 +270,159 @@ pub fn ConsentLinkPage() -> impl IntoView {
             </Suspense>
         </main>
     }
+}
+
+/// The client's actions on the link page, made once per page.
+#[derive(Clone, Copy)]
+struct LinkActions {
+    sign: ServerAction<SignConsent>,
+    decline: ServerAction<DeclineConsent>,
+    withdraw: ServerAction<WithdrawConsent>,
+    send_code: ServerAction<SendWithdrawalCode>,
+}
+
+#[component]
+fn LinkView(page: ConsentPage, token: String, actions: LinkActions, code_sent: Signal<bool>) -> impl IntoView {
+    let texts = t();
+    let status = page.status;
+    let heading = match &page.declaration {
+        Some(declaration) => view! {
+            <p class="practice">{declaration.practice.clone()}</p>
+            <h1>{declaration.title.clone()}</h1>
+            <div class="declaration">{declaration.body.clone()}</div>
+        }
+        .into_any(),
+        None if page.withdraw_needs_code => view! { <h1>{texts.consent_withdraw_title}</h1> }.into_any(),
+        None => view! {
+            <h1>{texts.consent_title}</h1>
+            <p class="hint">{texts.consent_closed_intro}</p>
+        }
+        .into_any(),
+    };
+    let answer = if status.is_open() {
+        view! {
+            {(status == ConsentStatus::Sent).then(|| view! { <OpenedOnUse token=token.clone()/> })}
+            <SignForms token actions/>
+        }
+        .into_any()
+    } else if page.withdraw_needs_code {
+        view! { <WithdrawByCode token actions code_sent/> }.into_any()
+    } else if status == ConsentStatus::Signed {
+        let withdraw_error = action_error(actions.withdraw);
+        view! {
+            <p class="notice" role="status"><StatusIcon status/></p>
+            <OwnCopy token=token.clone() until=page.copy_until/>
+            <p class="hint">{texts.consent_withdraw_intro}</p>
+            <ActionForm action=actions.withdraw attr:class="decline">
+                <FormMessage error=withdraw_error/>
+                <input type="hidden" name="token" value=token/>
+                <button type="submit" class="danger">{texts.consent_withdraw}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="notice" role="status"><StatusIcon status/></p>
+            <OwnCopy token until=page.copy_until/>
+        }
+        .into_any()
+    };
+    view! { {heading} {answer} }
+}
+
+/// The signing form and the decline button.
+#[component]
+fn SignForms(token: String, actions: LinkActions) -> impl IntoView {
+    let texts = t();
+    let error = action_error(actions.sign);
+    let decline_error = action_error(actions.decline);
+    let sign_token = token.clone();
+    view! {
+        <ActionForm action=actions.sign attr:class="stack" attr:novalidate=true>
+            <FormMessage error/>
+            <input type="hidden" name="token" value=sign_token/>
+            <AgreeBox error/>
+            <Field label=texts.consent_full_name name="name" autocomplete="name" error/>
+            <SignaturePad error/>
+            <Submit action=actions.sign label=texts.consent_sign/>
+        </ActionForm>
+        <ActionForm action=actions.decline attr:class="decline">
+            <FormMessage error=decline_error/>
+            <input type="hidden" name="token" value=token/>
+            <button type="submit" class="secondary">{texts.consent_decline}</button>
+        </ActionForm>
+    }
+}
+
+/// The link to the client's own copy, with until when the link serves it.
+#[component]
+fn OwnCopy(token: String, until: Option<String>) -> impl IntoView {
+    let texts = t();
+    until.map(|until| {
+        let copy = format!("/consent/copy.pdf?token={token}");
+        view! {
+            <p><a class="button secondary" href=copy download="">{texts.consent_copy_mine}</a></p>
+            <p class="hint copy-until">{texts.consent_copy_until.replace("{date}", &until)}</p>
+        }
+    })
+}
+
+/// Withdrawal through a link whose 30 days are over: a code mailed to the client, then the code.
+#[component]
+fn WithdrawByCode(token: String, actions: LinkActions, code_sent: Signal<bool>) -> impl IntoView {
+    let texts = t();
+    let send_error = action_error(actions.send_code);
+    let error = action_error(actions.withdraw);
+    let send_token = token.clone();
+    view! {
+        <p class="notice" role="status"><StatusIcon status=ConsentStatus::Signed/></p>
+        <p class="hint">{texts.consent_withdraw_old_intro}</p>
+        <ActionForm action=actions.send_code attr:class="send-code">
+            <FormMessage error=send_error/>
+            <input type="hidden" name="token" value=send_token/>
+            {move || code_sent.get().then(|| view! { <p class="notice" role="status">{texts.consent_code_sent}</p> })}
+            <button type="submit" class="secondary">
+                {move || if code_sent.get() { texts.consent_code_resend } else { texts.consent_code_send }}
+            </button>
+        </ActionForm>
+        <ActionForm action=actions.withdraw attr:class="stack withdraw-code" attr:novalidate=true>
+            <FormMessage error/>
+            <input type="hidden" name="token" value=token/>
+            <Field
+                label=texts.consent_code_label
+                name="code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                hint=texts.consent_code_hint
+                error
+            />
+            <Submit action=actions.withdraw label=texts.consent_withdraw/>
+        </ActionForm>
+    }
+}
+
+/// Records "opened" once a person uses the page: the first touch, click, key, wheel or scroll
+/// in a browser that runs it. A mail scanner that only fetches the link, or renders it without
+/// using it, leaves the request as it was. Without JavaScript the first form sent opens it.
+#[component]
+fn OpenedOnUse(token: String) -> impl IntoView {
+    let opened = ServerAction::<ConsentOpened>::new();
+    // Effects run only in the browser.
+    Effect::new(move |_| {
+        let sent = std::rc::Rc::new(std::cell::Cell::new(false));
+        let handles: Vec<_> = ["pointerdown", "touchstart", "keydown", "wheel", "scroll"]
+            .into_iter()
+            .map(|event| {
+                let (sent, token) = (sent.clone(), token.clone());
+                window_event_listener_untyped(event, move |_| {
+                    if !sent.replace(true) {
+                        opened.dispatch(ConsentOpened { token: token.clone() });
+                    }
+                })
+            })
+            .collect();
+        on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
+    });
 }
 
 /// The box the client ticks to consent, with its error beside it.

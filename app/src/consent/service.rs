@@ -3,12 +3,25 @@
 //! client does through it is kept as evidence sealed with the client's data key: when, from
 //! which IP address and browser, the SHA-256 of the exact text shown, the name typed and the
 //! signature drawn.
+//!
+//! Reading the link changes nothing, so mail scanners that fetch it leave no trace: "opened" is
+//! recorded by a POST the page sends once a person uses it, or by the first form sent. For
+//! `COPY_DAYS` after the answer the link shows the declaration and serves the signed copy; later
+//! a signature can only be withdrawn, with a one-time code mailed to the client. Every step, the
+//! practitioner's and the client's, lands in the practice's audit log.
 
+use hmac::{Hmac, Mac};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::store::{self, NewRequest, RequestRow};
-use super::types::{ConsentPage, ConsentStatus, Drawing, LINK_DAYS, RequestView, Template, TemplateInput, signature};
+use super::types::{
+    CODE_LIFETIME_SECS, CODE_MAILS_PER_DAY, CODE_RESEND_SECS, CODE_TRIES, COPY_DAYS, ConsentPage, ConsentStatus,
+    Declaration, Drawing, LINK_DAYS, LinkOffer, RequestView, Template, TemplateInput, signature, withdrawal_code,
+};
+use crate::audit::store as audit;
+use crate::audit::types::AuditAction;
 use crate::calendar::time;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
@@ -77,7 +90,8 @@ fn seal_evidence(keys: &ClientKeys, request_id: i64, evidence: &Evidence) -> Res
 }
 
 /// The practice's declarations; a practice that has none gets the default one, in Norwegian and
-/// in English.
+/// in English. That is the only write a reading makes, and it happens once: a parallel first
+/// reading finds the practice claimed and adds nothing.
 pub async fn templates(state: &AppState, user: &CurrentUser) -> Result<Vec<Template>, AppError> {
     let found = store::templates(&state.db, user.practice_id).await?;
     if !found.is_empty() {
@@ -85,10 +99,12 @@ pub async fn templates(state: &AppState, user: &CurrentUser) -> Result<Vec<Templ
     }
     let now = state.clock.now();
     let mut tx = crate::server::db::begin_write(&state.db).await?;
-    for text in [include_str!("default/nb.txt"), include_str!("default/en.txt")] {
-        let (title, body) = text.split_once('\n').unwrap_or((text, ""));
-        let id = store::insert_template(&mut tx, user.practice_id, now).await?;
-        store::add_version(&mut tx, user.practice_id, id, title.trim(), body.trim(), now).await?;
+    if store::claim_defaults(&mut tx, user.practice_id).await? {
+        for text in [include_str!("default/nb.txt"), include_str!("default/en.txt")] {
+            let (title, body) = text.split_once('\n').unwrap_or((text, ""));
+            let id = store::insert_template(&mut tx, user.practice_id, now).await?;
+            store::add_version(&mut tx, user.practice_id, id, title.trim(), body.trim(), now).await?;
+        }
     }
     tx.commit().await?;
     Ok(store::templates(&state.db, user.practice_id).await?)
@@ -153,7 +169,8 @@ async fn send_version(
         now,
         expires_at,
     };
-    store::insert_request(&state.db, request).await?;
+    let id = store::insert_request(&state.db, request).await?;
+    audit::record(&state.db, user, now, AuditAction::ConsentSent, Some(client_id), Some(id)).await?;
     mail_link(state, user, email, &token, expires_at, lang, false).await
 }
 
@@ -196,10 +213,12 @@ async fn mail_link(
 pub async fn remind(state: &AppState, user: &CurrentUser, client_id: i64, id: i64, lang: Lang) -> Result<(), AppError> {
     let email = client_email(state, user, client_id).await?;
     let token = new_token();
-    let expires_at = state.clock.now() + LINK_DAYS * 86_400;
+    let now = state.clock.now();
+    let expires_at = now + LINK_DAYS * 86_400;
     if !store::renew_link(&state.db, user.practice_id, client_id, id, &token_hash(&token), expires_at).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(&state.db, user, now, AuditAction::ConsentReminded, Some(client_id), Some(id)).await?;
     mail_link(state, user, email, &token, expires_at, lang, true).await
 }
 
@@ -232,11 +251,12 @@ pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Templ
     Ok(counts)
 }
 
-/// The client's requests, newest first.
+/// The client's requests, newest first. Recorded as a reading.
 pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<RequestView>, AppError> {
     crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
     let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
     let now = state.clock.now();
+    audit::record(&state.db, user, now, AuditAction::ConsentRequestsRead, Some(client_id), None).await?;
     let mut views = Vec::new();
     for row in store::requests_of(&state.db, user.practice_id, client_id).await? {
         if row.status == "revoked" {
@@ -269,7 +289,11 @@ pub async fn statuses(
 }
 
 pub async fn revoke(state: &AppState, user: &CurrentUser, client_id: i64, id: i64) -> Result<(), AppError> {
-    if store::revoke(&state.db, user.practice_id, client_id, id).await? { Ok(()) } else { Err(AppError::NotFound) }
+    if !store::revoke(&state.db, user.practice_id, client_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    Ok(audit::record(&state.db, user, now, AuditAction::ConsentRevoked, Some(client_id), Some(id)).await?)
 }
 
 /// The request behind a link, with its declaration version. A wrong, guessed or revoked token
@@ -289,6 +313,20 @@ async fn by_token(state: &AppState, token: &str) -> Result<(RequestRow, Template
     Ok((request, template))
 }
 
+/// The client's step through their link, as the audit log names it.
+fn step_action(to: &str) -> Option<AuditAction> {
+    match to {
+        "opened" => Some(AuditAction::ConsentOpened),
+        "signed" => Some(AuditAction::ConsentSigned),
+        "declined" => Some(AuditAction::ConsentDeclined),
+        "withdrawn" => Some(AuditAction::ConsentWithdrawn),
+        _ => None,
+    }
+}
+
+/// Moves the request from one of `from` to `to`, adding the step to the sealed evidence and to
+/// the audit log; `false` when the request was not in such a state. An answer to a request
+/// still "sent" (a form sent with no page script, straight from the mail) opens it as well.
 async fn record(
     state: &AppState,
     request: &RequestRow,
@@ -306,30 +344,71 @@ async fn record(
         evidence.typed_name = Some(signed.name);
         evidence.drawn_signature = signed.drawing.map(|d| d.to_text());
     }
-    evidence.events.push(EvidenceEvent {
-        what: to.into(),
-        at: now,
-        ip: origin.ip.into(),
-        user_agent: origin.user_agent.into(),
-    });
+    let opens_too = request.status == "sent" && to != "opened";
+    let steps = if opens_too { vec!["opened", to] } else { vec![to] };
+    for what in &steps {
+        evidence.events.push(EvidenceEvent {
+            what: (*what).into(),
+            at: now,
+            ip: origin.ip.into(),
+            user_agent: origin.user_agent.into(),
+        });
+    }
     let sealed = seal_evidence(&keys, request.id, &evidence)?;
-    Ok(store::advance(&state.db, request.id, from, to, now, &sealed).await?)
+    if !store::advance(&state.db, request.id, from, to, now, &sealed).await? {
+        return Ok(false);
+    }
+    for action in steps.into_iter().filter_map(step_action) {
+        audit::record_by_client(&state.db, request.practice_id, now, action, request.client_id, Some(request.id))
+            .await?;
+    }
+    Ok(true)
 }
 
-/// What the link shows. The first opening is recorded.
-pub async fn page(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<ConsentPage, AppError> {
+/// What the link shows. Reading it changes nothing (see `opened`).
+pub async fn page(state: &AppState, token: &str) -> Result<ConsentPage, AppError> {
     let (request, template) = by_token(state, token).await?;
-    let mut status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
-    if status == ConsentStatus::Sent && record(state, &request, &template, &["sent"], "opened", None, origin).await? {
-        status = ConsentStatus::Opened;
+    let now = state.clock.now();
+    let status = ConsentStatus::of(&request.status, request.expires_at, now);
+    let offer = LinkOffer::at(status, request.decided_at, now);
+    let declaration = if offer.declaration {
+        let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
+        Some(Declaration { practice, title: template.title, body: template.body })
+    } else {
+        None
+    };
+    let copy_until = match (offer.copy, request.decided_at) {
+        (true, Some(at)) => {
+            let zone = crate::calendar::store::zone(&state.db, request.practice_id).await?;
+            Some(time::moment_text(zone, at + COPY_DAYS * 86_400))
+        }
+        _ => None,
+    };
+    Ok(ConsentPage { status, declaration, copy_until, withdraw_needs_code: offer.withdraw_needs_code })
+}
+
+/// Records that a person opened the link: sent by the page once it is used in a browser that runs
+/// it. Nothing happens for a request that was opened or answered already.
+pub async fn opened(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<(), AppError> {
+    let (request, template) = by_token(state, token).await?;
+    open_request(state, &request, &template, origin).await
+}
+
+async fn open_request(
+    state: &AppState,
+    request: &RequestRow,
+    template: &Template,
+    origin: &Origin<'_>,
+) -> Result<(), AppError> {
+    if ConsentStatus::of(&request.status, request.expires_at, state.clock.now()) == ConsentStatus::Sent {
+        record(state, request, template, &["sent"], "opened", None, origin).await?;
     }
-    let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
-    Ok(ConsentPage { practice, title: template.title, body: template.body, status })
+    Ok(())
 }
 
 /// Signs with the typed name (the box ticked) and, if one was drawn, the drawn signature, once.
-/// The client gets a receipt by email with the signed copy as a PDF and the link, where they
-/// can read what they signed and withdraw.
+/// A refused form still opens the request: a person sent it. The client gets a receipt by email
+/// with the signed copy as a PDF and the link, where they can read what they signed and withdraw.
 pub async fn sign(
     state: &AppState,
     token: &str,
@@ -339,8 +418,15 @@ pub async fn sign(
     origin: &Origin<'_>,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let (name, drawing) = signature(agree, name, drawn)?;
-    let request = answer(state, token, "signed", Some(Signed { name, drawing }), origin).await?;
+    let (request, template) = by_token(state, token).await?;
+    let (name, drawing) = match signature(agree, name, drawn) {
+        Ok(signed) => signed,
+        Err(error) => {
+            open_request(state, &request, &template, origin).await?;
+            return Err(error);
+        }
+    };
+    answer(state, &request, &template, "signed", Some(Signed { name, drawing }), origin).await?;
     let Some(signed) = store::request_of(&state.db, request.practice_id, request.client_id, request.id).await? else {
         return Ok(());
     };
@@ -365,11 +451,25 @@ pub async fn sign(
 }
 
 /// Withdraws a signed consent through its link; the practitioners are told (without naming
-/// the client: mail is not the place for it).
-pub async fn withdraw(state: &AppState, token: &str, origin: &Origin<'_>, lang: Lang) -> Result<(), AppError> {
+/// the client: mail is not the place for it). Once the link's `COPY_DAYS` are over, only with
+/// the newest code mailed to the client (`send_withdrawal_code`).
+pub async fn withdraw(
+    state: &AppState,
+    token: &str,
+    code: Option<&str>,
+    origin: &Origin<'_>,
+    lang: Lang,
+) -> Result<(), AppError> {
     let (request, template) = by_token(state, token).await?;
-    if request.status != "signed" || !record(state, &request, &template, &["signed"], "withdrawn", None, origin).await?
-    {
+    let now = state.clock.now();
+    let status = ConsentStatus::of(&request.status, request.expires_at, now);
+    if status != ConsentStatus::Signed {
+        return Err(AppError::Rejected(Problem::ConsentAnswered));
+    }
+    if LinkOffer::at(status, request.decided_at, now).withdraw_needs_code {
+        check_code(state, token, &request, code.unwrap_or_default()).await?;
+    }
+    if !record(state, &request, &template, &["signed"], "withdrawn", None, origin).await? {
         return Err(AppError::Rejected(Problem::ConsentAnswered));
     }
     let t = lang.texts();
@@ -384,24 +484,101 @@ pub async fn withdraw(state: &AppState, token: &str, origin: &Origin<'_>, lang: 
     Ok(())
 }
 
+type HmacSha256 = Hmac<Sha256>;
+
+/// A withdrawal code's MAC, keyed with the link's token: the database holds only the token's
+/// hash, so a copy of it cannot be searched for the million possible codes.
+fn code_mac(token: &str, request_id: i64, code: &str) -> HmacSha256 {
+    // HMAC takes a key of any length; this cannot fail.
+    let mut mac = HmacSha256::new_from_slice(token.as_bytes()).unwrap_or_else(|_| unreachable!());
+    mac.update(format!("consent-withdrawal:{request_id}:{code}").as_bytes());
+    mac
+}
+
+/// Mails a new one-time code for withdrawing a signed consent to the client's address (the one
+/// the practice has now); earlier codes stop working. At most one a minute and
+/// `CODE_MAILS_PER_DAY` a day per link.
+pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> Result<(), AppError> {
+    let (request, _) = by_token(state, token).await?;
+    let now = state.clock.now();
+    if ConsentStatus::of(&request.status, request.expires_at, now) != ConsentStatus::Signed {
+        return Err(AppError::Rejected(Problem::ConsentAnswered));
+    }
+    let client = crate::clients::store::get(&state.db, request.practice_id, request.client_id)
+        .await?
+        .ok_or(AppError::Rejected(Problem::InvalidLink))?;
+    if client.client.email.is_empty() {
+        return Err(AppError::Rejected(Problem::ConsentNoAddress));
+    }
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    let hash = code_mac(token, request.id, &code).finalize().into_bytes();
+    let day_ago = now - 86_400;
+    // Written before counted, so each of several parallel requests sees those before it.
+    let id = store::insert_code(&state.db, request.id, &hash, now, now + CODE_LIFETIME_SECS, day_ago).await?;
+    let before = store::codes_before(&state.db, request.id, id, day_ago).await?;
+    let wait = match before.last() {
+        Some(last) if now - last < CODE_RESEND_SECS => Some(last + CODE_RESEND_SECS - now),
+        _ if before.len() as i64 >= CODE_MAILS_PER_DAY => {
+            Some(before[before.len() - CODE_MAILS_PER_DAY as usize] + 86_400 - now)
+        }
+        _ => None,
+    };
+    if let Some(wait) = wait {
+        store::delete_code(&state.db, id).await?;
+        return Err(AppError::RateLimited { retry_after_secs: wait.max(1) });
+    }
+    let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
+    let t = lang.texts();
+    state.mailer.send_in_background(Email {
+        to: client.client.email,
+        attachments: Vec::new(),
+        subject: t.mail_consent_code_subject.into(),
+        body: t.mail_consent_code_body.replace("{practice}", &practice).replace("{code}", &code),
+    });
+    let sent = AuditAction::ConsentCodeSent;
+    audit::record_by_client(&state.db, request.practice_id, now, sent, request.client_id, Some(request.id)).await?;
+    Ok(())
+}
+
+/// Checks and spends the request's newest code. Each try is counted before the comparison,
+/// which takes constant time; after `CODE_TRIES` tries, or `CODE_LIFETIME_SECS`, a new code is
+/// needed.
+async fn check_code(state: &AppState, token: &str, request: &RequestRow, input: &str) -> Result<(), AppError> {
+    let code = withdrawal_code(input).map_err(|problem| AppError::field("code", problem))?;
+    let spent = || AppError::field("code", Problem::ConsentCodeSpent);
+    let live = store::newest_code(&state.db, request.id).await?.ok_or_else(spent)?;
+    let now = state.clock.now();
+    if !store::take_try(&state.db, live.id, CODE_TRIES, now).await? {
+        return Err(spent());
+    }
+    if code_mac(token, request.id, &code).verify_slice(&live.code_hash).is_err() {
+        return Err(AppError::field("code", Problem::ConsentCodeWrong));
+    }
+    if !store::use_code(&state.db, live.id, now).await? {
+        return Err(spent());
+    }
+    Ok(())
+}
+
 pub async fn decline(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<(), AppError> {
-    answer(state, token, "declined", None, origin).await.map(|_| ())
+    let (request, template) = by_token(state, token).await?;
+    answer(state, &request, &template, "declined", None, origin).await
 }
 
 async fn answer(
     state: &AppState,
-    token: &str,
+    request: &RequestRow,
+    template: &Template,
     to: &str,
     signed: Option<Signed>,
     origin: &Origin<'_>,
-) -> Result<RequestRow, AppError> {
-    let (request, template) = by_token(state, token).await?;
+) -> Result<(), AppError> {
     if !ConsentStatus::of(&request.status, request.expires_at, state.clock.now()).is_open()
-        || !record(state, &request, &template, &["sent", "opened"], to, signed, origin).await?
+        || !record(state, request, template, &["sent", "opened"], to, signed, origin).await?
     {
         return Err(AppError::Rejected(Problem::ConsentAnswered));
     }
-    Ok(request)
+    Ok(())
 }
 
 /// The signed copy with its trail, as a PDF for the practitioner: the exact text, the typed
@@ -415,17 +592,25 @@ pub async fn signed_copy(
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
     let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
-    Ok(copy_of(state, &request, lang).await?.pdf)
+    let copy = copy_of(state, &request, lang).await?.pdf;
+    let now = state.clock.now();
+    audit::record(&state.db, user, now, AuditAction::ConsentCopyDownloaded, Some(client_id), Some(id)).await?;
+    Ok(copy)
 }
 
-/// The client's own signed copy, through the link: once signed, and after a withdrawal too.
-/// Any other link answers "invalid link", as everywhere else.
+/// The client's own signed copy, through the link: once signed, and after a withdrawal too, for
+/// `COPY_DAYS` after the signature. Any other link answers "invalid link", as everywhere else.
 pub async fn client_copy(state: &AppState, token: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
     let (request, _) = by_token(state, token).await?;
-    if !matches!(request.status.as_str(), "signed" | "withdrawn") {
+    let now = state.clock.now();
+    let status = ConsentStatus::of(&request.status, request.expires_at, now);
+    if !LinkOffer::at(status, request.decided_at, now).copy {
         return Err(AppError::Rejected(Problem::InvalidLink));
     }
-    Ok(copy_of(state, &request, lang).await?.pdf)
+    let copy = copy_of(state, &request, lang).await?.pdf;
+    let read = AuditAction::ConsentCopyByLink;
+    audit::record_by_client(&state.db, request.practice_id, now, read, request.client_id, Some(request.id)).await?;
+    Ok(copy)
 }
 
 /// A request's copy as a PDF, with what the receipt mail needs besides.

@@ -43,6 +43,17 @@ pub async fn template_version(
     row.map(|r| Ok(Template { id: template_id, version, title: r.try_get(0)?, body: r.try_get(1)? })).transpose()
 }
 
+/// Marks the practice as given the default declarations; `false` when it was already (by this
+/// or a parallel request), so the defaults are added once.
+pub async fn claim_defaults(conn: &mut AnyConnection, practice_id: i64) -> Result<bool, sqlx::Error> {
+    let added = sqlx::query("INSERT INTO consent_defaults (practice_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(practice_id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(added == 1)
+}
+
 pub async fn insert_template(conn: &mut AnyConnection, practice_id: i64, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("INSERT INTO consent_templates (practice_id, created_at) VALUES ($1, $2) RETURNING id")
         .bind(practice_id)
@@ -203,15 +214,16 @@ pub async fn advance(
     now: i64,
     evidence: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    let column = match to {
-        "opened" => "opened_at",
-        "withdrawn" => "withdrawn_at",
-        _ => "decided_at",
+    // An answer straight from the mail (no page script ran) opens the request as well.
+    let times = match to {
+        "opened" => "opened_at = $3",
+        "withdrawn" => "withdrawn_at = $3",
+        _ => "decided_at = $3, opened_at = COALESCE(opened_at, $3)",
     };
     let statuses = from.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
     let expiry = if to == "withdrawn" { "" } else { "AND expires_at > $3" };
     let changed = sqlx::query(&format!(
-        "UPDATE consent_requests SET status = $1, {column} = $3, evidence = $2
+        "UPDATE consent_requests SET status = $1, {times}, evidence = $2
          WHERE id = $4 AND status IN ({statuses}) {expiry}"
     ))
     .bind(to)
@@ -306,4 +318,90 @@ pub async fn signed_older_version(
     .bind(current)
     .fetch_all(db)
     .await
+}
+
+/// The live withdrawal code of a request: the newest one mailed.
+#[derive(sqlx::FromRow)]
+pub struct CodeRow {
+    pub id: i64,
+    pub code_hash: Vec<u8>,
+}
+
+/// Adds a mailed code (forgetting those sent at `forget_before` or earlier); returns its id.
+pub async fn insert_code(
+    db: &Db,
+    request_id: i64,
+    code_hash: &[u8],
+    now: i64,
+    expires_at: i64,
+    forget_before: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query("DELETE FROM consent_withdrawal_codes WHERE request_id = $1 AND sent_at <= $2")
+        .bind(request_id)
+        .bind(forget_before)
+        .execute(db)
+        .await?;
+    sqlx::query_scalar(
+        "INSERT INTO consent_withdrawal_codes (request_id, code_hash, sent_at, expires_at)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(request_id)
+    .bind(code_hash)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(db)
+    .await
+}
+
+/// When the codes of the request mailed after `since` and before code `id` were sent, oldest
+/// first. Written before counted, so parallel requests each see the ones before them.
+pub async fn codes_before(db: &Db, request_id: i64, id: i64, since: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT sent_at FROM consent_withdrawal_codes
+         WHERE request_id = $1 AND id < $2 AND sent_at > $3 ORDER BY id",
+    )
+    .bind(request_id)
+    .bind(id)
+    .bind(since)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn delete_code(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM consent_withdrawal_codes WHERE id = $1").bind(id).execute(db).await?;
+    Ok(())
+}
+
+pub async fn newest_code(db: &Db, request_id: i64) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, code_hash FROM consent_withdrawal_codes WHERE request_id = $1 ORDER BY id DESC LIMIT 1")
+        .bind(request_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Counts a try with code `id` before it is compared; `false` when the code is used, expired or
+/// out of tries. One statement, so parallel guesses cannot share a try.
+pub async fn take_try(db: &Db, id: i64, max_tries: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let taken = sqlx::query(
+        "UPDATE consent_withdrawal_codes SET tries = tries + 1
+         WHERE id = $1 AND tries < $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(id)
+    .bind(max_tries)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(taken == 1)
+}
+
+/// Spends code `id`; `false` when it was spent already.
+pub async fn use_code(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let used = sqlx::query("UPDATE consent_withdrawal_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(used == 1)
 }

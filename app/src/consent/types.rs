@@ -11,6 +11,17 @@ pub const BODY_MAX: usize = 20_000;
 pub const NAME_MAX: usize = 200;
 /// How long a request's link can be used.
 pub const LINK_DAYS: i64 = 14;
+/// How long after the answer the link still shows the declaration and serves the signed copy
+/// (with its IP addresses, browsers and signature). Later it offers only withdrawal, with a code.
+pub const COPY_DAYS: i64 = 30;
+/// A withdrawal code: six digits, for ten minutes, at most five tries.
+pub const CODE_DIGITS: usize = 6;
+pub const CODE_LIFETIME_SECS: i64 = 10 * 60;
+pub const CODE_TRIES: i64 = 5;
+/// Codes mailed for one link: at most one a minute and five a day, so the link cannot flood the
+/// client's mailbox, and a guesser gets at most 25 tries a day at a million codes.
+pub const CODE_RESEND_SECS: i64 = 60;
+pub const CODE_MAILS_PER_DAY: i64 = 5;
 
 /// Where a client's consent stands: the newest request that was not revoked decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,10 +104,56 @@ pub struct RequestView {
 /// What the client's link shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentPage {
+    pub status: ConsentStatus,
+    /// The declaration; `None` once the link's `COPY_DAYS` after the answer are over.
+    pub declaration: Option<Declaration>,
+    /// Until when (local `YYYY-MM-DD HH:MM`) the client's own signed copy can be downloaded
+    /// through the link; `None` when it cannot (any more).
+    pub copy_until: Option<String>,
+    /// Whether withdrawing needs a one-time code mailed to the client.
+    pub withdraw_needs_code: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
     pub practice: String,
     pub title: String,
     pub body: String,
-    pub status: ConsentStatus,
+}
+
+/// What a link offers at a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkOffer {
+    pub declaration: bool,
+    pub copy: bool,
+    pub withdraw_needs_code: bool,
+}
+
+impl LinkOffer {
+    /// Within `COPY_DAYS` of the answer (or before one): the declaration, and for a signature the
+    /// copy and a plain withdrawal. Later only the status, and withdrawal of a signature with a
+    /// code mailed to the client: a link found in an old mail no longer reads out the evidence.
+    pub fn at(status: ConsentStatus, decided_at: Option<i64>, now: i64) -> Self {
+        let answered = matches!(status, ConsentStatus::Signed | ConsentStatus::Withdrawn | ConsentStatus::Declined);
+        let recent = !answered || decided_at.is_some_and(|at| now < at + COPY_DAYS * 86_400);
+        Self {
+            declaration: recent,
+            copy: recent && matches!(status, ConsentStatus::Signed | ConsentStatus::Withdrawn),
+            withdraw_needs_code: !recent && status == ConsentStatus::Signed,
+        }
+    }
+}
+
+/// A withdrawal code as typed: six digits, spaces or a dash allowed between them.
+pub fn withdrawal_code(input: &str) -> Result<String, Problem> {
+    let digits: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if digits.is_empty() {
+        Err(Problem::Required)
+    } else if digits.len() == CODE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(Problem::ConsentCodeFormat)
+    }
 }
 
 /// A declaration as typed: title and text, both required.
@@ -222,6 +279,42 @@ mod tests {
         for bad in ["601,10", "10,201", "-1,5", "1,2;;3,4", "a,b", "1;2", "1,2,3", "<svg/>", &"1,1 ".repeat(5_001)] {
             let error = signature(true, "Ola", bad).unwrap_err();
             assert_eq!(error.for_field("signature"), Some(Problem::SignatureUnreadable), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_answered_link_shows_the_declaration_and_copy_for_thirty_days_then_withdrawal_by_code() {
+        let day = 86_400;
+        let signed_at = 1_000 * day;
+        let offer = |status, days: i64| LinkOffer::at(status, Some(signed_at), signed_at + days * day);
+        let fresh = LinkOffer { declaration: true, copy: true, withdraw_needs_code: false };
+        assert_eq!(offer(ConsentStatus::Signed, 0), fresh);
+        assert_eq!(LinkOffer::at(ConsentStatus::Signed, Some(signed_at), signed_at + COPY_DAYS * day - 1), fresh);
+        let old = LinkOffer { declaration: false, copy: false, withdraw_needs_code: true };
+        assert_eq!(offer(ConsentStatus::Signed, COPY_DAYS), old);
+        assert_eq!(offer(ConsentStatus::Signed, 3_000), old);
+        assert_eq!(offer(ConsentStatus::Withdrawn, 29), fresh);
+        let closed = LinkOffer { declaration: false, copy: false, withdraw_needs_code: false };
+        assert_eq!(offer(ConsentStatus::Withdrawn, 30), closed);
+        assert_eq!(offer(ConsentStatus::Declined, 30), closed);
+        assert_eq!(
+            offer(ConsentStatus::Declined, 1),
+            LinkOffer { declaration: true, copy: false, withdraw_needs_code: false }
+        );
+        for unanswered in [ConsentStatus::Sent, ConsentStatus::Opened, ConsentStatus::Expired] {
+            let offer = LinkOffer::at(unanswered, None, signed_at);
+            assert!(offer.declaration && !offer.copy && !offer.withdraw_needs_code);
+        }
+        assert_eq!(LinkOffer::at(ConsentStatus::Signed, None, 0), old, "no answer time: nothing is served");
+    }
+
+    #[test]
+    fn a_withdrawal_code_is_six_digits() {
+        assert_eq!(withdrawal_code(" 123 456 "), Ok("123456".into()));
+        assert_eq!(withdrawal_code("123-456"), Ok("123456".into()));
+        assert_eq!(withdrawal_code("  "), Err(Problem::Required));
+        for bad in ["12345", "1234567", "12a456", "١٢٣٤٥٦", "123456\u{0}"] {
+            assert_eq!(withdrawal_code(bad), Err(Problem::ConsentCodeFormat), "{bad}");
         }
     }
 

@@ -102,7 +102,7 @@ pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
     }
 }
 
-/// Who read or wrote this client's journal, and when.
+/// Who read or wrote this client's data (profile, journal, appointments, consent), and when.
 #[component]
 fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
     let texts = t();
@@ -115,7 +115,11 @@ fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
                 </thead>
                 <tbody>
                     {events.into_iter().map(|event| view! {
-                        <tr><td>{event.when}</td><td>{event.actor}</td><td>{event.action.label(texts)}</td></tr>
+                        <tr>
+                            <td>{event.when}</td>
+                            <td>{event.actor.unwrap_or_else(|| texts.audit_actor_client.into())}</td>
+                            <td>{event.action.label(texts)}</td>
+                        </tr>
                     }).collect_view()}
                 </tbody>
             </table>

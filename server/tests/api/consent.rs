@@ -42,13 +42,25 @@ async fn page(app: &TestApp, token: &str) -> reqwest::Response {
     app.call_with(&crate::helpers::browser(&app.base), "consent/page", &[("token", token)]).await
 }
 
+/// What the page sends once the client uses it.
+async fn opened(app: &TestApp, token: &str) -> reqwest::Response {
+    app.call_with(&crate::helpers::browser(&app.base), "consent/opened", &[("token", token)]).await
+}
+
 async fn sign(app: &TestApp, token: &str, name: &str) -> reqwest::Response {
     let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
     app.call_with(&phone, "consent/sign", &[("token", token), ("agree", "yes"), ("name", name)]).await
 }
 
+/// The client's consent status as the practitioner sees it (signing in again when the clock
+/// moved past the session).
 async fn status_of(app: &TestApp, client_id: &str) -> Value {
-    let list: Vec<Value> = app.call("consent/requests", &[("client_id", client_id)]).await.json().await.unwrap();
+    let mut response = app.call("consent/requests", &[("client_id", client_id)]).await;
+    if response.status() == 401 {
+        assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
+        response = app.call("consent/requests", &[("client_id", client_id)]).await;
+    }
+    let list: Vec<Value> = response.json().await.unwrap();
     list.first().map(|r| r["status"].clone()).unwrap_or(Value::Null)
 }
 
@@ -104,9 +116,13 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     assert!(request_by_token(&app.state.db, token.as_bytes()).await.unwrap().is_none(), "only the hash is stored");
     assert_eq!(status_of(&app, &id).await, "Sent");
 
+    let shown: Value = page(&app, &token).await.json().await.unwrap();
+    assert_eq!(shown["status"], "Sent", "reading the link changes nothing");
+    assert_eq!(opened(&app, &token).await.status(), 200);
     let opened: Value = page(&app, &token).await.json().await.unwrap();
-    assert_eq!((opened["practice"].as_str(), opened["status"].as_str()), (Some("Klinikk Nord"), Some("Opened")));
-    assert_eq!(opened["title"], "Samtykke til behandling av helseopplysninger");
+    let declaration = &opened["declaration"];
+    assert_eq!((declaration["practice"].as_str(), opened["status"].as_str()), (Some("Klinikk Nord"), Some("Opened")));
+    assert_eq!(declaration["title"], "Samtykke til behandling av helseopplysninger");
     assert_eq!(status_of(&app, &id).await, "Opened");
 
     let phone = crate::helpers::browser(&app.base);
@@ -150,8 +166,8 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     let shown = Template {
         id: 0,
         version: 1,
-        title: opened["title"].as_str().unwrap().into(),
-        body: opened["body"].as_str().unwrap().into(),
+        title: declaration["title"].as_str().unwrap().into(),
+        body: declaration["body"].as_str().unwrap().into(),
     };
     let hash: String = Sha256::digest(shown_text(&shown).as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(evidence.text_sha256, hash, "the hash of exactly the text shown");
@@ -185,8 +201,9 @@ async fn a_signed_consent_is_withdrawn_through_its_link_and_the_practice_is_told
     let phone = crate::helpers::browser(&app.base);
     assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 409, "not signed yet");
     assert_eq!(sign(&app, &token, "Ola Nordmann").await.status(), 200);
-    app.clock.advance(30 * 86_400);
-    // Withdrawal works after the link's signing window has closed.
+    app.clock.advance(29 * 86_400);
+    // Withdrawal works after the link's signing window has closed, and within the 30 days after
+    // the signature it needs nothing but the link.
     assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 200);
     assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 409, "once");
     assert_eq!(page(&app, &token).await.json::<Value>().await.unwrap()["status"], "Withdrawn");
@@ -198,7 +215,11 @@ async fn a_signed_consent_is_withdrawn_through_its_link_and_the_practice_is_told
         .unwrap()
         .unwrap();
     let trail: Vec<String> = open_evidence(&keys, &request).unwrap().events.into_iter().map(|e| e.what).collect();
-    assert_eq!(trail, ["signed", "withdrawn"].map(String::from), "signed straight from the mail, then withdrawn");
+    assert_eq!(
+        trail,
+        ["opened", "signed", "withdrawn"].map(String::from),
+        "signed straight from the mail (which opens it), then withdrawn"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +304,8 @@ async fn a_new_version_leaves_the_signed_text_as_it_was() {
     assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
 
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
-    assert_eq!((receipt["title"].clone(), receipt["body"].clone()), (shown["title"].clone(), shown["body"].clone()));
+    assert_eq!(receipt["declaration"], shown["declaration"]);
+    assert_eq!(receipt["declaration"]["title"], "Samtykke til behandling av helseopplysninger");
     let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!((requests[0]["version"].as_i64(), requests[0]["status"].as_str()), (Some(1), Some("Signed")));
 }
@@ -364,7 +386,7 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
     let refused = error_of(signing("10,10 900,900").await).await;
     assert_eq!(refused["Validation"][0]["field"], "signature");
     assert_eq!(refused["Validation"][0]["problem"], "SignatureUnreadable");
-    assert_eq!(status_of(&app, &id).await, "Sent");
+    assert_eq!(status_of(&app, &id).await, "Opened", "not signed; a person did open it");
 
     let drawn = "20,30 200,150 400,40;300,100";
     assert_eq!(signing(drawn).await.status(), 200);
@@ -427,4 +449,326 @@ async fn sending_again_replaces_the_unanswered_link() {
     // A signed request is kept when another declaration, or the same one, is sent later.
     send(&app, &id, "ola@example.no", 3).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM consent_requests WHERE status = 'signed'").await, 1);
+}
+
+/// The request's status, when it was opened, and its trail of evidence, straight from the row.
+async fn stored(app: &TestApp, token: &str) -> (String, Option<i64>, Vec<String>) {
+    let request = request_by_token(&app.state.db, &token_hash(token)).await.unwrap().unwrap();
+    let opened_at: Option<i64> = sqlx::query_scalar("SELECT opened_at FROM consent_requests WHERE id = $1")
+        .bind(request.id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let trail = match envelope::existing(&app.state.db, &app.state.master_key, request.practice_id, request.client_id)
+        .await
+        .unwrap()
+    {
+        Some(keys) => open_evidence(&keys, &request).unwrap().events.into_iter().map(|e| e.what).collect(),
+        None => Vec::new(),
+    };
+    (request.status, opened_at, trail)
+}
+
+#[tokio::test]
+async fn a_link_scanner_that_fetches_the_link_never_opens_the_request() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let token = send(&app, &id, "ola@example.no", 1).await;
+    let link = app.url(&format!("/consent?token={token}"));
+    // Scanners in mail clients: no cookies, their own User-Agent, some follow redirects.
+    let agent = "Mozilla/5.0 (compatible; SafeLinks-Scanner/1.0)";
+    let following = reqwest::Client::builder().user_agent(agent).build().unwrap();
+    let not_following =
+        reqwest::Client::builder().user_agent(agent).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for scanner in [&following, &not_following] {
+        let fetched = scanner.get(&link).send().await.unwrap();
+        assert_eq!(fetched.status(), 200);
+        assert!(fetched.text().await.unwrap().contains("Samtykke til behandling av helseopplysninger"), "it is served");
+        assert_eq!(scanner.head(&link).send().await.unwrap().status(), 200);
+        for path in ["/consent/copy.pdf", "/consent/copy.pdf?token=", "/consent"] {
+            scanner.get(app.url(path)).send().await.unwrap();
+        }
+        let copy = app.url(&format!("/consent/copy.pdf?token={token}"));
+        assert_eq!(scanner.get(&copy).send().await.unwrap().status(), 404, "nothing signed yet");
+    }
+    // Also with the page's own script run by a headless renderer that never uses the page: the
+    // server function that reads the page changes nothing either.
+    assert_eq!(page(&app, &token).await.status(), 200);
+    assert_eq!(stored(&app, &token).await, ("sent".into(), None, Vec::new()));
+    assert_eq!(status_of(&app, &id).await, "Sent");
+    assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'consent.opened'").await, 0);
+
+    // A person uses the page: it says so, once.
+    for _ in 0..3 {
+        assert_eq!(opened(&app, &token).await.status(), 200);
+    }
+    let (status, opened_at, trail) = stored(&app, &token).await;
+    assert_eq!((status.as_str(), opened_at, trail), ("opened", Some(app.clock.now()), vec!["opened".to_string()]));
+    assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'consent.opened'").await, 1);
+    assert_eq!(opened(&app, "not-a-token").await.status(), 401);
+    // A cross-site page cannot open it for the client.
+    let foreign = reqwest::Client::new()
+        .post(app.url("/api/consent/opened"))
+        .header("origin", "https://evil.example")
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+}
+
+#[tokio::test]
+async fn without_javascript_the_first_form_sent_opens_the_request() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let token = send(&app, &id, "ola@example.no", 1).await;
+    // The box left unticked: refused, and yet a person sent it.
+    let phone = crate::helpers::browser(&app.base);
+    let refused = app.call_with(&phone, "consent/sign", &[("token", &token), ("name", "Ola Nordmann")]).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(stored(&app, &token).await.2, ["opened"]);
+    assert_eq!(status_of(&app, &id).await, "Opened");
+    assert_eq!(sign(&app, &token, "Ola Nordmann").await.status(), 200);
+    assert_eq!(stored(&app, &token).await.2, ["opened", "signed"], "opened once");
+
+    // A decline straight from the mail opens and declines at once.
+    let second = new_client(&app, &app.client, "Siri Hansen", "siri@example.no").await;
+    let token = send(&app, &second, "siri@example.no", 1).await;
+    assert_eq!(app.call_with(&phone, "consent/decline", &[("token", &token)]).await.status(), 200);
+    let (status, opened_at, trail) = stored(&app, &token).await;
+    assert_eq!(
+        (status.as_str(), opened_at.is_some(), trail),
+        ("declined", true, vec!["opened".into(), "declined".into()])
+    );
+}
+
+const CODE_SUBJECT: &str = "Your code to withdraw your consent";
+
+/// A client who signed, and the link's token.
+async fn signed_client(app: &TestApp, email: &str) -> (String, String) {
+    let id = new_client(app, &app.client, "Ola Nordmann", email).await;
+    let token = send(app, &id, email, 1).await;
+    assert_eq!(sign(app, &token, "Ola Nordmann").await.status(), 200);
+    (id, token)
+}
+
+/// The six digits of the newest code mail (waiting for the `count`th).
+async fn mailed_code(app: &TestApp, email: &str, count: usize) -> String {
+    let body = app.wait_for_subject(email, CODE_SUBJECT, count).await.remove(0);
+    let code = body.lines().map(str::trim).find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()));
+    code.expect("six digits in the mail").to_string()
+}
+
+async fn ask_code(app: &TestApp, token: &str) -> reqwest::Response {
+    app.call_with(&crate::helpers::browser(&app.base), "consent/withdrawal_code", &[("token", token)]).await
+}
+
+async fn withdraw_with(app: &TestApp, token: &str, code: &str) -> reqwest::Response {
+    let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
+    app.call_with(&phone, "consent/withdraw", &[("token", token), ("code", code)]).await
+}
+
+async fn code_problem(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 422);
+    let error = error_of(response).await;
+    assert_eq!(error["Validation"][0]["field"], "code", "{error}");
+    error["Validation"][0]["problem"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed_code() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let (id, token) = signed_client(&app, "ola@example.no").await;
+    let copy = app.url(&format!("/consent/copy.pdf?token={token}"));
+    let link = app.url(&format!("/consent?token={token}"));
+    let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
+
+    app.clock.advance(30 * 86_400 - 60);
+    let shown: Value = page(&app, &token).await.json().await.unwrap();
+    assert_eq!(shown["declaration"]["title"], "Samtykke til behandling av helseopplysninger");
+    assert!(shown["copy_until"].is_string() && shown["withdraw_needs_code"] == false);
+    assert_eq!(phone.get(&copy).send().await.unwrap().status(), 200, "the copy, for 30 days");
+    let html = phone.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Download what you signed (PDF)"));
+
+    app.clock.advance(60);
+    let shown: Value = page(&app, &token).await.json().await.unwrap();
+    assert_eq!(shown["status"], "Signed");
+    assert!(shown["declaration"].is_null() && shown["copy_until"].is_null());
+    assert_eq!(shown["withdraw_needs_code"], true);
+    assert_eq!(phone.get(&copy).send().await.unwrap().status(), 404, "no copy with IPs and signature any more");
+    let html = phone.get(&link).send().await.unwrap().text().await.unwrap();
+    for gone in ["Samtykke til behandling", "Klinikk Nord", "copy.pdf", "Ola Nordmann"] {
+        assert!(!html.contains(gone), "{gone:?} still on the page");
+    }
+    assert!(html.contains("Withdraw your consent") && html.contains("Email me a code"));
+    assert!(html.contains(r#"autocomplete="one-time-code""#) && html.contains(r#"inputmode="numeric""#));
+
+    // The link alone no longer withdraws.
+    assert_eq!(code_problem(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await).await, "Required");
+    assert_eq!(code_problem(withdraw_with(&app, &token, "123456").await).await, "ConsentCodeSpent", "none sent yet");
+    assert_eq!(code_problem(withdraw_with(&app, &token, "12345").await).await, "ConsentCodeFormat");
+    assert_eq!(status_of(&app, &id).await, "Signed");
+
+    let asked = ask_code(&app, &token).await;
+    assert_eq!(asked.headers()["location"], format!("/consent?token={token}&code=sent"));
+    let code = mailed_code(&app, "ola@example.no", 1).await;
+    let mail = &app.wait_for_subject("ola@example.no", CODE_SUBJECT, 1).await[0];
+    assert!(
+        mail.contains("Klinikk Nord") && !mail.contains("helseopplysninger"),
+        "names the practice, not the content"
+    );
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert_eq!(code_problem(withdraw_with(&app, &token, wrong).await).await, "ConsentCodeWrong");
+    assert_eq!(status_of(&app, &id).await, "Signed");
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    assert_eq!(withdraw_with(&app, &token, &spaced).await.status(), 200);
+    assert_eq!(status_of(&app, &id).await, "Withdrawn");
+    app.wait_for_subject(OWNER, "A client has withdrawn a consent", 1).await;
+    let again = withdraw_with(&app, &token, &code).await;
+    assert_eq!(error_of(again).await["Rejected"], "ConsentAnswered", "once");
+    let shown: Value = page(&app, &token).await.json().await.unwrap();
+    assert_eq!((shown["status"].as_str(), shown["declaration"].is_null()), (Some("Withdrawn"), true));
+    assert_eq!(ask_code(&app, &token).await.status(), 409, "no codes for a withdrawn consent");
+    // The practice's audit log has the client's steps, with no one named.
+    for action in ["consent.code_sent", "consent.withdrawn"] {
+        let sql = format!("SELECT COUNT(*) FROM practice_audit WHERE action = '{action}' AND actor_id IS NULL");
+        assert_eq!(app.count(&sql).await, 1, "{action}");
+    }
+}
+
+#[tokio::test]
+async fn a_withdrawal_code_is_kept_hashed_used_once_and_only_for_ten_minutes() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let (id, token) = signed_client(&app, "ola@example.no").await;
+    app.clock.advance(31 * 86_400);
+    assert_eq!(ask_code(&app, &token).await.status(), 200);
+    let code = mailed_code(&app, "ola@example.no", 1).await;
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT code_hash FROM consent_withdrawal_codes").fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(stored.len(), 32);
+    assert!(!stored.windows(6).any(|w| w == code.as_bytes()), "no plaintext code");
+    assert_ne!(stored, Sha256::digest(code.as_bytes()).to_vec(), "not a bare hash of six digits");
+
+    // Ten minutes on it has expired, right as it is.
+    app.clock.advance(10 * 60);
+    assert_eq!(code_problem(withdraw_with(&app, &token, &code).await).await, "ConsentCodeSpent");
+    assert_eq!(ask_code(&app, &token).await.status(), 200);
+    let first = mailed_code(&app, "ola@example.no", 2).await;
+    // A newer code replaces it.
+    app.clock.advance(61);
+    assert_eq!(ask_code(&app, &token).await.status(), 200);
+    let newest = mailed_code(&app, "ola@example.no", 3).await;
+    if first != newest {
+        assert_eq!(code_problem(withdraw_with(&app, &token, &first).await).await, "ConsentCodeWrong");
+    }
+    // Another request's link cannot use this client's code.
+    assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
+    let (_, other) = signed_client(&app, "siri@example.no").await;
+    app.clock.advance(31 * 86_400);
+    assert_eq!(ask_code(&app, &token).await.status(), 200);
+    let code = mailed_code(&app, "ola@example.no", 4).await;
+    assert_eq!(code_problem(withdraw_with(&app, &other, &code).await).await, "ConsentCodeSpent");
+    assert_eq!(withdraw_with(&app, &token, &code).await.status(), 200);
+    assert_eq!(status_of(&app, &id).await, "Withdrawn");
+}
+
+#[tokio::test]
+async fn wrong_tries_use_up_a_code_even_all_at_once() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let (id, token) = signed_client(&app, "ola@example.no").await;
+    app.clock.advance(31 * 86_400);
+    assert_eq!(ask_code(&app, &token).await.status(), 200);
+    let code = mailed_code(&app, "ola@example.no", 1).await;
+    let wrong: Vec<String> =
+        (0..20).map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)).collect();
+    let guesses = wrong.iter().map(|guess| withdraw_with(&app, &token, guess));
+    let answers = futures::future::join_all(guesses).await;
+    let mut problems = Vec::new();
+    for answer in answers {
+        problems.push(code_problem(answer).await);
+    }
+    assert_eq!(problems.iter().filter(|p| *p == "ConsentCodeWrong").count(), 5, "{problems:?}");
+    assert_eq!(problems.iter().filter(|p| *p == "ConsentCodeSpent").count(), 15);
+    assert_eq!(app.count("SELECT tries FROM consent_withdrawal_codes").await, 5);
+    // Now even the right code is refused: a new one is needed.
+    assert_eq!(code_problem(withdraw_with(&app, &token, &code).await).await, "ConsentCodeSpent");
+    assert_eq!(status_of(&app, &id).await, "Signed");
+    app.clock.advance(61);
+    assert_eq!(ask_code(&app, &token).await.status(), 200);
+    let fresh = mailed_code(&app, "ola@example.no", 2).await;
+    assert_eq!(withdraw_with(&app, &token, &fresh).await.status(), 200);
+}
+
+#[tokio::test]
+async fn code_mails_are_limited_so_the_link_cannot_flood_the_clients_mailbox() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let (_, token) = signed_client(&app, "ola@example.no").await;
+    app.clock.advance(31 * 86_400);
+    // Many at once: one mail.
+    let answers = futures::future::join_all((0..8).map(|_| ask_code(&app, &token))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
+    let limited = ask_code(&app, &token).await;
+    assert_eq!(limited.status(), 429);
+    assert!(error_of(limited).await["RateLimited"]["retry_after_secs"].as_i64().unwrap() <= 60);
+    for _ in 0..4 {
+        app.clock.advance(61);
+        assert_eq!(ask_code(&app, &token).await.status(), 200);
+    }
+    app.clock.advance(3_600);
+    let limited = ask_code(&app, &token).await;
+    assert_eq!(limited.status(), 429, "five a day");
+    let wait = error_of(limited).await["RateLimited"]["retry_after_secs"].as_i64().unwrap();
+    assert!(wait > 3_600 && wait <= 86_400, "{wait}");
+    app.wait_for_subject("ola@example.no", CODE_SUBJECT, 5).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mails = app.count(&format!("SELECT COUNT(*) FROM outbox WHERE subject = '{CODE_SUBJECT}'")).await;
+    assert_eq!(mails, 5);
+    app.clock.advance(wait);
+    assert_eq!(ask_code(&app, &token).await.status(), 200, "the next day");
+}
+
+#[tokio::test]
+async fn no_code_without_an_address_and_none_for_an_unsigned_link() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let (id, token) = signed_client(&app, "ola@example.no").await;
+    let unsigned =
+        send(&app, &new_client(&app, &app.client, "Siri", "siri@example.no").await, "siri@example.no", 1).await;
+    assert_eq!(error_of(ask_code(&app, &unsigned).await).await["Rejected"], "ConsentAnswered");
+    assert_eq!(ask_code(&app, "not-a-token").await.status(), 401);
+    let form = [
+        ("id", id.as_str()),
+        ("name", "Ola Nordmann"),
+        ("email", ""),
+        ("phone", ""),
+        ("birth_date", ""),
+        ("address", ""),
+        ("notes", ""),
+    ];
+    assert_eq!(app.call("clients/update", &form).await.status(), 200);
+    app.clock.advance(31 * 86_400);
+    assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
+    let refused = ask_code(&app, &token).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(error_of(refused).await["Rejected"], "ConsentNoAddress");
+    assert_eq!(app.count("SELECT COUNT(*) FROM consent_withdrawal_codes").await, 0);
+}
+
+#[tokio::test]
+async fn the_default_declarations_are_added_once_even_when_first_read_in_parallel() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let readings = futures::future::join_all((0..20).map(|_| templates(&app, &app.client))).await;
+    assert!(readings.iter().all(|list| list.len() == 2), "{readings:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM consent_templates").await, 2);
+    assert_eq!(templates(&app, &app.client).await, readings[0]);
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL when `TRYGG_TEST_DATABASE_URL` names one) and talks HTTP to it.
 
 mod accounts;
+mod audit;
 mod booking;
 mod calendar;
 mod clients;
