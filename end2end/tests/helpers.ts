@@ -12,7 +12,8 @@ export const test = base.extend<{ failOnPageErrors: void }>({
       const watchPage = (page: Page) => {
         page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
         page.on("console", (message) => {
-          if (message.type() !== "error") return;
+          // Scaffolding pages (the accessibility probe's copy of a page) are not the app.
+          if (message.type() !== "error" || page.url().startsWith("about:")) return;
           const text = message.text();
           if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
           problems.push(`${page.url()}: ${text}`);
