@@ -106,6 +106,8 @@ pub enum Problem {
     SignatureUnreadable,
     /// The link was answered already, or can no longer be.
     ConsentAnswered,
+    /// A cancellation is too old to undo (or the appointment was not cancelled).
+    UndoExpired,
     /// Ten wrong codes in a row: the code step takes only recovery codes until a sign-in completes.
     CodeStepLocked,
     /// Approval of a lost-2FA request before every piece of evidence was opened.
@@ -226,6 +228,7 @@ impl Problem {
             Self::ConsentNotTicked => t.err_consent_not_ticked.into(),
             Self::SignatureUnreadable => t.err_signature_unreadable.into(),
             Self::ConsentAnswered => t.err_consent_answered.into(),
+            Self::UndoExpired => t.err_undo_expired.into(),
             Self::CodeStepLocked => t.err_code_step_locked.into(),
             Self::EvidenceNotOpened => t.err_evidence_not_opened.into(),
             Self::TooLarge { max_mb } => t.err_request_too_large.replace("{max}", &max_mb.to_string()),
@@ -296,7 +299,9 @@ impl AppError {
                 | Problem::TwoFactorAlreadyOn
                 | Problem::EditedMeanwhile
                 | Problem::ConsentAnswered
-                | Problem::EvidenceNotOpened,
+                | Problem::EvidenceNotOpened
+                | Problem::UndoExpired
+                | Problem::TimeTaken,
             ) => StatusCode::CONFLICT,
             Self::Rejected(Problem::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,

@@ -33,7 +33,7 @@ use auth::{
 };
 use booking::{BookedPage, BookingPageView};
 use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
-use clients::{ClientPage, ClientsPage, EditClientPage, NewClientPage};
+use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClientPage};
 use components::layout::AppShell;
 use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clients/new") view=NewClientPage/>
                     <Route path=path!("/clients/:id") view=ClientPage/>
                     <Route path=path!("/clients/:id/edit") view=EditClientPage/>
+                    <Route path=path!("/clients/:id/delete") view=DeleteClientPage/>
                     <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=SettingsIndex/>

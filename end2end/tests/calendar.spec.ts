@@ -88,9 +88,18 @@ test("booked on a phone, seen in the calendar, moved, hidden from view, and canc
   await page.keyboard.press("Alt+Shift+H");
   await expect(appointment.locator(".appt-text")).toBeVisible();
 
+  // Cancelling can be undone for a moment.
   await appointment.click();
   await page.getByRole("button", { name: "Cancel appointment" }).click();
-  await expect(page).toHaveURL(/\/calendar\?cancelled=1$/);
+  await expect(page).toHaveURL(new RegExp(`/calendar\\?date=${date}&cancelled=\\d+$`));
+  await expect(page.getByRole("status").filter({ hasText: "cancelled" })).toBeVisible();
+  await expect(page.locator("a.appt")).toHaveCount(0);
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page).toHaveURL(new RegExp(`/calendar\\?date=${date}$`));
+  await expect(appointment).toContainText("13:00–13:50");
+  await appointment.click();
+  await page.getByRole("button", { name: "Cancel appointment" }).click();
+  await expect(page).toHaveURL(/cancelled=\d+$/);
   await open(page, testInfo, `/calendar?date=${date}`);
   await expect(page.locator("a.appt")).toHaveCount(0);
 });

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { expectAccessible } from "./axe";
 import { expect, jsEnabled, open, pdfText, signedIn, test } from "./helpers";
 
 test.beforeEach(({}, testInfo) => {
@@ -60,6 +61,24 @@ test("a journal entry is written, edited with its history kept, and read", async
   await expect(log).toContainText("Wrote a journal entry");
   await expect(log).toContainText("Changed a journal entry");
   await expect(log).toContainText("Read the journal");
+
+  // Deleting asks first, naming what goes; keeping the client changes nothing.
+  await open(page, testInfo, `${profile}/edit`);
+  await page.getByRole("link", { name: "Delete client" }).click();
+  await expect(page).toHaveURL(new RegExp(`${profile}/delete$`));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Delete Ola Nordmann?");
+  await expect(page.getByTestId("deletion-counts")).toContainText("1 journal entry, with its earlier versions");
+  await expect(page.getByText("This cannot be undone")).toBeVisible();
+  await expectAccessible(page);
+  await page.screenshot({ path: testInfo.outputPath("delete-client.png"), fullPage: true });
+  await page.getByRole("link", { name: "No, keep the client" }).click();
+  await expect(page).toHaveURL(new RegExp(`${profile}$`));
+  await expect(journal.locator("article.journal-entry")).toHaveCount(1);
+  await open(page, testInfo, `${profile}/delete`);
+  await page.getByRole("button", { name: "Delete Ola Nordmann for good" }).click();
+  await expect(page).toHaveURL(/\/clients\?deleted=1$/);
+  await expect(page.getByRole("status")).toContainText("deleted");
+  await expect(page.getByText("Ola Nordmann")).toHaveCount(0);
   expect(breakage).toEqual([]);
 });
 

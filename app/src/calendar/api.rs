@@ -66,8 +66,17 @@ pub async fn update_appointment(
 #[server(endpoint = "appointments/cancel")]
 pub async fn cancel_appointment(id: i64) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    super::service::cancel(&request.state, request.user()?, id).await?;
-    leptos_axum::redirect("/calendar?cancelled=1");
+    let date = super::service::cancel(&request.state, request.user()?, id).await?;
+    leptos_axum::redirect(&format!("/calendar?date={date}&cancelled={id}"));
+    Ok(())
+}
+
+/// Undoes a cancellation of the last minute, if the time is still free.
+#[server(endpoint = "appointments/undo_cancel")]
+pub async fn undo_cancel(id: i64) -> Result<(), AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    let date = super::service::undo_cancel(&request.state, request.user()?, id).await?;
+    leptos_axum::redirect(&format!("/calendar?date={date}"));
     Ok(())
 }
 

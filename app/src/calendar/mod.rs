@@ -22,7 +22,7 @@ use crate::i18n::{Texts, t};
 use crate::services::api::list_services;
 use crate::services::types::clock_label;
 use crate::services::weekday_name;
-use api::{CancelAppointment, CreateAppointment, UpdateAppointment, calendar_week, get_appointment};
+use api::{CancelAppointment, CreateAppointment, UndoCancel, UpdateAppointment, calendar_week, get_appointment};
 use privacy::{PrivacyToggle, use_privacy};
 use types::{AppointmentDetail, AppointmentView, WeekView};
 
@@ -32,12 +32,13 @@ pub fn CalendarPage() -> impl IntoView {
     let texts = t();
     let query = use_query_map();
     let date = move || query.with(|q| q.get("date").unwrap_or_default());
-    let week = Resource::new_blocking(date, calendar_week);
-    let cancelled = query.with_untracked(|q| q.get("cancelled").is_some());
+    let cancelled = Memo::new(move |_| query.with(|q| q.get("cancelled").and_then(|id| id.parse::<i64>().ok())));
+    // An undone cancellation leaves the same week without `cancelled`: read the week again.
+    let week = Resource::new_blocking(move || (date(), cancelled.get()), |(date, _)| calendar_week(date));
     view! {
         // Only ever the page's name: the tab title shows in task bars and shared screens.
         <Title text=format!("{} · Trygg", texts.nav_calendar)/>
-        {cancelled.then(|| view! { <p class="notice" role="status">{texts.appointment_cancelled}</p> })}
+        {move || cancelled.get().map(|id| view! { <CancelledNotice id/> })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match week.await {
@@ -46,6 +47,24 @@ pub fn CalendarPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// "Cancelled", with a minute to undo it (a form: it works without JavaScript too).
+#[component]
+fn CancelledNotice(id: i64) -> impl IntoView {
+    let texts = t();
+    let undo = ServerAction::<UndoCancel>::new();
+    let error = action_error(undo);
+    view! {
+        <div class="notice undo" role="status">
+            <p>{texts.appointment_cancelled}</p>
+            <ActionForm action=undo>
+                <input type="hidden" name="id" value=id.to_string()/>
+                <button type="submit" class="secondary">{texts.appointment_undo}</button>
+            </ActionForm>
+            <FormMessage error/>
+        </div>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Calendar rules: an appointment lies inside the opening hours, does not overlap another, and
 //! belongs with its client and service to the caller's practice.
 
-use super::store::{self, Change, Changed, NewAppointment};
+use super::store::{self, Change, Changed, NewAppointment, Restored};
 use super::time;
 use super::types::{AppointmentDetail, AppointmentView, DayColumn, WeekView};
 use crate::audit::store as audit;
@@ -164,14 +164,35 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
 }
 
 /// Cancels a booked appointment of the practice; `NotFound` for any other.
-pub async fn cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+/// Cancels a booked appointment. Returns its date, for the calendar to show the week it was in.
+pub async fn cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    if !store::cancel(&state.db, user.practice_id, id).await? {
+    let now = state.clock.now();
+    if !store::cancel(&state.db, user.practice_id, id, now).await? {
         return Err(AppError::NotFound);
     }
-    let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::AppointmentCancelled, Some(row.client_id), Some(id)).await?;
-    Ok(())
+    let zone = store::zone(&state.db, user.practice_id).await?;
+    Ok(time::date_text(time::to_local(zone, row.starts_at).0))
+}
+
+/// How long a cancellation can be undone.
+pub const UNDO_SECS: i64 = 60;
+
+/// Undoes a cancellation made within the last minute, if the time is still free. Returns the
+/// appointment's date.
+pub async fn undo_cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
+    let since = state.clock.now() - UNDO_SECS;
+    match store::restore_if_free(&state.db, backend(state), user.practice_id, id, since).await? {
+        Restored::Done => {}
+        Restored::Taken => return Err(AppError::Rejected(Problem::TimeTaken)),
+        Restored::NotFound => return Err(AppError::Rejected(Problem::UndoExpired)),
+    }
+    let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&state.db, user, state.clock.now(), AuditAction::AppointmentChanged, Some(row.client_id), Some(id))
+        .await?;
+    let zone = store::zone(&state.db, user.practice_id).await?;
+    Ok(time::date_text(time::to_local(zone, row.starts_at).0))
 }
 
 /// The week around `date` (today when empty or unreadable), as the calendar draws it.

@@ -175,16 +175,65 @@ pub async fn change_if_free(db: &Db, backend: Backend, change: Change<'_>) -> Re
     Ok(result)
 }
 
-pub async fn cancel(db: &Db, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn cancel(db: &Db, practice_id: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
-        "UPDATE appointments SET status = 'cancelled' WHERE id = $1 AND practice_id = $2 AND status = 'booked'",
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = $3
+         WHERE id = $1 AND practice_id = $2 AND status = 'booked'",
     )
     .bind(id)
     .bind(practice_id)
+    .bind(now)
     .execute(db)
     .await?
     .rows_affected();
     Ok(changed == 1)
+}
+
+pub enum Restored {
+    Done,
+    /// Another appointment took the time meanwhile.
+    Taken,
+    /// Not cancelled after `since` (too late, or never cancelled, or not this practice's).
+    NotFound,
+}
+
+/// Books a cancelled appointment again, if it was cancelled after `since` and its time is still
+/// free.
+pub async fn restore_if_free(
+    db: &Db,
+    backend: Backend,
+    practice_id: i64,
+    id: i64,
+    since: i64,
+) -> Result<Restored, sqlx::Error> {
+    let mut tx = crate::server::db::begin_write(db).await?;
+    lock_practice(&mut tx, backend, practice_id).await?;
+    let recent = "FROM appointments WHERE id = $1 AND practice_id = $2 AND status = 'cancelled' AND cancelled_at > $3";
+    let updated = sqlx::query(&format!(
+        "UPDATE appointments SET status = 'booked', cancelled_at = NULL
+         WHERE id IN (SELECT id {recent})
+           AND NOT EXISTS (SELECT 1 FROM appointments o WHERE o.practice_id = $2 AND o.status = 'booked'
+                           AND o.starts_at < appointments.ends_at AND o.ends_at > appointments.starts_at)"
+    ))
+    .bind(id)
+    .bind(practice_id)
+    .bind(since)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let result = if updated == 1 {
+        Restored::Done
+    } else {
+        let cancelled: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {recent}"))
+            .bind(id)
+            .bind(practice_id)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+        if cancelled == 1 { Restored::Taken } else { Restored::NotFound }
+    };
+    tx.commit().await?;
+    Ok(result)
 }
 
 pub struct AppointmentRow {
@@ -316,5 +365,14 @@ pub async fn client_name(db: &Db, practice_id: i64, client_id: i64) -> Result<Op
         .bind(client_id)
         .bind(practice_id)
         .fetch_optional(db)
+        .await
+}
+
+/// How many appointments the client has, past, coming and cancelled.
+pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM appointments WHERE practice_id = $1 AND client_id = $2")
+        .bind(practice_id)
+        .bind(client_id)
+        .fetch_one(db)
         .await
 }

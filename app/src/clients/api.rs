@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::types::{Client, ClientSummary};
+use super::types::{Client, ClientSummary, DeletionSummary};
 use crate::error::AppError;
 
 #[server(endpoint = "clients/list")]
@@ -73,6 +73,13 @@ pub async fn update_client(
     super::service::update(&request.state, user, id, raw).await?;
     leptos_axum::redirect(&format!("/clients/{id}"));
     Ok(())
+}
+
+/// What deleting the client would take with it, shown before the practitioner confirms.
+#[server(endpoint = "clients/deletion_preview")]
+pub async fn deletion_preview(id: i64) -> Result<DeletionSummary, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::deletion_preview(&request.state, request.user()?, id).await
 }
 
 #[server(endpoint = "clients/delete")]

@@ -16,7 +16,7 @@ use crate::consent::{ConsentSection, ConsentState, StatusIcon};
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::journal::{JournalSection, JournalState};
-use api::{CreateClient, DeleteClient, UpdateClient, get_client, list_clients};
+use api::{CreateClient, DeleteClient, UpdateClient, deletion_preview, get_client, list_clients};
 use types::Client;
 
 /// `/clients`: search by name, email or phone; a plain GET form, so it works without JavaScript.
@@ -173,9 +173,7 @@ pub fn EditClientPage() -> impl IntoView {
     let id = client_id();
     let client = Resource::new_blocking(id, load_client);
     let update = ServerAction::<UpdateClient>::new();
-    let delete = ServerAction::<DeleteClient>::new();
     let error = action_error(update);
-    let delete_error = action_error(delete);
     view! {
         <Title text=format!("{} · Trygg", texts.client_edit)/>
         <Suspense fallback=|| ()>
@@ -196,10 +194,61 @@ pub fn EditClientPage() -> impl IntoView {
                             <section class="panel danger-zone">
                                 <h2>{texts.client_delete_title}</h2>
                                 <p class="hint">{texts.client_delete_intro}</p>
-                                <ActionForm action=delete>
-                                    <FormMessage error=delete_error/>
-                                    <input type="hidden" name="id" value=delete_id/>
-                                    <button type="submit" class="danger">{texts.client_delete}</button>
+                                <a class="button danger" href=format!("/clients/{delete_id}/delete")>{texts.client_delete}</a>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/clients/:id/delete`: names what goes before anything does. A link, then a form: it asks
+/// the same with or without JavaScript.
+#[component]
+pub fn DeleteClientPage() -> impl IntoView {
+    let texts = t();
+    let id = client_id();
+    let preview = Resource::new_blocking(id, |id| async move {
+        match id {
+            Some(id) => deletion_preview(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    let delete = ServerAction::<DeleteClient>::new();
+    let error = action_error(delete);
+    view! {
+        <Title text=format!("{} · Trygg", texts.client_delete_title)/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match preview.await {
+                    Ok(preview) => {
+                        let counts = [
+                            (preview.journal_entries, texts.client_delete_journal_one, texts.client_delete_journal_many),
+                            (preview.appointments, texts.client_delete_appointment_one, texts.client_delete_appointment_many),
+                            (preview.consents, texts.client_delete_consent_one, texts.client_delete_consent_many),
+                        ];
+                        let profile = format!("/clients/{}", preview.id);
+                        view! {
+                            <h1>{texts.client_delete_confirm_title.replace("{name}", &preview.name)}</h1>
+                            <section class="panel danger-zone">
+                                <p>{texts.client_delete_goes}</p>
+                                <ul class="deletion-counts" data-testid="deletion-counts">
+                                    <li>{texts.client_delete_profile}</li>
+                                    {counts.into_iter().filter(|(n, ..)| *n > 0).map(|(n, one, many)| view! {
+                                        <li>{if n == 1 { one.to_string() } else { many.replace("{n}", &n.to_string()) }}</li>
+                                    }).collect_view()}
+                                </ul>
+                                <p><strong>{texts.client_delete_final}</strong></p>
+                                <ActionForm action=delete attr:class="row">
+                                    <FormMessage error/>
+                                    <input type="hidden" name="id" value=preview.id.to_string()/>
+                                    <button type="submit" class="danger">
+                                        {texts.client_delete_confirm.replace("{name}", &preview.name)}
+                                    </button>
+                                    <a href=profile>{texts.client_delete_keep}</a>
                                 </ActionForm>
                             </section>
                         }.into_any()

@@ -1,7 +1,7 @@
 //! Client rules: the input checks that need the server (today's date), then the store.
 
 use super::store;
-use super::types::{Client, ClientInput, RawClient};
+use super::types::{Client, ClientInput, DeletionSummary, RawClient};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
@@ -65,6 +65,22 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Client
     }
     audit::record(&state.db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
     Ok(client)
+}
+
+/// What deleting the client would take with it: its name (a reading of client data, so
+/// recorded) and how many records of each kind.
+pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: i64) -> Result<DeletionSummary, AppError> {
+    let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let db = &state.db;
+    let preview = DeletionSummary {
+        id,
+        name: row.client.name,
+        journal_entries: crate::journal::store::count_for_client(db, user.practice_id, id).await?,
+        appointments: crate::calendar::store::count_for_client(db, user.practice_id, id).await?,
+        consents: crate::consent::store::count_for_client(db, user.practice_id, id).await?,
+    };
+    audit::record(db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
+    Ok(preview)
 }
 
 /// Notes written before they were sealed are sealed with the client's key at start-up. Returns

@@ -25,6 +25,16 @@ pub struct ClientSummary {
     pub consent: ConsentStatus,
 }
 
+/// What deleting a client takes with it, named before it happens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionSummary {
+    pub id: i64,
+    pub name: String,
+    pub journal_entries: i64,
+    pub appointments: i64,
+    pub consents: i64,
+}
+
 /// Everything the profile shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Client {

@@ -405,3 +405,12 @@ pub async fn use_code(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
         .rows_affected();
     Ok(used == 1)
 }
+
+/// How many consent requests the client has, whatever their status.
+pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM consent_requests WHERE practice_id = $1 AND client_id = $2")
+        .bind(practice_id)
+        .bind(client_id)
+        .fetch_one(db)
+        .await
+}

@@ -148,3 +148,12 @@ pub async fn exists(db: &Db, practice_id: i64, client_id: i64, entry_id: i64) ->
             .await?;
     Ok(found.is_some())
 }
+
+/// How many journal entries the client has (each with all its versions).
+pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries WHERE practice_id = $1 AND client_id = $2")
+        .bind(practice_id)
+        .bind(client_id)
+        .fetch_one(db)
+        .await
+}

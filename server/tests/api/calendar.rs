@@ -136,11 +136,53 @@ async fn appointments_are_edited_moved_and_cancelled() {
     assert_eq!(detail["time"], "13:00", "a refused move changes nothing");
 
     let cancelled = app.call("appointments/cancel", &[("id", &first)]).await;
-    assert_eq!(cancelled.headers()["location"], "/calendar?cancelled=1");
+    assert_eq!(cancelled.headers()["location"], format!("/calendar?date=2030-01-08&cancelled={first}").as_str());
     assert_eq!(app.call("appointments/update", &onto_first).await.status(), 200, "the cancelled time is free");
     assert_eq!(app.call("appointments/cancel", &[("id", &first)]).await.status(), 404, "cancelled once");
     let view = week(&app, &app.client, "2030-01-08").await;
     assert_eq!(view["appointments"].as_array().unwrap().len(), 1);
+}
+
+async fn booked_count(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM appointments WHERE status = 'booked'").await
+}
+
+#[tokio::test]
+async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
+
+    assert_eq!(app.call("appointments/cancel", &[("id", &id)]).await.status(), 200);
+    app.clock.advance(50);
+    let undone = app.call("appointments/undo_cancel", &[("id", &id)]).await;
+    assert_eq!(undone.headers()["location"], format!("/calendar?date={MONDAY}").as_str());
+    assert_eq!(booked_count(&app).await, 1, "booked again");
+    assert_eq!(app.call("appointments/undo_cancel", &[("id", &id)]).await.status(), 409, "nothing left to undo");
+
+    // Another practice cannot undo ours.
+    assert_eq!(app.call("appointments/cancel", &[("id", &id)]).await.status(), 200);
+    let other = app.other_practitioner("per@example.no").await;
+    assert_eq!(app.call_with(&other, "appointments/undo_cancel", &[("id", &id)]).await.status(), 409);
+    assert_eq!(booked_count(&app).await, 0);
+
+    // A minute later it is too late.
+    app.clock.advance(61);
+    let late = app.call("appointments/undo_cancel", &[("id", &id)]).await;
+    assert_eq!(late.status(), 409);
+    assert_eq!(error_of(late).await["Rejected"], "UndoExpired");
+    assert_eq!(booked_count(&app).await, 0);
+
+    // Within the minute, but someone took the time: refused, nothing double-booked.
+    book(&app, &app.client, &p, MONDAY, "10:00").await;
+    let second = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
+    assert_eq!(app.call("appointments/cancel", &[("id", &second)]).await.status(), 200);
+    book(&app, &app.client, &p, MONDAY, "10:00").await;
+    let taken = app.call("appointments/undo_cancel", &[("id", &second)]).await;
+    assert_eq!(error_of(taken).await["Rejected"], "TimeTaken");
+    assert_eq!(booked_count(&app).await, 1);
 }
 
 #[tokio::test]

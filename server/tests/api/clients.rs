@@ -155,3 +155,26 @@ async fn another_practice_reaches_none_of_the_clients() {
     let stranger = crate::helpers::browser(&app.base);
     assert_eq!(app.call_with(&stranger, "clients/list", &[("query", "")]).await.status(), 401);
 }
+
+#[tokio::test]
+async fn deleting_is_named_first_with_what_goes_and_only_within_the_practice() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = created_id(create(&app, &app.client, &[("name", "Ingrid Berg")]).await).await;
+    for (date, title) in [("2025-01-10", "Første"), ("2025-01-17", "Andre")] {
+        let form = [("client_id", id.as_str()), ("date", date), ("title", title), ("text", "Notat.")];
+        assert_eq!(app.call("journal/create", &form).await.status(), 200);
+    }
+    let preview: Value = app.call("clients/deletion_preview", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!(preview["name"], "Ingrid Berg");
+    assert_eq!((preview["journal_entries"].as_i64(), preview["appointments"].as_i64()), (Some(2), Some(0)));
+    assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 1, "looking changes nothing");
+
+    let other = app.other_practitioner("per@example.no").await;
+    let refused = app.call_with(&other, "clients/deletion_preview", &[("id", &id)]).await;
+    assert_eq!(refused.status(), 404);
+    let page = app.get(&format!("/clients/{id}/delete")).await.text().await.unwrap();
+    assert!(page.contains("Delete Ingrid Berg?") && page.contains("2 journal entries"), "{page}");
+    let theirs = other.get(app.url(&format!("/clients/{id}/delete"))).send().await.unwrap().text().await.unwrap();
+    assert!(!theirs.contains("Ingrid Berg"));
+}

@@ -1,0 +1,2 @@
+-- When an appointment was cancelled: for a short while the practitioner can undo it.
+ALTER TABLE appointments ADD COLUMN cancelled_at BIGINT;
