@@ -1,7 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 
-/** The WCAG 2.1 A and AA rules. */
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+/** The WCAG 2.1 A and AA rules, and 2.2 AA (target size). */
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 type Results = { violations: { id: string; nodes: { target: string[] }[] }[] };
 

@@ -1,6 +1,7 @@
 //! Settings: its own sub-navigation, and an index that says what each section holds.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 
 use crate::components::layout::LanguageSwitch;
@@ -34,6 +35,7 @@ pub fn SettingsIndex() -> impl IntoView {
         ("/settings/consent", texts.consent_settings, texts.settings_consent_about),
     ];
     view! {
+        <Title text=format!("{} · Trygg", texts.nav_settings)/>
         <h1>{texts.nav_settings}</h1>
         <ul class="settings-index">
             {sections.into_iter().map(|(href, title, about)| view! {
