@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use super::throttle::network_of;
+use super::network::network_of;
 
 const TARGET: &str = "trygg::security";
 

@@ -10,6 +10,7 @@ pub mod db;
 pub mod envelope;
 pub mod http;
 pub mod mail;
+pub mod network;
 pub mod password;
 pub mod pdf;
 pub mod private_files;
