@@ -60,6 +60,11 @@ mod tests {
                 crate::security::api::ChangePassword { current_password: secret(), new_password: secret() }
             ),
             format!("{:?}", crate::security::api::ConfirmPassword { password: secret() }),
+            format!(
+                "{:?}",
+                crate::consent::api::SignConsent { token: secret(), agree: None, name: "Ola".into(), signature: None }
+            ),
+            format!("{:?}", crate::consent::api::WithdrawConsent { token: secret(), code: Some(secret()) }),
         ];
         for line in printed {
             assert!(!line.contains("hunter2") && line.contains("SecretText(..)"), "{line}");

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::types::{ConsentPage, RequestView, Template};
 use crate::error::AppError;
+use crate::secret::SecretText;
 
 #[server(endpoint = "consent/templates")]
 pub async fn consent_templates() -> Result<Vec<Template>, AppError> {
@@ -74,23 +75,23 @@ pub async fn revoke_consent(client_id: i64, id: i64) -> Result<(), AppError> {
 
 /// What the link shows. A reading only: mail scanners fetch links, and must not open requests.
 #[server(endpoint = "consent/page")]
-pub async fn get_consent_page(token: String) -> Result<ConsentPage, AppError> {
+pub async fn get_consent_page(token: SecretText) -> Result<ConsentPage, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    super::service::page(&request.state, &token).await
+    super::service::page(&request.state, token.expose()).await
 }
 
 /// Sent by the page once a person uses it: records that the link was opened.
 #[server(endpoint = "consent/opened")]
-pub async fn consent_opened(token: String) -> Result<(), AppError> {
+pub async fn consent_opened(token: SecretText) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::opened(&request.state, &token, &origin).await
+    super::service::opened(&request.state, token.expose(), &origin).await
 }
 
 /// `signature` is the drawn signature as `Drawing` text; absent or empty when none was drawn.
 #[server(endpoint = "consent/sign")]
 pub async fn sign_consent(
-    token: String,
+    token: SecretText,
     agree: Option<String>,
     name: String,
     signature: Option<String>,
@@ -98,31 +99,38 @@ pub async fn sign_consent(
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
     let drawn = signature.unwrap_or_default();
-    super::service::sign(&request.state, &token, agree.is_some(), &name, &drawn, &origin, request.lang).await
+    super::service::sign(&request.state, token.expose(), agree.is_some(), &name, &drawn, &origin, request.lang).await
 }
 
 #[server(endpoint = "consent/decline")]
-pub async fn decline_consent(token: String) -> Result<(), AppError> {
+pub async fn decline_consent(token: SecretText) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::decline(&request.state, &token, &origin).await
+    super::service::decline(&request.state, token.expose(), &origin).await
 }
 
 /// Mails the client a one-time code for withdrawing through an old link. Back on the link's page,
 /// which then says the code was sent (with or without JavaScript).
 #[server(endpoint = "consent/withdrawal_code")]
-pub async fn send_withdrawal_code(token: String) -> Result<(), AppError> {
+pub async fn send_withdrawal_code(token: SecretText) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    super::service::send_withdrawal_code(&request.state, &token, request.lang).await?;
+    super::service::send_withdrawal_code(&request.state, token.expose(), request.lang).await?;
     // Only a valid token gets here, and tokens are URL-safe base64.
-    leptos_axum::redirect(&format!("/consent?token={token}&code=sent"));
+    leptos_axum::redirect(&format!("/consent?token={}&code=sent", token.expose()));
     Ok(())
 }
 
 /// `code` is needed once the link's 30 days after the signature are over.
 #[server(endpoint = "consent/withdraw")]
-pub async fn withdraw_consent(token: String, code: Option<String>) -> Result<(), AppError> {
+pub async fn withdraw_consent(token: SecretText, code: Option<SecretText>) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let origin = request.origin();
-    super::service::withdraw(&request.state, &token, code.as_deref(), &origin, request.lang).await
+    super::service::withdraw(
+        &request.state,
+        token.expose(),
+        code.as_ref().map(SecretText::expose),
+        &origin,
+        request.lang,
+    )
+    .await
 }

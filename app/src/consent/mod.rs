@@ -247,7 +247,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
             let token = token.clone();
             move || (token.clone(), answered.get())
         },
-        |(token, _)| get_consent_page(token),
+        |(token, _)| get_consent_page(token.into()),
     );
     // After a code was mailed the page is loaded again with `code=sent` (also without JavaScript).
     let code_sent = Signal::derive(move || query.with(|q| q.get("code").as_deref() == Some("sent")));
@@ -416,7 +416,7 @@ fn OpenedOnUse(token: String) -> impl IntoView {
                 let (sent, token) = (sent.clone(), token.clone());
                 window_event_listener_untyped(event, move |_| {
                     if !sent.replace(true) {
-                        opened.dispatch(ConsentOpened { token: token.clone() });
+                        opened.dispatch(ConsentOpened { token: token.clone().into() });
                     }
                 })
             })
