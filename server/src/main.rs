@@ -126,6 +126,9 @@ async fn serve_app() -> Result<(), Box<dyn std::error::Error>> {
             "the operator's details are not all set: practices cannot download the data processing agreement"
         );
     }
+    if config.smtp_url.is_none() && !config.dev_outbox {
+        tracing::warn!("no TRYGG_SMTP_URL: mail is kept in the database's outbox table, not delivered");
+    }
     let started = std::time::Instant::now();
     let state = build_state(config, leptos_options, Clock::default()).await?;
     let listener = TcpListener::bind(addr).await?;

@@ -126,11 +126,12 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
 }
 
 /// Development only: the mail that would have gone out. `NotFound` unless the outbox page is on
-/// and the caller is on this machine.
+/// and the caller is on this machine, not behind a proxy.
 #[server(endpoint = "dev_outbox")]
 pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    if !request.state.config.dev_outbox || !request.ip.is_loopback() {
+    let headers = use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default();
+    if !crate::server::http::may_see_outbox(request.state.config.dev_outbox, request.ip, &headers) {
         return Err(AppError::NotFound);
     }
     let rows = request.state.mailer.outbox().await?;

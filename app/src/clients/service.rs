@@ -94,6 +94,8 @@ pub async fn seal_plaintext_notes(db: &Db, master: &MasterKey) -> Result<usize, 
 }
 
 /// Deletes the client, its data keys first (see `store::delete`), and records it in the audit log.
+/// Then the old pages leave the SQLite WAL too, so the files on disk no longer hold the client's
+/// name, key or journals.
 pub async fn delete(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
     let mut tx = crate::server::db::begin_write(&state.db).await?;
     if !store::delete(&mut tx, user.practice_id, id).await? {
@@ -101,5 +103,6 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: i64) -> Result<(),
     }
     audit::record(&mut *tx, user, state.clock.now(), AuditAction::ClientDeleted, Some(id), None).await?;
     tx.commit().await?;
+    crate::server::db::purge_wal(&state.db).await;
     Ok(())
 }

@@ -18,8 +18,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub master_key: MasterKeySource,
     pub session: SessionPolicy,
-    /// Lists the mail outbox at `/dev/outbox`. Only when no SMTP server is configured and the
-    /// base URL is a loopback address, so it can never expose mail on a public server.
+    /// Lists the mail outbox at `/dev/outbox`: only when asked for (`TRYGG_DEV_OUTBOX=1`), without
+    /// SMTP, with a plain `http://` loopback base URL. The outbox holds live reset and consent
+    /// links, so it must never be on by accident.
     pub dev_outbox: bool,
     /// Who runs this Trygg: the processor named in every practice's data processing agreement.
     pub operator: Operator,
@@ -152,7 +153,19 @@ impl Config {
                     message: "must be a positive number".into(),
                 })?;
         }
-        let dev_outbox = smtp_url.is_none() && is_loopback_url(&base_url);
+        if let Some(url) = &smtp_url {
+            check_smtp_url(url)?;
+        }
+        let dev_outbox = match get("TRYGG_DEV_OUTBOX").as_deref().map(str::trim) {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(_) => {
+                return Err(ConfigError::Invalid { name: "TRYGG_DEV_OUTBOX", message: "must be 1 or 0".into() });
+            }
+        };
+        if dev_outbox {
+            check_dev_outbox(&base_url, smtp_url.is_some())?;
+        }
         let operator = Operator {
             name: get("TRYGG_OPERATOR_NAME").unwrap_or_else(|| "Trygg".into()),
             address: get("TRYGG_OPERATOR_ADDRESS").unwrap_or_default(),
@@ -219,6 +232,39 @@ fn parse_base_url(input: &str) -> Result<String, ConfigError> {
     }
 }
 
+/// The development outbox shows live links: only on a developer's own machine, never beside a
+/// real mail server, and never on an `https://` (that is, deployed) origin.
+fn check_dev_outbox(base_url: &str, has_smtp: bool) -> Result<(), ConfigError> {
+    let invalid = |message: &str| Err(ConfigError::Invalid { name: "TRYGG_DEV_OUTBOX", message: message.into() });
+    if has_smtp {
+        return invalid("the outbox is for development without SMTP; unset TRYGG_SMTP_URL or TRYGG_DEV_OUTBOX");
+    }
+    if !base_url.starts_with("http://") || !is_loopback_url(base_url) {
+        return invalid("the outbox is only for a plain http:// loopback base URL, never an https:// one");
+    }
+    Ok(())
+}
+
+/// Mail carries reset and consent links: it leaves the machine only over TLS (`smtps://`, or
+/// `smtp://…?tls=required` for STARTTLS). Plain or opportunistic `smtp://` (which a
+/// man-in-the-middle can strip) is allowed to a relay on this machine only.
+fn check_smtp_url(url: &str) -> Result<(), ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid { name: "TRYGG_SMTP_URL", message: message.into() };
+    let (scheme, rest) = url.trim().split_once("://").ok_or_else(|| invalid("must start with smtps:// or smtp://"))?;
+    let (rest, query) = rest.split_once('?').map_or((rest, ""), |(r, q)| (r, q));
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let tls_required = query.split('&').any(|pair| pair == "tls=required");
+    match scheme.to_ascii_lowercase().as_str() {
+        "smtps" => Ok(()),
+        "smtp" if tls_required || is_loopback_url(&format!("smtp://{}", host.to_ascii_lowercase())) => Ok(()),
+        "smtp" => Err(invalid(
+            "smtp:// without TLS may only reach this machine; use smtps://host:465 or smtp://host:587?tls=required",
+        )),
+        _ => Err(invalid("must start with smtps:// or smtp://")),
+    }
+}
+
 /// Replaces the password in `scheme://user:password@host` (and any `password=` parameter) with `***`.
 pub fn redact_url(url: &str) -> String {
     let (url, query) = url.split_once('?').map_or((url, None), |(u, q)| (u, Some(q)));
@@ -274,20 +320,60 @@ mod tests {
     }
 
     #[test]
-    fn defaults_to_sqlite_in_the_data_dir_with_dev_outbox() {
+    fn defaults_to_sqlite_in_the_data_dir_without_the_outbox_page() {
         let config = Config::from_vars(&vars(&[("TRYGG_DATA_DIR", "/tmp/x")])).unwrap();
         assert_eq!(config.database_url, "sqlite:///tmp/x/trygg.db?mode=rwc");
-        assert!(config.dev_outbox);
+        assert!(!config.dev_outbox, "the outbox page needs TRYGG_DEV_OUTBOX=1");
         assert!(config.trusted_proxies.is_empty());
         assert!(!config.is_https());
     }
 
     #[test]
-    fn outbox_page_is_off_for_public_base_urls_and_with_smtp() {
-        let public = Config::from_vars(&vars(&[("TRYGG_BASE_URL", "https://trygg.example")])).unwrap();
-        assert!(!public.dev_outbox);
-        let smtp = Config::from_vars(&vars(&[("TRYGG_SMTP_URL", "smtp://localhost:25")])).unwrap();
-        assert!(!smtp.dev_outbox);
+    fn the_outbox_page_is_on_only_when_asked_for_on_a_loopback_http_origin() {
+        let asked = Config::from_vars(&vars(&[("TRYGG_DEV_OUTBOX", "1")])).unwrap();
+        assert!(asked.dev_outbox);
+        let localhost =
+            Config::from_vars(&vars(&[("TRYGG_DEV_OUTBOX", "1"), ("TRYGG_BASE_URL", "http://localhost:8080")]))
+                .unwrap();
+        assert!(localhost.dev_outbox);
+        assert!(!Config::from_vars(&vars(&[("TRYGG_DEV_OUTBOX", "0")])).unwrap().dev_outbox);
+        for refused in [
+            vec![("TRYGG_DEV_OUTBOX", "1"), ("TRYGG_BASE_URL", "https://trygg.example")],
+            vec![("TRYGG_DEV_OUTBOX", "1"), ("TRYGG_BASE_URL", "https://localhost:3000")],
+            vec![("TRYGG_DEV_OUTBOX", "1"), ("TRYGG_SMTP_URL", "smtp://localhost:25")],
+            vec![("TRYGG_DEV_OUTBOX", "yes")],
+        ] {
+            let error = Config::from_vars(&vars(&refused)).err().unwrap_or_else(|| panic!("accepted {refused:?}"));
+            assert!(error.to_string().starts_with("TRYGG_DEV_OUTBOX"), "{error}");
+        }
+    }
+
+    #[test]
+    fn mail_leaves_the_machine_only_over_tls() {
+        for accepted in [
+            "smtps://mailer:secret@mail.example:465",
+            "smtp://mailer:secret@mail.example:587?tls=required",
+            "smtp://127.0.0.1:2525",
+            "smtp://localhost",
+            "smtp://LOCALHOST:25?tls=opportunistic",
+            "smtp://[::1]:25",
+        ] {
+            assert!(Config::from_vars(&vars(&[("TRYGG_SMTP_URL", accepted)])).is_ok(), "{accepted}");
+        }
+        for refused in [
+            "smtp://mail.example:25",
+            "smtp://mailer:secret@mail.example:587?tls=opportunistic",
+            "smtp://mailer:p@ss@mail.example",
+            "smtp://10.0.0.5:25",
+            "smtp://localhost.evil.example:25",
+            "smtp://127.0.0.1.evil.example",
+            "http://mail.example",
+            "mail.example:25",
+        ] {
+            let error = Config::from_vars(&vars(&[("TRYGG_SMTP_URL", refused)])).err().map(|e| e.to_string());
+            assert!(error.as_ref().is_some_and(|e| e.starts_with("TRYGG_SMTP_URL")), "{refused}");
+            assert!(!error.unwrap().contains("secret"), "the message never repeats the URL's password");
+        }
     }
 
     #[test]

@@ -16,6 +16,12 @@ pub type Db = AnyPool;
 /// How long a request waits for a database connection before it is answered "unavailable".
 /// The pool's own default (30 s) let every request hang that long while PostgreSQL was down.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a SQLite statement waits for a lock held by another connection.
+const BUSY_TIMEOUT_MS: u64 = 5000;
+/// How long one WAL checkpoint waits for readers on an older snapshot before it tries later.
+const CHECKPOINT_WAIT_MS: u64 = 250;
+/// Background tries after a blocked checkpoint (backing off to 2 s: about a minute in all).
+const CHECKPOINT_RETRIES: u64 = 40;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -64,8 +70,14 @@ pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
-                        .await?;
+                    conn.execute(
+                        format!(
+                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; \
+                             PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;"
+                        )
+                        .as_str(),
+                    )
+                    .await?;
                 }
                 Ok(())
             })
@@ -112,6 +124,59 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
 /// accepting connections (57P01–57P03), and too many connections (53300).
 fn is_unavailable_sqlstate(code: &str) -> bool {
     code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+pub fn backend_of(db: &Db) -> Backend {
+    Backend::of_url(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+}
+
+/// Deleted rows are zeroed in the database file (`secure_delete`), but the WAL still holds the
+/// pages as they were before, so a copy of `trygg.db-wal` would read out what was deleted. This
+/// copies the WAL into the database file and truncates it to nothing. A reader still on an older
+/// snapshot blocks that: the first try waits briefly, then a background task tries again, so a
+/// deletion neither waits long nor fails because of it. PostgreSQL has nothing to do here.
+pub async fn purge_wal(db: &Db) {
+    if backend_of(db) != Backend::Sqlite || checkpoint_truncate(db).await {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        for attempt in 1..=CHECKPOINT_RETRIES {
+            tokio::time::sleep(std::time::Duration::from_millis(250 * attempt.min(8))).await;
+            if checkpoint_truncate(&db).await {
+                tracing::debug!(attempt, "WAL emptied after deletion");
+                return;
+            }
+        }
+        tracing::error!("the WAL could not be emptied after a deletion; the next periodic purge tries again");
+    });
+}
+
+/// `true` when every WAL frame reached the database file and the WAL was truncated.
+async fn checkpoint_truncate(db: &Db) -> bool {
+    let outcome = async {
+        let mut conn = db.acquire().await?;
+        (&mut *conn).execute(format!("PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}").as_str()).await?;
+        let outcome: Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *conn).await;
+        if (&mut *conn).execute(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").as_str()).await.is_err() {
+            // Never hand a connection with the short wait back to the pool.
+            conn.close_on_drop();
+        }
+        outcome
+    }
+    .await;
+    match outcome {
+        Ok((0, _, _)) => true,
+        Ok((_, frames, copied)) => {
+            tracing::debug!(frames, copied, "WAL checkpoint blocked by a reader");
+            false
+        }
+        Err(error) => {
+            tracing::warn!(%error, "WAL checkpoint failed");
+            false
+        }
+    }
 }
 
 fn create_sqlite_dir(url: &str) -> Result<(), DbSetupError> {

@@ -1,11 +1,11 @@
-//! The one middleware every request passes: client address, same-origin check for state
-//! changes, session lookup, sign-in guard for app pages, and the security headers.
+//! The one middleware every request passes: client address, the host it was sent to, same-origin
+//! check for state changes, session lookup, sign-in guard for app pages, and the security headers.
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -76,6 +76,27 @@ pub async fn guard(
     let path = request.uri().path().to_string();
     let ip = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
     request.extensions_mut().insert(ClientIp(ip));
+
+    // Load balancers probe instances by their own addresses; the probe learns only "ok".
+    if path != "/healthz" {
+        match addressed_host(request.headers(), request.uri(), &state.config.base_url) {
+            HostCheck::Ours => {}
+            HostCheck::Missing => {
+                return finish(
+                    &state,
+                    &path,
+                    None,
+                    false,
+                    (StatusCode::BAD_REQUEST, "Host header missing").into_response(),
+                );
+            }
+            HostCheck::Foreign => {
+                tracing::warn!(%ip, %path, "refused a request for another host");
+                let message = format!("Misdirected request: this server answers only as {}", state.config.base_url);
+                return finish(&state, &path, None, false, (StatusCode::MISDIRECTED_REQUEST, message).into_response());
+            }
+        }
+    }
 
     if !is_safe(request.method()) && !is_same_origin(request.headers(), &state.config.base_url) {
         super::alerts::cross_origin_refused(&path, ip);
@@ -148,6 +169,51 @@ async fn with_error_status(response: Response) -> Response {
         parts.status = error.status();
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum HostCheck {
+    Ours,
+    Missing,
+    Foreign,
+}
+
+/// Whether the request names our base URL's host. A page on a foreign name that resolves to
+/// this server (DNS rebinding) is "same-origin" to itself, so the browser protects nothing: the
+/// name it sends in `Host` (or an absolute request target, or HTTP/2's `:authority`) is the tell.
+pub fn addressed_host(headers: &HeaderMap, uri: &Uri, base_url: &str) -> HostCheck {
+    let named: Vec<Option<&str>> = headers
+        .get_all(header::HOST)
+        .iter()
+        .map(|value| value.to_str().ok())
+        .chain(uri.authority().map(|authority| Some(authority.as_str())))
+        .collect();
+    if named.is_empty() {
+        HostCheck::Missing
+    } else if named.iter().all(|host| host.is_some_and(|host| is_base_authority(host, base_url))) {
+        HostCheck::Ours
+    } else {
+        HostCheck::Foreign
+    }
+}
+
+/// `host` (as a browser sends it, the scheme's default port optional) is the base URL's.
+fn is_base_authority(host: &str, base_url: &str) -> bool {
+    let (scheme, authority) = base_url.split_once("://").unwrap_or(("https", base_url));
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let without_default = |a: &str| a.strip_suffix(default_port).map(str::to_string).unwrap_or_else(|| a.to_string());
+    without_default(&host.to_ascii_lowercase()) == without_default(authority)
+}
+
+/// Headers a proxy adds. The development outbox refuses any request that carries one.
+const PROXY_HEADERS: &[&str] =
+    &["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
+
+/// The development outbox shows live reset and consent links: only when switched on, and only to
+/// a browser on this machine that reached us directly. A proxy header means the request came
+/// through something (a same-host reverse proxy, a tunnel) that may well serve the world.
+pub fn may_see_outbox(dev_outbox: bool, ip: IpAddr, headers: &HeaderMap) -> bool {
+    dev_outbox && ip.to_canonical().is_loopback() && !PROXY_HEADERS.iter().any(|name| headers.contains_key(*name))
 }
 
 fn forbidden_cross_origin() -> Response {
@@ -277,6 +343,51 @@ mod tests {
         assert!(!is_same_origin(&headers(&[("origin", "http://127.0.0.1:3000.evil.example")]), BASE));
         assert!(!is_same_origin(&headers(&[("origin", "null")]), BASE));
         assert!(!is_same_origin(&headers(&[]), BASE));
+    }
+
+    #[test]
+    fn only_our_own_host_is_served() {
+        let uri = |u: &str| u.parse::<Uri>().unwrap();
+        let plain = uri("/login");
+        assert_eq!(addressed_host(&headers(&[("host", "127.0.0.1:3000")]), &plain, BASE), HostCheck::Ours);
+        for foreign in ["localhost:3000", "127.0.0.1", "127.0.0.1:3001", "rebind.evil.example:3000", "127.0.0.1:3000."]
+        {
+            assert_eq!(addressed_host(&headers(&[("host", foreign)]), &plain, BASE), HostCheck::Foreign, "{foreign}");
+        }
+        assert_eq!(addressed_host(&headers(&[]), &plain, BASE), HostCheck::Missing);
+        let two = headers(&[("host", "127.0.0.1:3000"), ("host", "evil.example")]);
+        assert_eq!(addressed_host(&two, &plain, BASE), HostCheck::Foreign, "every Host must be ours");
+        let absolute = uri("http://evil.example/login");
+        assert_eq!(addressed_host(&headers(&[("host", "127.0.0.1:3000")]), &absolute, BASE), HostCheck::Foreign);
+        let http2 = uri("http://127.0.0.1:3000/login");
+        assert_eq!(addressed_host(&headers(&[]), &http2, BASE), HostCheck::Ours, "HTTP/2 sends :authority only");
+
+        let public = "https://trygg.example";
+        for ours in ["trygg.example", "Trygg.Example", "trygg.example:443"] {
+            assert_eq!(addressed_host(&headers(&[("host", ours)]), &plain, public), HostCheck::Ours, "{ours}");
+        }
+        for foreign in ["trygg.example:80", "trygg.example.evil.example", "evil.example"] {
+            assert_eq!(addressed_host(&headers(&[("host", foreign)]), &plain, public), HostCheck::Foreign, "{foreign}");
+        }
+    }
+
+    #[test]
+    fn the_outbox_is_for_direct_local_requests_only() {
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert!(may_see_outbox(true, local, &headers(&[])));
+        assert!(may_see_outbox(true, mapped, &headers(&[])));
+        assert!(!may_see_outbox(false, local, &headers(&[])), "switched off");
+        assert!(!may_see_outbox(true, "192.0.2.7".parse().unwrap(), &headers(&[])), "another machine");
+        for proxied in [
+            ("forwarded", "for=198.51.100.7"),
+            ("x-forwarded-for", "127.0.0.1"),
+            ("x-forwarded-host", "127.0.0.1:3000"),
+            ("x-real-ip", "127.0.0.1"),
+            ("via", "1.1 nginx"),
+        ] {
+            assert!(!may_see_outbox(true, local, &headers(&[proxied])), "{proxied:?}");
+        }
     }
 
     #[test]

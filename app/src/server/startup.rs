@@ -166,6 +166,8 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
         .await?
         .rows_affected();
     let attempts = state.throttle.purge().await?;
+    // Also catches a WAL that a deletion could not empty at the time.
+    db::purge_wal(&state.db).await;
     tracing::debug!(sessions, devices, links, resets, challenges, attempts, "purged expired rows");
     Ok(())
 }

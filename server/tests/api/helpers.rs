@@ -23,6 +23,8 @@ pub struct TestApp {
     pub clock: Clock,
     /// A browser-like client: keeps cookies, does not follow redirects, sends our Origin.
     pub client: reqwest::Client,
+    /// The cookies `client` keeps; another instance of the same deployment shares them.
+    jar: Arc<reqwest::cookie::Jar>,
     /// Dropping it (with the app) shuts the server down gracefully.
     shutdown: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -31,6 +33,14 @@ pub struct TestApp {
 }
 
 pub struct TempDir(pub std::path::PathBuf);
+
+/// A new directory under the system's temporary one, private to this user as the server demands
+/// of its data directory; removed when dropped.
+pub fn private_temp_dir(purpose: &str) -> TempDir {
+    let dir = std::env::temp_dir().join(format!("trygg-{purpose}-{}", random_suffix()));
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700).create(&dir).unwrap();
+    TempDir(dir)
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -46,7 +56,7 @@ fn random_suffix() -> String {
 }
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database on the given server.
-async fn fresh_database(data_dir: &std::path::Path) -> String {
+pub async fn fresh_database(data_dir: &std::path::Path) -> String {
     match std::env::var("TRYGG_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             use sqlx::Connection;
@@ -68,9 +78,8 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app; `adjust` may change the configuration first (its base URL is then set to the
 /// bound port unless `adjust` chose an https one).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let data_dir = std::env::temp_dir().join(format!("trygg-test-{}", random_suffix()));
-    // Private, as the server demands of its data directory.
-    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700).create(&data_dir).unwrap();
+    let temp = private_temp_dir("test");
+    let data_dir = temp.0.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -95,7 +104,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let _ = stop.await;
     }));
 
-    TestApp { base, state, clock, client: browser(&origin), shutdown, server, _data_dir: Some(TempDir(data_dir)) }
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = deployment_browser(&origin, &base, jar.clone());
+    TestApp { base, state, clock, client, jar, shutdown, server, _data_dir: Some(temp) }
 }
 
 /// A second instance of the same app, as behind a load balancer: the same public origin,
@@ -117,7 +128,11 @@ pub async fn spawn_another_instance(first: &TestApp) -> TestApp {
     let server = tokio::spawn(serve(listener, state.clone(), async {
         let _ = stop.await;
     }));
-    TestApp { base, state, clock, client: first.client.clone(), shutdown, server, _data_dir: None }
+    // A browser that already holds the first instance's cookies, reaching this instance as a load
+    // balancer would pass it on: under the deployment's own host name.
+    let origin = &state.config.base_url;
+    let client = deployment_browser(origin, origin, first.jar.clone());
+    TestApp { base, state, clock, client, jar: first.jar.clone(), shutdown, server, _data_dir: None }
 }
 
 pub const DESKTOP_CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 TryggTest/1.0";
@@ -144,6 +159,22 @@ pub fn browser_behind_proxy(origin: &str, client_ip: &str) -> reqwest::Client {
         .unwrap()
 }
 
+/// A same-origin browser page of the deployment at `origin` whose cookies live in `jar`. It names
+/// the host of `host_of` in `Host`, as a proxy or load balancer in front of the app passes it on.
+fn deployment_browser(origin: &str, host_of: &str, jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
+    headers.insert("host", HeaderValue::from_str(host_of.split_once("://").unwrap().1).unwrap());
+    headers.insert("user-agent", HeaderValue::from_static(DESKTOP_CHROME));
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
 /// A same-origin browser page with this User-Agent.
 pub fn browser_with_agent(origin: &str, user_agent: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
@@ -158,7 +189,29 @@ pub fn browser_with_agent(origin: &str, user_agent: &str) -> reqwest::Client {
         .unwrap()
 }
 
+/// A same-origin browser page of a deployment at `origin` (e.g. `https://trygg.example`) whose
+/// requests reach this test server: it names that host in `Host`, as a TLS-terminating proxy in
+/// front of the app would pass it on.
+pub fn browser_of_deployment(origin: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
+    headers.insert("host", HeaderValue::from_str(origin.split_once("://").unwrap().1).unwrap());
+    headers.insert("user-agent", HeaderValue::from_static(DESKTOP_CHROME));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
 impl TestApp {
+    /// A new browser (cookies of its own) that reaches this instance under the deployment's host.
+    pub fn new_browser(&self) -> reqwest::Client {
+        browser_of_deployment(&self.state.config.base_url)
+    }
+
     /// Signals shutdown the way SIGTERM does and waits for the server to finish.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());

@@ -155,7 +155,7 @@ async fn retire_refuses_while_a_stored_value_names_an_old_version() {
 
     // The two-factor key still checks codes, on a server that knows only version 2.
     let fresh = spawn_another_instance(&app).await;
-    let browser = crate::helpers::browser(&app.base);
+    let browser = fresh.new_browser();
     let step = fresh.call_with(&browser, "log_in", &[("email", OWNER), ("password", PASSWORD)]).await;
     assert_eq!(step.headers()["location"], "/login/code");
     let code = totp_code(&app, &two_factor.key, 0);

@@ -2,7 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{PASSWORD, browser, set_cookies, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, browser_of_deployment, set_cookies, spawn_app, spawn_app_with};
 
 fn session_cookie_value(set_cookie: &[String], name: &str) -> String {
     let line = set_cookie.iter().find(|c| c.starts_with(&format!("{name}="))).expect("session cookie set");
@@ -35,7 +35,7 @@ async fn login_sets_a_strict_cookie_and_stores_only_the_token_hash() {
 #[tokio::test]
 async fn over_https_the_cookie_is_secure_and_host_prefixed_with_hsts() {
     let app = spawn_app_with(|c| c.base_url = "https://trygg.example".into()).await;
-    let https_browser = browser("https://trygg.example");
+    let https_browser = browser_of_deployment("https://trygg.example");
     app.call_with(
         &https_browser,
         "sign_up",
