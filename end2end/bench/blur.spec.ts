@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { open, signedIn } from "../tests/helpers";
+import { expect, open, signedIn, test } from "../tests/helpers";
 
 const MONDAY = "2030-01-07";
 const APPOINTMENTS = 500;

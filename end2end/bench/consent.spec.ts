@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { linkFromOutbox, signedIn } from "../tests/helpers";
+import { expect, linkFromOutbox, signedIn, test } from "../tests/helpers";
 
 const RUNS = 10;
 
