@@ -143,67 +143,58 @@ pub fn browser(origin: &str) -> reqwest::Client {
     browser_with_agent(origin, DESKTOP_CHROME)
 }
 
+/// A same-origin browser page with this User-Agent.
+pub fn browser_with_agent(origin: &str, user_agent: &str) -> reqwest::Client {
+    browser_sending(origin, user_agent, &[], None)
+}
+
 /// A same-origin browser whose every request a trusted proxy forwards for `client_ip` (the app
 /// must trust 127.0.0.1 as its proxy).
 pub fn browser_behind_proxy(origin: &str, client_ip: &str) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
-    headers.insert("user-agent", HeaderValue::from_static(DESKTOP_CHROME));
-    headers.insert("x-forwarded-for", HeaderValue::from_str(client_ip).unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-/// A same-origin browser page of the deployment at `origin` whose cookies live in `jar`. It names
-/// the host of `host_of` in `Host`, as a proxy or load balancer in front of the app passes it on.
-fn deployment_browser(origin: &str, host_of: &str, jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
-    headers.insert("host", HeaderValue::from_str(host_of.split_once("://").unwrap().1).unwrap());
-    headers.insert("user-agent", HeaderValue::from_static(DESKTOP_CHROME));
-    reqwest::Client::builder()
-        .cookie_provider(jar)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-/// A same-origin browser page with this User-Agent.
-pub fn browser_with_agent(origin: &str, user_agent: &str) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
-    headers.insert("user-agent", HeaderValue::from_str(user_agent).unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
+    browser_sending(origin, DESKTOP_CHROME, &[("x-forwarded-for", client_ip)], None)
 }
 
 /// A same-origin browser page of a deployment at `origin` (e.g. `https://trygg.example`) whose
 /// requests reach this test server: it names that host in `Host`, as a TLS-terminating proxy in
 /// front of the app would pass it on.
 pub fn browser_of_deployment(origin: &str) -> reqwest::Client {
+    browser_sending(origin, DESKTOP_CHROME, &[("host", host_of(origin))], None)
+}
+
+/// A browser page of the deployment at `origin` whose cookies live in `jar`, naming the host of
+/// `host_url` in `Host`, as a proxy or load balancer in front of the app passes it on.
+fn deployment_browser(origin: &str, host_url: &str, jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    browser_sending(origin, DESKTOP_CHROME, &[("host", host_of(host_url))], Some(jar))
+}
+
+fn host_of(url: &str) -> &str {
+    url.split_once("://").unwrap().1
+}
+
+/// The one browser-like client the helpers make: keeps cookies (in `jar` when given), does not
+/// follow redirects, sends `Origin`, `User-Agent` and `extra` headers on every request.
+fn browser_sending(
+    origin: &str,
+    user_agent: &str,
+    extra: &[(&'static str, &str)],
+    jar: Option<Arc<reqwest::cookie::Jar>>,
+) -> reqwest::Client {
     let mut headers = HeaderMap::new();
     headers.insert("origin", HeaderValue::from_str(origin).unwrap());
-    headers.insert("host", HeaderValue::from_str(origin.split_once("://").unwrap().1).unwrap());
-    headers.insert("user-agent", HeaderValue::from_static(DESKTOP_CHROME));
-    reqwest::Client::builder()
-        .cookie_store(true)
+    headers.insert("user-agent", HeaderValue::from_str(user_agent).unwrap());
+    for (name, value) in extra {
+        headers.insert(*name, HeaderValue::from_str(value).unwrap());
+    }
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .default_headers(headers)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
+        .timeout(Duration::from_secs(30));
+    match jar {
+        Some(jar) => builder.cookie_provider(jar),
+        None => builder.cookie_store(true),
+    }
+    .build()
+    .unwrap()
 }
 
 impl TestApp {
