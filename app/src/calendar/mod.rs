@@ -249,7 +249,8 @@ fn Week(week: WeekView) -> impl IntoView {
             <div class="calendar-actions">
                 <PrivacyToggle privacy/>
                 <a class="button primary new-appointment" href=format!("/calendar/new?date={selected}")>
-                    <span aria-hidden="true">"+ "</span>{texts.appointment_new}
+                    <span class="plus" aria-hidden="true">"+"</span>
+                    <span class="label">{texts.appointment_new}</span>
                 </a>
             </div>
         </div>
@@ -426,7 +427,7 @@ pub fn AppointmentPage() -> impl IntoView {
                                 <header>
                                     <p class="eyebrow">{texts.appointment_title} " · " {a.service_name.clone()}</p>
                                     <h1>{a.client_name.clone()}</h1>
-                                    <p class="when">{when.clone()}</p>
+                                    <p class="when">{when}</p>
                                     <p class="client-links">
                                         <a href=profile>{texts.appointment_client_profile}</a>
                                         <a href=journal>{texts.appointment_client_journal}</a>
@@ -436,8 +437,6 @@ pub fn AppointmentPage() -> impl IntoView {
                                 <dl class="facts">
                                     <dt>{texts.appointment_service}</dt>
                                     <dd>{a.service_name} " · " {length}</dd>
-                                    <dt>{texts.appointment_when}</dt>
-                                    <dd>{when}</dd>
                                     <dt>{texts.appointment_how_booked}</dt>
                                     <dd>{how}</dd>
                                     <dt>{texts.consent_title}</dt>
