@@ -303,13 +303,14 @@ fn Week(week: WeekView) -> impl IntoView {
                 let now_line = week.now.filter(|(d, m)| *d == index && *m >= first && *m < first + rows * 5)
                     .map(|(_, m)| view! { <div class=format!("now-line gs-{} ge-{}", row(m), row(m) + 1)></div> });
                 let day_href = format!("/calendar?date={}&view=day", day.date);
-                let day_link_label = texts.calendar_open_day.replace("{day}", &long);
                 view! {
                     <section class="day" class:today=day.today class:selected=is_selected class:closed=closed class:in-three=day.in_three aria-label=long.clone()>
                         <h3 class="day-name">
-                            <a href=day_href aria-label=day_link_label aria-current=day.today.then_some("date")>
-                                <span class="weekday">{nth(texts.weekdays_short, day.weekday as usize)}</span>
-                                <span class="date-number">{number}</span>
+                            // Read out as the whole date; the short form is for the eye.
+                            <a href=day_href aria-current=day.today.then_some("date")>
+                                <span class="weekday" aria-hidden="true">{nth(texts.weekdays_short, day.weekday as usize)}</span>
+                                <span class="date-number" aria-hidden="true">{number}</span>
+                                <span class="visually-hidden">{long.clone()}</span>
                             </a>
                         </h3>
                         <div class=body_class.clone()>
