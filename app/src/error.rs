@@ -123,6 +123,10 @@ pub enum Problem {
     ConsentCodeSpent,
     /// The practice has no email address for the client, so no code can be sent.
     ConsentNoAddress,
+    /// A client typed by name (while client data is hidden) that is none of the practice's.
+    NoClientMatches,
+    /// A typed name that fits several clients: type more of it.
+    SeveralClientsMatch,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -236,6 +240,8 @@ impl Problem {
             Self::ConsentCodeWrong => t.err_consent_code_wrong.into(),
             Self::ConsentCodeSpent => t.err_consent_code_spent.into(),
             Self::ConsentNoAddress => t.err_consent_no_address.into(),
+            Self::NoClientMatches => t.err_no_client_matches.into(),
+            Self::SeveralClientsMatch => t.err_several_clients_match.into(),
         }
     }
 }

@@ -32,7 +32,7 @@ use auth::{
     VerifyEmailPage,
 };
 use booking::{BookedPage, BookingPageView};
-use calendar::{AppointmentPage, CalendarPage, NewAppointmentPage};
+use calendar::{AppointmentPage, CalendarPage, EditAppointmentPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClientPage};
 use components::layout::AppShell;
 use consent::{ConsentLinkPage, ConsentSettingsPage};
@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/calendar") view=CalendarPage/>
                     <Route path=path!("/calendar/new") view=NewAppointmentPage/>
                     <Route path=path!("/calendar/appointments/:id") view=AppointmentPage/>
+                    <Route path=path!("/calendar/appointments/:id/edit") view=EditAppointmentPage/>
                     <Route path=path!("/clients") view=ClientsPage/>
                     <Route path=path!("/clients/new") view=NewClientPage/>
                     <Route path=path!("/clients/:id") view=ClientPage/>

@@ -3,19 +3,37 @@
 
 use leptos::prelude::*;
 
-use super::types::{AppointmentDetail, WeekView};
+use super::types::{AppointmentDetail, AppointmentOverview, WeekView};
 use crate::error::AppError;
 
+/// The days `view` shows around `date` (see [`super::types::CalendarMode`]).
 #[server(endpoint = "calendar/week")]
-pub async fn calendar_week(date: String) -> Result<WeekView, AppError> {
+pub async fn calendar_week(date: String, #[server(default)] view: String) -> Result<WeekView, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let hidden = request.cookie(super::privacy::PRIVACY_COOKIE).as_deref() == Some("1");
-    super::service::week(&request.state, request.user()?, &date, hidden).await
+    super::service::week(&request.state, request.user()?, &date, super::types::CalendarMode::parse(&view), hidden).await
+}
+
+/// Whether this browser has client data hidden (its cookie): the appointment form then lists no
+/// names until the practitioner types.
+#[server(endpoint = "calendar/privacy_state")]
+pub async fn client_data_hidden() -> Result<bool, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    request.user()?;
+    Ok(request.cookie(super::privacy::PRIVACY_COOKIE).as_deref() == Some("1"))
+}
+
+/// An appointment as its summary page shows it (client, service, time, notes, consent).
+#[server(endpoint = "appointments/summary")]
+pub async fn appointment_summary(id: i64) -> Result<AppointmentOverview, AppError> {
+    let request = crate::server::request::RequestInfo::current()?;
+    super::service::summary(&request.state, request.user()?, id).await
 }
 
 #[server(endpoint = "appointments/create")]
 pub async fn create_appointment(
-    client_id: String,
+    #[server(default)] client_id: String,
+    #[server(default)] client_name: String,
     service_id: String,
     date: String,
     time: String,
@@ -24,6 +42,7 @@ pub async fn create_appointment(
     let request = crate::server::request::RequestInfo::current()?;
     let input = super::service::AppointmentInput {
         client_id: &client_id,
+        client_name: &client_name,
         service_id: &service_id,
         date: &date,
         time: &time,
@@ -44,7 +63,8 @@ pub async fn get_appointment(id: i64) -> Result<AppointmentDetail, AppError> {
 #[server(endpoint = "appointments/update")]
 pub async fn update_appointment(
     id: i64,
-    client_id: String,
+    #[server(default)] client_id: String,
+    #[server(default)] client_name: String,
     service_id: String,
     date: String,
     time: String,
@@ -53,6 +73,7 @@ pub async fn update_appointment(
     let request = crate::server::request::RequestInfo::current()?;
     let input = super::service::AppointmentInput {
         client_id: &client_id,
+        client_name: &client_name,
         service_id: &service_id,
         date: &date,
         time: &time,

@@ -3,7 +3,9 @@
 
 use super::store::{self, Change, Changed, NewAppointment, Restored};
 use super::time;
-use super::types::{AppointmentDetail, AppointmentView, DayColumn, WeekView};
+use super::types::{
+    AppointmentDetail, AppointmentOverview, AppointmentView, CalendarMode, DayColumn, WeekView, three_day_start,
+};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
@@ -17,6 +19,9 @@ const NOTES_MAX: usize = 2000;
 /// An appointment as the form sends it.
 pub struct AppointmentInput<'a> {
     pub client_id: &'a str,
+    /// While client data is hidden the form has no list of names: the client is typed, and
+    /// found here when `client_id` is empty.
+    pub client_name: &'a str,
     pub service_id: &'a str,
     pub date: &'a str,
     pub time: &'a str,
@@ -61,12 +66,12 @@ async fn check(state: &AppState, practice_id: i64, input: &AppointmentInput<'_>)
     let mut errors = Vec::new();
     let client_id = input.client_id.trim().parse::<i64>().ok();
     let client = match client_id {
-        Some(id) => store::client_name(&state.db, practice_id, id).await?.map(|_| id),
-        None => None,
+        Some(id) => store::client_name(&state.db, practice_id, id).await?.map(|_| id).ok_or(Problem::Required),
+        None if !input.client_name.trim().is_empty() => find_client(state, practice_id, input.client_name).await?,
+        None => Err(Problem::Required),
     };
-    if client.is_none() {
-        errors.push(crate::error::FieldError { field: "client_id".into(), problem: Problem::Required });
-    }
+    let client =
+        client.map_err(|problem| errors.push(crate::error::FieldError { field: "client_id".into(), problem })).ok();
     let service = match input.service_id.trim().parse::<i64>().ok() {
         Some(id) => crate::services::store::service(&state.db, practice_id, id).await?,
         None => None,
@@ -84,6 +89,21 @@ async fn check(state: &AppState, practice_id: i64, input: &AppointmentInput<'_>)
         }
         _ => Err(AppError::Validation(errors)),
     }
+}
+
+/// The one client of the practice a typed name means: the only one it matches (name, email or
+/// phone, in part), or else the only one with exactly that name.
+async fn find_client(state: &AppState, practice_id: i64, typed: &str) -> Result<Result<i64, Problem>, AppError> {
+    let Ok(query) = crate::clients::types::search_text(typed) else { return Ok(Err(Problem::NoClientMatches)) };
+    let found = crate::clients::store::search(&state.db, practice_id, &query, 50).await?;
+    let exact: Vec<i64> =
+        found.iter().filter(|c| c.name.trim().to_lowercase() == query.trim().to_lowercase()).map(|c| c.id).collect();
+    Ok(match (found.as_slice(), exact.as_slice()) {
+        ([], _) => Err(Problem::NoClientMatches),
+        ([only], _) => Ok(only.id),
+        (_, [only]) => Ok(*only),
+        _ => Err(Problem::SeveralClientsMatch),
+    })
 }
 
 pub async fn create(state: &AppState, user: &CurrentUser, input: AppointmentInput<'_>) -> Result<i64, AppError> {
@@ -163,7 +183,36 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
     })
 }
 
-/// Cancels a booked appointment of the practice; `NotFound` for any other.
+/// The summary page's view of an appointment of the caller's practice (any other answers
+/// `NotFound`); the read is recorded in the practice's audit log, like every client read.
+pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentOverview, AppError> {
+    let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let zone = store::zone(&state.db, user.practice_id).await?;
+    let (date, start_minute) = time::to_local(zone, row.starts_at);
+    let now = state.clock.now();
+    let consent = crate::consent::service::statuses(state, user.practice_id)
+        .await?
+        .get(&row.client_id)
+        .copied()
+        .unwrap_or(crate::consent::types::ConsentStatus::NotAsked);
+    audit::record(&state.db, user, now, AuditAction::AppointmentRead, Some(row.client_id), Some(row.id)).await?;
+    Ok(AppointmentOverview {
+        id: row.id,
+        client_id: row.client_id,
+        client_name: row.client_name,
+        service_name: row.service_name.unwrap_or_default(),
+        colour: row.service_colour.unwrap_or_default(),
+        date: time::date_text(date),
+        weekday: time::weekday(date),
+        start_minute,
+        end_minute: (start_minute + (row.ends_at - row.starts_at) / 60).min(24 * 60),
+        notes: row.notes,
+        online: row.source == "online",
+        consent,
+        cancelled: row.status != "booked",
+    })
+}
+
 /// Cancels a booked appointment. Returns its date, for the calendar to show the week it was in.
 pub async fn cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
@@ -195,11 +244,13 @@ pub async fn undo_cancel(state: &AppState, user: &CurrentUser, id: i64) -> Resul
     Ok(time::date_text(time::to_local(zone, row.starts_at).0))
 }
 
-/// The week around `date` (today when empty or unreadable), as the calendar draws it.
+/// The days around `date` (today when empty or unreadable) that `mode` shows, as the calendar
+/// draws them: the week from its Monday, or three days or one from `date`.
 pub async fn week(
     state: &AppState,
     user: &CurrentUser,
     date: &str,
+    mode: CalendarMode,
     client_data_hidden: bool,
 ) -> Result<WeekView, AppError> {
     let settings = store::practice_calendar(&state.db, user.practice_id, user.user_id).await?;
@@ -207,30 +258,45 @@ pub async fn week(
     let now = state.clock.now();
     let (today, now_minute) = time::to_local(zone, now);
     let selected = time::date(date.trim()).unwrap_or(today);
-    // Monday to the next Monday.
-    let dates = time::monday_of(selected)
-        .and_then(|monday| (0..8).map(|i| time::add_days(monday, i)).collect::<Option<Vec<_>>>())
-        .ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
-    let monday = dates[0];
+    let invalid = || AppError::field("date", Problem::InvalidDate);
+    let monday = time::monday_of(selected).ok_or_else(invalid)?;
+    let first = match mode {
+        CalendarMode::Auto | CalendarMode::Week => monday,
+        CalendarMode::ThreeDays | CalendarMode::Day => selected,
+    };
+    // The days shown and the day after them.
+    let dates = (0..=mode.days()).map(|i| time::add_days(first, i)).collect::<Option<Vec<_>>>().ok_or_else(invalid)?;
+    let three_from = three_day_start(time::weekday(selected));
     let hours = crate::services::store::opening_hours(&state.db, user.practice_id).await?;
-    let days: Vec<DayColumn> = (0..7)
-        .map(|i| {
-            let date = dates[i];
-            DayColumn { date: time::date_text(date), weekday: i as i64, open: hours[i].open, today: date == today }
+    let days: Vec<DayColumn> = dates[..dates.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, &date)| {
+            let weekday = time::weekday(date);
+            DayColumn {
+                date: time::date_text(date),
+                weekday,
+                open: hours[weekday as usize].open,
+                today: date == today,
+                in_three: mode == CalendarMode::Auto && (three_from..three_from + 3).contains(&(i as i64)),
+            }
         })
         .collect();
     let first_minute = hours.iter().filter_map(|d| d.open.map(|o| o.0)).min().unwrap_or(8 * 60).min(8 * 60) / 60 * 60;
     let last_minute =
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
-    let from = time::to_utc(zone, monday, 0).unwrap_or(now);
-    let to = time::to_utc(zone, dates[7], 0).unwrap_or(now);
+    let from = time::to_utc(zone, first, 0).unwrap_or(now);
+    let to = time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
+    let consent = crate::consent::service::statuses(state, user.practice_id).await?;
+    let shown = days.len() as i64;
     let appointments = store::booked_between(&state.db, backend(state), user.practice_id, from, to)
         .await?
         .into_iter()
         .filter_map(|row| {
             let (date, start_minute) = time::to_local(zone, row.starts_at);
-            let day = (date - monday).num_days();
-            (0..7).contains(&day).then(|| AppointmentView {
+            let day = (date - first).num_days();
+            let signed = consent.get(&row.client_id).copied() == Some(crate::consent::types::ConsentStatus::Signed);
+            (0..shown).contains(&day).then(|| AppointmentView {
                 id: row.id,
                 day: day as usize,
                 start_minute,
@@ -239,18 +305,22 @@ pub async fn week(
                 service_name: row.service_name.unwrap_or_default(),
                 notes: row.notes,
                 online: row.source == "online",
+                colour: row.service_colour.unwrap_or_default(),
+                consent_missing: !signed,
             })
         })
         .collect();
-    let now_day = (today - monday).num_days();
+    let now_day = (today - first).num_days();
     Ok(WeekView {
+        mode,
         monday: time::date_text(monday),
         selected: time::date_text(selected),
+        today: time::date_text(today),
         days,
         first_minute,
         last_minute,
         appointments,
-        now: (0..7).contains(&now_day).then_some((now_day as usize, now_minute)),
+        now: (0..shown).contains(&now_day).then_some((now_day as usize, now_minute)),
         hide_after_idle_minutes: settings.hide_after_idle_minutes,
         client_data_hidden,
     })

@@ -242,6 +242,7 @@ pub struct AppointmentRow {
     pub client_name: String,
     pub service_id: Option<i64>,
     pub service_name: Option<String>,
+    pub service_colour: Option<String>,
     pub starts_at: i64,
     pub ends_at: i64,
     pub notes: String,
@@ -250,7 +251,7 @@ pub struct AppointmentRow {
 }
 
 const COLUMNS: &str =
-    "a.id, a.client_id, c.name, a.service_id, s.name, a.starts_at, a.ends_at, a.notes, a.source, a.status
+    "a.id, a.client_id, c.name, a.service_id, s.name, a.starts_at, a.ends_at, a.notes, a.source, a.status, s.colour
      FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id";
 
 fn row(row: sqlx::any::AnyRow) -> AppointmentRow {
@@ -265,6 +266,7 @@ fn row(row: sqlx::any::AnyRow) -> AppointmentRow {
         notes: row.get(7),
         source: row.get(8),
         status: row.get(9),
+        service_colour: row.get(10),
     }
 }
 
@@ -279,10 +281,10 @@ pub async fn booked_between(
     to: i64,
 ) -> Result<Vec<AppointmentRow>, sqlx::Error> {
     const COLUMNS: &str =
-        "id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status";
+        "id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status, colour";
     const ROWS: &str = "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
                 s.name AS service_name, a.starts_at AS starts_at, a.ends_at AS ends_at, a.notes AS notes,
-                a.source AS source, a.status AS status
+                a.source AS source, a.status AS status, s.colour AS colour
          FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id
          WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2";
     let sql = match backend {
@@ -296,12 +298,12 @@ pub async fn booked_between(
         ),
     };
     let json: String = sqlx::query_scalar(&sql).bind(practice_id).bind(from).bind(to).fetch_one(db).await?;
-    type Fields = (i64, i64, String, Option<i64>, Option<String>, i64, i64, String, String, String);
+    type Fields = (i64, i64, String, Option<i64>, Option<String>, i64, i64, String, String, String, Option<String>);
     let rows: Vec<Fields> = serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
     Ok(rows
         .into_iter()
-        .map(|(id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status)| {
-            AppointmentRow {
+        .map(
+            |(
                 id,
                 client_id,
                 client_name,
@@ -312,8 +314,23 @@ pub async fn booked_between(
                 notes,
                 source,
                 status,
-            }
-        })
+                colour,
+            )| {
+                AppointmentRow {
+                    id,
+                    client_id,
+                    client_name,
+                    service_id,
+                    service_name,
+                    service_colour: colour,
+                    starts_at,
+                    ends_at,
+                    notes,
+                    source,
+                    status,
+                }
+            },
+        )
         .collect())
 }
 

@@ -14,10 +14,15 @@ pub async fn list_services() -> Result<Vec<Service>, AppError> {
 }
 
 #[server(endpoint = "services/create")]
-pub async fn create_service(name: String, duration: String, price: String) -> Result<(), AppError> {
+pub async fn create_service(
+    name: String,
+    duration: String,
+    price: String,
+    #[server(default)] colour: String,
+) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    let input = super::types::ServiceInput::parse(&name, &duration, &price)?;
+    let input = super::types::ServiceInput::parse(&name, &duration, &price, &colour)?;
     super::store::create_service(&request.state.db, user.practice_id, &input, request.state.clock.now()).await?;
     Ok(())
 }

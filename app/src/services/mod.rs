@@ -13,7 +13,21 @@ use crate::components::forms::{Field, FormMessage, Submit, action_error, succeed
 use crate::i18n::{Texts, t};
 use crate::security::types::duration_label;
 use api::{CreateService, DeleteService, SetOpeningHours, list_services, opening_hours};
-use types::{DURATION_CHOICES, DayHours, clock_label};
+use types::{COLOURS, DURATION_CHOICES, DayHours, clock_label, colour_class, next_colour};
+
+/// A palette colour's name, for the swatch's label.
+pub fn colour_name(colour: &str, t: &Texts) -> &'static str {
+    match COLOURS.iter().position(|c| *c == colour).unwrap_or(0) {
+        0 => t.colour_teal,
+        1 => t.colour_blue,
+        2 => t.colour_violet,
+        3 => t.colour_rose,
+        4 => t.colour_amber,
+        5 => t.colour_green,
+        6 => t.colour_slate,
+        _ => t.colour_coral,
+    }
+}
 
 pub fn weekday_name(weekday: i64, t: &Texts) -> &'static str {
     [t.day_mon, t.day_tue, t.day_wed, t.day_thu, t.day_fri, t.day_sat, t.day_sun][weekday.rem_euclid(7) as usize]
@@ -62,9 +76,14 @@ pub fn ServicesPage() -> impl IntoView {
                                     let id = service.id.to_string();
                                     let facts = [duration_label(service.duration_minutes, texts), service.price_label()]
                                         .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                                    let swatch = format!("swatch {}", colour_class(&service.colour));
+                                    let colour = colour_name(&service.colour, texts);
                                     view! {
                                         <li>
-                                            <span><strong>{service.name}</strong> " " <span class="hint">{facts}</span></span>
+                                            <span class="service-name">
+                                                <span class=swatch role="img" aria-label=colour></span>
+                                                <strong>{service.name}</strong> " " <span class="hint">{facts}</span>
+                                            </span>
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="id" value=id/>
                                                 <button type="submit" class="secondary">{texts.services_delete}</button>
@@ -92,6 +111,13 @@ pub fn ServicesPage() -> impl IntoView {
                     <p class="field-error" id="duration-error">{move || duration_problem.get().map(|p| p.message(texts))}</p>
                 </div>
                 <Field label=texts.services_price name="price" inputmode="decimal" hint=texts.services_price_hint error=create_error/>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let taken = services.await.unwrap_or_default();
+                        let suggested = next_colour(taken.iter().map(|s| s.colour.as_str()));
+                        view! { <ColourChoice suggested/> }
+                    })}
+                </Suspense>
                 <Submit action=create label=texts.services_add/>
             </ActionForm>
         </section>
@@ -107,6 +133,26 @@ pub fn ServicesPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The palette as swatches (radio buttons); `suggested` is the first colour no service has.
+#[component]
+fn ColourChoice(suggested: &'static str) -> impl IntoView {
+    let texts = t();
+    view! {
+        <fieldset class="colours">
+            <legend>{texts.services_colour}</legend>
+            <div class="swatches">
+                {COLOURS.into_iter().map(|colour| view! {
+                    <label class="swatch-choice">
+                        <input type="radio" name="colour" value=colour checked=colour == suggested/>
+                        <span class=format!("swatch {}", colour_class(colour)) aria-hidden="true"></span>
+                        <span class="visually-hidden">{colour_name(colour, texts)}</span>
+                    </label>
+                }).collect_view()}
+            </div>
+        </fieldset>
     }
 }
 

@@ -7,14 +7,21 @@ use crate::server::db::Db;
 
 pub async fn services(db: &Db, practice_id: i64) -> Result<Vec<Service>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, name, duration_minutes, price_ore FROM services WHERE practice_id = $1 ORDER BY LOWER(name), id",
+        "SELECT id, name, duration_minutes, price_ore, colour FROM services WHERE practice_id = $1
+         ORDER BY LOWER(name), id",
     )
     .bind(practice_id)
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| Service { id: row.get(0), name: row.get(1), duration_minutes: row.get(2), price_ore: row.get(3) })
+        .map(|row| Service {
+            id: row.get(0),
+            name: row.get(1),
+            duration_minutes: row.get(2),
+            price_ore: row.get(3),
+            colour: row.get(4),
+        })
         .collect())
 }
 
@@ -22,15 +29,24 @@ pub async fn service(db: &Db, practice_id: i64, id: i64) -> Result<Option<Servic
     Ok(services(db, practice_id).await?.into_iter().find(|service| service.id == id))
 }
 
+/// A new service; without a chosen colour it takes the first one no other service has.
 pub async fn create_service(db: &Db, practice_id: i64, input: &ServiceInput, now: i64) -> Result<i64, sqlx::Error> {
+    let colour = match input.colour {
+        Some(colour) => colour,
+        None => {
+            let taken = services(db, practice_id).await?;
+            super::types::next_colour(taken.iter().map(|s| s.colour.as_str()))
+        }
+    };
     sqlx::query_scalar(
-        "INSERT INTO services (practice_id, name, duration_minutes, price_ore, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO services (practice_id, name, duration_minutes, price_ore, colour, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(practice_id)
     .bind(&input.name)
     .bind(input.duration_minutes)
     .bind(input.price_ore)
+    .bind(colour)
     .bind(now)
     .fetch_one(db)
     .await

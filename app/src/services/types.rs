@@ -14,6 +14,32 @@ pub struct Service {
     pub name: String,
     pub duration_minutes: i64,
     pub price_ore: Option<i64>,
+    /// One of [`COLOURS`]: how its appointments look in the calendar.
+    pub colour: String,
+}
+
+/// The calendar's palette, calm tints that keep dark text readable (WCAG AA); each service
+/// takes one. Their looks are the `svc-<name>` classes in `style/main.css`.
+pub const COLOURS: [&str; 8] = ["teal", "blue", "violet", "rose", "amber", "green", "slate", "coral"];
+
+/// The colour a service is drawn in: a stored colour that left the palette falls back to the first.
+pub fn colour_class(colour: &str) -> &'static str {
+    match COLOURS.iter().position(|c| *c == colour).unwrap_or(0) {
+        0 => "svc-teal",
+        1 => "svc-blue",
+        2 => "svc-violet",
+        3 => "svc-rose",
+        4 => "svc-amber",
+        5 => "svc-green",
+        6 => "svc-slate",
+        _ => "svc-coral",
+    }
+}
+
+/// The first colour no service has yet (the first of the palette when all are taken).
+pub fn next_colour<'a>(taken: impl IntoIterator<Item = &'a str>) -> &'static str {
+    let taken: Vec<&str> = taken.into_iter().collect();
+    COLOURS.into_iter().find(|c| !taken.contains(c)).unwrap_or(COLOURS[0])
 }
 
 impl Service {
@@ -32,10 +58,12 @@ pub struct ServiceInput {
     pub name: String,
     pub duration_minutes: i64,
     pub price_ore: Option<i64>,
+    /// `None`: not chosen, the store picks a free one.
+    pub colour: Option<&'static str>,
 }
 
 impl ServiceInput {
-    pub fn parse(name: &str, duration: &str, price: &str) -> Result<Self, AppError> {
+    pub fn parse(name: &str, duration: &str, price: &str, colour: &str) -> Result<Self, AppError> {
         let mut errors = Vec::new();
         let name = name.trim().to_string();
         if name.is_empty() {
@@ -54,8 +82,18 @@ impl ServiceInput {
                 None
             }
         };
+        let colour = match colour.trim() {
+            "" => None,
+            chosen => {
+                let known = COLOURS.into_iter().find(|c| *c == chosen);
+                if known.is_none() {
+                    errors.push(FieldError { field: "colour".into(), problem: Problem::NotAllowedValue });
+                }
+                known
+            }
+        };
         match (errors.is_empty(), duration_minutes) {
-            (true, Some(duration_minutes)) => Ok(Self { name, duration_minutes, price_ore }),
+            (true, Some(duration_minutes)) => Ok(Self { name, duration_minutes, price_ore, colour }),
             _ => Err(AppError::Validation(errors)),
         }
     }
@@ -143,12 +181,25 @@ mod tests {
 
     #[test]
     fn services_need_a_name_and_a_listed_duration() {
-        let error = ServiceInput::parse(" ", "7", "abc").unwrap_err();
+        let error = ServiceInput::parse(" ", "7", "abc", "chartreuse").unwrap_err();
         assert_eq!(error.for_field("name"), Some(Problem::Required));
+        assert_eq!(error.for_field("colour"), Some(Problem::NotAllowedValue));
         assert_eq!(error.for_field("duration"), Some(Problem::NotAllowedValue));
         assert_eq!(error.for_field("price"), Some(Problem::InvalidPrice));
-        let ok = ServiceInput::parse("Samtale", "50", "").unwrap();
-        assert_eq!((ok.duration_minutes, ok.price_ore), (50, None));
+        let ok = ServiceInput::parse("Samtale", "50", "", "").unwrap();
+        assert_eq!((ok.duration_minutes, ok.price_ore, ok.colour), (50, None, None));
+        assert_eq!(ServiceInput::parse("Samtale", "50", "", "rose").unwrap().colour, Some("rose"));
+    }
+
+    #[test]
+    fn colours_come_from_the_palette() {
+        assert_eq!(colour_class("violet"), "svc-violet");
+        assert_eq!(colour_class("url(evil)"), "svc-teal");
+        assert_eq!(next_colour(["teal", "violet"]), "blue");
+        assert_eq!(next_colour(COLOURS), "teal");
+        for (i, colour) in COLOURS.into_iter().enumerate() {
+            assert_eq!(colour_class(colour), format!("svc-{colour}"), "{i}");
+        }
     }
 
     #[test]

@@ -257,3 +257,147 @@ async fn opening_hours_and_services_are_checked_per_field() {
         0
     );
 }
+
+#[tokio::test]
+async fn an_appointments_summary_is_the_practices_own_and_its_reading_is_logged() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
+    let reads = "SELECT COUNT(*) FROM practice_audit WHERE action = 'appointment.read'";
+
+    let summary: Value = app.call("appointments/summary", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!(summary["client_name"], "Ola Nordmann");
+    assert_eq!(summary["client_id"].to_string(), p.client);
+    assert_eq!(summary["service_name"], "Samtale");
+    assert_eq!((summary["date"].as_str(), summary["start_minute"].as_i64()), (Some(MONDAY), Some(540)));
+    assert_eq!(summary["end_minute"], 590);
+    assert_eq!(summary["consent"], "NotAsked");
+    assert_eq!(summary["online"], false);
+    assert!(COLOURS.contains(&summary["colour"].as_str().unwrap()), "{summary}");
+    assert_eq!(app.count(reads).await, 1, "the read is in the practice's audit log");
+    let logged = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM practice_audit WHERE action = 'appointment.read' AND client_id = {} AND record_id = {id}",
+            p.client
+        ))
+        .await;
+    assert_eq!(logged, 1, "with the client and the appointment");
+
+    // Another practice's practitioner, and a stranger, learn nothing, and nothing is logged.
+    let other = app.other_practitioner("per@example.no").await;
+    let refused = app.call_with(&other, "appointments/summary", &[("id", &id)]).await;
+    assert_eq!(refused.status(), 404);
+    assert!(!refused.text().await.unwrap().contains("Ola"));
+    let stranger = crate::helpers::browser(&app.base);
+    assert_eq!(app.call_with(&stranger, "appointments/summary", &[("id", &id)]).await.status(), 401);
+    assert_eq!(app.count(reads).await, 1);
+}
+
+/// The palette as the service form offers it.
+pub const COLOURS: [&str; 8] = ["teal", "blue", "violet", "rose", "amber", "green", "slate", "coral"];
+
+#[tokio::test]
+async fn services_take_a_colour_of_the_palette_and_the_calendar_shows_it() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    let rose = [("name", "Parterapi"), ("duration", "90"), ("price", ""), ("colour", "rose")];
+    assert_eq!(app.call("services/create", &rose).await.status(), 200);
+    let odd = [("name", "Veiledning"), ("duration", "60"), ("price", ""), ("colour", "url(x)")];
+    assert_eq!(problem(app.call("services/create", &odd).await, "colour").await, "NotAllowedValue");
+    let services: Vec<Value> = app.call("services/list", &[]).await.json().await.unwrap();
+    let colour_of = |name: &str| services.iter().find(|s| s["name"] == name).unwrap()["colour"].clone();
+    assert_eq!(colour_of("Parterapi"), "rose");
+    assert_eq!(colour_of("Samtale"), "teal", "the first without a choice takes the first free colour");
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    let view = week(&app, &app.client, MONDAY).await;
+    assert_eq!(view["appointments"][0]["colour"], "teal");
+    assert_eq!(view["appointments"][0]["consent_missing"], true);
+}
+
+#[tokio::test]
+async fn the_calendar_shows_a_week_three_days_or_a_day() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, "2030-01-09", "09:00").await;
+    let view = |mode: &'static str| {
+        let app = &app;
+        async move {
+            let answer: Value =
+                app.call("calendar/week", &[("date", "2030-01-09"), ("view", mode)]).await.json().await.unwrap();
+            answer
+        }
+    };
+    let dates = |v: &Value| {
+        v["days"].as_array().unwrap().iter().map(|d| d["date"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let week = view("week").await;
+    assert_eq!(dates(&week).len(), 7);
+    assert_eq!(dates(&week)[0], MONDAY);
+    assert_eq!(week["appointments"][0]["day"], 2);
+    let three = view("3days").await;
+    assert_eq!(dates(&three), ["2030-01-09", "2030-01-10", "2030-01-11"]);
+    assert_eq!(three["appointments"][0]["day"], 0);
+    let day = view("day").await;
+    assert_eq!(dates(&day), ["2030-01-09"]);
+    let auto = view("").await;
+    let in_three: Vec<bool> =
+        auto["days"].as_array().unwrap().iter().map(|d| d["in_three"].as_bool().unwrap()).collect();
+    assert_eq!(in_three, [false, false, true, true, true, false, false]);
+    let sunday: Value =
+        app.call("calendar/week", &[("date", "2030-01-13"), ("view", "3days")]).await.json().await.unwrap();
+    assert_eq!(dates(&sunday), ["2030-01-13", "2030-01-14", "2030-01-15"], "three days run into the next week");
+}
+
+#[tokio::test]
+async fn a_client_typed_by_name_is_found_while_names_are_hidden() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    let client = |name: &'static str| {
+        [("name", name), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")]
+    };
+    app.call("clients/create", &client("Ola Berg")).await;
+    let by_name = |name: &'static str, time: &'static str| {
+        [
+            ("client_id", ""),
+            ("client_name", name),
+            ("service_id", p.service.as_str()),
+            ("date", MONDAY),
+            ("time", time),
+            ("notes", ""),
+        ]
+    };
+    assert_eq!(
+        problem(app.call("appointments/create", &by_name("Ola", "09:00")).await, "client_id").await,
+        "SeveralClientsMatch"
+    );
+    assert_eq!(
+        problem(app.call("appointments/create", &by_name("Eva", "09:00")).await, "client_id").await,
+        "NoClientMatches"
+    );
+    assert_eq!(app.call("appointments/create", &by_name("ola nordmann", "09:00")).await.status(), 200);
+    assert_eq!(app.call("appointments/create", &by_name("Berg", "10:00")).await.status(), 200);
+    let view = week(&app, &app.client, MONDAY).await;
+    let names: Vec<&str> =
+        view["appointments"].as_array().unwrap().iter().map(|a| a["client_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Ola Nordmann", "Ola Berg"]);
+    // Another practice's client is not found by name either.
+    let other = app.other_practitioner("per@example.no").await;
+    let theirs = practice(&app, &other).await;
+    let form = [
+        ("client_id", ""),
+        ("client_name", "Ola Berg"),
+        ("service_id", theirs.service.as_str()),
+        ("date", MONDAY),
+        ("time", "11:00"),
+        ("notes", ""),
+    ];
+    assert_eq!(
+        problem(app.call_with(&other, "appointments/create", &form).await, "client_id").await,
+        "NoClientMatches"
+    );
+}
