@@ -13,8 +13,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
 use crate::consent::{ConsentSection, ConsentState, StatusIcon};
-use crate::error::AppError;
 use crate::dates;
+use crate::error::AppError;
 use crate::i18n::{t, use_lang};
 use crate::journal::{JournalSection, JournalState};
 use api::{CreateClient, DeleteClient, UpdateClient, deletion_preview, get_client, list_clients};

@@ -226,29 +226,34 @@ fn RequestItem(
     let open = request.status.is_open();
     view! {
         <li>
-            <StatusIcon status=request.status/>
-            <span class="what">{request.title} " · " {texts.journal_version.replace("{n}", &request.version.to_string())}</span>
-            <span class="meta">
-                {texts.consent_sent_at} " " {dates::moment(lang, &request.sent)}
-                {request.decided.map(|at| view! { " · " {texts.consent_answered_at} " " {dates::moment(lang, &at)} })}
-            </span>
-            {(!open && request.status != ConsentStatus::Expired).then(|| view! {
-                <a class="button secondary" href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id) download="">
-                    {texts.consent_copy_download}
-                </a>
-            })}
-            {open.then(|| view! {
-                <ActionForm action=remind attr:class="inline">
-                    <input type="hidden" name="client_id" value=client_id.to_string()/>
-                    <input type="hidden" name="id" value=request.id.to_string()/>
-                    <button type="submit" class="secondary">{texts.consent_remind}</button>
-                </ActionForm>
-                <ActionForm action=revoke attr:class="inline">
-                    <input type="hidden" name="client_id" value=client_id.to_string()/>
-                    <input type="hidden" name="id" value=request.id.to_string()/>
-                    <button type="submit" class="secondary">{texts.consent_revoke}</button>
-                </ActionForm>
-            })}
+            <div class="request-text">
+                <StatusIcon status=request.status/>
+                <span class="what">{request.title} " · " {texts.journal_version.replace("{n}", &request.version.to_string())}</span>
+                <span class="meta">
+                    {texts.consent_sent_at} " " {dates::moment(lang, &request.sent)}
+                    {request.decided.map(|at| view! { " · " {texts.consent_answered_at} " " {dates::moment(lang, &at)} })}
+                </span>
+            </div>
+            // One row of actions, the same height, on the right beside the text where there is room.
+            <div class="request-actions">
+                {(!open && request.status != ConsentStatus::Expired).then(|| view! {
+                    <a class="button secondary" href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id) download="">
+                        {texts.consent_copy_download}
+                    </a>
+                })}
+                {open.then(|| view! {
+                    <ActionForm action=remind>
+                        <input type="hidden" name="client_id" value=client_id.to_string()/>
+                        <input type="hidden" name="id" value=request.id.to_string()/>
+                        <button type="submit" class="secondary">{texts.consent_remind}</button>
+                    </ActionForm>
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="client_id" value=client_id.to_string()/>
+                        <input type="hidden" name="id" value=request.id.to_string()/>
+                        <button type="submit" class="secondary">{texts.consent_revoke}</button>
+                    </ActionForm>
+                })}
+            </div>
         </li>
     }
 }

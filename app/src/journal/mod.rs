@@ -15,8 +15,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::audit::types::AuditEvent;
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
-use crate::error::AppError;
 use crate::dates;
+use crate::error::AppError;
 use crate::i18n::{t, use_lang};
 use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history};
 use types::{ENTRIES_PAGE, Journal, JournalEntry};

@@ -84,7 +84,9 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
         .map(|e| e["field"].as_str().unwrap().into())
         .collect();
     assert_eq!(fields, ["title", "body"]);
-    let saved = app.call("consent/save_template", &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst."), ("lang", "nb")]).await;
+    let saved = app
+        .call("consent/save_template", &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst."), ("lang", "nb")])
+        .await;
     assert_eq!(saved.status(), 200);
     let list = templates(&app, &app.client).await;
     assert_eq!((list[0]["version"].as_i64(), list[0]["title"].as_str()), (Some(2), Some("Samtykke")));
@@ -93,7 +95,9 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
     let other = app.other_practitioner("per@example.no").await;
     let theirs = templates(&app, &other).await;
     assert!(theirs.iter().all(|t| t["id"] != list[0]["id"] && t["id"] != list[1]["id"]));
-    let taken = app.call_with(&other, "consent/save_template", &[("id", &id), ("title", "x"), ("body", "y"), ("lang", "nb")]).await;
+    let taken = app
+        .call_with(&other, "consent/save_template", &[("id", &id), ("title", "x"), ("body", "y"), ("lang", "nb")])
+        .await;
     assert_eq!(taken.status(), 404);
     assert_eq!(templates(&app, &app.client).await[0]["version"], 2);
 }
@@ -303,7 +307,8 @@ async fn a_new_version_leaves_the_signed_text_as_it_was() {
     let shown: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!(sign(&app, &token, "Ola Nordmann").await.status(), 200);
     let template = templates(&app, &app.client).await[0]["id"].to_string();
-    let edit = [("id", template.as_str()), ("title", "Samtykke, ny versjon"), ("body", "Helt ny tekst."), ("lang", "nb")];
+    let edit =
+        [("id", template.as_str()), ("title", "Samtykke, ny versjon"), ("body", "Helt ny tekst."), ("lang", "nb")];
     assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
 
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
@@ -405,7 +410,8 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
     assert_eq!(evidence.typed_name.as_deref(), Some("Ola Nordmann"));
 
     // The receipt, over SMTP, carries the signed copy as a PDF with the drawing in it.
-    let receipt = smtp_mail(&received, "ola@example.no", "Subject: Samtykket ditt til Klinikk Nord er registrert").await;
+    let receipt =
+        smtp_mail(&received, "ola@example.no", "Subject: Samtykket ditt til Klinikk Nord er registrert").await;
     let text = quoted_printable(receipt.split("Content-Type: application/pdf").next().unwrap());
     assert!(text.contains(&format!("/consent?token={token}")), "the link to read and withdraw");
     let (name, pdf) = mime_attachment(&receipt, "application/pdf").expect("a PDF attached to the receipt");
