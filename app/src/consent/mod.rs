@@ -294,7 +294,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                 let token = token.clone();
                 Suspend::new(async move {
                     let page = page.await;
-                    let lang = chosen.or(page.as_ref().ok().and_then(|page| page.lang)).unwrap_or(browser);
+                    let lang = types::page_lang(chosen, page.as_ref().ok().and_then(|page| page.lang), browser);
                     view! {
                         <Provider value=lang>
                             <LinkFrame lang token=token.clone()>

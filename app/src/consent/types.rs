@@ -132,6 +132,12 @@ pub struct Declaration {
     pub body: String,
 }
 
+/// The language of the link's page: the one the client chose with the switch, else the
+/// declaration's, else the browser's.
+pub fn page_lang(chosen: Option<Lang>, declaration: Option<Lang>, browser: Lang) -> Lang {
+    chosen.or(declaration).unwrap_or(browser)
+}
+
 /// What a link offers at a moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkOffer {
@@ -346,6 +352,14 @@ mod tests {
         assert_eq!(error.for_field("title"), Some(Problem::Required));
         assert_eq!(error.for_field("body"), Some(Problem::Required));
         assert_eq!(error.for_field("lang"), None);
+    }
+
+    #[test]
+    fn the_page_speaks_the_declarations_language_unless_the_client_chose_another() {
+        assert_eq!(page_lang(None, Some(Lang::Nb), Lang::En), Lang::Nb);
+        assert_eq!(page_lang(None, Some(Lang::En), Lang::Nb), Lang::En);
+        assert_eq!(page_lang(Some(Lang::En), Some(Lang::Nb), Lang::Nb), Lang::En);
+        assert_eq!(page_lang(None, None, Lang::Nb), Lang::Nb, "a declaration from before languages");
     }
 
     #[test]
