@@ -88,6 +88,7 @@ test("a navigation keeps the page on screen until the next one is ready, with a 
   await page.waitForTimeout(500);
   await expect(page.locator("main h1")).toHaveText(before);
   await expect(page.locator("main")).not.toBeEmpty();
+  await page.screenshot({ path: `/tmp/polish/routing-${testInfo.project.name}.png` });
   release();
   await expect(page.locator("main h1")).toHaveText("Clients");
   await expect(page).toHaveURL(/\/clients$/);
@@ -120,6 +121,7 @@ test("the consent request row's actions line up, and the Settings index says wha
     const box = (await row.boundingBox())!;
     expect(b.x + b.width, `${size.name}: inside the row`).toBeLessThanOrEqual(box.x + box.width + 0.5);
     await consent.screenshot({ path: `/tmp/polish/consent-row-${size.name}.png` });
+    await page.screenshot({ path: `/tmp/polish/profile-${size.name}.png`, fullPage: true });
     await expectAccessible(page);
 
     await open(page, testInfo, "/settings");
