@@ -1,6 +1,12 @@
 //! Calendar dates as forms and links carry them: `YYYY-MM-DD` with a year from 1900 to 2200.
 //! Every date Trygg reads from outside goes through [`parse_date`], so no far-off year (chrono's
 //! `%Y` takes `+262142`, where a week later panics) ever reaches date arithmetic.
+//!
+//! And dates as people read them: one short and one long form per language, used by every page,
+//! PDF and mail ([`short_date`], [`long_date`], [`moment`]). Server and browser carry dates as
+//! `YYYY-MM-DD` (and moments as `YYYY-MM-DD HH:MM`) and format them only where they are shown.
+
+use crate::i18n::Lang;
 
 pub const FIRST_YEAR: i32 = 1900;
 pub const LAST_YEAR: i32 = 2200;
@@ -30,9 +36,118 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
     (1..=days).contains(&day).then_some((year, month, day))
 }
 
+const MONTHS_NB: [&str; 12] =
+    ["jan.", "feb.", "mars", "apr.", "mai", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "des."];
+const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// The compact form, for tables and narrow columns: `25.11.2026`, `25/11/2026`.
+pub fn short_date(lang: Lang, (year, month, day): (i32, u32, u32)) -> String {
+    match lang {
+        Lang::Nb => format!("{day:02}.{month:02}.{year}"),
+        Lang::En => format!("{day:02}/{month:02}/{year}"),
+    }
+}
+
+/// The form used in text, headings and documents: `25. nov. 2026`, `25 Nov 2026`.
+pub fn long_date(lang: Lang, (year, month, day): (i32, u32, u32)) -> String {
+    let month = month.clamp(1, 12) as usize - 1;
+    match lang {
+        Lang::Nb => format!("{day}. {} {year}", MONTHS_NB[month]),
+        Lang::En => format!("{day} {} {year}", MONTHS_EN[month]),
+    }
+}
+
+/// A `YYYY-MM-DD` date in its long form; text that is no such date is shown as it is.
+pub fn long_date_of(lang: Lang, iso: &str) -> String {
+    parse_date(iso).map_or_else(|| iso.to_string(), |date| long_date(lang, date))
+}
+
+/// A `YYYY-MM-DD` date in its short form; text that is no such date is shown as it is.
+pub fn short_date_of(lang: Lang, iso: &str) -> String {
+    parse_date(iso).map_or_else(|| iso.to_string(), |date| short_date(lang, date))
+}
+
+/// A run of days in the long form, the shared parts said once: `25.–29. nov. 2026` /
+/// `25–29 Nov 2026`, across months `30. nov.–6. des. 2026`, across years
+/// `28. des. 2026–3. jan. 2027`; one day is its long date. Empty when either end is no date.
+pub fn period(lang: Lang, first: &str, last: &str) -> String {
+    let (Some((y1, m1, d1)), Some((y2, m2, d2))) = (parse_date(first), parse_date(last)) else { return String::new() };
+    let months = match lang {
+        Lang::Nb => &MONTHS_NB,
+        Lang::En => &MONTHS_EN,
+    };
+    let day = |d: u32| match lang {
+        Lang::Nb => format!("{d}."),
+        Lang::En => d.to_string(),
+    };
+    let day_month = |d: u32, m: u32| format!("{} {}", day(d), months[m as usize - 1]);
+    if (y1, m1, d1) == (y2, m2, d2) {
+        long_date(lang, (y1, m1, d1))
+    } else if (y1, m1) == (y2, m2) {
+        format!("{}–{} {y1}", day(d1), day_month(d2, m2))
+    } else if y1 == y2 {
+        format!("{}–{} {y1}", day_month(d1, m1), day_month(d2, m2))
+    } else {
+        format!("{} {y1}–{} {y2}", day_month(d1, m1), day_month(d2, m2))
+    }
+}
+
+/// A local `YYYY-MM-DD HH:MM` moment: the long date and the clock time, `25. nov. 2026 kl. 14:05`
+/// and `25 Nov 2026, 14:05`. Text of another shape is shown as it is.
+pub fn moment(lang: Lang, iso: &str) -> String {
+    let Some((date, clock)) = iso.split_once(' ') else { return long_date_of(lang, iso) };
+    let clock_shaped = clock.len() == 5 && clock.as_bytes()[2] == b':';
+    match parse_date(date) {
+        Some(date) if clock_shaped => match lang {
+            Lang::Nb => format!("{} kl. {clock}", long_date(lang, date)),
+            Lang::En => format!("{}, {clock}", long_date(lang, date)),
+        },
+        _ => iso.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_say_the_shared_parts_once() {
+        let (nb, en) = (Lang::Nb, Lang::En);
+        assert_eq!(period(nb, "2026-11-25", "2026-11-29"), "25.–29. nov. 2026");
+        assert_eq!(period(en, "2026-11-25", "2026-11-29"), "25–29 Nov 2026");
+        assert_eq!(period(nb, "2026-11-30", "2026-12-06"), "30. nov.–6. des. 2026");
+        assert_eq!(period(en, "2026-11-30", "2026-12-06"), "30 Nov–6 Dec 2026");
+        assert_eq!(period(nb, "2026-12-28", "2027-01-03"), "28. des. 2026–3. jan. 2027");
+        assert_eq!(period(en, "2026-12-28", "2027-01-03"), "28 Dec 2026–3 Jan 2027");
+        assert_eq!(period(nb, "2026-03-04", "2026-03-04"), "4. mars 2026");
+        assert_eq!(period(en, "nonsense", "2026-03-04"), "");
+    }
+
+    #[test]
+    fn one_short_and_one_long_form_per_language() {
+        let date = (2026, 11, 25);
+        assert_eq!(short_date(Lang::Nb, date), "25.11.2026");
+        assert_eq!(short_date(Lang::En, date), "25/11/2026");
+        assert_eq!(long_date(Lang::Nb, date), "25. nov. 2026");
+        assert_eq!(long_date(Lang::En, date), "25 Nov 2026");
+        assert_eq!(short_date(Lang::Nb, (2027, 3, 1)), "01.03.2027");
+        assert_eq!(long_date(Lang::Nb, (2027, 3, 1)), "1. mars 2027");
+        assert_eq!(long_date(Lang::En, (2027, 5, 9)), "9 May 2027");
+    }
+
+    #[test]
+    fn carried_dates_and_moments_are_formatted_where_shown() {
+        assert_eq!(long_date_of(Lang::Nb, "2026-11-25"), "25. nov. 2026");
+        assert_eq!(short_date_of(Lang::En, "2026-11-25"), "25/11/2026");
+        assert_eq!(moment(Lang::Nb, "2026-11-25 09:05"), "25. nov. 2026 kl. 09:05");
+        assert_eq!(moment(Lang::En, "2026-11-25 09:05"), "25 Nov 2026, 09:05");
+        assert_eq!(moment(Lang::En, "2026-11-25"), "25 Nov 2026");
+        // Anything else is left as it came, never guessed at.
+        for odd in ["", "soon", "2026-13-01", "2026-11-25 9:5", "2026-11-25T09:05"] {
+            assert_eq!(moment(Lang::Nb, odd), odd);
+        }
+        assert_eq!(long_date_of(Lang::En, "1. jan"), "1. jan");
+    }
 
     #[test]
     fn real_dates_in_range_parse() {

@@ -83,8 +83,14 @@ pub fn App() -> impl IntoView {
     let lang = use_context::<i18n::Lang>().unwrap_or(i18n::Lang::En);
     provide_context(lang);
 
+    // While a navigation loads the next page's data, the page on screen stays (the router waits
+    // for every resource the new page reads) and a thin bar at the top says that something is
+    // on its way.
+    let (routing, set_routing) = signal(false);
+
     view! {
-        <Router>
+        <Router set_is_routing=set_routing>
+            <RoutingBar routing/>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/login/code") view=LoginCodePage/>
@@ -127,6 +133,14 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// The bar at the top of the window while the router loads the next page. Only in the browser:
+/// without JavaScript every page is a full load, with the browser's own indicator.
+#[component]
+fn RoutingBar(routing: ReadSignal<bool>) -> impl IntoView {
+    // It appears after a short delay in CSS, so quick navigations do not flash it.
+    view! { <div class="routing-bar" class:active=move || routing.get() aria-hidden="true"></div> }
 }
 
 #[component]

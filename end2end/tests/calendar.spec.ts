@@ -1,6 +1,6 @@
 import { type Page, type TestInfo } from "@playwright/test";
 import { expectAccessible } from "./axe";
-import { expect, jsEnabled, nextMonday, open, setUpPractice, signedIn, test } from "./helpers";
+import { expect, jsEnabled, longDate, nextMonday, open, setUpPractice, signedIn, test } from "./helpers";
 
 test("a client and a service set up, and an appointment booked from an empty slot", async ({ page }, testInfo) => {
   await signedIn(page, testInfo, "calendar");
@@ -52,7 +52,7 @@ test("booked on a phone, seen in the calendar, moved, hidden from view, and canc
   await phone.getByRole("button", { name: "Book" }).click();
   await expect(phone.getByRole("heading", { name: "You are booked" })).toBeVisible();
   const date = new URL(phone.url()).searchParams.get("date")!;
-  await expect(phone.getByRole("status")).toContainText(`${date} at 10:00`);
+  await expect(phone.getByRole("status")).toContainText(`${longDate(date)} at 10:00`);
   await phoneContext.close();
 
   // The practitioner sees it, moves it.

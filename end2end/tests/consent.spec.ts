@@ -30,8 +30,10 @@ async function inked(pad: Locator): Promise<number> {
   });
 }
 
-/** Sends the first declaration from the client page, and waits until the server has it. */
+/** Sends the English declaration from the client page, and waits until the server has it. (The
+ *  page speaks the declaration's language: consent_language.spec.ts sends the Norwegian one.) */
 async function sendForSigning(practitioner: Page) {
+  await practitioner.locator("section.consent").getByLabel("Declaration").selectOption({ label: "Consent to the processing of health data" });
   await Promise.all([
     practitioner.waitForResponse((response) => response.url().includes("/api/consent/send")),
     practitioner.locator("section.consent").getByRole("button", { name: "Send for signing" }).click(),
@@ -71,8 +73,8 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   // The client opens the link from the email on a phone.
   await open(page, testInfo, link);
   await expect(page.locator(".practice")).toHaveText("Klinikk Nord");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Samtykke til behandling av helseopplysninger");
-  await expect(page.locator(".declaration")).toContainText("artikkel 9");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Consent to the processing of health data");
+  await expect(page.locator(".declaration")).toContainText("Article 9");
   await expectAccessible(page);
   // Neither the scanner nor showing the page opened the request.
   await practitioner.goto(profile);
@@ -137,7 +139,7 @@ test("a consent request is signed on a phone with a typed name, withdrawn, and t
   ]);
   const pdf = await readFile((await download.path())!);
   const copy = pdfText(pdf);
-  for (const expected of ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Signed", "Opened", "Drawn signature"]) {
+  for (const expected of ["Consent to the processing of health data", "Ola Nordmann", "Signed", "Opened", "Drawn signature"]) {
     expect(copy).toContain(expected);
   }
   // The drawing is in the copy as lines in a frame; without JavaScript there is none.

@@ -169,6 +169,14 @@ export async function setUpPractice(page: Page, testInfo: TestInfo, clientName: 
   await expect(page.getByRole("heading", { name: clientName })).toBeVisible();
 }
 
+/** A `YYYY-MM-DD` date as the app shows it (app/src/dates.rs): "1 Dec 2026", "1. des. 2026". */
+export function longDate(iso: string, lang: "en" | "nb" = "en"): string {
+  const [year, month, day] = iso.split("-").map(Number);
+  const en = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const nb = ["jan.", "feb.", "mars", "apr.", "mai", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "des."];
+  return lang === "en" ? `${day} ${en[month - 1]} ${year}` : `${day}. ${nb[month - 1]} ${year}`;
+}
+
 /** The next Monday (never today), as YYYY-MM-DD. */
 export function nextMonday(): string {
   const day = new Date();

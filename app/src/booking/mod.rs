@@ -15,7 +15,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::components::layout::LanguageSwitch;
-use crate::i18n::t;
+use crate::dates;
+use crate::i18n::{t, use_lang};
 use crate::security::types::duration_label;
 use crate::services::weekday_name;
 use api::{Book, booking_page, free_times};
@@ -185,7 +186,9 @@ pub fn BookedPage() -> impl IntoView {
                     view! {
                         <BookingFrame title=name>
                             <h1>{texts.booking_done_title}</h1>
-                            <p role="status">{texts.booking_done_body.replace("{date}", &date).replace("{time}", &time)}</p>
+                            <p role="status">
+                                {texts.booking_done_body.replace("{date}", &dates::long_date_of(use_lang(), &date)).replace("{time}", &time)}
+                            </p>
                         </BookingFrame>
                     }
                 })

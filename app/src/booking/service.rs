@@ -167,7 +167,7 @@ pub async fn book(
             .mail_booked_body
             .replace("{practice}", &practice.name)
             .replace("{service}", &service.name)
-            .replace("{date}", &date)
+            .replace("{date}", &crate::dates::long_date_of(lang, &date))
             .replace("{time}", &time),
     });
     Ok((date, time))

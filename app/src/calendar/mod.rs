@@ -98,37 +98,14 @@ fn shift(date: &str, days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// The nth of a comma-separated list of texts (`months_short`, `weekdays_short`).
+/// The nth of a comma-separated list of texts (`weekdays_short`).
 fn nth(list: &'static str, index: usize) -> &'static str {
     list.split(',').nth(index).unwrap_or_default()
 }
 
-/// `(year, month, day)` of a `YYYY-MM-DD` date.
-fn parts(date: &str) -> Option<(i32, u32, u32)> {
-    crate::dates::parse_date(date)
-}
-
-/// "25.–31. nov. 2026" / "25–31 Nov 2026", across months "30. nov.–6. des. 2026", across years
-/// "29. des. 2026–4. jan. 2027"; one day "25. nov. 2026". The calendar's one date format.
-pub fn period_label(first: &str, last: &str, texts: &Texts) -> String {
-    let (Some((y1, m1, d1)), Some((y2, m2, d2))) = (parts(first), parts(last)) else { return String::new() };
-    let month = |m: u32| nth(texts.months_short, m as usize - 1);
-    let day = |d: u32| texts.date_day.replace("{d}", &d.to_string());
-    let day_month = |d: u32, m: u32| texts.date_day_month.replace("{d}", &d.to_string()).replace("{m}", month(m));
-    if (y1, m1, d1) == (y2, m2, d2) {
-        format!("{} {y1}", day_month(d1, m1))
-    } else if (y1, m1) == (y2, m2) {
-        format!("{}–{} {y1}", day(d1), day_month(d2, m2))
-    } else if y1 == y2 {
-        format!("{}–{} {y1}", day_month(d1, m1), day_month(d2, m2))
-    } else {
-        format!("{} {y1}–{} {y2}", day_month(d1, m1), day_month(d2, m2))
-    }
-}
-
 /// "Monday 7 Dec 2026" / "Mandag 7. des. 2026".
 pub fn long_date(date: &str, weekday: i64, texts: &Texts) -> String {
-    format!("{} {}", weekday_name(weekday, texts), period_label(date, date, texts))
+    format!("{} {}", weekday_name(weekday, texts), crate::dates::long_date_of(texts.lang(), date))
 }
 
 /// Where a link keeps the chosen view: `&view=…`, or nothing for the automatic one.
@@ -190,13 +167,13 @@ fn Week(week: WeekView) -> impl IntoView {
     let day_title = long_date(&selected, selected_day, texts);
     let period = match mode {
         CalendarMode::Auto => view! {
-            <span class="only-wide">{period_label(&first_date, &last_date, texts)}</span>
-            <span class="only-mid">{period_label(&three_first, &three_last, texts)}</span>
+            <span class="only-wide">{crate::dates::period(texts.lang(), &first_date, &last_date)}</span>
+            <span class="only-mid">{crate::dates::period(texts.lang(), &three_first, &three_last)}</span>
             <span class="only-narrow">{day_title.clone()}</span>
         }
         .into_any(),
         CalendarMode::Day => view! { <span>{day_title.clone()}</span> }.into_any(),
-        _ => view! { <span>{period_label(&first_date, &last_date, texts)}</span> }.into_any(),
+        _ => view! { <span>{crate::dates::period(texts.lang(), &first_date, &last_date)}</span> }.into_any(),
     };
     let steps = match mode {
         CalendarMode::Auto => view! {
@@ -283,7 +260,7 @@ fn Week(week: WeekView) -> impl IntoView {
             {week.days.into_iter().zip(by_day).enumerate().map(|(index, (day, appointments))| {
                 let long = long_date(&day.date, day.weekday, texts);
                 let is_selected = day.date == selected;
-                let number = parts(&day.date).map(|(_, _, d)| d.to_string()).unwrap_or_default();
+                let number = crate::dates::parse_date(&day.date).map(|(_, _, d)| d.to_string()).unwrap_or_default();
                 let busy: Vec<(i64, i64)> = appointments.iter().map(|a| (a.start_minute, a.end_minute)).collect();
                 // Empty half hours open a new appointment there: for the mouse, a shortcut beside
                 // the "New appointment" button (so not in the tab order, nor read out). Only whole
@@ -665,21 +642,13 @@ fn ClientFinder(chosen: Option<(i64, String)>, problem: Memo<Option<crate::error
 
 #[cfg(test)]
 mod tests {
-    use super::{period_label, shift};
+    use super::shift;
     use crate::i18n::Lang;
 
     #[test]
-    fn periods_are_named_in_each_language() {
-        let (nb, en) = (Lang::Nb.texts(), Lang::En.texts());
-        assert_eq!(period_label("2026-11-25", "2026-11-29", nb), "25.–29. nov. 2026");
-        assert_eq!(period_label("2026-11-25", "2026-11-29", en), "25–29 Nov 2026");
-        assert_eq!(period_label("2026-11-30", "2026-12-06", nb), "30. nov.–6. des. 2026");
-        assert_eq!(period_label("2026-11-30", "2026-12-06", en), "30 Nov–6 Dec 2026");
-        assert_eq!(period_label("2026-12-28", "2027-01-03", nb), "28. des. 2026–3. jan. 2027");
-        assert_eq!(period_label("2026-12-28", "2027-01-03", en), "28 Dec 2026–3 Jan 2027");
-        assert_eq!(period_label("2026-03-04", "2026-03-04", nb), "4. mars 2026");
-        assert_eq!(super::long_date("2026-11-30", 0, en), "Monday 30 Nov 2026");
-        assert_eq!(period_label("nonsense", "2026-03-04", en), "");
+    fn a_day_is_named_with_its_weekday_and_long_date() {
+        assert_eq!(super::long_date("2026-11-30", 0, Lang::En.texts()), "Monday 30 Nov 2026");
+        assert_eq!(super::long_date("2026-12-07", 0, Lang::Nb.texts()), "Mandag 7. des. 2026");
     }
 
     #[test]

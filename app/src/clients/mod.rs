@@ -13,8 +13,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
 use crate::consent::{ConsentSection, ConsentState, StatusIcon};
+use crate::dates;
 use crate::error::AppError;
-use crate::i18n::t;
+use crate::i18n::{t, use_lang};
 use crate::journal::{JournalSection, JournalState};
 use api::{CreateClient, DeleteClient, UpdateClient, deletion_preview, get_client, list_clients};
 use types::Client;
@@ -152,7 +153,7 @@ fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -
                 <dl class="facts">
                     {fact(texts.email, client.email)}
                     {fact(texts.client_phone, client.phone)}
-                    {fact(texts.client_birth_date, client.birth_date)}
+                    {fact(texts.client_birth_date, dates::long_date_of(use_lang(), &client.birth_date))}
                     {fact(texts.client_address, client.address)}
                 </dl>
                 {(!client.notes.is_empty()).then(|| view! {

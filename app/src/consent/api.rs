@@ -18,10 +18,10 @@ pub async fn consent_templates() -> Result<Vec<Template>, AppError> {
 
 /// A new declaration (no `id`), or a new version of one.
 #[server(endpoint = "consent/save_template")]
-pub async fn save_template(id: Option<i64>, title: String, body: String) -> Result<(), AppError> {
+pub async fn save_template(id: Option<i64>, title: String, body: String, lang: Option<String>) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    super::service::save_template(&request.state, user, id, &title, &body).await?;
+    super::service::save_template(&request.state, user, id, &title, &body, &lang.unwrap_or_default()).await?;
     leptos_axum::redirect("/settings/consent?saved=1");
     Ok(())
 }

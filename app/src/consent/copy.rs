@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::server::http::Caller;
 use crate::server::request::lang_of_request;
 use crate::server::sessions::Role;
@@ -37,13 +38,18 @@ pub async fn download(
 pub struct Link {
     #[serde(default)]
     token: String,
+    /// The language the client chose on the link's page, when they chose one.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 pub async fn download_by_link(State(state): State<AppState>, Query(link): Query<Link>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    let lang = lang_of_request(&parts);
-    let copy = super::service::client_copy(&state, &link.token, lang).await;
-    answer(copy, &format!("{}.pdf", lang.texts().consent_copy_file))
+    let chosen = link.lang.as_deref().and_then(Lang::from_code);
+    match super::service::client_copy(&state, &link.token, chosen, lang_of_request(&parts)).await {
+        Ok((pdf, lang)) => answer(Ok(pdf), &format!("{}.pdf", lang.texts().consent_copy_file)),
+        Err(error) => answer(Err(error), ""),
+    }
 }
 
 fn answer(copy: Result<Vec<u8>, AppError>, filename: &str) -> Response {

@@ -11,6 +11,7 @@ pub mod service;
 pub mod store;
 pub mod types;
 
+use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -18,8 +19,9 @@ use leptos_router::hooks::use_query_map;
 use crate::components::forms::{
     Field, FormMessage, Submit, TextArea, action_error, field_problem, succeeded, success_count,
 };
+use crate::dates;
 use crate::error::AppError;
-use crate::i18n::t;
+use crate::i18n::{Lang, t, use_lang};
 use api::{
     AskAgain, ConsentOpened, DeclineConsent, RemindConsent, RevokeConsent, SaveTemplate, SendConsent,
     SendWithdrawalCode, SignConsent, WithdrawConsent, consent_declarations, consent_requests, consent_templates,
@@ -85,10 +87,14 @@ fn TemplateEditor(template: Option<Template>) -> impl IntoView {
     let error = action_error(save);
     let heading =
         template.as_ref().map(|t| (t.title.clone(), texts.journal_version.replace("{n}", &t.version.to_string())));
+    // A new declaration, or one from before declarations had a language, starts in the
+    // practitioner's own.
+    let lang = template.as_ref().and_then(|t| t.lang).unwrap_or_else(use_lang);
     let (id, title, body) = match template {
         Some(t) => (Some(t.id.to_string()), t.title, t.body),
         None => (None, String::new(), String::new()),
     };
+    let lang_id = format!("lang-{}", id.as_deref().unwrap_or("new"));
     view! {
         <section class="panel template">
             {heading.map(|(title, version)| view! { <h2>{title}</h2><p class="meta">{version}</p> })}
@@ -97,9 +103,30 @@ fn TemplateEditor(template: Option<Template>) -> impl IntoView {
                 {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
                 <Field label=texts.consent_template_title name="title" error value=title/>
                 <TextArea label=texts.consent_template_body name="body" error value=body rows=10/>
+                <LanguageChoice id=lang_id current=lang error/>
                 <Submit action=save label=texts.consent_template_save/>
             </ActionForm>
         </section>
+    }
+}
+
+/// The language a declaration is written in: its link page, signed copy and mails speak it.
+#[component]
+fn LanguageChoice(id: String, current: Lang, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let texts = t();
+    let (problem, changed) = field_problem(error, "lang");
+    let (hint, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    view! {
+        <div class="field" class:invalid=move || problem.get().is_some()>
+            <label for=id.clone()>{texts.consent_template_lang}</label>
+            <select id=id name="lang" aria-describedby=format!("{hint} {error_id}") on:change=changed>
+                {[(Lang::Nb, texts.lang_nb), (Lang::En, texts.lang_en)].map(|(lang, label)| view! {
+                    <option value=lang.code() selected=lang == current>{label}</option>
+                })}
+            </select>
+            <p class="hint" id=hint>{texts.consent_template_lang_hint}</p>
+            <p class="field-error" id=error_id>{move || problem.get().map(|p| p.message(texts))}</p>
+        </div>
     }
 }
 
@@ -195,43 +222,53 @@ fn RequestItem(
     remind: ServerAction<RemindConsent>,
 ) -> impl IntoView {
     let texts = t();
+    let lang = use_lang();
     let open = request.status.is_open();
     view! {
         <li>
-            <StatusIcon status=request.status/>
-            <span class="what">{request.title} " · " {texts.journal_version.replace("{n}", &request.version.to_string())}</span>
-            <span class="meta">
-                {texts.consent_sent_at} " " {request.sent}
-                {request.decided.map(|at| view! { " · " {texts.consent_answered_at} " " {at} })}
-            </span>
-            {(!open && request.status != ConsentStatus::Expired).then(|| view! {
-                <a class="button secondary" href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id) download="">
-                    {texts.consent_copy_download}
-                </a>
-            })}
-            {open.then(|| view! {
-                <ActionForm action=remind attr:class="inline">
-                    <input type="hidden" name="client_id" value=client_id.to_string()/>
-                    <input type="hidden" name="id" value=request.id.to_string()/>
-                    <button type="submit" class="secondary">{texts.consent_remind}</button>
-                </ActionForm>
-                <ActionForm action=revoke attr:class="inline">
-                    <input type="hidden" name="client_id" value=client_id.to_string()/>
-                    <input type="hidden" name="id" value=request.id.to_string()/>
-                    <button type="submit" class="secondary">{texts.consent_revoke}</button>
-                </ActionForm>
-            })}
+            <div class="request-text">
+                <StatusIcon status=request.status/>
+                <span class="what">{request.title} " · " {texts.journal_version.replace("{n}", &request.version.to_string())}</span>
+                <span class="meta">
+                    {texts.consent_sent_at} " " {dates::moment(lang, &request.sent)}
+                    {request.decided.map(|at| view! { " · " {texts.consent_answered_at} " " {dates::moment(lang, &at)} })}
+                </span>
+            </div>
+            // One row of actions, the same height, on the right beside the text where there is room.
+            <div class="request-actions">
+                {(!open && request.status != ConsentStatus::Expired).then(|| view! {
+                    <a class="button secondary" href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id) download="">
+                        {texts.consent_copy_download}
+                    </a>
+                })}
+                {open.then(|| view! {
+                    <ActionForm action=remind>
+                        <input type="hidden" name="client_id" value=client_id.to_string()/>
+                        <input type="hidden" name="id" value=request.id.to_string()/>
+                        <button type="submit" class="secondary">{texts.consent_remind}</button>
+                    </ActionForm>
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="client_id" value=client_id.to_string()/>
+                        <input type="hidden" name="id" value=request.id.to_string()/>
+                        <button type="submit" class="secondary">{texts.consent_revoke}</button>
+                    </ActionForm>
+                })}
+            </div>
         </li>
     }
 }
 
 /// `/consent?token=…`: what the client opens from the email. It works before, and without, any
 /// WebAssembly: plain forms. Showing it changes nothing; see `OpenedOnUse`.
+///
+/// It speaks the declaration's language, whatever the browser's, unless the client picks the
+/// other one with the switch at the top (`&lang=…`, a plain link).
 #[component]
 pub fn ConsentLinkPage() -> impl IntoView {
-    let texts = t();
     let query = use_query_map();
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    let chosen = query.with_untracked(|q| q.get("lang").and_then(|code| Lang::from_code(&code)));
+    let browser = use_lang();
     let actions = LinkActions {
         sign: ServerAction::<SignConsent>::new(),
         decline: ServerAction::<DeclineConsent>::new(),
@@ -252,22 +289,53 @@ pub fn ConsentLinkPage() -> impl IntoView {
     // After a code was mailed the page is loaded again with `code=sent` (also without JavaScript).
     let code_sent = Signal::derive(move || query.with(|q| q.get("code").as_deref() == Some("sent")));
     view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let token = token.clone();
+                Suspend::new(async move {
+                    let page = page.await;
+                    let lang = types::page_lang(chosen, page.as_ref().ok().and_then(|page| page.lang), browser);
+                    view! {
+                        <Provider value=lang>
+                            <LinkFrame lang token=token.clone()>
+                                {match page {
+                                    Ok(page) => view! { <LinkView page token actions code_sent/> }.into_any(),
+                                    Err(error) => {
+                                        let texts = t();
+                                        view! {
+                                            <h1>{texts.consent_title}</h1>
+                                            <p class="error">{error.form_message(texts)}</p>
+                                        }
+                                        .into_any()
+                                    }
+                                }}
+                            </LinkFrame>
+                        </Provider>
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The page around the link's content, in its language, with the switch to the other one: a
+/// link that loads the page again, so it works without JavaScript too.
+#[component]
+fn LinkFrame(lang: Lang, token: String, children: Children) -> impl IntoView {
+    let texts = t();
+    let other = match lang {
+        Lang::Nb => (Lang::En, texts.lang_en),
+        Lang::En => (Lang::Nb, texts.lang_nb),
+    };
+    let switch = format!("/consent?token={token}&lang={}", other.0.code());
+    view! {
         <Title text=format!("{} · Trygg", texts.consent_title)/>
-        <main id="main" class="card public consent-page">
-            <Suspense fallback=|| ()>
-                {move || {
-                    let token = token.clone();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <LinkView page token actions code_sent/> }.into_any(),
-                            Err(error) => view! {
-                                <h1>{texts.consent_title}</h1>
-                                <p class="error">{error.form_message(texts)}</p>
-                            }.into_any(),
-                        }
-                    })
-                }}
-            </Suspense>
+        <main id="main" class="card public consent-page" lang=lang.code()>
+            <nav class="consent-language" aria-label=texts.language>
+                // A full load: the whole page, its forms' messages included, changes language.
+                <a href=switch hreflang=other.0.code() lang=other.0.code() rel="external">{other.1}</a>
+            </nav>
+            {children()}
         </main>
     }
 }
@@ -354,12 +422,15 @@ fn SignForms(token: String, actions: LinkActions) -> impl IntoView {
     }
 }
 
-/// The link to the client's own copy, with until when the link serves it.
+/// The link to the client's own copy (labelled in the page's language), with until when the
+/// link serves it.
 #[component]
 fn OwnCopy(token: String, until: Option<String>) -> impl IntoView {
     let texts = t();
+    let lang = use_lang();
     until.map(|until| {
-        let copy = format!("/consent/copy.pdf?token={token}");
+        let copy = format!("/consent/copy.pdf?token={token}&lang={}", lang.code());
+        let until = dates::moment(lang, &until);
         view! {
             <p><a class="button secondary" href=copy download="">{texts.consent_copy_mine}</a></p>
             <p class="hint copy-until">{texts.consent_copy_until.replace("{date}", &until)}</p>

@@ -23,6 +23,7 @@ use super::types::{
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::calendar::time;
+use crate::dates;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::security::service::Origin;
@@ -100,10 +101,10 @@ pub async fn templates(state: &AppState, user: &CurrentUser) -> Result<Vec<Templ
     let now = state.clock.now();
     let mut tx = crate::server::db::begin_write(&state.db).await?;
     if store::claim_defaults(&mut tx, user.practice_id).await? {
-        for text in [include_str!("default/nb.txt"), include_str!("default/en.txt")] {
+        for (text, lang) in [(include_str!("default/nb.txt"), Lang::Nb), (include_str!("default/en.txt"), Lang::En)] {
             let (title, body) = text.split_once('\n').unwrap_or((text, ""));
             let id = store::insert_template(&mut tx, user.practice_id, now).await?;
-            store::add_version(&mut tx, user.practice_id, id, title.trim(), body.trim(), now).await?;
+            store::add_version(&mut tx, user.practice_id, id, title.trim(), body.trim(), lang, now).await?;
         }
     }
     tx.commit().await?;
@@ -118,15 +119,16 @@ pub async fn save_template(
     id: Option<i64>,
     title: &str,
     body: &str,
+    lang: &str,
 ) -> Result<i64, AppError> {
-    let input = TemplateInput::parse(title, body)?;
+    let input = TemplateInput::parse(title, body, lang)?;
     let now = state.clock.now();
     let mut tx = crate::server::db::begin_write(&state.db).await?;
     let id = match id {
         Some(id) => id,
         None => store::insert_template(&mut tx, user.practice_id, now).await?,
     };
-    store::add_version(&mut tx, user.practice_id, id, &input.title, &input.body, now)
+    store::add_version(&mut tx, user.practice_id, id, &input.title, &input.body, input.lang, now)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -171,7 +173,7 @@ async fn send_version(
     };
     let id = store::insert_request(&state.db, request).await?;
     audit::record(&state.db, user, now, AuditAction::ConsentSent, Some(client_id), Some(id)).await?;
-    mail_link(state, user, email, &token, expires_at, lang, false).await
+    mail_link(state, user, email, &token, expires_at, template.lang_or(lang), false).await
 }
 
 async fn client_email(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<String, AppError> {
@@ -203,7 +205,7 @@ async fn mail_link(
             .mail_consent_body
             .replace("{practice}", &user.practice_name)
             .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url))
-            .replace("{expires}", &time::date_text(time::to_local(zone, expires_at).0)),
+            .replace("{expires}", &dates::long_date_of(lang, &time::date_text(time::to_local(zone, expires_at).0))),
     });
     Ok(())
 }
@@ -219,6 +221,9 @@ pub async fn remind(state: &AppState, user: &CurrentUser, client_id: i64, id: i6
         return Err(AppError::NotFound);
     }
     audit::record(&state.db, user, now, AuditAction::ConsentReminded, Some(client_id), Some(id)).await?;
+    let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
+    let template = store::template_version(&state.db, user.practice_id, request.template_id, request.version).await?;
+    let lang = template.map_or(lang, |template| template.lang_or(lang));
     mail_link(state, user, email, &token, expires_at, lang, true).await
 }
 
@@ -371,6 +376,7 @@ pub async fn page(state: &AppState, token: &str) -> Result<ConsentPage, AppError
     let now = state.clock.now();
     let status = ConsentStatus::of(&request.status, request.expires_at, now);
     let offer = LinkOffer::at(status, request.decided_at, now);
+    let lang = template.lang;
     let declaration = if offer.declaration {
         let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
         Some(Declaration { practice, title: template.title, body: template.body })
@@ -384,7 +390,7 @@ pub async fn page(state: &AppState, token: &str) -> Result<ConsentPage, AppError
         }
         _ => None,
     };
-    Ok(ConsentPage { status, declaration, copy_until, withdraw_needs_code: offer.withdraw_needs_code })
+    Ok(ConsentPage { status, declaration, copy_until, withdraw_needs_code: offer.withdraw_needs_code, lang })
 }
 
 /// Records that a person opened the link: sent by the page once it is used in a browser that runs
@@ -419,6 +425,7 @@ pub async fn sign(
     lang: Lang,
 ) -> Result<(), AppError> {
     let (request, template) = by_token(state, token).await?;
+    let lang = template.lang_or(lang);
     let (name, drawing) = match signature(agree, name, drawn) {
         Ok(signed) => signed,
         Err(error) => {
@@ -430,7 +437,7 @@ pub async fn sign(
     let Some(signed) = store::request_of(&state.db, request.practice_id, request.client_id, request.id).await? else {
         return Ok(());
     };
-    let SignedCopy { pdf, client_email, practice } = copy_of(state, &signed, lang).await?;
+    let SignedCopy { pdf, client_email, practice, .. } = copy_of(state, &signed, Some(lang), lang).await?;
     if !client_email.is_empty() {
         let t = lang.texts();
         state.mailer.send_in_background(Email {
@@ -499,7 +506,8 @@ fn code_mac(token: &str, request_id: i64, code: &str) -> HmacSha256 {
 /// the practice has now); earlier codes stop working. At most one a minute and
 /// `CODE_MAILS_PER_DAY` a day per link.
 pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> Result<(), AppError> {
-    let (request, _) = by_token(state, token).await?;
+    let (request, template) = by_token(state, token).await?;
+    let lang = template.lang_or(lang);
     let now = state.clock.now();
     if ConsentStatus::of(&request.status, request.expires_at, now) != ConsentStatus::Signed {
         return Err(AppError::Rejected(Problem::ConsentAnswered));
@@ -582,8 +590,9 @@ async fn answer(
 }
 
 /// The signed copy with its trail, as a PDF for the practitioner: the exact text, the typed
-/// name, the drawn signature, and when and from where each step happened. `NotFound` for
-/// another practice's request.
+/// name, the drawn signature, and when and from where each step happened, labelled in the
+/// declaration's language (`lang` for a declaration without one). `NotFound` for another
+/// practice's request.
 pub async fn signed_copy(
     state: &AppState,
     user: &CurrentUser,
@@ -592,7 +601,7 @@ pub async fn signed_copy(
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
     let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
-    let copy = copy_of(state, &request, lang).await?.pdf;
+    let copy = copy_of(state, &request, None, lang).await?.pdf;
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::ConsentCopyDownloaded, Some(client_id), Some(id)).await?;
     Ok(copy)
@@ -600,17 +609,24 @@ pub async fn signed_copy(
 
 /// The client's own signed copy, through the link: once signed, and after a withdrawal too, for
 /// `COPY_DAYS` after the signature. Any other link answers "invalid link", as everywhere else.
-pub async fn client_copy(state: &AppState, token: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
+/// Labelled in the language the client chose on the page, else the declaration's, else `lang`;
+/// returned with the language it speaks.
+pub async fn client_copy(
+    state: &AppState,
+    token: &str,
+    chosen: Option<Lang>,
+    lang: Lang,
+) -> Result<(Vec<u8>, Lang), AppError> {
     let (request, _) = by_token(state, token).await?;
     let now = state.clock.now();
     let status = ConsentStatus::of(&request.status, request.expires_at, now);
     if !LinkOffer::at(status, request.decided_at, now).copy {
         return Err(AppError::Rejected(Problem::InvalidLink));
     }
-    let copy = copy_of(state, &request, lang).await?.pdf;
+    let copy = copy_of(state, &request, chosen, lang).await?;
     let read = AuditAction::ConsentCopyByLink;
     audit::record_by_client(&state.db, request.practice_id, now, read, request.client_id, Some(request.id)).await?;
-    Ok(copy)
+    Ok((copy.pdf, copy.lang))
 }
 
 /// A request's copy as a PDF, with what the receipt mail needs besides.
@@ -618,9 +634,16 @@ struct SignedCopy {
     pdf: Vec<u8>,
     client_email: String,
     practice: String,
+    lang: Lang,
 }
 
-async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<SignedCopy, AppError> {
+/// Labelled in `chosen`, else the declaration's language, else `fallback`.
+async fn copy_of(
+    state: &AppState,
+    request: &RequestRow,
+    chosen: Option<Lang>,
+    fallback: Lang,
+) -> Result<SignedCopy, AppError> {
     let (practice_id, client_id) = (request.practice_id, request.client_id);
     let template = store::template_version(&state.db, practice_id, request.template_id, request.version)
         .await?
@@ -632,6 +655,8 @@ async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<S
         None => Evidence::default(),
     };
     let zone = crate::calendar::store::zone(&state.db, practice_id).await?;
+    let lang = chosen.unwrap_or(template.lang_or(fallback));
+    let moment = |at: i64| dates::moment(lang, &time::moment_text(zone, at));
     let t = lang.texts();
     let status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
     let footer = format!("{} · {}", t.consent_copy_title, practice);
@@ -657,7 +682,7 @@ async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<S
     }
     doc.row(t.consent_copy_text_hash, &evidence.text_sha256);
     doc.heading(t.consent_copy_trail);
-    doc.row(&time::moment_text(zone, request.sent_at), t.consent_status_sent);
+    doc.row(&moment(request.sent_at), t.consent_status_sent);
     for event in &evidence.events {
         let what = match event.what.as_str() {
             "opened" => t.consent_status_opened,
@@ -669,7 +694,7 @@ async fn copy_of(state: &AppState, request: &RequestRow, lang: Lang) -> Result<S
         let utc = chrono::DateTime::from_timestamp(event.at, 0).map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string());
         let detail =
             format!("{what}\n{}\n{}: {}\n{}", utc.unwrap_or_default(), t.sessions_ip, event.ip, event.user_agent);
-        doc.row(&time::moment_text(zone, event.at), &detail);
+        doc.row(&moment(event.at), &detail);
     }
-    Ok(SignedCopy { pdf: doc.finish(), client_email: client.client.email, practice })
+    Ok(SignedCopy { pdf: doc.finish(), client_email: client.client.email, practice, lang })
 }

@@ -5,12 +5,18 @@
 use sqlx::{AnyConnection, Row};
 
 use super::types::Template;
+use crate::i18n::Lang;
 use crate::server::db::Db;
+
+/// A stored language code; `None` for versions saved before declarations had one.
+fn lang(code: Option<String>) -> Option<Lang> {
+    code.as_deref().and_then(Lang::from_code)
+}
 
 /// The practice's declarations in their current version, oldest first.
 pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT t.id, v.version, v.title, v.body FROM consent_templates t
+        "SELECT t.id, v.version, v.title, v.body, v.lang FROM consent_templates t
          JOIN consent_template_versions v ON v.template_id = t.id
          WHERE t.practice_id = $1
            AND v.version = (SELECT MAX(version) FROM consent_template_versions WHERE template_id = t.id)
@@ -20,7 +26,15 @@ pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx:
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|r| Ok(Template { id: r.try_get(0)?, version: r.try_get(1)?, title: r.try_get(2)?, body: r.try_get(3)? }))
+        .map(|r| {
+            Ok(Template {
+                id: r.try_get(0)?,
+                version: r.try_get(1)?,
+                title: r.try_get(2)?,
+                body: r.try_get(3)?,
+                lang: lang(r.try_get(4)?),
+            })
+        })
         .collect()
 }
 
@@ -32,7 +46,7 @@ pub async fn template_version(
     version: i64,
 ) -> Result<Option<Template>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT v.title, v.body FROM consent_template_versions v JOIN consent_templates t ON t.id = v.template_id
+        "SELECT v.title, v.body, v.lang FROM consent_template_versions v JOIN consent_templates t ON t.id = v.template_id
          WHERE t.id = $1 AND t.practice_id = $2 AND v.version = $3",
     )
     .bind(template_id)
@@ -40,7 +54,10 @@ pub async fn template_version(
     .bind(version)
     .fetch_optional(db)
     .await?;
-    row.map(|r| Ok(Template { id: template_id, version, title: r.try_get(0)?, body: r.try_get(1)? })).transpose()
+    row.map(|r| {
+        Ok(Template { id: template_id, version, title: r.try_get(0)?, body: r.try_get(1)?, lang: lang(r.try_get(2)?) })
+    })
+    .transpose()
 }
 
 /// Marks the practice as given the default declarations; `false` when it was already (by this
@@ -69,6 +86,7 @@ pub async fn add_version(
     template_id: i64,
     title: &str,
     body: &str,
+    lang: Lang,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let next: Option<i64> = sqlx::query_scalar(
@@ -81,12 +99,14 @@ pub async fn add_version(
     .await?;
     let Some(version) = next else { return Ok(None) };
     sqlx::query(
-        "INSERT INTO consent_template_versions (template_id, version, title, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO consent_template_versions (template_id, version, title, body, lang, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(template_id)
     .bind(version)
     .bind(title)
     .bind(body)
+    .bind(lang.code())
     .bind(now)
     .execute(conn)
     .await?;

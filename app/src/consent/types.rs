@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clients::types::text;
 use crate::error::{AppError, FieldChecks, Problem};
-use crate::i18n::Texts;
+use crate::i18n::{Lang, Texts};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 20_000;
@@ -87,6 +87,15 @@ pub struct Template {
     pub version: i64,
     pub title: String,
     pub body: String,
+    /// The language it is written in; `None` for versions saved before that was asked.
+    pub lang: Option<Lang>,
+}
+
+impl Template {
+    /// The language the client is addressed in about this declaration: its own, else `fallback`.
+    pub fn lang_or(&self, fallback: Lang) -> Lang {
+        self.lang.unwrap_or(fallback)
+    }
 }
 
 /// One request to one client, as the practitioner sees it.
@@ -112,6 +121,8 @@ pub struct ConsentPage {
     pub copy_until: Option<String>,
     /// Whether withdrawing needs a one-time code mailed to the client.
     pub withdraw_needs_code: bool,
+    /// The declaration's language, which the page speaks unless the client chose another.
+    pub lang: Option<Lang>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +130,12 @@ pub struct Declaration {
     pub practice: String,
     pub title: String,
     pub body: String,
+}
+
+/// The language of the link's page: the one the client chose with the switch, else the
+/// declaration's, else the browser's.
+pub fn page_lang(chosen: Option<Lang>, declaration: Option<Lang>, browser: Lang) -> Lang {
+    chosen.or(declaration).unwrap_or(browser)
 }
 
 /// What a link offers at a moment.
@@ -156,18 +173,29 @@ pub fn withdrawal_code(input: &str) -> Result<String, Problem> {
     }
 }
 
-/// A declaration as typed: title and text, both required.
+/// A declaration as typed: title and text, both required, and the language it is written in.
 pub struct TemplateInput {
     pub title: String,
     pub body: String,
+    pub lang: Lang,
 }
 
 impl TemplateInput {
-    pub fn parse(title: &str, body: &str) -> Result<Self, AppError> {
+    pub fn parse(title: &str, body: &str, lang: &str) -> Result<Self, AppError> {
         let mut checks = FieldChecks::default();
         let title = checks.check("title", required(title, TITLE_MAX).map(|t| t.replace('\n', " ")));
         let body = checks.check("body", required(body, BODY_MAX));
-        checks.finish(Self { title, body })
+        let lang = checks.check("lang", template_lang(lang));
+        checks.finish(Self { title, body, lang: lang.unwrap_or(Lang::Nb) })
+    }
+}
+
+/// The language picked for a declaration: exactly one of the codes the form offers.
+fn template_lang(code: &str) -> Result<Option<Lang>, Problem> {
+    match code {
+        "nb" => Ok(Some(Lang::Nb)),
+        "en" => Ok(Some(Lang::En)),
+        _ => Err(Problem::NotAllowedValue),
     }
 }
 
@@ -320,8 +348,27 @@ mod tests {
 
     #[test]
     fn templates_need_a_title_and_a_text() {
-        let error = TemplateInput::parse("", "").err().unwrap();
+        let error = TemplateInput::parse("", "", "nb").err().unwrap();
         assert_eq!(error.for_field("title"), Some(Problem::Required));
         assert_eq!(error.for_field("body"), Some(Problem::Required));
+        assert_eq!(error.for_field("lang"), None);
+    }
+
+    #[test]
+    fn the_page_speaks_the_declarations_language_unless_the_client_chose_another() {
+        assert_eq!(page_lang(None, Some(Lang::Nb), Lang::En), Lang::Nb);
+        assert_eq!(page_lang(None, Some(Lang::En), Lang::Nb), Lang::En);
+        assert_eq!(page_lang(Some(Lang::En), Some(Lang::Nb), Lang::Nb), Lang::En);
+        assert_eq!(page_lang(None, None, Lang::Nb), Lang::Nb, "a declaration from before languages");
+    }
+
+    #[test]
+    fn templates_are_written_in_one_of_the_offered_languages() {
+        assert_eq!(TemplateInput::parse("T", "B", "en").map(|t| t.lang).ok(), Some(Lang::En));
+        assert_eq!(TemplateInput::parse("T", "B", "nb").map(|t| t.lang).ok(), Some(Lang::Nb));
+        for bad in ["", "de", "NB", "nb-NO", "no"] {
+            let error = TemplateInput::parse("T", "B", bad).err().unwrap();
+            assert_eq!(error.for_field("lang"), Some(Problem::NotAllowedValue), "{bad}");
+        }
     }
 }

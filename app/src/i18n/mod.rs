@@ -56,6 +56,13 @@ impl Lang {
     }
 }
 
+impl Texts {
+    /// The language these texts are in.
+    pub fn lang(&self) -> Lang {
+        Lang::from_code(self.lang_code).unwrap_or(Lang::En)
+    }
+}
+
 /// The language of this page, from context.
 pub fn use_lang() -> Lang {
     use_context::<Lang>().unwrap_or(Lang::En)

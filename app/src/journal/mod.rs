@@ -15,8 +15,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::audit::types::AuditEvent;
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
+use crate::dates;
 use crate::error::AppError;
-use crate::i18n::t;
+use crate::i18n::{t, use_lang};
 use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history};
 use types::{ENTRIES_PAGE, Journal, JournalEntry};
 
@@ -106,6 +107,7 @@ pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
 #[component]
 fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
     let texts = t();
+    let lang = use_lang();
     view! {
         <details class="journal-log">
             <summary>{texts.journal_log}</summary>
@@ -116,7 +118,7 @@ fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
                 <tbody>
                     {events.into_iter().map(|event| view! {
                         <tr>
-                            <td>{event.when}</td>
+                            <td>{dates::moment(lang, &event.when)}</td>
                             <td>{event.actor.unwrap_or_else(|| texts.audit_actor_client.into())}</td>
                             <td>{event.action.label(texts)}</td>
                         </tr>
@@ -130,14 +132,15 @@ fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
 #[component]
 fn EntryView(client_id: i64, entry: JournalEntry) -> impl IntoView {
     let texts = t();
+    let lang = use_lang();
     let edited = entry.version > 1;
     view! {
         <article class="journal-entry">
             <header>
                 <h3>{entry.title}</h3>
                 <p class="meta">
-                    <time datetime=entry.date.clone()>{entry.date.clone()}</time>
-                    " · " {entry.author} " · " {entry.written}
+                    <time datetime=entry.date.clone()>{dates::long_date_of(lang, &entry.date)}</time>
+                    " · " {entry.author} " · " {dates::moment(lang, &entry.written)}
                     {edited.then(|| view! { " · " <span class="badge">{texts.journal_edited}</span> })}
                 </p>
             </header>
@@ -153,6 +156,7 @@ fn EntryView(client_id: i64, entry: JournalEntry) -> impl IntoView {
 #[component]
 pub fn JournalEntryPage() -> impl IntoView {
     let texts = t();
+    let lang = use_lang();
     let params = use_params_map();
     let ids = move || {
         params.with(|p| {
@@ -198,7 +202,7 @@ pub fn JournalEntryPage() -> impl IntoView {
                                 <h2 id="history-title">{texts.journal_history}</h2>
                                 <p class="meta">
                                     {texts.journal_version.replace("{n}", &current.version.to_string())} " · "
-                                    {current.author} " · " {current.written} " · " {texts.journal_current}
+                                    {current.author} " · " {dates::moment(lang, &current.written)} " · " {texts.journal_current}
                                 </p>
                                 {if earlier.is_empty() {
                                     view! { <p class="empty">{texts.journal_no_history}</p> }.into_any()
@@ -209,9 +213,9 @@ pub fn JournalEntryPage() -> impl IntoView {
                                                 <li>
                                                     <p class="meta">
                                                         {texts.journal_version.replace("{n}", &version.version.to_string())}
-                                                        " · " {version.author} " · " {version.written}
+                                                        " · " {version.author} " · " {dates::moment(lang, &version.written)}
                                                     </p>
-                                                    <h3>{version.date} " · " {version.title}</h3>
+                                                    <h3>{dates::long_date_of(lang, &version.date)} " · " {version.title}</h3>
                                                     <p class="journal-text">{version.text}</p>
                                                 </li>
                                             }).collect_view()}

@@ -31,7 +31,7 @@ pub fn render(lang: Lang, practice: &PracticeDetails, operator: &Operator, date:
     let t = lang.texts();
     let mut doc = Document::new(t.dpa_title, lang.code(), &format!("{} · {}", t.dpa_title, practice.name));
     for line in wording(lang).lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let line = line.replace("{date}", date);
+        let line = line.replace("{date}", &crate::dates::long_date_of(lang, date));
         if let Some(title) = line.strip_prefix("# ") {
             doc.title(title);
         } else if let Some(heading) = line.strip_prefix("## ") {
@@ -115,11 +115,11 @@ mod tests {
             org_number: String::new(),
             email: "x@y.no".into(),
         };
-        for lang in [Lang::Nb, Lang::En] {
+        for (lang, date) in [(Lang::Nb, "25. nov. 2026"), (Lang::En, "25 Nov 2026")] {
             let pdf = render(lang, &practice, &operator, "2026-11-25");
             let text = crate::server::pdf::text_of(&pdf);
             assert!(pdf.starts_with(b"%PDF-"));
-            for expected in ["Klinikk Fjord\n", "923609016\n", "Storgata 1\n", "Drift AS\n", "2026-11-25"] {
+            for expected in ["Klinikk Fjord\n", "923609016\n", "Storgata 1\n", "Drift AS\n", date] {
                 assert!(text.contains(expected), "{lang:?} lacks {expected}");
             }
         }

@@ -79,12 +79,14 @@ pub async fn security_log() -> Result<Vec<EventView>, AppError> {
     let user = request.user()?;
     let now = request.state.clock.now();
     let rows = super::store::recent_events(&request.state.db, user.user_id, 50).await?;
+    let zone = crate::calendar::store::zone(&request.state.db, user.practice_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
             Some(EventView {
                 kind: super::types::EventKind::from_code(&row.kind)?,
                 secs_ago: now - row.at,
+                at: crate::calendar::time::moment_text(zone, row.at),
                 ip: row.ip,
                 device: super::service::parse_device(&row.user_agent),
                 by: row.detail,

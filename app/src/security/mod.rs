@@ -1,4 +1,6 @@
-//! Settings → Security (`/settings/security`): current sessions and recent security activity.
+//! Settings → Security (`/settings/security`): current sessions, password, automatic logout and
+//! two-factor security (the seed's four parts, in its order), and the security log, with an
+//! index of the sections at the top (a side list on wide screens).
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -12,7 +14,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
-use crate::i18n::t;
+use crate::dates;
+use crate::i18n::{t, use_lang};
 use api::{
     ChangePassword, ConfirmPassword, NotMe, RevokeOtherSessions, RevokeSession, SetIdleTimeout, account_security,
     list_sessions, security_log,
@@ -47,14 +50,32 @@ pub fn SecurityPage() -> impl IntoView {
         action_error(revoke).get().or_else(|| action_error(revoke_others).get()).or_else(|| action_error(not_me).get())
     });
     let not_me_notice = use_query_map().with_untracked(|q| q.get("not_me").is_some());
+    let lang = use_lang();
+    let index = [
+        ("#sessions", texts.sessions_title),
+        ("#password", texts.password_title),
+        ("#logout", texts.logout_title),
+        ("#two-factor", texts.two_factor_title),
+        ("#log", texts.log_title),
+    ];
 
     view! {
         <Title text=format!("{} · Trygg", texts.settings_security)/>
         <h1>{texts.settings_security}</h1>
         {not_me_notice.then(|| view! { <p class="notice" role="status">{texts.not_me_done}</p> })}
         <FormMessage error/>
+        <div class="indexed">
+        <nav class="page-index" aria-labelledby="page-index-heading">
+            <h2 id="page-index-heading">{texts.security_index}</h2>
+            <ol>
+                // The browser jumps to the section itself (`rel="external"` keeps the router out),
+                // so the keyboard carries on from there too.
+                {index.map(|(href, label)| view! { <li><a href=href rel="external">{label}</a></li> })}
+            </ol>
+        </nav>
+        <div class="indexed-sections">
 
-        <section class="panel" aria-labelledby="sessions-heading">
+        <section class="panel" id="sessions" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">{texts.sessions_title}</h2>
             <p class="hint">{texts.sessions_intro}</p>
             <Suspense fallback=|| ()>
@@ -78,8 +99,6 @@ pub fn SecurityPage() -> impl IntoView {
 
         <PasswordSection action=change_password/>
 
-        <crate::two_factor::TwoFactorSection confirm/>
-
         <section class="panel" id="logout" aria-labelledby="logout-heading">
             <h2 id="logout-heading">{texts.logout_title}</h2>
             <p class="hint">{texts.logout_intro}</p>
@@ -93,7 +112,9 @@ pub fn SecurityPage() -> impl IntoView {
             </Suspense>
         </section>
 
-        <section class="panel" aria-labelledby="log-heading">
+        <crate::two_factor::TwoFactorSection confirm/>
+
+        <section class="panel" id="log" aria-labelledby="log-heading">
             <h2 id="log-heading">{texts.log_title}</h2>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -104,7 +125,9 @@ pub fn SecurityPage() -> impl IntoView {
                                 {events.into_iter().map(|event| view! {
                                     <li class="event">
                                         <span class="what">{event.kind.label(texts)}</span>
-                                        <span class="when">{ago(event.secs_ago, texts)}</span>
+                                        <span class="when">
+                                            {dates::moment(lang, &event.at)} " · " {ago(event.secs_ago, texts)}
+                                        </span>
                                         <span class="where">{format!("{} · {}", event.device.describe(texts), event.ip)}</span>
                                         {(!event.by.is_empty()).then(|| view! {
                                             <span class="by">{texts.log_by} " " {event.by.clone()}</span>
@@ -118,6 +141,8 @@ pub fn SecurityPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        </div>
+        </div>
     }
 }
 

@@ -151,6 +151,8 @@ impl EventKind {
 pub struct EventView {
     pub kind: EventKind,
     pub secs_ago: i64,
+    /// When, as local `YYYY-MM-DD HH:MM` in the practice's time zone.
+    pub at: String,
     pub ip: String,
     pub device: Device,
     /// Who caused it, when not the owner (the support person who decided a request).

@@ -37,6 +37,7 @@ pub fn SettingsIndex() -> impl IntoView {
     view! {
         <Title text=format!("{} · Trygg", texts.nav_settings)/>
         <h1>{texts.nav_settings}</h1>
+        <p class="intro">{texts.settings_intro}</p>
         <ul class="settings-index">
             {sections.into_iter().map(|(href, title, about)| view! {
                 <li>

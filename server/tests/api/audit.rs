@@ -13,7 +13,8 @@ const MONDAY: &str = "2030-01-07";
 const NOTES: &str = "Sover dårlig etter samlivsbruddet";
 const JOURNAL: &str = "Snakket om angst og uro om natta";
 const APPOINTMENT_NOTES: &str = "Ta med henvisningen fra fastlegen";
-const SUBJECT: &str = "Klinikk Nord asks for your consent";
+/// The Norwegian default declaration is sent: its mails are in Norwegian.
+const SUBJECT: &str = "Klinikk Nord ber om ditt samtykke";
 
 /// Everything that must never be in an audit row: the clients' names, addresses and every text.
 const SECRETS: [&str; 9] =
@@ -100,7 +101,7 @@ async fn busy_practice(app: &TestApp) -> (String, String, String) {
     let first = send_consent(app, &siri, 1).await;
     let request = requests(app, &siri).await[0]["id"].to_string();
     assert_eq!(app.call("consent/remind", &[("client_id", &siri), ("id", &request)]).await.status(), 200);
-    let reminder = "Reminder: Klinikk Nord asks for your consent";
+    let reminder = "Påminnelse: Klinikk Nord ber om ditt samtykke";
     let token = token_in(&app.wait_for_subject("siri@example.no", reminder, 1).await[0]);
     assert_ne!(token, first);
     let phone = browser_with_agent(&app.base, PHONE_SAFARI);

@@ -76,7 +76,9 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     assert_eq!(booked.status(), 200);
     assert_eq!(booked.headers()["location"], format!("/book/{slug}/booked?date={date}&time=09:00"));
     let mail = app.wait_for_subject(BOOKER, "Your appointment at Klinikk Nord", 1).await;
-    assert!(mail[0].contains(&date) && mail[0].contains("09:00") && mail[0].contains("Samtale"));
+    // The date as people read it in the mail's language ("25 Nov 2026"), not as stored.
+    let shown = app::dates::long_date_of(app::i18n::Lang::En, &date);
+    assert!(mail[0].contains(&shown) && mail[0].contains("09:00") && mail[0].contains("Samtale"), "{}", mail[0]);
 
     let week: Value = app.call("calendar/week", &[("date", &date)]).await.json().await.unwrap();
     let appointment = week["appointments"].as_array().unwrap().iter().find(|a| a["start_minute"] == 540).unwrap();

@@ -15,7 +15,9 @@ use crate::helpers::{
 };
 
 const OWNER: &str = "kari@example.no";
-const SUBJECT: &str = "Klinikk Nord asks for your consent";
+/// The first declaration is the Norwegian default: the mails about it are in Norwegian, whatever
+/// the language of the practitioner's or the client's browser.
+const SUBJECT: &str = "Klinikk Nord ber om ditt samtykke";
 
 async fn new_client(app: &TestApp, client: &reqwest::Client, name: &str, email: &str) -> String {
     let form = [("name", name), ("email", email), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
@@ -74,7 +76,7 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
     assert!(list[1]["body"].as_str().unwrap().contains("Article 9"));
 
     let id = list[0]["id"].to_string();
-    let bad = app.call("consent/save_template", &[("id", &id), ("title", ""), ("body", " ")]).await;
+    let bad = app.call("consent/save_template", &[("id", &id), ("title", ""), ("body", " "), ("lang", "nb")]).await;
     let fields: Vec<String> = error_of(bad).await["Validation"]
         .as_array()
         .unwrap()
@@ -82,7 +84,9 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
         .map(|e| e["field"].as_str().unwrap().into())
         .collect();
     assert_eq!(fields, ["title", "body"]);
-    let saved = app.call("consent/save_template", &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst.")]).await;
+    let saved = app
+        .call("consent/save_template", &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst."), ("lang", "nb")])
+        .await;
     assert_eq!(saved.status(), 200);
     let list = templates(&app, &app.client).await;
     assert_eq!((list[0]["version"].as_i64(), list[0]["title"].as_str()), (Some(2), Some("Samtykke")));
@@ -91,7 +95,9 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
     let other = app.other_practitioner("per@example.no").await;
     let theirs = templates(&app, &other).await;
     assert!(theirs.iter().all(|t| t["id"] != list[0]["id"] && t["id"] != list[1]["id"]));
-    let taken = app.call_with(&other, "consent/save_template", &[("id", &id), ("title", "x"), ("body", "y")]).await;
+    let taken = app
+        .call_with(&other, "consent/save_template", &[("id", &id), ("title", "x"), ("body", "y"), ("lang", "nb")])
+        .await;
     assert_eq!(taken.status(), 404);
     assert_eq!(templates(&app, &app.client).await[0]["version"], 2);
 }
@@ -168,6 +174,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
         version: 1,
         title: declaration["title"].as_str().unwrap().into(),
         body: declaration["body"].as_str().unwrap().into(),
+        lang: None,
     };
     let hash: String = Sha256::digest(shown_text(&shown).as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(evidence.text_sha256, hash, "the hash of exactly the text shown");
@@ -176,7 +183,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     assert!(evidence.events[1].user_agent.contains("iPhone"));
 
     // A receipt for the client, with the link to read and withdraw.
-    let receipt = &app.wait_for_subject("ola@example.no", "Your consent to Klinikk Nord is recorded", 1).await[0];
+    let receipt = &app.wait_for_subject("ola@example.no", "Samtykket ditt til Klinikk Nord er registrert", 1).await[0];
     assert!(receipt.contains(&format!("/consent?token={token}")));
     // The signed copy with its trail, for this practice only.
     let copy_path = format!("/clients/{id}/consent/{}/copy.pdf", request.id);
@@ -184,7 +191,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     assert_eq!(copy.headers()["content-type"], "application/pdf");
     let text = app::server::pdf::text_of(&copy.bytes().await.unwrap());
     for expected in
-        ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", &hash, "127.0.0.1", "Signed", "Opened"]
+        ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", &hash, "127.0.0.1", "Signert", "Signatur og"]
     {
         assert!(text.contains(expected), "{expected:?} missing from the copy");
     }
@@ -300,7 +307,8 @@ async fn a_new_version_leaves_the_signed_text_as_it_was() {
     let shown: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!(sign(&app, &token, "Ola Nordmann").await.status(), 200);
     let template = templates(&app, &app.client).await[0]["id"].to_string();
-    let edit = [("id", template.as_str()), ("title", "Samtykke, ny versjon"), ("body", "Helt ny tekst.")];
+    let edit =
+        [("id", template.as_str()), ("title", "Samtykke, ny versjon"), ("body", "Helt ny tekst."), ("lang", "nb")];
     assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
 
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
@@ -322,7 +330,7 @@ async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
     let other = app.other_practitioner("per@example.no").await;
     assert_eq!(app.call_with(&other, "consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404);
     assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 200);
-    let reminder = &app.wait_for_subject("ola@example.no", "Reminder: Klinikk Nord asks for your consent", 1).await[0];
+    let reminder = &app.wait_for_subject("ola@example.no", "Påminnelse: Klinikk Nord ber om ditt samtykke", 1).await[0];
     let renewed =
         reminder.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
     assert_ne!(renewed, first);
@@ -333,7 +341,7 @@ async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
     let template = templates(&app, &app.client).await[0]["id"].to_string();
     let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
     assert_eq!(declarations[0][1], 0, "nobody signed an older version yet");
-    let edit = [("id", template.as_str()), ("title", "Samtykke, versjon 2"), ("body", "Ny tekst.")];
+    let edit = [("id", template.as_str()), ("title", "Samtykke, versjon 2"), ("body", "Ny tekst."), ("lang", "nb")];
     assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
     let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
     assert_eq!(declarations[0][1], 1);
@@ -402,11 +410,12 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
     assert_eq!(evidence.typed_name.as_deref(), Some("Ola Nordmann"));
 
     // The receipt, over SMTP, carries the signed copy as a PDF with the drawing in it.
-    let receipt = smtp_mail(&received, "ola@example.no", "Subject: Your consent to Klinikk Nord is recorded").await;
+    let receipt =
+        smtp_mail(&received, "ola@example.no", "Subject: Samtykket ditt til Klinikk Nord er registrert").await;
     let text = quoted_printable(receipt.split("Content-Type: application/pdf").next().unwrap());
     assert!(text.contains(&format!("/consent?token={token}")), "the link to read and withdraw");
     let (name, pdf) = mime_attachment(&receipt, "application/pdf").expect("a PDF attached to the receipt");
-    assert_eq!(name, "signed-consent.pdf");
+    assert_eq!(name, "signert-samtykke.pdf");
     let practitioner_copy =
         app.get(&format!("/clients/{id}/consent/{}/copy.pdf", request.id)).await.bytes().await.unwrap().to_vec();
     // The client's own copy, through the link, on the receipt page.
@@ -421,7 +430,7 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
     for copy in [&pdf, &practitioner_copy, &mine] {
         assert!(copy.starts_with(b"%PDF-"));
         let text = app::server::pdf::text_of(copy);
-        for expected in ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Drawn signature"] {
+        for expected in ["Samtykke til behandling av helseopplysninger", "Ola Nordmann", "Tegnet signatur"] {
             assert!(text.contains(expected), "{expected:?} missing from the copy");
         }
         assert!(text.contains(&evidence.text_sha256));
@@ -544,7 +553,7 @@ async fn without_javascript_the_first_form_sent_opens_the_request() {
     );
 }
 
-const CODE_SUBJECT: &str = "Your code to withdraw your consent";
+const CODE_SUBJECT: &str = "Koden din for å trekke tilbake samtykket";
 
 /// A client who signed, and the link's token.
 async fn signed_client(app: &TestApp, email: &str) -> (String, String) {
@@ -592,7 +601,7 @@ async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed
     assert!(shown["copy_until"].is_string() && shown["withdraw_needs_code"] == false);
     assert_eq!(phone.get(&copy).send().await.unwrap().status(), 200, "the copy, for 30 days");
     let html = phone.get(&link).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Download what you signed (PDF)"));
+    assert!(html.contains("Last ned det du signerte (PDF)"), "in the declaration's language");
 
     app.clock.advance(60);
     let shown: Value = page(&app, &token).await.json().await.unwrap();
@@ -604,7 +613,7 @@ async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed
     for gone in ["Samtykke til behandling", "Klinikk Nord", "copy.pdf", "Ola Nordmann"] {
         assert!(!html.contains(gone), "{gone:?} still on the page");
     }
-    assert!(html.contains("Withdraw your consent") && html.contains("Email me a code"));
+    assert!(html.contains("Trekk tilbake samtykket ditt") && html.contains("Send meg en kode på e-post"));
     assert!(html.contains(r#"autocomplete="one-time-code""#) && html.contains(r#"inputmode="numeric""#));
 
     // The link alone no longer withdraws.
@@ -771,4 +780,76 @@ async fn the_default_declarations_are_added_once_even_when_first_read_in_paralle
     assert!(readings.iter().all(|list| list.len() == 2), "{readings:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM consent_templates").await, 2);
     assert_eq!(templates(&app, &app.client).await, readings[0]);
+}
+
+/// The link's page, the signed copy's labels and the mails follow the declaration's language, not
+/// the browser's; the client may choose the other language for their own copy.
+#[tokio::test]
+async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_the_mails() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let list = templates(&app, &app.client).await;
+    assert_eq!((list[0]["lang"].as_str(), list[1]["lang"].as_str()), (Some("Nb"), Some("En")));
+
+    // A declaration is saved in one of the two languages, and nothing else.
+    let id = list[1]["id"].to_string();
+    for bad in ["", "de", "EN"] {
+        let form = [("id", id.as_str()), ("title", "Consent"), ("body", "Text."), ("lang", bad)];
+        let refused = error_of(app.call("consent/save_template", &form).await).await;
+        assert_eq!(refused["Validation"][0]["field"], "lang", "{bad:?}");
+    }
+    assert_eq!(templates(&app, &app.client).await[1]["version"], 1, "a refused language changes nothing");
+    let new = [("title", "Samtykke til bilder"), ("body", "Jeg samtykker i at bilder tas."), ("lang", "nb")];
+    assert_eq!(app.call("consent/save_template", &new).await.status(), 200);
+    let list = templates(&app, &app.client).await;
+    assert_eq!((list[2]["title"].as_str(), list[2]["lang"].as_str()), (Some("Samtykke til bilder"), Some("Nb")));
+
+    // The English declaration, sent by a practitioner and opened by a client whose browsers ask
+    // for Norwegian.
+    let client_id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
+    let template = list[1]["id"].to_string();
+    let sent = app.call("consent/send", &[("client_id", client_id.as_str()), ("template_id", &template)]).await;
+    assert_eq!(sent.status(), 200);
+    let mail = &app.wait_for_subject("ola@example.no", "Klinikk Nord asks for your consent", 1).await[0];
+    let token = mail.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
+    let norwegian = || {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", app.base.parse().unwrap());
+        headers.insert("accept-language", "nb-NO,nb;q=0.9".parse().unwrap());
+        headers.insert("user-agent", crate::helpers::PHONE_SAFARI.parse().unwrap());
+        reqwest::Client::builder().default_headers(headers).build().unwrap()
+    };
+    let page: Value = app.call_with(&norwegian(), "consent/page", &[("token", token)]).await.json().await.unwrap();
+    assert_eq!(page["lang"], "En");
+    let form = [("token", token), ("agree", "yes"), ("name", "Ola Nordmann")];
+    assert_eq!(app.call_with(&norwegian(), "consent/sign", &form).await.status(), 200);
+    app.wait_for_subject("ola@example.no", "Your consent to Klinikk Nord is recorded", 1).await;
+
+    // The practitioner's copy is labelled in English, the declaration's language.
+    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &client_id)]).await.json().await.unwrap();
+    let path = format!("/clients/{client_id}/consent/{}/copy.pdf", requests[0]["id"]);
+    let copy = app.client.get(app.url(&path)).header("accept-language", "nb").send().await.unwrap();
+    let text = app::server::pdf::text_of(&copy.bytes().await.unwrap());
+    for label in ["Consent to the processing of health data", "Signature and trail", "Name typed", "Signed"] {
+        assert!(text.contains(label), "{label:?} missing from the copy");
+    }
+    assert!(!text.contains("Signatur og historikk") && !text.contains("Navn skrevet inn"));
+    // Its trail dated in the English form (25 Nov 2026), not as stored (2026-11-25).
+    let today = app::calendar::time::moment_text(app::calendar::time::zone("Europe/Oslo"), app.state.clock.now());
+    let today = today.split_once(' ').unwrap().0;
+    assert!(text.contains(&app::dates::long_date_of(app::i18n::Lang::En, today)), "{today} in {text}");
+
+    // The client's own copy: English by default, Norwegian when they chose Norwegian on the page.
+    let own = |lang: &str| {
+        let url = app.url(&format!("/consent/copy.pdf?token={token}{lang}"));
+        let client = norwegian();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let english = own("").await;
+    assert!(english.headers()["content-disposition"].to_str().unwrap().contains("signed-consent.pdf"));
+    assert!(app::server::pdf::text_of(&english.bytes().await.unwrap()).contains("Name typed"));
+    let chosen = own("&lang=nb").await;
+    assert!(chosen.headers()["content-disposition"].to_str().unwrap().contains("signert-samtykke.pdf"));
+    let text = app::server::pdf::text_of(&chosen.bytes().await.unwrap());
+    assert!(text.contains("Navn skrevet inn") && text.contains("Consent to the processing of health data"));
 }
