@@ -180,8 +180,14 @@ pub async fn booking_address(state: &AppState, user: &CurrentUser) -> Result<Str
         return Ok(format!("{}/book/{slug}", state.config.base_url));
     }
     let base = slugify(&name);
+    // "klinikk-nord", "klinikk-nord-2" … "klinikk-nord-5", then a random tail: a common name
+    // never runs out of addresses.
     for attempt in 0..20 {
-        let candidate = if attempt == 0 { base.clone() } else { format!("{base}-{}", attempt + 1) };
+        let candidate = match attempt {
+            0 => base.clone(),
+            1..5 => format!("{base}-{}", attempt + 1),
+            _ => format!("{base}-{:06x}", rand::random::<u32>() & 0xff_ffff),
+        };
         if store::set_slug(&state.db, user.practice_id, &candidate).await? {
             break;
         }

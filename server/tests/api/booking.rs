@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::calendar::practice;
-use crate::helpers::{PHONE_SAFARI, TestApp, browser_with_agent, error_of, spawn_app};
+use crate::helpers::{PHONE_SAFARI, TestApp, browser_with_agent, error_of, spawn_app, spawn_app_with};
 
 const OWNER: &str = "kari@example.no";
 const BOOKER: &str = "ola@example.no";
@@ -131,4 +131,18 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     assert!(page.contains("Ola Nordmann") && !page.contains("127.0.0.1") && !page.contains("iPhone OS"));
 
     assert_eq!(app.call_with(&phone, "booking/page", &[("slug", "no-such-practice")]).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_common_practice_name_never_runs_out_of_booking_addresses() {
+    let app = spawn_app_with(|c| c.session.login_throttle.max_mail_requests_per_ip = 1000).await;
+    let mut seen = std::collections::HashSet::new();
+    // Every practice here is called "Klinikk Nord": numbered addresses first, then random ones.
+    for i in 0..25 {
+        app.signed_in_user(&format!("eier{i}@example.no")).await;
+        let slug = booking_slug(&app).await;
+        assert!(slug.starts_with("klinikk-nord"), "{slug}");
+        assert!(seen.insert(slug.clone()), "practice {i} got an address already given: {slug}");
+    }
+    assert!(seen.contains("klinikk-nord-5"));
 }
