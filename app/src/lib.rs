@@ -10,6 +10,7 @@ pub mod components;
 pub mod consent;
 pub mod dates;
 pub mod error;
+pub mod fields;
 pub mod i18n;
 pub mod journal;
 pub mod profile;

@@ -152,7 +152,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
 #[server(endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
-    let email = super::types::Email::parse(&email).map_err(|problem| AppError::field("email", problem))?;
+    let email = crate::fields::Email::parse(&email).map_err(|problem| AppError::field("email", problem))?;
     if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("reset", request.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
     }

@@ -1,8 +1,9 @@
 //! The account rules: sign-up, email verification, login.
 
 use super::store::{self, NewAccount};
-use super::types::{Email, SignUpInput};
+use super::types::SignUpInput;
 use crate::error::{AppError, Problem};
+use crate::fields::Email;
 use crate::i18n::Lang;
 use crate::security::service as security;
 use crate::security::types::EventKind;

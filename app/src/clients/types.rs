@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::types::Email;
 use crate::consent::types::ConsentStatus;
 use crate::dates::parse_date;
 use crate::error::{AppError, FieldChecks, Problem};
+use crate::fields::{Email, text};
 
 pub const CLIENT_NAME_MAX: usize = 200;
 const ADDRESS_MAX: usize = 300;
@@ -84,12 +84,6 @@ impl ClientInput {
         };
         checks.finish(input)
     }
-}
-
-/// Trimmed, without control characters (line breaks are kept in longer texts).
-pub fn text(input: &str, max: usize) -> Result<String, Problem> {
-    let cleaned: String = input.trim().chars().filter(|c| !c.is_control() || *c == '\n').collect();
-    if cleaned.chars().count() > max { Err(Problem::TooLong { max }) } else { Ok(cleaned) }
 }
 
 /// What to look for in the client list: trimmed, without control characters, at most

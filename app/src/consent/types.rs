@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::clients::types::text;
 use crate::error::{AppError, FieldChecks, Problem};
+use crate::fields::text;
 use crate::i18n::{Lang, Texts};
 
 pub const TITLE_MAX: usize = 200;

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::types::AuditEvent;
-use crate::clients::types::text;
 use crate::dates::parse_date;
 use crate::error::{AppError, FieldChecks, Problem};
+use crate::fields::text;
 
 pub const TITLE_MAX: usize = 200;
 pub const TEXT_MAX: usize = 50_000;

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::clients::types::text;
 use crate::error::{AppError, FieldChecks, Problem};
+use crate::fields::text;
 
 const NAME_MAX: usize = 200;
 const ADDRESS_MAX: usize = 300;

@@ -8,8 +8,8 @@ use super::store::{self, AuditEntry, Decision, NewRequest, SealedEvidence};
 use super::types::{
     AuditAction, AuditView, EvidenceLink, RequestDetail, RequestStatus, RequestStatusView, RequestSummary,
 };
-use crate::auth::types::{DisplayName, Email};
 use crate::error::{AppError, Problem};
+use crate::fields::{DisplayName, Email};
 use crate::i18n::Lang;
 use crate::security::service::{self as security, Origin};
 use crate::security::types::EventKind;
