@@ -280,6 +280,18 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// A page that shows this error in place of its content answers with the error's status (a
+    /// missing practice is a 404, not a 200 that reads "not found"). Only the server's rendering
+    /// has a status to set.
+    pub fn set_page_status(&self) {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// Logs the real cause on the server and hands the browser nothing but `Internal`.

@@ -146,10 +146,7 @@ fn RoutingBar(routing: ReadSignal<bool>) -> impl IntoView {
 
 #[component]
 fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
+    error::AppError::NotFound.set_page_status();
     let texts = t();
     view! {
         <Title text=texts.not_found_title/>

@@ -106,11 +106,14 @@ pub fn BookingPageView() -> impl IntoView {
                                 </BookingFrame>
                             }.into_any()
                         }
-                        Err(_) => view! {
-                            <BookingFrame title=texts.not_found_title.to_string()>
-                                <p>{texts.booking_not_found}</p>
-                            </BookingFrame>
-                        }.into_any(),
+                        Err(error) => {
+                            error.set_page_status();
+                            view! {
+                                <BookingFrame title=texts.not_found_title.to_string()>
+                                    <p>{texts.booking_not_found}</p>
+                                </BookingFrame>
+                            }.into_any()
+                        }
                     }
                 })
             }}

@@ -146,3 +146,17 @@ async fn a_common_practice_name_never_runs_out_of_booking_addresses() {
     }
     assert!(seen.contains("klinikk-nord-5"));
 }
+
+#[tokio::test]
+async fn a_booking_address_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let slug = booking_slug(&app).await;
+    let phone = browser_with_agent(&app.base, PHONE_SAFARI);
+    assert_eq!(phone.get(app.url(&format!("/book/{slug}"))).send().await.unwrap().status(), 200);
+    for nowhere in ["/book/no-such-practice", "/book/NOT%20A%20SLUG", &format!("/book/{slug}-gone")] {
+        let page = phone.get(app.url(nowhere)).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{nowhere}");
+        assert!(page.text().await.unwrap().contains("There is no booking page at this address."), "{nowhere}");
+    }
+}
