@@ -5,15 +5,17 @@ use super::store;
 use super::types::{BookingOffer, slugify};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
-use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free, legacy_bookers, set_booker};
+use crate::calendar::store::{
+    NewAppointment, booked_between, booker_of, insert_if_free_in, legacy_bookers, set_booker,
+};
 use crate::calendar::time;
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
 use crate::security::service::Origin;
 use crate::server::crypto::{Binding, MasterKey};
-use crate::server::db::Backend;
 use crate::server::db::Db;
+use crate::server::db::{self, Backend};
 use crate::server::envelope::{self, Field};
 use crate::server::mail::Email;
 use crate::server::sessions::CurrentUser;
@@ -135,8 +137,11 @@ pub async fn book(
     let day = time::date(input.date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
     let starts_at = time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
     let now = state.clock.now();
+    // The client and the appointment in one transaction: a time taken in the meantime leaves no
+    // client behind.
+    let mut tx = db::begin_write(&state.db).await?;
     let client_id =
-        store::client_for_booking(&state.db, practice.id, &person.name, &person.email, &person.phone, now).await?;
+        store::client_for_booking(&mut tx, practice.id, &person.name, &person.email, &person.phone, now).await?;
     let appointment = NewAppointment {
         practice_id: practice.id,
         client_id,
@@ -148,9 +153,10 @@ pub async fn book(
         now,
     };
     let backend = Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite);
-    let id = insert_if_free(&state.db, backend, appointment)
-        .await?
-        .ok_or_else(|| AppError::field("time", Problem::TimeTaken))?;
+    let Some(id) = insert_if_free_in(&mut tx, backend, appointment).await? else {
+        return Err(AppError::field("time", Problem::TimeTaken));
+    };
+    tx.commit().await?;
     let keys = envelope::for_client(&state.db, &state.master_key, practice.id, client_id).await?;
     let record = appointment_record(id);
     let ip = keys.seal(origin.ip.as_bytes(), Field { record: &record, field: BOOKER_IP });

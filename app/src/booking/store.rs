@@ -48,7 +48,7 @@ pub async fn set_slug(db: &Db, practice_id: i64, slug: &str) -> Result<bool, sql
 /// The practice's client with this name and email, or a new one with the booker's details. The
 /// name must match too: a stranger's booking never lands on another client's record by email alone.
 pub async fn client_for_booking(
-    db: &Db,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     practice_id: i64,
     name: &str,
     email: &str,
@@ -61,7 +61,7 @@ pub async fn client_for_booking(
     .bind(practice_id)
     .bind(email)
     .bind(name.to_lowercase())
-    .fetch_optional(db)
+    .fetch_optional(&mut **tx)
     .await?;
     if let Some(id) = existing {
         return Ok(id);
@@ -75,6 +75,6 @@ pub async fn client_for_booking(
     .bind(email)
     .bind(phone)
     .bind(now)
-    .fetch_one(db)
+    .fetch_one(&mut **tx)
     .await
 }

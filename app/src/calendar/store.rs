@@ -43,7 +43,19 @@ pub async fn insert_if_free(
     appointment: NewAppointment<'_>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    lock_practice(&mut tx, backend, appointment.practice_id).await?;
+    let id = insert_if_free_in(&mut tx, backend, appointment).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`insert_if_free`] inside the caller's write transaction (begun with
+/// [`crate::server::db::begin_write`]), for a booking that adds its client in the same one.
+pub async fn insert_if_free_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    appointment: NewAppointment<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    lock_practice(tx, backend, appointment.practice_id).await?;
     let id: Option<i64> = sqlx::query_scalar(&format!(
         "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, source, created_at)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS ({OVERLAP}) RETURNING id"
@@ -56,9 +68,8 @@ pub async fn insert_if_free(
     .bind(appointment.notes)
     .bind(appointment.source)
     .bind(appointment.now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

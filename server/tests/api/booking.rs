@@ -160,3 +160,37 @@ async fn a_booking_address_that_leads_nowhere_is_a_404() {
         assert!(page.text().await.unwrap().contains("There is no booking page at this address."), "{nowhere}");
     }
 }
+
+#[tokio::test]
+async fn of_many_strangers_booking_one_time_at_once_one_gets_it_and_the_others_leave_no_trace() {
+    let app = spawn_app_with(|c| c.session.login_throttle.max_mail_requests_per_ip = 1000).await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    let slug = booking_slug(&app).await;
+    let phone = browser_with_agent(&app.base, PHONE_SAFARI);
+    let offer: Value = app.call_with(&phone, "booking/page", &[("slug", &slug)]).await.json().await.unwrap();
+    let date = offer["days"][1][0].as_str().unwrap().to_string();
+    let clients_before = app.count("SELECT COUNT(*) FROM clients").await;
+
+    let emails: Vec<String> = (0..8).map(|i| format!("booker{i}@example.no")).collect();
+    let attempts = emails.iter().map(|email| {
+        let (app, phone, slug, service, date) = (&app, &phone, &slug, &p.service, &date);
+        async move {
+            let form = book_form(slug, service, date, "10:00", email);
+            let answer = app.call_with(phone, "booking/book", &form).await;
+            (answer.status(), email.clone())
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let winners: Vec<&String> = answers.iter().filter(|(status, _)| *status == 200).map(|(_, email)| email).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    assert!(answers.iter().all(|(status, _)| *status == 200 || *status == 422), "{answers:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM appointments").await, 1);
+    // Only the winner became a client of the practice.
+    assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, clients_before + 1);
+    let client: String = sqlx::query_scalar("SELECT email FROM clients ORDER BY id DESC LIMIT 1")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(&client, winners[0]);
+}
