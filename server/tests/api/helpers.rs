@@ -71,6 +71,20 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> String {
     }
 }
 
+/// With `TEST_LOG=1` (a `RUST_LOG`-style filter also works: `TEST_LOG=trygg=debug`), the
+/// server's log goes to the test's output, so a failing test shows what the server said.
+fn show_server_log_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let Ok(filter) = std::env::var("TEST_LOG") else { return };
+    ONCE.call_once(|| {
+        let filter = if filter == "1" { "info".to_string() } else { filter };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -78,6 +92,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app; `adjust` may change the configuration first (its base URL is then set to the
 /// bound port unless `adjust` chose an https one).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    show_server_log_if_asked();
     let temp = private_temp_dir("test");
     let data_dir = temp.0.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
