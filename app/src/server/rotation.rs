@@ -2,10 +2,11 @@
 //!
 //! 1. `server keys rotate`: the key file gains a new current version; the old ones stay, so
 //!    everything still opens. Every running server notices the changed file before its next
-//!    seal and seals with the new version from then on. In one transaction, every client data
-//!    key is re-wrapped, and the few account secrets that the master key seals directly
-//!    (two-factor keys, lost-2FA evidence) are sealed again. The client records themselves are
-//!    not touched: their data keys did not change.
+//!    seal and seals with the new version from then on. Then, in two transactions, every client
+//!    data key is re-wrapped, and the few account secrets that the master key seals directly
+//!    (two-factor keys, lost-2FA evidence) are sealed again; a crash between them leaves values
+//!    under the old version, which `rewrap` (and `retire`'s check) take care of. The client
+//!    records themselves are not touched: their data keys did not change.
 //! 2. `server keys retire`: scans every column the master key seals and drops the old versions
 //!    from the key file only when no value names them any more. A value a server sealed just
 //!    as the rotation ran (it began before the file changed) makes it refuse;
