@@ -6,14 +6,17 @@
 //! PDF and mail ([`short_date`], [`long_date`], [`moment`]). Server and browser carry dates as
 //! `YYYY-MM-DD` (and moments as `YYYY-MM-DD HH:MM`) and format them only where they are shown.
 
+use chrono::{Datelike, NaiveDate};
+
 use crate::i18n::Lang;
 
 pub const FIRST_YEAR: i32 = 1900;
 pub const LAST_YEAR: i32 = 2200;
 
-/// A `YYYY-MM-DD` date as (year, month, day): four-digit year from [`FIRST_YEAR`] to
-/// [`LAST_YEAR`], and a day that exists in that month.
-pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
+/// A `YYYY-MM-DD` date: four digits for a year from [`FIRST_YEAR`] to [`LAST_YEAR`], and a day
+/// that exists in that month. Stricter than chrono's own parsing, which takes signs, short and
+/// very long years.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     let shaped = bytes.len() == 10
         && bytes[4] == b'-'
@@ -24,16 +27,17 @@ pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
     }
     let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
     let year = i32::try_from(number(0..4)?).ok().filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))?;
-    let (month, day) = (number(5..7)?, number(8..10)?);
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days).contains(&day).then_some((year, month, day))
+    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+}
+
+/// `YYYY-MM-DD`, as forms and links carry a date.
+pub fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// `days` later (or earlier, when negative); `None` past the end of chrono's calendar.
+pub fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
+    date.checked_add_signed(chrono::Duration::try_days(days)?)
 }
 
 const MONTHS_NB: [&str; 12] =
@@ -41,7 +45,8 @@ const MONTHS_NB: [&str; 12] =
 const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// The compact form, for tables and narrow columns: `25.11.2026`, `25/11/2026`.
-pub fn short_date(lang: Lang, (year, month, day): (i32, u32, u32)) -> String {
+pub fn short_date(lang: Lang, date: NaiveDate) -> String {
+    let (year, month, day) = (date.year(), date.month(), date.day());
     match lang {
         Lang::Nb => format!("{day:02}.{month:02}.{year}"),
         Lang::En => format!("{day:02}/{month:02}/{year}"),
@@ -49,8 +54,8 @@ pub fn short_date(lang: Lang, (year, month, day): (i32, u32, u32)) -> String {
 }
 
 /// The form used in text, headings and documents: `25. nov. 2026`, `25 Nov 2026`.
-pub fn long_date(lang: Lang, (year, month, day): (i32, u32, u32)) -> String {
-    let month = month.clamp(1, 12) as usize - 1;
+pub fn long_date(lang: Lang, date: NaiveDate) -> String {
+    let (year, month, day) = (date.year(), date.month0() as usize, date.day());
     match lang {
         Lang::Nb => format!("{day}. {} {year}", MONTHS_NB[month]),
         Lang::En => format!("{day} {} {year}", MONTHS_EN[month]),
@@ -71,7 +76,9 @@ pub fn short_date_of(lang: Lang, iso: &str) -> String {
 /// `25–29 Nov 2026`, across months `30. nov.–6. des. 2026`, across years
 /// `28. des. 2026–3. jan. 2027`; one day is its long date. Empty when either end is no date.
 pub fn period(lang: Lang, first: &str, last: &str) -> String {
-    let (Some((y1, m1, d1)), Some((y2, m2, d2))) = (parse_date(first), parse_date(last)) else { return String::new() };
+    let (Some(start), Some(end)) = (parse_date(first), parse_date(last)) else { return String::new() };
+    let ((y1, m1, d1), (y2, m2, d2)) =
+        ((start.year(), start.month(), start.day()), (end.year(), end.month(), end.day()));
     let months = match lang {
         Lang::Nb => &MONTHS_NB,
         Lang::En => &MONTHS_EN,
@@ -81,8 +88,8 @@ pub fn period(lang: Lang, first: &str, last: &str) -> String {
         Lang::En => d.to_string(),
     };
     let day_month = |d: u32, m: u32| format!("{} {}", day(d), months[m as usize - 1]);
-    if (y1, m1, d1) == (y2, m2, d2) {
-        long_date(lang, (y1, m1, d1))
+    if start == end {
+        long_date(lang, start)
     } else if (y1, m1) == (y2, m2) {
         format!("{}–{} {y1}", day(d1), day_month(d2, m2))
     } else if y1 == y2 {
@@ -125,14 +132,15 @@ mod tests {
 
     #[test]
     fn one_short_and_one_long_form_per_language() {
-        let date = (2026, 11, 25);
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let date = ymd(2026, 11, 25);
         assert_eq!(short_date(Lang::Nb, date), "25.11.2026");
         assert_eq!(short_date(Lang::En, date), "25/11/2026");
         assert_eq!(long_date(Lang::Nb, date), "25. nov. 2026");
         assert_eq!(long_date(Lang::En, date), "25 Nov 2026");
-        assert_eq!(short_date(Lang::Nb, (2027, 3, 1)), "01.03.2027");
-        assert_eq!(long_date(Lang::Nb, (2027, 3, 1)), "1. mars 2027");
-        assert_eq!(long_date(Lang::En, (2027, 5, 9)), "9 May 2027");
+        assert_eq!(short_date(Lang::Nb, ymd(2027, 3, 1)), "01.03.2027");
+        assert_eq!(long_date(Lang::Nb, ymd(2027, 3, 1)), "1. mars 2027");
+        assert_eq!(long_date(Lang::En, ymd(2027, 5, 9)), "9 May 2027");
     }
 
     #[test]
@@ -151,10 +159,17 @@ mod tests {
 
     #[test]
     fn real_dates_in_range_parse() {
-        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
-        assert_eq!(parse_date("1900-01-01"), Some((1900, 1, 1)));
-        assert_eq!(parse_date("2200-12-31"), Some((2200, 12, 31)));
-        assert_eq!(parse_date("2000-02-29"), Some((2000, 2, 29)));
+        for text in ["2024-02-29", "1900-01-01", "2200-12-31", "2000-02-29"] {
+            assert_eq!(parse_date(text).map(date_text).as_deref(), Some(text));
+        }
+    }
+
+    #[test]
+    fn days_are_added_across_months_years_and_leap_days() {
+        let shifted = |text, days| add_days(parse_date(text).unwrap(), days).map(date_text);
+        assert_eq!(shifted("2026-12-28", 7).as_deref(), Some("2027-01-04"));
+        assert_eq!(shifted("2024-03-01", -1).as_deref(), Some("2024-02-29"));
+        assert_eq!(shifted("2026-11-30", -30).as_deref(), Some("2026-10-31"));
     }
 
     #[test]

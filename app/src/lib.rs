@@ -13,6 +13,8 @@ pub mod error;
 pub mod fields;
 pub mod i18n;
 pub mod journal;
+#[cfg(feature = "ssr")]
+pub mod local_time;
 pub mod profile;
 pub mod secret;
 pub mod security;
@@ -21,6 +23,7 @@ pub mod server;
 pub mod services;
 pub mod settings;
 pub mod support;
+pub mod times;
 pub mod two_factor;
 
 use leptos::prelude::*;

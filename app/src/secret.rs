@@ -53,13 +53,13 @@ mod tests {
             format!("{:?}", crate::auth::api::LogIn { email: "kari@example.no".into(), password: secret() }),
             format!("{:?}", crate::auth::api::ResetPassword { token: secret(), new_password: secret() }),
             format!("{:?}", crate::auth::api::VerifyEmail { token: secret() }),
-            format!("{:?}", crate::two_factor::api::LogInCode { code: secret() }),
+            format!("{:?}", crate::auth::api::LogInCode { code: secret() }),
             format!("{:?}", crate::two_factor::api::DisableTwoFactor { password: secret(), code: secret() }),
             format!(
                 "{:?}",
                 crate::security::api::ChangePassword { current_password: secret(), new_password: secret() }
             ),
-            format!("{:?}", crate::security::api::ConfirmPassword { password: secret() }),
+            format!("{:?}", crate::auth::api::ConfirmPassword { password: secret() }),
             format!(
                 "{:?}",
                 crate::consent::api::SignConsent { token: secret(), agree: None, name: "Ola".into(), signature: None }

@@ -1,7 +1,7 @@
 //! SQL for the practice's audit log.
 
 use super::types::{AuditAction, AuditEvent};
-use crate::calendar::time::moment_text;
+use crate::local_time::moment_text;
 use crate::server::db::Db;
 use crate::server::sessions::CurrentUser;
 

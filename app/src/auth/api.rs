@@ -1,4 +1,5 @@
-//! The account endpoints. Each is public: each establishes who is calling before it acts.
+//! The account endpoints: sign-up, the login's password and code steps, asking for the password
+//! again, log-out, password reset. Each is public: each establishes who is calling before it acts.
 
 use leptos::prelude::*;
 
@@ -11,10 +12,8 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
     use crate::server::{password::PlainPassword, request::RequestInfo};
     let request = RequestInfo::current()?;
     let input = super::types::SignUpInput::parse(&practice_name, &name, &email, password.expose())?;
-    if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("sign-up", request.ip).await? {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
-    super::service::sign_up(&request.state, input, PlainPassword::new(password.into_inner()), request.lang).await?;
+    let password = PlainPassword::new(password.into_inner());
+    super::service::sign_up(&request.state, input, password, request.ip, request.lang).await?;
     leptos_axum::redirect("/signup/sent");
     Ok(())
 }
@@ -43,7 +42,7 @@ pub async fn log_in(email: String, password: SecretText) -> Result<(), AppError>
     match super::service::log_in(&request.state, login).await? {
         super::service::LoggedIn::Session(signed_in) => begin_session(&request, &signed_in).await,
         super::service::LoggedIn::CodeNeeded(challenge) => {
-            let cookie = crate::two_factor::challenge_cookie(&request.state, Some(&challenge));
+            let cookie = super::challenge_cookie(&request.state, Some(&challenge));
             set_response_header(http::header::SET_COOKIE, &cookie);
             leptos_axum::redirect("/login/code");
             Ok(())
@@ -72,6 +71,39 @@ pub(crate) async fn begin_session(
     Ok(())
 }
 
+/// The login's code step. Accepted only with the challenge cookie the password step set; on
+/// success that ends and a new session begins.
+#[server(endpoint = "log_in_code")]
+pub async fn log_in_code(code: SecretText) -> Result<(), AppError> {
+    use crate::server::request::{RequestInfo, set_response_header};
+    let request = RequestInfo::current()?;
+    let origin = request.origin();
+    let challenge = request.cookie(&super::challenge_cookie_name(&request.state));
+    let device = request.cookie(request.state.device_cookie().name());
+    let signed_in = super::service::complete_login(
+        &request.state,
+        challenge.as_deref(),
+        code.expose(),
+        device.as_deref(),
+        &origin,
+        request.ip,
+        request.lang,
+    )
+    .await?;
+    set_response_header(http::header::SET_COOKIE, &super::challenge_cookie(&request.state, None));
+    begin_session(&request, &signed_in).await
+}
+
+/// Asks for the password again, to open sensitive changes for 10 minutes. Wrong guesses are
+/// throttled per session.
+#[server(endpoint = "security/confirm_password")]
+pub async fn confirm_password(password: SecretText) -> Result<(), AppError> {
+    use crate::server::password::PlainPassword;
+    let request = crate::server::request::RequestInfo::current()?;
+    let user = request.user()?;
+    crate::security::service::confirm_password(&request.state, user, PlainPassword::new(password.into_inner())).await
+}
+
 #[server(endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
     end_this_session().await?;
@@ -88,13 +120,11 @@ pub async fn end_idle_session() -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn end_this_session() -> Result<(), AppError> {
-    use crate::security::{service, types::EventKind};
     use crate::server::request::{RequestInfo, set_response_header};
     let request = RequestInfo::current()?;
     if let Some(user) = request.optional_user() {
-        request.state.sessions.delete(user.session_id).await?;
         let origin = request.origin();
-        service::record(&request.state, user.user_id, EventKind::SignOut, &origin).await?;
+        super::service::log_out(&request.state, user, &origin).await?;
     }
     set_response_header(http::header::SET_COOKIE, &request.state.session_cookie().clear());
     set_response_header(http::HeaderName::from_static("clear-site-data"), "\"cache\", \"cookies\", \"storage\"");
@@ -153,10 +183,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let email = crate::fields::Email::parse(&email).map_err(|problem| AppError::field("email", problem))?;
-    if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("reset", request.ip).await? {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
-    super::service::request_password_reset(&request.state, &email, request.lang).await?;
+    super::service::request_password_reset(&request.state, &email, request.ip, request.lang).await?;
     leptos_axum::redirect("/forgot-password/sent");
     Ok(())
 }

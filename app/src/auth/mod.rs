@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::components::layout::PublicFrame;
 use crate::i18n::t;
-use api::{LogIn, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail, dev_outbox};
+use api::{ConfirmPassword, LogIn, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail, dev_outbox};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -213,4 +213,48 @@ fn MailBody(body: String) -> impl IntoView {
         })
         .collect_view();
     view! { <p class="body">{lines}</p> }
+}
+
+/// The cookie that carries a login between the password and the code step. Not a session.
+#[cfg(feature = "ssr")]
+pub fn challenge_cookie_name(state: &crate::server::state::AppState) -> String {
+    if state.config.is_https() { "__Host-trygg_login".into() } else { "trygg_login".into() }
+}
+
+/// Sets the challenge cookie, or clears it with `None`. `SameSite=Strict`: only this site's own
+/// pages can send it.
+#[cfg(feature = "ssr")]
+pub fn challenge_cookie(state: &crate::server::state::AppState, token: Option<&str>) -> String {
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let (value, max_age) = match token {
+        Some(token) => (token, crate::two_factor::service::CHALLENGE_LIFETIME_SECS),
+        None => ("", 0),
+    };
+    format!("{}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}", challenge_cookie_name(state))
+}
+
+/// Asks for the password again before a sensitive change. `id` tells apart the prompts of the
+/// page's several sections.
+#[component]
+pub fn FreshSignIn(confirm: ServerAction<ConfirmPassword>, id: &'static str) -> impl IntoView {
+    let texts = t();
+    let error = action_error(confirm);
+    view! {
+        <div class="fresh-sign-in">
+            <h3>{texts.fresh_title}</h3>
+            <p class="hint">{texts.fresh_intro}</p>
+            <ActionForm action=confirm attr:class="stack" attr:novalidate=true>
+                <FormMessage error/>
+                <Field
+                    label=texts.password
+                    name="password"
+                    id
+                    kind="password"
+                    autocomplete="current-password"
+                    error
+                />
+                <Submit action=confirm label=texts.fresh_submit/>
+            </ActionForm>
+        </div>
+    }
 }

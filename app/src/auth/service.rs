@@ -11,13 +11,28 @@ use crate::server::alerts;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::mail::Email as Mail;
 use crate::server::password::PlainPassword;
-use crate::server::sessions::{Role, SessionToken};
+use crate::server::sessions::{CurrentUser, Role, SessionToken};
 use crate::server::state::AppState;
 use crate::server::throttle::{PasswordAttempt, Source};
 
 const VERIFICATION_LIFETIME_SECS: i64 = 24 * 3600;
 /// An unverified login gets a new link only when the last one is at least this old.
 const RESEND_AFTER_SECS: i64 = 10 * 60;
+
+/// Requests that send mail to an address the caller typed are limited per network.
+async fn admit_mail_request(state: &AppState, purpose: &str, ip: std::net::IpAddr) -> Result<(), AppError> {
+    match state.throttle.admit_mail_request(purpose, ip).await? {
+        Ok(_) => Ok(()),
+        Err(retry_after_secs) => Err(AppError::RateLimited { retry_after_secs }),
+    }
+}
+
+/// Ends this session, and logs the sign-out.
+pub async fn log_out(state: &AppState, user: &CurrentUser, origin: &security::Origin<'_>) -> Result<(), AppError> {
+    state.sessions.delete(user.session_id).await?;
+    security::record(state, user.user_id, EventKind::SignOut, origin).await?;
+    Ok(())
+}
 
 /// Creates the practice and account and mails a verification link. When the email already has an
 /// account, that owner gets a notice instead; the caller sees the same answer either way, and the
@@ -26,8 +41,10 @@ pub async fn sign_up(
     state: &AppState,
     input: SignUpInput,
     password: PlainPassword,
+    ip: std::net::IpAddr,
     lang: Lang,
 ) -> Result<(), AppError> {
+    admit_mail_request(state, "sign-up", ip).await?;
     let password_hash = state.passwords.hash(password).await;
     let created = store::create_account(
         &state.db,
@@ -224,6 +241,58 @@ pub async fn finish_sign_in(
     Ok(SignedIn { session, device_token, role })
 }
 
+/// The login's code step: the code passes the challenge (`two_factor::service::pass_challenge`),
+/// the password failures of this browser's source are forgiven, and a new session starts.
+pub async fn complete_login(
+    state: &AppState,
+    challenge_token: Option<&str>,
+    code: &str,
+    device_token: Option<&str>,
+    origin: &security::Origin<'_>,
+    ip: std::net::IpAddr,
+    lang: Lang,
+) -> Result<SignedIn, AppError> {
+    let passed = crate::two_factor::service::pass_challenge(state, challenge_token, code, origin, ip, lang).await?;
+    let source = password_source(state, Some(passed.user_id), device_token, ip).await?;
+    state.throttle.clear_failures(&PasswordAttempt { email: &passed.email, source }).await?;
+    finish_sign_in(state, passed.user_id, &passed.email, passed.role, origin, device_token, lang).await
+}
+
+/// Changes the password: the current one must be right and the new one must pass the rules.
+/// Every other session, every login waiting for its code and every pending lost-2FA request end
+/// (all began with the old password); the owner is mailed, and the change is logged.
+pub async fn change_password(
+    state: &AppState,
+    user: &CurrentUser,
+    current: PlainPassword,
+    new_password: PlainPassword,
+    origin: &security::Origin<'_>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let two_factor = crate::two_factor::store::two_factor_of(&state.db, user.user_id).await?.enabled_at.is_some();
+    super::types::check_new_password(new_password.as_str(), &user.email, &user.practice_name, two_factor)
+        .map_err(|problem| AppError::field("new_password", problem))?;
+    security::check_current_password(state, user, current, "current_password").await?;
+    let hash = state.passwords.hash(new_password).await;
+    crate::security::store::set_password_hash(&state.db, user.user_id, &hash).await?;
+    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    end_pending_sign_ins(state, user.user_id).await?;
+    // Whoever guessed codes knew the old password; the owner's own session proves the new one.
+    crate::two_factor::store::clear_code_attempts(&state.db, user.user_id).await?;
+    crate::security::store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    security::record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
+    security::mail_password_changed(state, &user.email, origin, lang);
+    Ok(())
+}
+
+/// A sign-in factor changed: logins waiting for their code step and lost-2FA requests waiting
+/// for support end, since both were begun with the old password.
+pub async fn end_pending_sign_ins(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    crate::two_factor::store::delete_challenges_of(&state.db, user_id).await?;
+    crate::support::store::cancel_pending(&state.db, user_id, state.clock.now()).await?;
+    Ok(())
+}
+
 const RESET_LIFETIME_SECS: i64 = 3600;
 
 /// A single-use link that sets a new password, valid `lifetime_secs`; it replaces any earlier one.
@@ -235,7 +304,13 @@ pub async fn new_password_reset_link(state: &AppState, user_id: i64, lifetime_se
 
 /// "Forgot password": mails a single-use link valid one hour when the address has an account.
 /// The caller gets the same answer either way.
-pub async fn request_password_reset(state: &AppState, email: &Email, lang: Lang) -> Result<(), AppError> {
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &Email,
+    ip: std::net::IpAddr,
+    lang: Lang,
+) -> Result<(), AppError> {
+    admit_mail_request(state, "reset", ip).await?;
     let Some(user_id) = store::user_id_by_email(&state.db, email.as_str()).await? else {
         return Ok(());
     };
@@ -274,7 +349,7 @@ pub async fn reset_password(
     if !store::complete_password_reset(&state.db, &hash, target.user_id, &password_hash, now).await? {
         return Err(invalid());
     }
-    security::end_pending_sign_ins(state, target.user_id).await?;
+    end_pending_sign_ins(state, target.user_id).await?;
     security::record(state, target.user_id, EventKind::PasswordReset, origin).await?;
     security::mail_password_changed(state, &target.email, origin, lang);
     Ok(())

@@ -17,8 +17,7 @@ use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::components::layout::LanguageSwitch;
 use crate::dates;
 use crate::i18n::{t, use_lang};
-use crate::security::types::duration_label;
-use crate::services::weekday_name;
+use crate::times::{duration_label, weekday_name};
 use api::{Book, booking_page, free_times};
 
 fn slug() -> String {

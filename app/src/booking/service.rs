@@ -8,10 +8,10 @@ use crate::audit::types::AuditAction;
 use crate::calendar::store::{
     NewAppointment, booked_between, booker_of, insert_if_free_in, legacy_bookers, set_booker,
 };
-use crate::calendar::time;
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
+use crate::local_time;
 use crate::security::service::Origin;
 use crate::server::crypto::{Binding, MasterKey};
 use crate::server::db::Db;
@@ -20,7 +20,8 @@ use crate::server::envelope::{self, Field};
 use crate::server::mail::Email;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
-use crate::services::types::{Service, clock_label, parse_clock};
+use crate::services::types::Service;
+use crate::times::{clock_label, parse_clock};
 
 /// How far ahead a client can book, in days.
 pub const DAYS_AHEAD: i64 = 28;
@@ -37,13 +38,13 @@ async fn practice(state: &AppState, slug: &str) -> Result<store::BookingPractice
 pub async fn page(state: &AppState, slug: &str) -> Result<BookingOffer, AppError> {
     let practice = practice(state, slug).await?;
     let services = crate::services::store::services(&state.db, practice.id).await?;
-    let zone = time::zone(&practice.time_zone);
-    let (today, _) = time::to_local(zone, state.clock.now());
+    let zone = local_time::zone(&practice.time_zone);
+    let (today, _) = local_time::to_local(zone, state.clock.now());
     let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;
     let days = (0..DAYS_AHEAD)
-        .filter_map(|i| time::add_days(today, i))
-        .filter(|day| hours[time::weekday(*day) as usize].open.is_some())
-        .map(|day| (time::date_text(day), time::weekday(day)))
+        .filter_map(|i| crate::dates::add_days(today, i))
+        .filter(|day| hours[local_time::weekday(*day) as usize].open.is_some())
+        .map(|day| (crate::dates::date_text(day), local_time::weekday(day)))
         .collect();
     Ok(BookingOffer { practice_name: practice.name, services, days })
 }
@@ -62,16 +63,17 @@ async fn free(
     service: &Service,
     date: &str,
 ) -> Result<Vec<String>, AppError> {
-    let zone = time::zone(&practice.time_zone);
+    let zone = local_time::zone(&practice.time_zone);
     let now = state.clock.now();
-    let (today, _) = time::to_local(zone, now);
-    let day = time::date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
-    if day < today || time::add_days(today, DAYS_AHEAD).is_none_or(|end| day >= end) {
+    let (today, _) = local_time::to_local(zone, now);
+    let day = crate::dates::parse_date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    if day < today || crate::dates::add_days(today, DAYS_AHEAD).is_none_or(|end| day >= end) {
         return Ok(Vec::new());
     }
     let hours = crate::services::store::opening_hours(&state.db, practice.id).await?;
-    let Some((opens, closes)) = hours[time::weekday(day) as usize].open else { return Ok(Vec::new()) };
-    let (from, to) = (time::to_utc(zone, day, 0).unwrap_or(now), time::to_utc(zone, day, 24 * 60).unwrap_or(now));
+    let Some((opens, closes)) = hours[local_time::weekday(day) as usize].open else { return Ok(Vec::new()) };
+    let (from, to) =
+        (local_time::to_utc(zone, day, 0).unwrap_or(now), local_time::to_utc(zone, day, 24 * 60).unwrap_or(now));
     let backend = Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite);
     let booked = booked_between(&state.db, backend, practice.id, from, to).await?;
     let duration = service.duration_minutes;
@@ -79,7 +81,7 @@ async fn free(
     let mut minute = opens.div_euclid(STEP_MINUTES) * STEP_MINUTES;
     while minute + duration <= closes {
         if minute >= opens
-            && let Some(start) = time::to_utc(zone, day, minute)
+            && let Some(start) = local_time::to_utc(zone, day, minute)
         {
             let end = start + duration * 60;
             if start > now && !booked.iter().any(|b| b.starts_at < end && b.ends_at > start) {
@@ -133,9 +135,11 @@ pub async fn book(
     {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let zone = time::zone(&practice.time_zone);
-    let day = time::date(input.date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
-    let starts_at = time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
+    let zone = local_time::zone(&practice.time_zone);
+    let day =
+        crate::dates::parse_date(input.date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    let starts_at =
+        local_time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
     let now = state.clock.now();
     // The client and the appointment in one transaction: a time taken in the meantime leaves no
     // client behind.
@@ -163,7 +167,7 @@ pub async fn book(
     let agent = keys.seal(origin.user_agent.as_bytes(), Field { record: &record, field: BOOKER_AGENT });
     set_booker(&state.db, id, &ip, &agent).await?;
     audit::record_by_client(&state.db, practice.id, now, AuditAction::AppointmentBooked, client_id, Some(id)).await?;
-    let (date, time) = (time::date_text(day), clock_label(minute));
+    let (date, time) = (crate::dates::date_text(day), clock_label(minute));
     let t = lang.texts();
     state.mailer.send_in_background(Email {
         to: person.email.clone(),

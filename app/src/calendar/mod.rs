@@ -7,8 +7,6 @@ pub mod privacy;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
-#[cfg(feature = "ssr")]
-pub mod time;
 pub mod types;
 
 use leptos::prelude::*;
@@ -17,13 +15,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::clients::api::list_clients;
 use crate::components::forms::{FormMessage, Submit, action_error};
+use crate::components::icons::Globe;
 use crate::error::AppError;
 use crate::i18n::{Texts, t};
-use crate::security::types::duration_label;
 use crate::services::api::list_services;
-use crate::services::types::clock_label;
 use crate::services::types::colour_class;
-use crate::services::weekday_name;
+use crate::times::{clock_label, duration_label, weekday_name};
 use api::{
     CancelAppointment, CreateAppointment, UndoCancel, UpdateAppointment, appointment_summary, calendar_week,
     client_data_hidden, get_appointment,
@@ -76,26 +73,10 @@ fn CancelledNotice(id: i64) -> impl IntoView {
 }
 
 fn shift(date: &str, days: i64) -> String {
-    let Some((y, m, d)) = crate::dates::parse_date(date) else { return String::new() };
-    // Days since 1970-01-01 (proleptic Gregorian), shifted, and back.
-    let days_from_civil = |y: i64, m: i64, d: i64| {
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    };
-    let z = days_from_civil(i64::from(y), i64::from(m), i64::from(d)) + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    crate::dates::parse_date(date)
+        .and_then(|date| crate::dates::add_days(date, days))
+        .map(crate::dates::date_text)
+        .unwrap_or_default()
 }
 
 /// The nth of a comma-separated list of texts (`weekdays_short`).
@@ -260,7 +241,7 @@ fn Week(week: WeekView) -> impl IntoView {
             {week.days.into_iter().zip(by_day).enumerate().map(|(index, (day, appointments))| {
                 let long = long_date(&day.date, day.weekday, texts);
                 let is_selected = day.date == selected;
-                let number = crate::dates::parse_date(&day.date).map(|(_, _, d)| d.to_string()).unwrap_or_default();
+                let number = crate::dates::parse_date(&day.date).map(|date| chrono::Datelike::day(&date).to_string()).unwrap_or_default();
                 let busy: Vec<(i64, i64)> = appointments.iter().map(|a| (a.start_minute, a.end_minute)).collect();
                 // Empty half hours open a new appointment there: for the mouse, a shortcut beside
                 // the "New appointment" button (so not in the tab order, nor read out). Only whole
@@ -314,7 +295,7 @@ fn Appointment(a: AppointmentView, position: String) -> impl IntoView {
     let end = clock_label(a.end_minute);
     let flags = (a.online || a.consent_missing).then(|| view! {
         <span class="appt-flags">
-            {a.online.then(|| view! { <span class="flag online" role="img" aria-label=texts.appointment_online>{globe()}</span> })}
+            {a.online.then(|| view! { <span class="flag online" role="img" aria-label=texts.appointment_online><Globe/></span> })}
             {a.consent_missing.then(|| view! { <span class="flag consent" role="img" aria-label=texts.appointment_consent_missing>"!"</span> })}
         </span>
     });
@@ -334,15 +315,6 @@ fn Appointment(a: AppointmentView, position: String) -> impl IntoView {
                 {flags}
             </span>
         </a>
-    }
-}
-
-fn globe() -> impl IntoView {
-    view! {
-        <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
-            <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5"/>
-            <path d="M1.5 8h13M8 1.5c2 2 2.8 4.2 2.8 6.5S10 12.5 8 14.5C6 12.5 5.2 10.3 5.2 8S6 3.5 8 1.5z" fill="none" stroke="currentColor" stroke-width="1.3"/>
-        </svg>
     }
 }
 

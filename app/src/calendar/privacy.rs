@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use super::api::{SetHideAfterIdle, SetPrivacy};
 use super::types::HIDE_IDLE_CHOICES;
+use crate::components::icons::{Eye, EyeCrossed};
 use crate::i18n::t;
 
 pub const PRIVACY_COOKIE: &str = "trygg_private";
@@ -87,8 +88,8 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
                 // Both icons are always there and the pressed state picks one (in CSS): a state
                 // that changed between the server's render and hydration (another tab hid the
                 // data) then changes an attribute, never the structure hydration walks.
-                {eye()}
-                {eye_crossed()}
+                <Eye/>
+                <EyeCrossed/>
                 <span>{label}</span>
             </button>
         </ActionForm>
@@ -106,25 +107,6 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
                 <span class="saved" role="status">{move || matches!(idle.value().get(), Some(Ok(()))).then_some(texts.logout_saved)}</span>
             </ActionForm>
         </details>
-    }
-}
-
-fn eye() -> impl IntoView {
-    view! {
-        <svg class="icon eye-open" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-            <path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z" fill="none" stroke="currentColor" stroke-width="2"/>
-            <circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" stroke-width="2"/>
-        </svg>
-    }
-}
-
-fn eye_crossed() -> impl IntoView {
-    view! {
-        <svg class="icon eye-crossed" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-            <path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z" fill="none" stroke="currentColor" stroke-width="2"/>
-            <circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" stroke-width="2"/>
-            <path d="M3 3l18 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/>
-        </svg>
     }
 }
 

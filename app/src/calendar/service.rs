@@ -2,17 +2,17 @@
 //! belongs with its client and service to the caller's practice.
 
 use super::store::{self, Change, Changed, NewAppointment, Restored};
-use super::time;
 use super::types::{
     AppointmentDetail, AppointmentOverview, AppointmentView, CalendarMode, DayColumn, WeekView, three_day_start,
 };
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
+use crate::local_time;
 use crate::server::db::Backend;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
-use crate::services::types::{clock_label, parse_clock};
+use crate::times::{clock_label, parse_clock};
 
 const NOTES_MAX: usize = 2000;
 
@@ -40,16 +40,16 @@ pub async fn place(
     clock: &str,
     duration_minutes: i64,
 ) -> Result<(i64, i64), AppError> {
-    let day = time::date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
+    let day = crate::dates::parse_date(date.trim()).ok_or_else(|| AppError::field("date", Problem::InvalidDate))?;
     let minute = parse_clock(clock).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
     let hours = crate::services::store::opening_hours(&state.db, practice_id).await?;
-    let open = hours.get(time::weekday(day) as usize).and_then(|d| d.open);
+    let open = hours.get(local_time::weekday(day) as usize).and_then(|d| d.open);
     match open {
         Some((opens, closes)) if minute >= opens && minute + duration_minutes <= closes => {}
         _ => return Err(AppError::field("time", Problem::OutsideOpeningHours)),
     }
     let zone = store::zone(&state.db, practice_id).await?;
-    let starts = time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
+    let starts = local_time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
     Ok((starts, starts + duration_minutes * 60))
 }
 
@@ -167,7 +167,7 @@ pub async fn update(
 pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentDetail, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let zone = store::zone(&state.db, user.practice_id).await?;
-    let (date, minute) = time::to_local(zone, row.starts_at);
+    let (date, minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::AppointmentRead, Some(row.client_id), Some(row.id)).await?;
     Ok(AppointmentDetail {
@@ -175,7 +175,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
         client_id: row.client_id,
         client_name: row.client_name,
         service_id: row.service_id,
-        date: time::date_text(date),
+        date: crate::dates::date_text(date),
         time: clock_label(minute),
         duration_minutes: (row.ends_at - row.starts_at) / 60,
         notes: row.notes,
@@ -188,7 +188,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
 pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentOverview, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let zone = store::zone(&state.db, user.practice_id).await?;
-    let (date, start_minute) = time::to_local(zone, row.starts_at);
+    let (date, start_minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
     let consent = crate::consent::service::statuses(state, user.practice_id)
         .await?
@@ -202,8 +202,8 @@ pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<Ap
         client_name: row.client_name,
         service_name: row.service_name.unwrap_or_default(),
         colour: row.service_colour.unwrap_or_default(),
-        date: time::date_text(date),
-        weekday: time::weekday(date),
+        date: crate::dates::date_text(date),
+        weekday: local_time::weekday(date),
         start_minute,
         end_minute: (start_minute + (row.ends_at - row.starts_at) / 60).min(24 * 60),
         notes: row.notes,
@@ -222,7 +222,7 @@ pub async fn cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<Str
     }
     audit::record(&state.db, user, now, AuditAction::AppointmentCancelled, Some(row.client_id), Some(id)).await?;
     let zone = store::zone(&state.db, user.practice_id).await?;
-    Ok(time::date_text(time::to_local(zone, row.starts_at).0))
+    Ok(crate::dates::date_text(local_time::to_local(zone, row.starts_at).0))
 }
 
 /// How long a cancellation can be undone.
@@ -241,7 +241,7 @@ pub async fn undo_cancel(state: &AppState, user: &CurrentUser, id: i64) -> Resul
     audit::record(&state.db, user, state.clock.now(), AuditAction::AppointmentChanged, Some(row.client_id), Some(id))
         .await?;
     let zone = store::zone(&state.db, user.practice_id).await?;
-    Ok(time::date_text(time::to_local(zone, row.starts_at).0))
+    Ok(crate::dates::date_text(local_time::to_local(zone, row.starts_at).0))
 }
 
 /// The days around `date` (today when empty or unreadable) that `mode` shows, as the calendar
@@ -254,27 +254,28 @@ pub async fn week(
     client_data_hidden: bool,
 ) -> Result<WeekView, AppError> {
     let settings = store::practice_calendar(&state.db, user.practice_id, user.user_id).await?;
-    let zone = time::zone(&settings.time_zone);
+    let zone = local_time::zone(&settings.time_zone);
     let now = state.clock.now();
-    let (today, now_minute) = time::to_local(zone, now);
-    let selected = time::date(date.trim()).unwrap_or(today);
+    let (today, now_minute) = local_time::to_local(zone, now);
+    let selected = crate::dates::parse_date(date.trim()).unwrap_or(today);
     let invalid = || AppError::field("date", Problem::InvalidDate);
-    let monday = time::monday_of(selected).ok_or_else(invalid)?;
+    let monday = local_time::monday_of(selected).ok_or_else(invalid)?;
     let first = match mode {
         CalendarMode::Auto | CalendarMode::Week => monday,
         CalendarMode::ThreeDays | CalendarMode::Day => selected,
     };
     // The days shown and the day after them.
-    let dates = (0..=mode.days()).map(|i| time::add_days(first, i)).collect::<Option<Vec<_>>>().ok_or_else(invalid)?;
-    let three_from = three_day_start(time::weekday(selected));
+    let dates =
+        (0..=mode.days()).map(|i| crate::dates::add_days(first, i)).collect::<Option<Vec<_>>>().ok_or_else(invalid)?;
+    let three_from = three_day_start(local_time::weekday(selected));
     let hours = crate::services::store::opening_hours(&state.db, user.practice_id).await?;
     let days: Vec<DayColumn> = dates[..dates.len() - 1]
         .iter()
         .enumerate()
         .map(|(i, &date)| {
-            let weekday = time::weekday(date);
+            let weekday = local_time::weekday(date);
             DayColumn {
-                date: time::date_text(date),
+                date: crate::dates::date_text(date),
                 weekday,
                 open: hours[weekday as usize].open,
                 today: date == today,
@@ -285,15 +286,15 @@ pub async fn week(
     let first_minute = hours.iter().filter_map(|d| d.open.map(|o| o.0)).min().unwrap_or(8 * 60).min(8 * 60) / 60 * 60;
     let last_minute =
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
-    let from = time::to_utc(zone, first, 0).unwrap_or(now);
-    let to = time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
+    let from = local_time::to_utc(zone, first, 0).unwrap_or(now);
+    let to = local_time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
     let consent = crate::consent::service::statuses(state, user.practice_id).await?;
     let shown = days.len() as i64;
     let appointments = store::booked_between(&state.db, backend(state), user.practice_id, from, to)
         .await?
         .into_iter()
         .filter_map(|row| {
-            let (date, start_minute) = time::to_local(zone, row.starts_at);
+            let (date, start_minute) = local_time::to_local(zone, row.starts_at);
             let day = (date - first).num_days();
             let signed = consent.get(&row.client_id).copied() == Some(crate::consent::types::ConsentStatus::Signed);
             (0..shown).contains(&day).then(|| AppointmentView {
@@ -313,9 +314,9 @@ pub async fn week(
     let now_day = (today - first).num_days();
     Ok(WeekView {
         mode,
-        monday: time::date_text(monday),
-        selected: time::date_text(selected),
-        today: time::date_text(today),
+        monday: crate::dates::date_text(monday),
+        selected: crate::dates::date_text(selected),
+        today: crate::dates::date_text(today),
         days,
         first_minute,
         last_minute,

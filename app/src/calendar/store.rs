@@ -384,7 +384,7 @@ pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<
 pub async fn zone(db: &Db, practice_id: i64) -> Result<chrono_tz::Tz, sqlx::Error> {
     let name: String =
         sqlx::query_scalar("SELECT time_zone FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await?;
-    Ok(super::time::zone(&name))
+    Ok(crate::local_time::zone(&name))
 }
 
 /// Whether the client belongs to the practice.

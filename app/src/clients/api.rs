@@ -1,4 +1,4 @@
-//! Client endpoints. Each acts only within the caller's own practice: another practice's client
+//! Client endpoints: who is calling, parse, call the service. Each acts only within the caller's own practice: another practice's client
 //! id answers `NotFound`, exactly like an id that does not exist.
 
 use leptos::prelude::*;
@@ -11,12 +11,7 @@ pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError>
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
     let query = super::types::search_text(&query).map_err(|problem| AppError::field("q", problem))?;
-    let mut clients = super::store::search(&request.state.db, user.practice_id, &query, 500).await?;
-    let consent = crate::consent::service::statuses(&request.state, user.practice_id).await?;
-    for client in &mut clients {
-        client.consent = consent.get(&client.id).copied().unwrap_or(client.consent);
-    }
-    Ok(clients)
+    super::service::list(&request.state, user, &query).await
 }
 
 #[server(endpoint = "clients/get")]

@@ -1,7 +1,7 @@
 //! Client rules: the input checks that need the server (today's date), then the store.
 
 use super::store;
-use super::types::{Client, ClientInput, DeletionSummary, RawClient};
+use super::types::{Client, ClientInput, ClientSummary, DeletionSummary, RawClient};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
@@ -49,6 +49,17 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: i64, raw: RawClien
     store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await?;
     audit::record(&state.db, user, now, AuditAction::ClientUpdated, Some(id), None).await?;
     Ok(())
+}
+
+/// The practice's clients whose name, e-mail or phone matches `query` (at most 500), each with
+/// its consent status.
+pub async fn list(state: &AppState, user: &CurrentUser, query: &str) -> Result<Vec<ClientSummary>, AppError> {
+    let mut clients = store::search(&state.db, user.practice_id, query, 500).await?;
+    let consent = crate::consent::service::statuses(state, user.practice_id).await?;
+    for client in &mut clients {
+        client.consent = consent.get(&client.id).copied().unwrap_or(client.consent);
+    }
+    Ok(clients)
 }
 
 /// The client with its notes opened, recorded as a reading; `NotFound` when the practice has no

@@ -1,3 +1,4 @@
 pub mod forms;
+pub mod icons;
 pub mod inactivity;
 pub mod layout;

@@ -22,10 +22,10 @@ use super::types::{
 };
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
-use crate::calendar::time;
 use crate::dates;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
+use crate::local_time;
 use crate::security::service::Origin;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::envelope::{self, ClientKeys, Field};
@@ -205,7 +205,10 @@ async fn mail_link(
             .mail_consent_body
             .replace("{practice}", &user.practice_name)
             .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url))
-            .replace("{expires}", &dates::long_date_of(lang, &time::date_text(time::to_local(zone, expires_at).0))),
+            .replace(
+                "{expires}",
+                &dates::long_date_of(lang, &crate::dates::date_text(local_time::to_local(zone, expires_at).0)),
+            ),
     });
     Ok(())
 }
@@ -273,8 +276,8 @@ pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> R
             title: template.map(|t| t.title).unwrap_or_default(),
             version: row.version,
             status: ConsentStatus::of(&row.status, row.expires_at, now),
-            sent: time::moment_text(zone, row.sent_at),
-            decided: row.decided_at.map(|at| time::moment_text(zone, at)),
+            sent: local_time::moment_text(zone, row.sent_at),
+            decided: row.decided_at.map(|at| local_time::moment_text(zone, at)),
         });
     }
     Ok(views)
@@ -386,7 +389,7 @@ pub async fn page(state: &AppState, token: &str) -> Result<ConsentPage, AppError
     let copy_until = match (offer.copy, request.decided_at) {
         (true, Some(at)) => {
             let zone = crate::calendar::store::zone(&state.db, request.practice_id).await?;
-            Some(time::moment_text(zone, at + COPY_DAYS * 86_400))
+            Some(local_time::moment_text(zone, at + COPY_DAYS * 86_400))
         }
         _ => None,
     };
@@ -656,7 +659,7 @@ async fn copy_of(
     };
     let zone = crate::calendar::store::zone(&state.db, practice_id).await?;
     let lang = chosen.unwrap_or(template.lang_or(fallback));
-    let moment = |at: i64| dates::moment(lang, &time::moment_text(zone, at));
+    let moment = |at: i64| dates::moment(lang, &local_time::moment_text(zone, at));
     let t = lang.texts();
     let status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
     let footer = format!("{} · {}", t.consent_copy_title, practice);

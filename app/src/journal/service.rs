@@ -8,8 +8,8 @@ use super::store::{self, NewVersion, VersionRow};
 use super::types::{Journal, JournalEntry, JournalHistory, JournalInput};
 use crate::audit::store as audit;
 use crate::audit::types::{AuditAction, AuditEvent};
-use crate::calendar::time;
 use crate::error::{AppError, Problem};
+use crate::local_time;
 use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -39,7 +39,7 @@ fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, Ap
         title: keys.open_text(&row.title, Field { record: &record, field: TITLE_FIELD })?,
         text: keys.open_text(&row.body, Field { record: &record, field: TEXT_FIELD })?,
         author: row.author,
-        written: time::moment_text(zone, row.written_at),
+        written: local_time::moment_text(zone, row.written_at),
     })
 }
 
@@ -61,7 +61,7 @@ pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown
     };
     audit::record(&state.db, user, state.clock.now(), AuditAction::JournalRead, Some(client_id), None).await?;
     let log = audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?;
-    Ok(Journal { entries, older, today: time::date_text(time::to_local(zone, state.clock.now()).0), log })
+    Ok(Journal { entries, older, today: crate::dates::date_text(local_time::to_local(zone, state.clock.now()).0), log })
 }
 
 /// One entry with all its wordings, newest first. Recorded as a reading.

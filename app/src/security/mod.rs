@@ -13,14 +13,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::auth::FreshSignIn;
+use crate::auth::api::ConfirmPassword;
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::dates;
 use crate::i18n::{t, use_lang};
+use crate::times::{ago, duration_label};
 use api::{
-    ChangePassword, ConfirmPassword, NotMe, RevokeOtherSessions, RevokeSession, SetIdleTimeout, account_security,
-    list_sessions, security_log,
+    ChangePassword, NotMe, RevokeOtherSessions, RevokeSession, SetIdleTimeout, account_security, list_sessions,
+    security_log,
 };
-use types::{IDLE_CHOICES_MINUTES, SecuritySettings, SessionView, ago, duration_label};
+use types::{IDLE_CHOICES_MINUTES, SecuritySettings, SessionView};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -220,32 +223,6 @@ fn LogoutSetting(
                 <span class="saved" role="status">{move || saved().then_some(texts.logout_saved)}</span>
             </div>
         </ActionForm>
-    }
-}
-
-/// Asks for the password again before a sensitive change. `id` tells apart the prompts of the
-/// page's several sections.
-#[component]
-pub fn FreshSignIn(confirm: ServerAction<ConfirmPassword>, id: &'static str) -> impl IntoView {
-    let texts = t();
-    let error = action_error(confirm);
-    view! {
-        <div class="fresh-sign-in">
-            <h3>{texts.fresh_title}</h3>
-            <p class="hint">{texts.fresh_intro}</p>
-            <ActionForm action=confirm attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <Field
-                    label=texts.password
-                    name="password"
-                    id
-                    kind="password"
-                    autocomplete="current-password"
-                    error
-                />
-                <Submit action=confirm label=texts.fresh_submit/>
-            </ActionForm>
-        </div>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Security rules: parsing devices, recording events, and the "new device" notice.
 
 use super::store;
-use super::types::{Device, DeviceKind, EventKind, FRESH_SIGN_IN_SECS};
+use super::types::{Device, DeviceKind, EventKind, EventView, FRESH_SIGN_IN_SECS, SecuritySettings, SessionView};
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::server::mail::Email;
@@ -137,38 +137,95 @@ pub async fn check_current_password(
     Ok(())
 }
 
-/// Changes the password: the current one must be right and the new one must pass the rules.
-/// Every other session, every login waiting for its code and every pending lost-2FA request end
-/// (all began with the old password); the owner is mailed, and the change is logged.
-pub async fn change_password(
+/// Every place the account is signed in: this device first, then by last activity.
+pub async fn sessions(state: &AppState, user: &CurrentUser) -> Result<Vec<SessionView>, AppError> {
+    let now = state.clock.now();
+    let mut sessions: Vec<SessionView> = store::sessions_of(&state.db, user.user_id)
+        .await?
+        .into_iter()
+        .map(|row| SessionView {
+            id: row.id,
+            device: parse_device(&row.user_agent),
+            ip: row.ip,
+            signed_in_secs_ago: now - row.created_at,
+            active_secs_ago: now - row.last_seen_at,
+            this_device: row.id == user.session_id,
+        })
+        .collect();
+    // A stable sort: the rows come by last activity.
+    sessions.sort_by_key(|session| !session.this_device);
+    Ok(sessions)
+}
+
+/// Signs out one of the account's sessions; `NotFound` for any id that is not one of them.
+pub async fn revoke_session(
     state: &AppState,
     user: &CurrentUser,
-    current: PlainPassword,
-    new_password: PlainPassword,
+    id: i64,
     origin: &Origin<'_>,
-    lang: Lang,
 ) -> Result<(), AppError> {
-    let two_factor = crate::two_factor::store::two_factor_of(&state.db, user.user_id).await?.enabled_at.is_some();
-    crate::auth::types::check_new_password(new_password.as_str(), &user.email, &user.practice_name, two_factor)
-        .map_err(|problem| AppError::field("new_password", problem))?;
-    check_current_password(state, user, current, "current_password").await?;
-    let hash = state.passwords.hash(new_password).await;
-    store::set_password_hash(&state.db, user.user_id, &hash).await?;
-    store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
-    end_pending_sign_ins(state, user.user_id).await?;
-    // Whoever guessed codes knew the old password; the owner's own session proves the new one.
-    crate::two_factor::store::clear_code_attempts(&state.db, user.user_id).await?;
-    store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
-    record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
-    mail_password_changed(state, &user.email, origin, lang);
+    if !store::delete_session_of(&state.db, user.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    record(state, user.user_id, EventKind::SessionRevoked, origin).await?;
     Ok(())
 }
 
-/// A sign-in factor changed: logins waiting for their code step and lost-2FA requests waiting
-/// for support end, since both were begun with the old password.
-pub async fn end_pending_sign_ins(state: &AppState, user_id: i64) -> Result<(), AppError> {
-    crate::two_factor::store::delete_challenges_of(&state.db, user_id).await?;
-    crate::support::service::cancel_pending(state, user_id).await
+/// Signs out every session of the account but this one; logged when there was any.
+pub async fn revoke_other_sessions(state: &AppState, user: &CurrentUser, origin: &Origin<'_>) -> Result<(), AppError> {
+    if store::delete_sessions_except(&state.db, user.user_id, user.session_id).await? > 0 {
+        record(state, user.user_id, EventKind::SessionRevoked, origin).await?;
+    }
+    Ok(())
+}
+
+/// "This wasn't me" about another session: it ends, and the log says so.
+pub async fn not_me(state: &AppState, user: &CurrentUser, id: i64, origin: &Origin<'_>) -> Result<(), AppError> {
+    if id == user.session_id || !store::delete_session_of(&state.db, user.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    record(state, user.user_id, EventKind::NotMe, origin).await?;
+    Ok(())
+}
+
+/// The account's 50 latest security events, in the practice's local time.
+pub async fn security_log(state: &AppState, user: &CurrentUser) -> Result<Vec<EventView>, AppError> {
+    let now = state.clock.now();
+    let rows = store::recent_events(&state.db, user.user_id, 50).await?;
+    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(EventView {
+                kind: EventKind::from_code(&row.kind)?,
+                secs_ago: now - row.at,
+                at: crate::local_time::moment_text(zone, row.at),
+                ip: row.ip,
+                device: parse_device(&row.user_agent),
+                by: row.detail,
+            })
+        })
+        .collect())
+}
+
+pub async fn settings(state: &AppState, user: &CurrentUser) -> Result<SecuritySettings, AppError> {
+    let secs = store::idle_timeout_secs(&state.db, user.user_id).await?;
+    Ok(SecuritySettings { idle_timeout_minutes: secs / 60, fresh: is_fresh(state, user) })
+}
+
+/// Sets the idle time after which every session ends; needs a fresh sign-in.
+pub async fn set_idle_timeout(
+    state: &AppState,
+    user: &CurrentUser,
+    minutes: i64,
+    origin: &Origin<'_>,
+) -> Result<(), AppError> {
+    if !is_fresh(state, user) {
+        return Err(AppError::Rejected(Problem::FreshSignInRequired));
+    }
+    store::set_idle_timeout_secs(&state.db, user.user_id, minutes * 60).await?;
+    record(state, user.user_id, EventKind::LogoutSettingChanged, origin).await?;
+    Ok(())
 }
 
 /// Tells the owner the password was changed (or reset), from which device and address.

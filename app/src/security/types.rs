@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Problem;
 use crate::i18n::Texts;
 
 /// A device as the User-Agent describes it.
@@ -173,25 +174,9 @@ pub struct SecuritySettings {
     pub fresh: bool,
 }
 
-/// "15 minutes", "1 hour", "1 h 30 min", "24 hours".
-pub fn duration_label(minutes: i64, t: &Texts) -> String {
-    match (minutes / 60, minutes % 60) {
-        (0, m) => t.minutes_n.replace("{n}", &m.to_string()),
-        (1, 0) => t.hour_one.to_string(),
-        (h, 0) => t.hours_n.replace("{n}", &h.to_string()),
-        (h, m) => t.hours_minutes.replace("{h}", &h.to_string()).replace("{m}", &m.to_string()),
-    }
-}
-
-/// "just now", "5 minutes ago", "3 days ago".
-pub fn ago(secs: i64, t: &Texts) -> String {
-    let (n, one, many) = match secs.max(0) {
-        s if s < 60 => return t.ago_now.to_string(),
-        s if s < 3600 => (s / 60, t.ago_minute, t.ago_minutes),
-        s if s < 86_400 => (s / 3600, t.ago_hour, t.ago_hours),
-        s => (s / 86_400, t.ago_day, t.ago_days),
-    };
-    if n == 1 { one.to_string() } else { many.replace("{n}", &n.to_string()) }
+/// One of [`IDLE_CHOICES_MINUTES`], as the form sends it.
+pub fn parse_idle_minutes(input: &str) -> Result<i64, Problem> {
+    input.trim().parse().ok().filter(|m| IDLE_CHOICES_MINUTES.contains(m)).ok_or(Problem::NotAllowedValue)
 }
 
 #[cfg(test)]
@@ -200,30 +185,18 @@ mod tests {
     use crate::i18n::{EN, NB};
 
     #[test]
-    fn relative_times() {
-        assert_eq!(ago(5, &EN), "just now");
-        assert_eq!(ago(60, &EN), "1 minute ago");
-        assert_eq!(ago(5 * 60 + 30, &EN), "5 minutes ago");
-        assert_eq!(ago(3600, &NB), "for 1 time siden");
-        assert_eq!(ago(3 * 86_400, &NB), "for 3 dager siden");
-        assert_eq!(ago(-10, &EN), "just now");
-    }
-
-    #[test]
     fn idle_choices_are_labelled() {
-        let labels: Vec<String> = IDLE_CHOICES_MINUTES.iter().map(|m| duration_label(*m, &EN)).collect();
+        let labels: Vec<String> = IDLE_CHOICES_MINUTES.iter().map(|m| crate::times::duration_label(*m, &EN)).collect();
         assert_eq!(labels, ["15 minutes", "30 minutes", "1 hour", "2 hours", "4 hours", "8 hours", "24 hours"]);
-        assert_eq!(duration_label(1440, &NB), "24 timer");
+        assert_eq!(crate::times::duration_label(1440, &NB), "24 timer");
     }
 
     #[test]
-    fn durations_between_whole_hours_show_hours_and_minutes() {
-        assert_eq!(duration_label(50, &EN), "50 minutes");
-        assert_eq!(duration_label(75, &EN), "1 h 15 min");
-        assert_eq!(duration_label(90, &EN), "1 h 30 min");
-        assert_eq!(duration_label(90, &NB), "1 t 30 min");
-        assert_eq!(duration_label(120, &EN), "2 hours");
-        assert_eq!(duration_label(150, &NB), "2 t 30 min");
+    fn only_the_offered_idle_times_are_taken() {
+        assert_eq!(parse_idle_minutes(" 30 "), Ok(30));
+        for bad in ["", "31", "-15", "0", "1e3", "thirty", "99999999999999999999"] {
+            assert_eq!(parse_idle_minutes(bad), Err(Problem::NotAllowedValue), "{bad:?}");
+        }
     }
 
     #[test]

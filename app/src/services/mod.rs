@@ -11,9 +11,9 @@ use leptos_meta::Title;
 use crate::booking::api::booking_address;
 use crate::components::forms::{Field, FormMessage, Submit, action_error, succeeded};
 use crate::i18n::{Texts, t};
-use crate::security::types::duration_label;
+use crate::times::{clock_label, duration_label, weekday_name};
 use api::{CreateService, DeleteService, SetOpeningHours, list_services, opening_hours};
-use types::{COLOURS, DURATION_CHOICES, DayHours, clock_label, colour_class, next_colour};
+use types::{COLOURS, DURATION_CHOICES, DayHours, colour_class, next_colour};
 
 /// A palette colour's name, for the swatch's label.
 pub fn colour_name(colour: &str, t: &Texts) -> &'static str {
@@ -27,10 +27,6 @@ pub fn colour_name(colour: &str, t: &Texts) -> &'static str {
         6 => t.colour_slate,
         _ => t.colour_coral,
     }
-}
-
-pub fn weekday_name(weekday: i64, t: &Texts) -> &'static str {
-    [t.day_mon, t.day_tue, t.day_wed, t.day_thu, t.day_fri, t.day_sat, t.day_sun][weekday.rem_euclid(7) as usize]
 }
 
 #[component]

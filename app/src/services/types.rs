@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldError, Problem};
+use crate::times::parse_clock;
 
 const SERVICE_NAME_MAX: usize = 100;
 pub const DURATION_CHOICES: [i64; 10] = [15, 20, 30, 45, 50, 60, 75, 90, 120, 180];
@@ -125,21 +126,6 @@ pub struct DayHours {
     pub open: Option<(i64, i64)>,
 }
 
-/// `HH:MM` as minutes after midnight (00:00 to 24:00).
-pub fn parse_clock(text: &str) -> Option<i64> {
-    let (hours, minutes) = text.trim().split_once(':')?;
-    if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
-        return None;
-    }
-    let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
-    let total = hours * 60 + minutes;
-    ((0..24).contains(&hours) && (0..60).contains(&minutes) || total == 24 * 60).then_some(total)
-}
-
-pub fn clock_label(minutes: i64) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
 /// The week's hours from the form: `d{day}_open` (a checkbox), `d{day}_from` and `d{day}_to`.
 /// (A key must not start with a digit: the form decoder would take it for a list index.)
 pub fn parse_week(form: &std::collections::HashMap<String, String>) -> Result<Vec<DayHours>, AppError> {
@@ -203,13 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn clock_times_and_weeks() {
-        assert_eq!(parse_clock("08:30"), Some(510));
-        assert_eq!(parse_clock("8:30"), Some(510));
-        assert_eq!(parse_clock("24:00"), Some(1440));
-        assert_eq!(parse_clock("24:30"), None);
-        assert_eq!(parse_clock("12:60"), None);
-        assert_eq!(clock_label(510), "08:30");
+    fn weeks() {
         let mut form = std::collections::HashMap::new();
         form.insert("d0_open".to_string(), "on".to_string());
         form.insert("d0_from".to_string(), "08:00".to_string());

@@ -32,7 +32,7 @@ pub async fn submit_lost_2fa(
 ) -> Response {
     let header_text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or_default();
     let cookies = header_text(header::COOKIE);
-    let token = read_cookie(cookies, &crate::two_factor::challenge_cookie_name(&state));
+    let token = read_cookie(cookies, &crate::auth::challenge_cookie_name(&state));
     let challenge = match crate::two_factor::service::challenge(&state, token).await {
         Ok(challenge) => challenge,
         Err(AppError::Rejected(_)) => return Redirect::to("/login?reason=code_expired").into_response(),

@@ -20,7 +20,7 @@ use crate::components::forms::{Field, FormMessage, action_error};
 use crate::components::layout::{PublicFrame, Shell};
 use crate::error::{AppError, Problem};
 use crate::i18n::{Texts, t};
-use crate::security::types::ago;
+use crate::times::ago;
 use api::{DecideRequest, lost_2fa_status, support_audit, support_queue, support_request};
 use types::{BILL, EvidenceLink, MAX_FILE_BYTES, PHOTO_ID, RequestDetail, RequestStatus, evidence_label};
 

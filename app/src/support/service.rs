@@ -321,22 +321,6 @@ pub async fn decide(
     Ok(())
 }
 
-/// The account's password changed while a request waited: the request ends undecided (it was
-/// made with the old password) and its evidence goes.
-pub async fn cancel_pending(state: &AppState, user_id: i64) -> Result<(), AppError> {
-    if let Some(id) = store::cancel_pending_of(&state.db, user_id, state.clock.now()).await? {
-        let entry = AuditEntry {
-            actor_id: None,
-            actor_email: "",
-            action: AuditAction::Cancelled.code(),
-            subject_user_id: Some(user_id),
-            request_id: Some(id),
-        };
-        store::audit(&state.db, state.clock.now(), entry).await?;
-    }
-    Ok(())
-}
-
 async fn audit(
     state: &AppState,
     staff: &CurrentUser,

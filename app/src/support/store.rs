@@ -242,9 +242,9 @@ pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx
     Ok(Some(user_id))
 }
 
-/// Ends the account's pending request without a decision (its password changed): the evidence
-/// goes. The request's id, if there was one.
-pub async fn cancel_pending_of(db: &Db, user_id: i64, now: i64) -> Result<Option<i64>, sqlx::Error> {
+/// Ends the account's pending request without a decision (a sign-in factor changed): the
+/// evidence goes, and the support audit log records the cancellation, in one transaction.
+pub async fn cancel_pending(db: &Db, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "UPDATE lost_2fa_requests SET status = 'cancelled', decided_at = $1, card_last4 = NULL
@@ -256,9 +256,19 @@ pub async fn cancel_pending_of(db: &Db, user_id: i64, now: i64) -> Result<Option
     .await?;
     if let Some(id) = id {
         sqlx::query("DELETE FROM lost_2fa_evidence WHERE request_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, actor_email, action, subject_user_id, request_id)
+             VALUES ($1, NULL, '', $2, $3, $4)",
+        )
+        .bind(now)
+        .bind(super::types::AuditAction::Cancelled.code())
+        .bind(user_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Notes that a support person opened a piece of evidence. `true` the first time: opening it

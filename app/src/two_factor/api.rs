@@ -1,5 +1,5 @@
-//! Two-factor endpoints: the Security page's part (each acts on the caller's own account) and the
-//! login's code step (which acts only on the account behind the caller's login challenge).
+//! Two-factor endpoints of the Security page: each acts on the caller's own account. (The
+//! login's code step is `auth::api::log_in_code`.)
 
 use leptos::prelude::*;
 
@@ -64,27 +64,4 @@ pub async fn disable_two_factor(password: SecretText, code: SecretText) -> Resul
     .await?;
     leptos_axum::redirect("/settings/security?changed=two_factor_off#two-factor");
     Ok(())
-}
-
-/// The login's code step. Accepted only with the challenge cookie the password step set; on
-/// success that ends and a new session begins.
-#[server(endpoint = "log_in_code")]
-pub async fn log_in_code(code: SecretText) -> Result<(), AppError> {
-    use crate::server::request::{RequestInfo, set_response_header};
-    let request = RequestInfo::current()?;
-    let origin = request.origin();
-    let challenge = request.cookie(&super::challenge_cookie_name(&request.state));
-    let device = request.cookie(request.state.device_cookie().name());
-    let signed_in = super::service::complete_login(
-        &request.state,
-        challenge.as_deref(),
-        code.expose(),
-        device.as_deref(),
-        &origin,
-        request.ip,
-        request.lang,
-    )
-    .await?;
-    set_response_header(http::header::SET_COOKIE, &super::challenge_cookie(&request.state, None));
-    crate::auth::api::begin_session(&request, &signed_in).await
 }

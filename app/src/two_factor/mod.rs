@@ -12,32 +12,14 @@ pub mod types;
 
 use leptos::prelude::*;
 
+use crate::auth::FreshSignIn;
+use crate::auth::api::{ConfirmPassword, LogInCode};
 use crate::components::forms::{Field, FormMessage, Submit, action_error};
 use crate::components::layout::PublicFrame;
 use crate::i18n::t;
-use crate::security::FreshSignIn;
-use crate::security::api::ConfirmPassword;
-use crate::security::types::ago;
-use api::{BeginTwoFactor, DisableTwoFactor, EnableTwoFactor, LogInCode, RenewRecoveryCodes, two_factor_state};
+use crate::times::ago;
+use api::{BeginTwoFactor, DisableTwoFactor, EnableTwoFactor, RenewRecoveryCodes, two_factor_state};
 use types::{AUTHENTICATOR_APPS, SetupView, TwoFactorStatus};
-
-/// The cookie that carries a login between the password and the code step. Not a session.
-#[cfg(feature = "ssr")]
-pub fn challenge_cookie_name(state: &crate::server::state::AppState) -> String {
-    if state.config.is_https() { "__Host-trygg_login".into() } else { "trygg_login".into() }
-}
-
-/// Sets the challenge cookie, or clears it with `None`. `SameSite=Strict`: only this site's own
-/// pages can send it.
-#[cfg(feature = "ssr")]
-pub fn challenge_cookie(state: &crate::server::state::AppState, token: Option<&str>) -> String {
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
-    let (value, max_age) = match token {
-        Some(token) => (token, service::CHALLENGE_LIFETIME_SECS),
-        None => ("", 0),
-    };
-    format!("{}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}", challenge_cookie_name(state))
-}
 
 /// `/login/code`: the second step of a login for an account with two-factor.
 #[component]

@@ -1,10 +1,9 @@
-//! The two-factor rules: set-up, codes, recovery codes, turning it off, and the code step that
-//! completes a login.
+//! The two-factor rules: set-up, codes, recovery codes, turning it off, and the login's code
+//! step (the sign-in around it is `auth::service`'s).
 
 use super::store;
 use super::totp::{OneTimeCode, RecoveryCode, TotpSecret, new_recovery_codes};
 use super::types::SetupView;
-use crate::auth::service::SignedIn;
 use crate::auth::types::PASSWORD_MIN;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
@@ -16,7 +15,6 @@ use crate::server::mail::Email;
 use crate::server::password::PlainPassword;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
-use crate::server::throttle::PasswordAttempt;
 
 /// How long the code step waits after the password.
 pub const CHALLENGE_LIFETIME_SECS: i64 = 15 * 60;
@@ -273,19 +271,25 @@ pub async fn challenge(state: &AppState, token: Option<&str>) -> Result<store::C
     store::challenge(&state.db, &token_hash(token), state.clock.now()).await?.ok_or_else(expired)
 }
 
-/// The code step: a code (or recovery code) for the account behind the challenge, counted per
-/// network and in the account's own count of wrong codes. On success the challenge ends, the
-/// count starts again, the password failures of this browser's source are forgiven, and a new
-/// session starts.
-pub async fn complete_login(
+/// The account whose login challenge a code passed.
+pub struct PassedChallenge {
+    pub user_id: i64,
+    pub email: String,
+    pub role: crate::server::sessions::Role,
+}
+
+/// The code step's own part: a code (or recovery code) for the account behind the challenge,
+/// counted per network and in the account's own count of wrong codes. On success the challenge
+/// ends and the count starts again; a used recovery code is logged and mailed about. Signing in
+/// (`auth::service::complete_login`) does the rest.
+pub async fn pass_challenge(
     state: &AppState,
     challenge_token: Option<&str>,
     code: &str,
-    device_token: Option<&str>,
     origin: &Origin<'_>,
     ip: std::net::IpAddr,
     lang: Lang,
-) -> Result<SignedIn, AppError> {
+) -> Result<PassedChallenge, AppError> {
     let challenge = challenge(state, challenge_token).await?;
     let admitted = match state.throttle.admit_code(ip).await? {
         Ok(admitted) => admitted,
@@ -301,8 +305,6 @@ pub async fn complete_login(
     }
     store::clear_code_attempts(&state.db, challenge.user_id).await?;
     state.throttle.forgive(admitted).await?;
-    let source = crate::auth::service::password_source(state, Some(challenge.user_id), device_token, ip).await?;
-    state.throttle.clear_failures(&PasswordAttempt { email: &challenge.email, source }).await?;
     if proof == Proof::RecoveryCode {
         security::record(state, challenge.user_id, EventKind::RecoveryCodeUsed, origin).await?;
         let left = store::recovery_codes_left(&state.db, challenge.user_id).await?;
@@ -310,14 +312,5 @@ pub async fn complete_login(
         let body = t.mail_recovery_used_body.replace("{left}", &left.to_string());
         notify(state, &challenge.email, t.mail_recovery_used_subject, &body);
     }
-    crate::auth::service::finish_sign_in(
-        state,
-        challenge.user_id,
-        &challenge.email,
-        challenge.role,
-        origin,
-        device_token,
-        lang,
-    )
-    .await
+    Ok(PassedChallenge { user_id: challenge.user_id, email: challenge.email, role: challenge.role })
 }

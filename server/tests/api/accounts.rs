@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::helpers::{PASSWORD, error_of, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, error_of, fields, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn sign_up_verify_and_log_in() {
@@ -63,9 +63,7 @@ async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
         .await;
     assert_eq!(response.status(), 422);
     let error = error_of(response).await;
-    let fields: Vec<&str> =
-        error["Validation"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["practice_name", "email", "password"]);
+    assert_eq!(fields(&error), ["practice_name", "email", "password"]);
     assert_eq!(error["Validation"][2]["problem"], serde_json::json!({"PasswordTooShort": {"min": 15}}));
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM practices").await, 0);

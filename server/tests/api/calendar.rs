@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, error_of, spawn_app};
+use crate::helpers::{TestApp, error_of, fields, spawn_app, validation};
 
 const OWNER: &str = "kari@example.no";
 /// A Monday (1 January 2030 is a Tuesday).
@@ -29,10 +29,7 @@ pub async fn practice(app: &TestApp, browser: &reqwest::Client) -> Practice {
     let service = [("name", "Samtale"), ("duration", "50"), ("price", "850")];
     assert_eq!(app.call_with(browser, "services/create", &service).await.status(), 200);
     let services: Vec<Value> = app.call_with(browser, "services/list", &[]).await.json().await.unwrap();
-    let client =
-        [("name", "Ola Nordmann"), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
-    let created = app.call_with(browser, "clients/create", &client).await;
-    let client = created.headers()["location"].to_str().unwrap().trim_start_matches("/clients/").to_string();
+    let client = app.create_client(browser, &[("name", "Ola Nordmann")]).await;
     Practice { client, service: services[0]["id"].to_string() }
 }
 
@@ -45,8 +42,8 @@ async fn book(app: &TestApp, browser: &reqwest::Client, p: &Practice, date: &str
 async fn problem(response: reqwest::Response, field: &str) -> String {
     assert_eq!(response.status(), 422);
     let error = error_of(response).await;
-    let found = error["Validation"].as_array().unwrap().iter().find(|e| e["field"] == field).cloned();
-    found.unwrap_or_else(|| panic!("no {field} in {error}"))["problem"].as_str().unwrap_or_default().to_string()
+    let found = validation(&error).into_iter().find(|(f, _)| f == field);
+    found.unwrap_or_else(|| panic!("no {field} in {error}")).1.as_str().unwrap_or_default().to_string()
 }
 
 async fn week(app: &TestApp, browser: &reqwest::Client, date: &str) -> Value {
@@ -246,12 +243,10 @@ async fn opening_hours_and_services_are_checked_per_field() {
         ("hours[d1_from]", "nine"),
     ];
     let error = error_of(app.call("hours/set", &bad).await).await;
-    let fields: Vec<&str> =
-        error["Validation"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["d0_to", "d1_from"]);
+    assert_eq!(fields(&error), ["d0_to", "d1_from"]);
     let service = [("name", ""), ("duration", "7"), ("price", "a lot")];
     let error = error_of(app.call("services/create", &service).await).await;
-    assert_eq!(error["Validation"].as_array().unwrap().len(), 3);
+    assert_eq!(validation(&error).len(), 3);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM services").await + app.count("SELECT COUNT(*) FROM opening_hours").await,
         0
@@ -357,10 +352,7 @@ async fn a_client_typed_by_name_is_found_while_names_are_hidden() {
     let app = spawn_app().await;
     app.signed_in_user(OWNER).await;
     let p = practice(&app, &app.client).await;
-    let client = |name: &'static str| {
-        [("name", name), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")]
-    };
-    app.call("clients/create", &client("Ola Berg")).await;
+    app.create_client(&app.client, &[("name", "Ola Berg")]).await;
     let by_name = |name: &'static str, time: &'static str| {
         [
             ("client_id", ""),

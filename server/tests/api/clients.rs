@@ -5,25 +5,9 @@ use app::server::envelope;
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::helpers::{TestApp, error_of, spawn_app};
+use crate::helpers::{TestApp, error_of, fields, spawn_app};
 
 const OWNER: &str = "kari@example.no";
-
-async fn create(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
-    let mut form: Vec<(&str, &str)> =
-        vec![("name", ""), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
-    for (key, value) in fields {
-        form.retain(|(k, _)| k != key);
-        form.push((key, value));
-    }
-    app.call_with(client, "clients/create", &form).await
-}
-
-async fn created_id(response: reqwest::Response) -> String {
-    assert_eq!(response.status(), 200);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    location.strip_prefix("/clients/").expect("redirect to the profile").to_string()
-}
 
 async fn names(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<String> {
     let list: Vec<Value> = app.call_with(client, "clients/list", &[("query", query)]).await.json().await.unwrap();
@@ -34,17 +18,12 @@ async fn names(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<Stri
 async fn bad_input_is_named_per_field_and_nothing_is_stored() {
     let app = spawn_app().await;
     app.signed_in_user(OWNER).await;
-    let response =
-        create(&app, &app.client, &[("email", "ola@"), ("phone", "ring meg"), ("birth_date", "2001-02-29")]).await;
+    let response = app
+        .try_create_client(&app.client, &[("email", "ola@"), ("phone", "ring meg"), ("birth_date", "2001-02-29")])
+        .await;
     assert_eq!(response.status(), 422);
-    let fields: Vec<String> = error_of(response).await["Validation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(fields, ["name", "email", "phone", "birth_date"]);
-    let future = create(&app, &app.client, &[("name", "Ola"), ("birth_date", "2199-01-01")]).await;
+    assert_eq!(fields(&error_of(response).await), ["name", "email", "phone", "birth_date"]);
+    let future = app.try_create_client(&app.client, &[("name", "Ola"), ("birth_date", "2199-01-01")]).await;
     assert_eq!(error_of(future).await["Validation"][0]["problem"], "DateInFuture");
     assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 0);
 }
@@ -53,9 +32,8 @@ async fn bad_input_is_named_per_field_and_nothing_is_stored() {
 async fn clients_are_created_found_edited_and_deleted() {
     let app = spawn_app().await;
     app.signed_in_user(OWNER).await;
-    let id = created_id(
-        create(
-            &app,
+    let id = app
+        .create_client(
             &app.client,
             &[
                 ("name", "Ola Nordmann"),
@@ -65,11 +43,9 @@ async fn clients_are_created_found_edited_and_deleted() {
                 ("notes", "Første time i mars."),
             ],
         )
-        .await,
-    )
-    .await;
-    created_id(create(&app, &app.client, &[("name", "Siri 100% Hansen")]).await).await;
-    created_id(create(&app, &app.client, &[("name", "Anne Berg"), ("phone", "22 33 44 55")]).await).await;
+        .await;
+    app.create_client(&app.client, &[("name", "Siri 100% Hansen")]).await;
+    app.create_client(&app.client, &[("name", "Anne Berg"), ("phone", "22 33 44 55")]).await;
 
     assert_eq!(names(&app, &app.client, "").await, ["Anne Berg", "Ola Nordmann", "Siri 100% Hansen"]);
     assert_eq!(names(&app, &app.client, "NORD").await, ["Ola Nordmann"], "case does not matter");
@@ -131,7 +107,7 @@ async fn clients_are_created_found_edited_and_deleted() {
 async fn another_practice_reaches_none_of_the_clients() {
     let app = spawn_app().await;
     app.signed_in_user(OWNER).await;
-    let id = created_id(create(&app, &app.client, &[("name", "Ola Nordmann")]).await).await;
+    let id = app.create_client(&app.client, &[("name", "Ola Nordmann")]).await;
     let other = app.other_practitioner("per@example.no").await;
 
     assert!(names(&app, &other, "").await.is_empty());
@@ -160,7 +136,7 @@ async fn another_practice_reaches_none_of_the_clients() {
 async fn deleting_is_named_first_with_what_goes_and_only_within_the_practice() {
     let app = spawn_app().await;
     app.signed_in_user(OWNER).await;
-    let id = created_id(create(&app, &app.client, &[("name", "Ingrid Berg")]).await).await;
+    let id = app.create_client(&app.client, &[("name", "Ingrid Berg")]).await;
     for (date, title) in [("2025-01-10", "Første"), ("2025-01-17", "Andre")] {
         let form = [("client_id", id.as_str()), ("date", date), ("title", title), ("text", "Notat.")];
         assert_eq!(app.call("journal/create", &form).await.status(), 200);

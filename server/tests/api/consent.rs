@@ -11,7 +11,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{
-    PASSWORD, TestApp, error_of, mime_attachment, quoted_printable, smtp_mail, smtp_sink, spawn_app, spawn_app_with,
+    PASSWORD, TestApp, error_of, fields, mime_attachment, quoted_printable, smtp_mail, smtp_sink, spawn_app,
+    spawn_app_with, validation,
 };
 
 const OWNER: &str = "kari@example.no";
@@ -20,10 +21,7 @@ const OWNER: &str = "kari@example.no";
 const SUBJECT: &str = "Klinikk Nord ber om ditt samtykke";
 
 async fn new_client(app: &TestApp, client: &reqwest::Client, name: &str, email: &str) -> String {
-    let form = [("name", name), ("email", email), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
-    let response = app.call_with(client, "clients/create", &form).await;
-    assert_eq!(response.status(), 200);
-    response.headers()["location"].to_str().unwrap().strip_prefix("/clients/").unwrap().to_string()
+    app.create_client(client, &[("name", name), ("email", email)]).await
 }
 
 async fn templates(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
@@ -77,13 +75,7 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
 
     let id = list[0]["id"].to_string();
     let bad = app.call("consent/save_template", &[("id", &id), ("title", ""), ("body", " "), ("lang", "nb")]).await;
-    let fields: Vec<String> = error_of(bad).await["Validation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().into())
-        .collect();
-    assert_eq!(fields, ["title", "body"]);
+    assert_eq!(fields(&error_of(bad).await), ["title", "body"]);
     let saved = app
         .call("consent/save_template", &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst."), ("lang", "nb")])
         .await;
@@ -133,12 +125,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
 
     let phone = crate::helpers::browser(&app.base);
     let unticked = app.call_with(&phone, "consent/sign", &[("token", &token), ("name", " ")]).await;
-    let problems: Vec<String> = error_of(unticked).await["Validation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["problem"].as_str().unwrap().into())
-        .collect();
+    let problems: Vec<Value> = validation(&error_of(unticked).await).into_iter().map(|(_, problem)| problem).collect();
     assert_eq!(problems, ["ConsentNotTicked", "Required"]);
     assert_eq!(status_of(&app, &id).await, "Opened", "nothing changed");
 
@@ -835,7 +822,7 @@ async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_th
     }
     assert!(!text.contains("Signatur og historikk") && !text.contains("Navn skrevet inn"));
     // Its trail dated in the English form (25 Nov 2026), not as stored (2026-11-25).
-    let today = app::calendar::time::moment_text(app::calendar::time::zone("Europe/Oslo"), app.state.clock.now());
+    let today = app::local_time::moment_text(app::local_time::zone("Europe/Oslo"), app.state.clock.now());
     let today = today.split_once(' ').unwrap().0;
     assert!(text.contains(&app::dates::long_date_of(app::i18n::Lang::En, today)), "{today} in {text}");
 

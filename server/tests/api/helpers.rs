@@ -291,6 +291,26 @@ impl TestApp {
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     }
 
+    /// Asks to add a client to the practice `browser` is signed in to: the fields given, the rest
+    /// empty.
+    pub async fn try_create_client(&self, browser: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> =
+            vec![("name", ""), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
+        for (key, value) in fields {
+            form.retain(|(k, _)| k != key);
+            form.push((key, value));
+        }
+        self.call_with(browser, "clients/create", &form).await
+    }
+
+    /// Adds a client (as [`Self::try_create_client`]) and returns its id.
+    pub async fn create_client(&self, browser: &reqwest::Client, fields: &[(&str, &str)]) -> String {
+        let response = self.try_create_client(browser, fields).await;
+        assert_eq!(response.status(), 200, "{fields:?}");
+        let location = response.headers()["location"].to_str().unwrap();
+        location.strip_prefix("/clients/").expect("a redirect to the new client's page").to_string()
+    }
+
     /// Waits for mail to this address (sending happens in the background) and returns the newest.
     pub async fn wait_for_mail(&self, to: &str, count: usize) -> Vec<(String, String)> {
         for _ in 0..200 {
@@ -340,6 +360,19 @@ impl TestApp {
 pub async fn error_of(response: reqwest::Response) -> serde_json::Value {
     let text = response.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("error body is JSON: {text}"))
+}
+
+/// A refused call's field problems, in the order the form shows them: (field, problem), the
+/// problem as its JSON (`"Required"`, or an object for one that carries a value). Empty for any
+/// other answer.
+pub fn validation(error: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    let problems = error["Validation"].as_array().map(Vec::as_slice).unwrap_or_default();
+    problems.iter().map(|e| (e["field"].as_str().unwrap_or_default().to_string(), e["problem"].clone())).collect()
+}
+
+/// Just the fields of [`validation`].
+pub fn fields(error: &serde_json::Value) -> Vec<String> {
+    validation(error).into_iter().map(|(field, _)| field).collect()
 }
 
 pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {

@@ -5,17 +5,13 @@ use app::server::envelope::{self, Field};
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::helpers::{TestApp, error_of, spawn_app, totp_code};
+use crate::helpers::{TestApp, error_of, spawn_app, totp_code, validation};
 
 const OWNER: &str = "kari@example.no";
 const FIRST_TEXT: &str = "Søvn bedre etter tre uker. Snakket om angst på jobb.";
 
 async fn new_client(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
-    let form = [("name", name), ("email", ""), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
-    let response = app.call_with(client, "clients/create", &form).await;
-    assert_eq!(response.status(), 200);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    location.strip_prefix("/clients/").unwrap().to_string()
+    app.create_client(client, &[("name", name)]).await
 }
 
 async fn write(
@@ -64,14 +60,8 @@ async fn entries_are_listed_newest_first_and_an_edit_keeps_the_history() {
 
     let bad = write(&app, &app.client, &id, "2199-01-01", " ", "").await;
     assert_eq!(bad.status(), 422);
-    let fields: Vec<(String, String)> = error_of(bad).await["Validation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["field"].as_str().unwrap().into(), e["problem"].as_str().unwrap_or("TooLong").into()))
-        .collect();
     assert_eq!(
-        fields,
+        validation(&error_of(bad).await),
         [
             ("date".into(), "DateInFuture".into()),
             ("title".into(), "Required".into()),

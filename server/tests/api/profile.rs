@@ -2,9 +2,9 @@
 //! agreement made from them as a PDF.
 
 use app::server::pdf::text_of;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_of, spawn_app_with};
+use crate::helpers::{TestApp, error_of, spawn_app_with, validation};
 
 const OWNER: &str = "kari@example.no";
 
@@ -27,13 +27,10 @@ async fn practice_details_are_checked_saved_and_fill_the_agreement() {
         app.call("profile/practice", &[("name", " "), ("address", "Storgata 1"), ("org_number", "923 609 017")]).await;
     assert_eq!(bad.status(), 422);
     let error = error_of(bad).await;
-    let problems: Vec<(&str, &str)> = error["Validation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["field"].as_str().unwrap(), e["problem"].as_str().unwrap()))
-        .collect();
-    assert_eq!(problems, [("name", "Required"), ("org_number", "InvalidOrgNumber")]);
+    assert_eq!(
+        validation(&error),
+        [("name".to_string(), json!("Required")), ("org_number".to_string(), json!("InvalidOrgNumber"))]
+    );
     let profile: Value = app.call("profile/get", &[]).await.json().await.unwrap();
     assert_eq!(profile["practice"]["address"], "", "nothing changed");
 

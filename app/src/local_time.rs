@@ -4,23 +4,10 @@
 use chrono::{Datelike, Days, Duration, NaiveDate, TimeZone, Timelike};
 use chrono_tz::Tz;
 
+use crate::dates::date_text;
+
 pub fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::Europe::Oslo)
-}
-
-/// A date from a form or link (years 1900 to 2200 only, see `dates::parse_date`).
-pub fn date(text: &str) -> Option<NaiveDate> {
-    let (year, month, day) = crate::dates::parse_date(text)?;
-    NaiveDate::from_ymd_opt(year, month, day)
-}
-
-/// `days` later (or earlier, when negative); `None` past the end of chrono's calendar.
-pub fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
-    date.checked_add_signed(Duration::try_days(days)?)
-}
-
-pub fn date_text(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
 }
 
 /// The UTC instant of a local date and minute of the day; `None` for a time skipped by a
@@ -56,6 +43,7 @@ pub fn weekday(date: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::{add_days, parse_date as date};
 
     #[test]
     fn local_times_round_trip_across_daylight_saving() {
