@@ -12,6 +12,7 @@ pub mod dates;
 pub mod error;
 pub mod fields;
 pub mod i18n;
+pub mod ids;
 pub mod journal;
 #[cfg(feature = "ssr")]
 pub mod local_time;
@@ -22,6 +23,7 @@ pub mod security;
 pub mod server;
 pub mod services;
 pub mod settings;
+pub mod shell;
 pub mod support;
 pub mod times;
 pub mod two_factor;
@@ -38,7 +40,6 @@ use auth::{
 use booking::{BookedPage, BookingPageView};
 use calendar::{AppointmentPage, CalendarPage, EditAppointmentPage, NewAppointmentPage};
 use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClientPage};
-use components::layout::AppShell;
 use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
 use journal::JournalEntryPage;
@@ -46,6 +47,7 @@ use profile::ProfilePage;
 use security::SecurityPage;
 use services::ServicesPage;
 use settings::{SettingsIndex, SettingsLayout};
+use shell::AppShell;
 use support::{
     LostTwoFactorPage, LostTwoFactorStatusPage, SupportAuditPage, SupportQueuePage, SupportRequestPage, SupportShell,
 };

@@ -143,18 +143,6 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     }))
 }
 
-#[server(endpoint = "set_language")]
-pub async fn set_language(lang: String) -> Result<(), AppError> {
-    use crate::i18n::{LANG_COOKIE, Lang};
-    let lang =
-        Lang::from_code(&lang).ok_or_else(|| AppError::field("lang", crate::error::Problem::MalformedRequest))?;
-    crate::server::request::set_response_header(
-        http::header::SET_COOKIE,
-        &format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code()),
-    );
-    Ok(())
-}
-
 /// Development only: the mail that would have gone out. `NotFound` unless the outbox page is on
 /// and the caller is on this machine, not behind a proxy.
 #[server(endpoint = "dev_outbox")]

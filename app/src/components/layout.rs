@@ -1,11 +1,10 @@
-//! Page frames: the public frame (login, sign-up) and the signed-in shell with the top menu.
+//! The frame of public pages (login, sign-up, support's own sign-in) and the language switch with
+//! its endpoint. (The signed-in shell is `shell`.)
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Outlet};
 
-use crate::auth::api::{LogOut, SetLanguage, whoami};
-use crate::components::inactivity::{InactivityGuard, announce_logout};
+use crate::error::AppError;
 use crate::i18n::{Lang, t, use_lang};
 
 /// Frame for pages outside the signed-in app.
@@ -57,59 +56,15 @@ pub fn LanguageSwitch() -> impl IntoView {
     }
 }
 
-/// The signed-in practice app: top menu (Calendar, Clients, Settings). A part appears in the menu
-/// once it is built.
-#[component]
-pub fn AppShell() -> impl IntoView {
-    let texts = t();
-    view! {
-        <Shell home="/calendar">
-            <A href="/calendar">{texts.nav_calendar}</A>
-            <A href="/clients">{texts.nav_clients}</A>
-            <A href="/settings">{texts.nav_settings}</A>
-        </Shell>
-    }
-}
-
-/// The frame of every signed-in area: brand, menu (`children`), who is signed in, log out, the
-/// inactivity timer, and the page below.
-#[component]
-pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
-    let texts = t();
-    let me = Resource::new_blocking(|| (), |_| whoami());
-    let log_out = ServerAction::<LogOut>::new();
-    let practice = move || {
-        Suspend::new(async move {
-            match me.await {
-                Ok(Some(me)) => view! {
-                    <span class="who">
-                        <span class="practice">{me.practice_name}</span>
-                        <span class="person">{me.name}</span>
-                    </span>
-                    <InactivityGuard idle_secs=me.idle_timeout_secs/>
-                }
-                .into_any(),
-                _ => ().into_any(),
-            }
-        })
-    };
-    view! {
-        <a class="skip" href="#main">{texts.skip_to_content}</a>
-        <header class="topbar">
-            <a href=home class="brand">
-                <img src="/icons/icon-192.png" alt="" width="32" height="32"/>
-                <span>"Trygg"</span>
-            </a>
-            <nav class="mainnav" aria-label=texts.main_menu>{children()}</nav>
-            <div class="account">
-                <Suspense fallback=|| ()>{practice}</Suspense>
-                <ActionForm action=log_out attr:class="logout" on:submit=move |_| announce_logout()>
-                    <button type="submit" class="secondary">{texts.log_out}</button>
-                </ActionForm>
-            </div>
-        </header>
-        <main id="main" class="page">
-            <Outlet/>
-        </main>
-    }
+/// Sets the language cookie (a year; `Lax`, so a link from elsewhere opens in it too).
+#[server(endpoint = "set_language")]
+pub async fn set_language(lang: String) -> Result<(), AppError> {
+    use crate::i18n::LANG_COOKIE;
+    let lang =
+        Lang::from_code(&lang).ok_or_else(|| AppError::field("lang", crate::error::Problem::MalformedRequest))?;
+    crate::server::request::set_response_header(
+        http::header::SET_COOKIE,
+        &format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code()),
+    );
+    Ok(())
 }

@@ -1,4 +1,3 @@
 pub mod forms;
 pub mod icons;
-pub mod inactivity;
 pub mod layout;

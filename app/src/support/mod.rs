@@ -17,9 +17,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::forms::{Field, FormMessage, action_error};
-use crate::components::layout::{PublicFrame, Shell};
+use crate::components::layout::PublicFrame;
 use crate::error::{AppError, Problem};
 use crate::i18n::{Texts, t};
+use crate::shell::Shell;
 use crate::times::ago;
 use api::{DecideRequest, lost_2fa_status, support_audit, support_queue, support_request};
 use types::{BILL, EvidenceLink, MAX_FILE_BYTES, PHOTO_ID, RequestDetail, RequestStatus, evidence_label};
