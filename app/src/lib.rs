@@ -14,12 +14,16 @@ pub mod fields;
 pub mod i18n;
 pub mod journal;
 pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod rotation;
 pub mod secret;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod services;
 pub mod settings;
+#[cfg(feature = "ssr")]
+pub mod startup;
 pub mod support;
 pub mod two_factor;
 

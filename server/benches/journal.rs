@@ -10,7 +10,7 @@ use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
 use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
 use app::server::sessions::{CurrentUser, Role};
-use app::server::startup::serve;
+use app::startup::serve;
 
 #[path = "common.rs"]
 mod common;

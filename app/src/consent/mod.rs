@@ -11,6 +11,9 @@ pub mod service;
 pub mod store;
 pub mod types;
 
+#[cfg(feature = "ssr")]
+pub use copy::routes;
+
 use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -3,21 +3,24 @@
 //! The wording lives in `agreement/{nb,en}.txt`: `#` a title, `##` a heading, `-` a bullet,
 //! `@controller` and `@processor` the parties' details, anything else a paragraph.
 
-use std::collections::HashMap;
-
-use axum::Extension;
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::Router;
+use axum::extract::Query;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 use super::types::PracticeDetails;
-use crate::audit::types::AuditAction;
+use crate::error::Translated;
 use crate::i18n::Lang;
 use crate::server::config::Operator;
-use crate::server::http::Caller;
 use crate::server::pdf::Document;
-use crate::server::sessions::Role;
+use crate::server::request::RequestInfo;
 use crate::server::state::AppState;
+
+/// The agreement's route, for the app's router.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(super::AGREEMENT_PATH, get(download))
+}
 
 fn wording(lang: Lang) -> &'static str {
     match lang {
@@ -58,31 +61,20 @@ pub fn render(lang: Lang, practice: &PracticeDetails, operator: &Operator, date:
     doc.finish()
 }
 
+#[derive(serde::Deserialize)]
+struct Choice {
+    lang: Option<String>,
+}
+
 /// `GET /settings/profile/agreement.pdf?lang=nb|en`: the signed-in practitioner's agreement, as
-/// a download. Recorded in the practice's audit log.
-pub async fn download(
-    State(state): State<AppState>,
-    Extension(Caller(caller)): Extension<Caller>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let user = match caller {
-        Ok(user) if user.role == Role::Practitioner => user,
-        Ok(_) => return StatusCode::FORBIDDEN.into_response(),
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+/// a download.
+async fn download(request: RequestInfo, Query(choice): Query<Choice>) -> Response {
+    let lang = choice.lang.as_deref().and_then(Lang::from_code).unwrap_or(Lang::Nb);
+    let made = match request.user() {
+        Ok(user) => super::service::agreement(&request.state, user, lang).await,
+        Err(error) => Err(error),
     };
-    let lang = query.get("lang").and_then(|code| Lang::from_code(code)).unwrap_or(Lang::Nb);
-    if !state.config.operator.missing().is_empty() {
-        return (StatusCode::CONFLICT, lang.texts().dpa_not_ready).into_response();
-    }
-    let made = async {
-        let practice = super::store::practice(&state.db, user.practice_id).await?;
-        let now = state.clock.now();
-        let date =
-            chrono::DateTime::from_timestamp(now, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-        crate::audit::store::record(&state.db, &user, now, AuditAction::AgreementDownloaded, None, None).await?;
-        Ok::<_, sqlx::Error>(render(lang, &practice, &state.config.operator, &date))
-    };
-    match made.await {
+    match made {
         Ok(pdf) => {
             let mut response = pdf.into_response();
             let headers = response.headers_mut();
@@ -94,7 +86,7 @@ pub async fn download(
             headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
             response
         }
-        Err(error) => crate::error::AppError::from(error).status().into_response(),
+        Err(error) => Translated(error, lang).into_response(),
     }
 }
 

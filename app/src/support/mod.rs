@@ -11,6 +11,9 @@ pub mod service;
 pub mod store;
 pub mod types;
 
+#[cfg(feature = "ssr")]
+pub use files::routes;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

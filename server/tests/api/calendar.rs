@@ -172,7 +172,7 @@ async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
     app.clock.advance(61);
     let late = app.call("appointments/undo_cancel", &[("id", &id)]).await;
     assert_eq!(late.status(), 409);
-    assert_eq!(error_of(late).await["Rejected"], "UndoExpired");
+    assert_eq!(error_of(late).await["Conflict"], "UndoExpired");
     assert_eq!(booked_count(&app).await, 0);
 
     // Within the minute, but someone took the time: refused, nothing double-booked.
@@ -181,7 +181,7 @@ async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
     assert_eq!(app.call("appointments/cancel", &[("id", &second)]).await.status(), 200);
     book(&app, &app.client, &p, MONDAY, "10:00").await;
     let taken = app.call("appointments/undo_cancel", &[("id", &second)]).await;
-    assert_eq!(error_of(taken).await["Rejected"], "TimeTaken");
+    assert_eq!(error_of(taken).await["Conflict"], "TimeTaken");
     assert_eq!(booked_count(&app).await, 1);
 }
 

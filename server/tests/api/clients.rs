@@ -1,6 +1,5 @@
 //! Clients: validation per field, search, edit, delete, and no way into another practice's.
 
-use app::clients::service::seal_plaintext_notes;
 use app::server::envelope;
 use serde_json::Value;
 use sqlx::Row;
@@ -109,17 +108,6 @@ async fn clients_are_created_found_edited_and_deleted() {
     let (plain, sealed): (String, Vec<u8>) = (row.get(0), row.get(1));
     assert_eq!(plain, "");
     assert!(envelope::is_client_sealed(&sealed) && !sealed.windows(8).any(|w| w == b"mornings"));
-
-    // Notes written before they were sealed are sealed at start-up.
-    sqlx::query("UPDATE clients SET notes = 'Old plain note', notes_sealed = NULL WHERE id = $1")
-        .bind(id.parse::<i64>().unwrap())
-        .execute(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(seal_plaintext_notes(&app.state.db, &app.state.master_key).await.unwrap(), 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM clients WHERE notes <> ''").await, 0);
-    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
-    assert_eq!(client["notes"], "Old plain note");
 
     let deleted = app.call("clients/delete", &[("id", &id)]).await;
     assert_eq!(deleted.headers()["location"], "/clients?deleted=1");

@@ -148,7 +148,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
         [sign(&app, &token, "Someone Else").await, app.call_with(&phone, "consent/decline", &[("token", &token)]).await]
     {
         assert_eq!(again.status(), 409);
-        assert_eq!(error_of(again).await["Rejected"], "ConsentAnswered");
+        assert_eq!(error_of(again).await["Conflict"], "ConsentAnswered");
     }
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!(receipt["status"], "Signed");
@@ -638,7 +638,7 @@ async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed
     assert_eq!(status_of(&app, &id).await, "Withdrawn");
     app.wait_for_subject(OWNER, "A client has withdrawn a consent", 1).await;
     let again = withdraw_with(&app, &token, &code).await;
-    assert_eq!(error_of(again).await["Rejected"], "ConsentAnswered", "once");
+    assert_eq!(error_of(again).await["Conflict"], "ConsentAnswered", "once");
     let shown: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!((shown["status"].as_str(), shown["declaration"].is_null()), (Some("Withdrawn"), true));
     assert_eq!(ask_code(&app, &token).await.status(), 409, "no codes for a withdrawn consent");
@@ -752,7 +752,7 @@ async fn no_code_without_an_address_and_none_for_an_unsigned_link() {
     let (id, token) = signed_client(&app, "ola@example.no").await;
     let unsigned =
         send(&app, &new_client(&app, &app.client, "Siri", "siri@example.no").await, "siri@example.no", 1).await;
-    assert_eq!(error_of(ask_code(&app, &unsigned).await).await["Rejected"], "ConsentAnswered");
+    assert_eq!(error_of(ask_code(&app, &unsigned).await).await["Conflict"], "ConsentAnswered");
     assert_eq!(ask_code(&app, "not-a-token").await.status(), 401);
     let form = [
         ("id", id.as_str()),
