@@ -304,6 +304,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                                 {match page {
                                     Ok(page) => view! { <LinkView page token actions code_sent/> }.into_any(),
                                     Err(error) => {
+                                        error.set_page_status();
                                         let texts = t();
                                         view! {
                                             <h1>{texts.consent_title}</h1>

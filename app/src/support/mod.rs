@@ -130,9 +130,10 @@ pub fn LostTwoFactorStatusPage() -> impl IntoView {
                                 <p><strong>{texts.lost_reason}</strong> " " {reason}</p>
                             })}
                         }.into_any(),
-                        Err(error) => view! {
-                            <p class="error">{error.form_message(texts)}</p>
-                        }.into_any(),
+                        Err(error) => {
+                            error.set_page_status();
+                            view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>

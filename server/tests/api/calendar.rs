@@ -401,3 +401,22 @@ async fn a_client_typed_by_name_is_found_while_names_are_hidden() {
         "NoClientMatches"
     );
 }
+
+/// An appointment's summary and edit pages for an id the practice does not have answer 404 on
+/// the server's rendering.
+#[tokio::test]
+async fn an_appointment_page_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
+    assert_eq!(app.get(&format!("/calendar/appointments/{id}")).await.status(), 200);
+    let other = app.other_practitioner("per@example.no").await;
+    for path in [format!("/calendar/appointments/{id}"), format!("/calendar/appointments/{id}/edit")] {
+        let page = other.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{path}");
+        assert!(!page.text().await.unwrap().contains("Ola Nordmann"), "{path}");
+    }
+    assert_eq!(app.get("/calendar/appointments/999999/edit").await.status(), 404);
+}

@@ -166,3 +166,25 @@ async fn deleting_is_named_first_with_what_goes_and_only_within_the_practice() {
     let theirs = other.get(app.url(&format!("/clients/{id}/delete"))).send().await.unwrap().text().await.unwrap();
     assert!(!theirs.contains("Ingrid Berg"));
 }
+
+/// A client page for an id the practice does not have answers 404 on the server's rendering:
+/// the profile, its edit and delete pages, and a journal entry's page.
+#[tokio::test]
+async fn a_client_page_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = created_id(create(&app, &app.client, &[("name", "Ola Nordmann")]).await).await;
+    assert_eq!(app.get(&format!("/clients/{id}")).await.status(), 200);
+    let other = app.other_practitioner("per@example.no").await;
+    for path in [
+        format!("/clients/{id}"),
+        format!("/clients/{id}/edit"),
+        format!("/clients/{id}/delete"),
+        format!("/clients/{id}/journal/1"),
+        "/clients/999999".into(),
+    ] {
+        let page = other.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{path}");
+        assert!(!page.text().await.unwrap().contains("Ola Nordmann"), "{path}");
+    }
+}

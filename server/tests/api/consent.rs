@@ -252,9 +252,9 @@ async fn expired_revoked_wrong_and_guessed_links_do_nothing() {
     let mut answers = Vec::new();
     for token in [second.as_str(), "not-a-token", &first[..42], &"A".repeat(43), ""] {
         let opened = page(&app, token).await;
-        assert_eq!(opened.status(), 401, "{token}");
+        assert_eq!(opened.status(), 404, "{token}");
         answers.push(opened.text().await.unwrap());
-        assert_eq!(sign(&app, token, "Ola Nordmann").await.status(), 401, "{token}");
+        assert_eq!(sign(&app, token, "Ola Nordmann").await.status(), 404, "{token}");
     }
     assert!(answers.windows(2).all(|w| w[0] == w[1]), "revoked, wrong and guessed answer alike");
     assert_eq!(app.count("SELECT COUNT(*) FROM consent_requests WHERE status = 'signed'").await, 0);
@@ -334,7 +334,7 @@ async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
     let renewed =
         reminder.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
     assert_ne!(renewed, first);
-    assert_eq!(page(&app, &first).await.status(), 401, "the old link stops working");
+    assert_eq!(page(&app, &first).await.status(), 404, "the old link stops working");
     assert_eq!(sign(&app, renewed, "Ola Nordmann").await.status(), 200);
     assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404, "answered");
 
@@ -449,8 +449,8 @@ async fn sending_again_replaces_the_unanswered_link() {
     let first = send(&app, &id, "ola@example.no", 1).await;
     assert_eq!(page(&app, &first).await.status(), 200);
     let second = send(&app, &id, "ola@example.no", 2).await;
-    assert_eq!(page(&app, &first).await.status(), 401, "the first link stopped working");
-    assert_eq!(sign(&app, &first, "Ola Nordmann").await.status(), 401);
+    assert_eq!(page(&app, &first).await.status(), 404, "the first link stopped working");
+    assert_eq!(sign(&app, &first, "Ola Nordmann").await.status(), 404);
     let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!(requests.len(), 1, "the replaced request is not listed");
     assert_eq!(sign(&app, &second, "Ola Nordmann").await.status(), 200);
@@ -515,7 +515,7 @@ async fn a_link_scanner_that_fetches_the_link_never_opens_the_request() {
     let (status, opened_at, trail) = stored(&app, &token).await;
     assert_eq!((status.as_str(), opened_at, trail), ("opened", Some(app.clock.now()), vec!["opened".to_string()]));
     assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'consent.opened'").await, 1);
-    assert_eq!(opened(&app, "not-a-token").await.status(), 401);
+    assert_eq!(opened(&app, "not-a-token").await.status(), 404);
     // A cross-site page cannot open it for the client.
     let foreign = reqwest::Client::new()
         .post(app.url("/api/consent/opened"))
@@ -753,7 +753,7 @@ async fn no_code_without_an_address_and_none_for_an_unsigned_link() {
     let unsigned =
         send(&app, &new_client(&app, &app.client, "Siri", "siri@example.no").await, "siri@example.no", 1).await;
     assert_eq!(error_of(ask_code(&app, &unsigned).await).await["Conflict"], "ConsentAnswered");
-    assert_eq!(ask_code(&app, "not-a-token").await.status(), 401);
+    assert_eq!(ask_code(&app, "not-a-token").await.status(), 404);
     let form = [
         ("id", id.as_str()),
         ("name", "Ola Nordmann"),
@@ -852,4 +852,20 @@ async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_th
     assert!(chosen.headers()["content-disposition"].to_str().unwrap().contains("signert-samtykke.pdf"));
     let text = app::server::pdf::text_of(&chosen.bytes().await.unwrap());
     assert!(text.contains("Navn skrevet inn") && text.contains("Consent to the processing of health data"));
+}
+
+/// A consent link that leads nowhere answers 404, as the page the client opens and as the copy,
+/// and the page says why in the client's words.
+#[tokio::test]
+async fn a_consent_link_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    let phone = crate::helpers::browser(&app.base);
+    for token in ["not-a-token", ""] {
+        let page = phone.get(app.url(&format!("/consent?token={token}"))).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{token:?}");
+        assert!(page.text().await.unwrap().contains(app::i18n::EN.err_invalid_link), "{token:?}");
+        let copy = phone.get(app.url(&format!("/consent/copy.pdf?token={token}"))).send().await.unwrap();
+        assert_eq!(copy.status(), 404, "{token:?}");
+        assert_eq!(copy.text().await.unwrap(), app::i18n::EN.err_invalid_link);
+    }
 }
