@@ -153,7 +153,7 @@ async fn main() {
 
     let practice = app::profile::store::practice(db, 1).await.unwrap();
     let mut pdf = time(200, || {
-        std::hint::black_box(app::profile::agreement::render(
+        std::hint::black_box(app::profile::service::render(
             app::i18n::Lang::Nb,
             &practice,
             &state.config.operator,

@@ -8,11 +8,18 @@ use axum::http::header;
 use axum::http::request::Parts;
 use leptos::prelude::*;
 
-use super::http::{Caller, ClientIp};
 use super::sessions::{CurrentUser, Role, SessionEnd};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
+
+/// The caller's IP address: the socket peer, or what a trusted proxy says it forwarded.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// The session (the guard looked it up) behind this request, or why there is none.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
 
 /// Where a request came from, as security events and evidence record it.
 #[derive(Clone, Copy)]
