@@ -289,8 +289,9 @@ impl AppError {
 
 impl AppError {
     /// A page that shows this error in place of its content answers with the error's status (a
-    /// missing practice is a 404, not a 200 that reads "not found"). Only the server's rendering
-    /// has a status to set.
+    /// missing practice is a 404, not a 200 that reads "not found"; an unreachable database a
+    /// 503, which the request guard turns into the "unavailable" page). Only the server's
+    /// rendering has a status to set.
     pub fn set_page_status(&self) {
         #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

@@ -17,7 +17,7 @@ use crate::i18n::{LANG_COOKIE, Lang};
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub IpAddr);
 
-/// The session (the guard looked it up) behind this request, or why there is none.
+/// The session behind this request (the guard looks it up), or why there is none.
 #[derive(Clone, Debug)]
 pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
 
