@@ -9,7 +9,7 @@ use crate::secret::SecretText;
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: SecretText) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     let input = super::types::SignUpInput::parse(&practice_name, &name, &email, password.expose())?;
     if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("sign-up", request.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
@@ -21,7 +21,7 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
 
 #[server(endpoint = "verify_email")]
 pub async fn verify_email(token: SecretText) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::verify_email(&request.state, token.expose()).await?;
     leptos_axum::redirect("/login?reason=verified");
     Ok(())
@@ -30,7 +30,7 @@ pub async fn verify_email(token: SecretText) -> Result<(), AppError> {
 #[server(endpoint = "log_in")]
 pub async fn log_in(email: String, password: SecretText) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo, request::set_response_header};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     let device_token = request.cookie(request.state.device_cookie().name());
     let login = super::service::LoginRequest {
         email: &email,
@@ -90,7 +90,7 @@ pub async fn end_idle_session() -> Result<(), AppError> {
 async fn end_this_session() -> Result<(), AppError> {
     use crate::security::{service, types::EventKind};
     use crate::server::request::{RequestInfo, set_response_header};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     if let Some(user) = request.optional_user() {
         request.state.sessions.delete(user.session_id).await?;
         let origin = request.origin();
@@ -104,7 +104,7 @@ async fn end_this_session() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     Ok(request.optional_user().map(|user| Me {
         name: user.name.clone(),
         email: user.email.clone(),
@@ -129,7 +129,7 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
 /// and the caller is on this machine, not behind a proxy.
 #[server(endpoint = "dev_outbox")]
 pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let headers = use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default();
     if !crate::server::http::may_see_outbox(request.state.config.dev_outbox, request.ip, &headers) {
         return Err(AppError::NotFound);
@@ -151,7 +151,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
 /// "Forgot password": always the same answer, whether or not the address has an account.
 #[server(endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let email = crate::fields::Email::parse(&email).map_err(|problem| AppError::field("email", problem))?;
     if let Err(retry_after_secs) = request.state.throttle.admit_mail_request("reset", request.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
@@ -164,7 +164,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Sets a new password through a reset link, and signs out every session of the account.
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(token: SecretText, new_password: SecretText) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let origin = request.origin();
     super::service::reset_password(&request.state, token.expose(), new_password.into_inner(), &origin, request.lang)
         .await?;

@@ -9,7 +9,7 @@ use crate::secret::SecretText;
 /// Every place the caller's account is signed in: this device first, then by last activity.
 #[server(endpoint = "security/sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let now = request.state.clock.now();
     let rows = super::store::sessions_of(&request.state.db, user.user_id).await?;
@@ -33,7 +33,7 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
 #[server(endpoint = "security/revoke_session")]
 pub async fn revoke_session(id: i64) -> Result<(), AppError> {
     use super::{service, types::EventKind};
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     if !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
         return Err(AppError::NotFound);
@@ -47,7 +47,7 @@ pub async fn revoke_session(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "security/revoke_others")]
 pub async fn revoke_other_sessions() -> Result<(), AppError> {
     use super::{service, types::EventKind};
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let revoked = super::store::delete_sessions_except(&request.state.db, user.user_id, user.session_id).await?;
     if revoked > 0 {
@@ -61,7 +61,7 @@ pub async fn revoke_other_sessions() -> Result<(), AppError> {
 #[server(endpoint = "security/not_me")]
 pub async fn not_me(id: i64) -> Result<(), AppError> {
     use super::{service, types::EventKind};
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     if id == user.session_id || !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
         return Err(AppError::NotFound);
@@ -75,7 +75,7 @@ pub async fn not_me(id: i64) -> Result<(), AppError> {
 /// The caller's recent security activity, newest first.
 #[server(endpoint = "security/log")]
 pub async fn security_log() -> Result<Vec<EventView>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let now = request.state.clock.now();
     let rows = super::store::recent_events(&request.state.db, user.user_id, 50).await?;
@@ -98,7 +98,7 @@ pub async fn security_log() -> Result<Vec<EventView>, AppError> {
 /// The account's automatic-logout setting, and whether sensitive changes are open right now.
 #[server(endpoint = "security/settings")]
 pub async fn account_security() -> Result<SecuritySettings, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let secs = super::store::idle_timeout_secs(&request.state.db, user.user_id).await?;
     Ok(SecuritySettings { idle_timeout_minutes: secs / 60, fresh: super::service::is_fresh(&request.state, user) })
@@ -109,7 +109,7 @@ pub async fn account_security() -> Result<SecuritySettings, AppError> {
 #[server(endpoint = "security/confirm_password")]
 pub async fn confirm_password(password: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::confirm_password(&request.state, user, PlainPassword::new(password.into_inner())).await
 }
@@ -119,7 +119,7 @@ pub async fn confirm_password(password: SecretText) -> Result<(), AppError> {
 pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
     use super::{service, types::EventKind};
     use crate::error::Problem;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let minutes: i64 = minutes
         .trim()
@@ -140,7 +140,7 @@ pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
 #[server(endpoint = "security/change_password")]
 pub async fn change_password(current_password: SecretText, new_password: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let origin = request.origin();
     super::service::change_password(

@@ -28,8 +28,8 @@ pub struct Origin<'a> {
     pub user_agent: &'a str,
 }
 
-/// The request as every handler sees it. Plain axum handlers take it as an extractor; server
-/// functions get the same from `RequestInfo::current()`, built from the same parts.
+/// The request as every handler sees it: plain axum handlers take it as an extractor, and server
+/// functions extract the same through Leptos (`RequestInfo::current()`).
 pub struct RequestInfo {
     pub state: AppState,
     pub ip: IpAddr,
@@ -51,11 +51,11 @@ where
 }
 
 impl RequestInfo {
-    /// The request a server function serves (or a page renders), from the context Leptos gives.
-    pub fn current() -> Result<Self, AppError> {
+    /// The request a server function serves (or a page renders), extracted from the request
+    /// parts Leptos keeps in its context.
+    pub async fn current() -> Result<Self, AppError> {
         let state = use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))?;
-        let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))?;
-        Self::of(&parts, state)
+        leptos_axum::extract_with_state::<Self, AppState>(&state).await.map_err(AppError::internal)
     }
 
     /// What the guard found (client address, session) and what the browser sent.
