@@ -21,6 +21,10 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The request clashes with what is stored now (a time taken meanwhile, a request already
+    /// decided); the problem says which.
+    #[error("conflict: {0:?}")]
+    Conflict(Problem),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: i64 },
     #[error("internal error")]
@@ -127,6 +131,8 @@ pub enum Problem {
     NoClientMatches,
     /// A typed name that fits several clients: type more of it.
     SeveralClientsMatch,
+    /// The operator's details are incomplete, so no data processing agreement can be made.
+    AgreementNotReady,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -170,7 +176,7 @@ impl AppError {
     pub fn form_message(&self, t: &Texts) -> Option<String> {
         Some(match self {
             Self::Validation(_) => return None,
-            Self::Rejected(problem) => problem.message(t),
+            Self::Rejected(problem) | Self::Conflict(problem) => problem.message(t),
             Self::Unauthorized => t.err_unauthorized.into(),
             Self::Forbidden => t.err_forbidden.into(),
             Self::NotFound => t.err_not_found.into(),
@@ -242,6 +248,7 @@ impl Problem {
             Self::ConsentNoAddress => t.err_consent_no_address.into(),
             Self::NoClientMatches => t.err_no_client_matches.into(),
             Self::SeveralClientsMatch => t.err_several_clients_match.into(),
+            Self::AgreementNotReady => t.dpa_not_ready.into(),
         }
     }
 }
@@ -282,8 +289,9 @@ impl AppError {
 
 impl AppError {
     /// A page that shows this error in place of its content answers with the error's status (a
-    /// missing practice is a 404, not a 200 that reads "not found"). Only the server's rendering
-    /// has a status to set.
+    /// missing practice is a 404, not a 200 that reads "not found"; an unreachable database a
+    /// 503, which the request guard turns into the "unavailable" page). Only the server's
+    /// rendering has a status to set.
     pub fn set_page_status(&self) {
         #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
@@ -303,28 +311,17 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
-    /// The HTTP status a server function's error is answered with.
+    /// The HTTP status this error is answered with, by a server function or a plain handler.
+    /// Every kind is named, so a new one needs a decision here.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Validation(_)
-            | Self::Rejected(Problem::MalformedRequest | Problem::ClientHasNoEmail | Problem::ConsentNoAddress) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Self::Rejected(
-                Problem::AlreadyDecided
-                | Problem::RequestPending
-                | Problem::TwoFactorAlreadyOn
-                | Problem::EditedMeanwhile
-                | Problem::ConsentAnswered
-                | Problem::EvidenceNotOpened
-                | Problem::UndoExpired
-                | Problem::TimeTaken,
-            ) => StatusCode::CONFLICT,
-            Self::Rejected(Problem::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Rejected(_) | Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Rejected(problem) => problem.refusal_status(),
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Network => StatusCode::INTERNAL_SERVER_ERROR,
@@ -333,11 +330,100 @@ impl AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl Problem {
+    /// The status of a form refused as a whole for this problem: a request that cannot be read
+    /// is 422 or 413, a link that leads nowhere 404, a clash with stored state 409, and wrong
+    /// or stale credentials 401. Every problem is named, so a new one needs a decision here.
+    fn refusal_status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidLink => StatusCode::NOT_FOUND,
+            Self::RequestPending
+            | Self::AlreadyDecided
+            | Self::TwoFactorAlreadyOn
+            | Self::EditedMeanwhile
+            | Self::ConsentAnswered
+            | Self::EvidenceNotOpened
+            | Self::UndoExpired
+            | Self::TimeTaken
+            | Self::AgreementNotReady => StatusCode::CONFLICT,
+            Self::WrongCredentials
+            | Self::EmailNotVerified
+            | Self::FreshSignInRequired
+            | Self::WrongPassword
+            | Self::WrongCode
+            | Self::LoginExpired
+            | Self::TwoFactorOff
+            | Self::SetupExpired
+            | Self::CodeStepLocked
+            | Self::ConsentCodeWrong
+            | Self::ConsentCodeSpent => StatusCode::UNAUTHORIZED,
+            Self::Required
+            | Self::TooLong { .. }
+            | Self::InvalidEmail
+            | Self::PasswordTooShort { .. }
+            | Self::PasswordTooLong { .. }
+            | Self::PasswordContainsAccountDetails
+            | Self::PasswordTooCommon
+            | Self::MalformedRequest
+            | Self::NotAllowedValue
+            | Self::CodeFormat
+            | Self::PasswordTooShortWithoutTwoFactor { .. }
+            | Self::FileTooLarge { .. }
+            | Self::FileMissing
+            | Self::FileNotImage
+            | Self::FileNotImageOrPdf
+            | Self::CardDigits
+            | Self::InvalidPhone
+            | Self::InvalidDate
+            | Self::DateInFuture
+            | Self::InvalidPrice
+            | Self::InvalidTime
+            | Self::ClosesBeforeOpening
+            | Self::OutsideOpeningHours
+            | Self::InPast
+            | Self::InvalidOrgNumber
+            | Self::ClientHasNoEmail
+            | Self::ConsentNotTicked
+            | Self::SignatureUnreadable
+            | Self::ConsentCodeFormat
+            | Self::ConsentNoAddress
+            | Self::NoClientMatches
+            | Self::SeveralClientsMatch => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// The plain axum handlers answer errors as server functions do: the status, and the error's
+/// codes as JSON (never a database's or library's text).
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status(), axum::Json(self)).into_response()
+    }
+}
+
+/// An error answered to a person who followed a link (a download): its status, and its message
+/// in their language as plain text.
+#[cfg(feature = "ssr")]
+pub struct Translated(pub AppError, pub crate::i18n::Lang);
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for Translated {
+    fn into_response(self) -> axum::response::Response {
+        let Self(error, lang) = self;
+        let t = lang.texts();
+        let message = error.form_message(t).unwrap_or_else(|| Problem::MalformedRequest.message(t));
+        (error.status(), message).into_response()
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         if crate::server::db::is_unavailable(&error) {
             tracing::warn!(%error, "the database is unavailable");
-            crate::server::request::page_is_unavailable();
             Self::ServiceUnavailable
         } else {
             Self::internal(error)

@@ -17,6 +17,8 @@ pub mod journal;
 #[cfg(feature = "ssr")]
 pub mod local_time;
 pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod rotation;
 pub mod secret;
 pub mod security;
 #[cfg(feature = "ssr")]
@@ -24,6 +26,8 @@ pub mod server;
 pub mod services;
 pub mod settings;
 pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod startup;
 pub mod support;
 pub mod times;
 pub mod two_factor;

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use app::server::startup::serve;
+use app::startup::serve;
 
 #[path = "common.rs"]
 mod common;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use app::server::clock::Clock;
 use app::server::config::Config;
-use app::server::startup::build_state;
 use app::server::state::AppState;
+use app::startup::build_state;
 use tokio::net::TcpListener;
 
 pub struct Bench {

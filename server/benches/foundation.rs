@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use app::server::clock::Clock;
 use app::server::config::Config;
-use app::server::startup::build_state;
 use app::server::state::AppState;
+use app::startup::build_state;
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();

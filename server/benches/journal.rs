@@ -10,7 +10,7 @@ use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
 use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
 use app::server::sessions::{CurrentUser, Role};
-use app::server::startup::serve;
+use app::startup::serve;
 
 #[path = "common.rs"]
 mod common;
@@ -153,7 +153,7 @@ async fn main() {
 
     let practice = app::profile::store::practice(db, 1).await.unwrap();
     let mut pdf = time(200, || {
-        std::hint::black_box(app::profile::agreement::render(
+        std::hint::black_box(app::profile::service::render(
             app::i18n::Lang::Nb,
             &practice,
             &state.config.operator,

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use app::journal::service::{RawEntry, create};
 use app::server::password::PlainPassword;
 use app::server::sessions::{CurrentUser, Role};
-use app::server::startup::serve;
 use app::server::state::AppState;
+use app::startup::serve;
 
 #[path = "common.rs"]
 mod common;

@@ -2,7 +2,7 @@
 
 use app::server::clock::Clock;
 use app::server::config::Config;
-use app::server::startup::{build_state, serve};
+use app::startup::{build_state, serve};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -60,7 +60,7 @@ async fn add_support_staff(email: &str, name: &str) -> Result<(), Box<dyn std::e
 /// the key file until `server keys retire`.
 async fn rotate_keys() -> Result<(), Box<dyn std::error::Error>> {
     let state = state_for_command().await?;
-    let rotation = app::server::rotation::rotate_master_key(&state.db, &state.master_key)
+    let rotation = app::rotation::rotate_master_key(&state.db, &state.master_key)
         .await
         .map_err(|_| "rotation failed; the key file still holds every version needed (see the log)")?;
     println!(
@@ -74,7 +74,7 @@ async fn rotate_keys() -> Result<(), Box<dyn std::error::Error>> {
 /// `server keys rewrap`: seals whatever the master key seals again with its current version.
 async fn rewrap_keys() -> Result<(), Box<dyn std::error::Error>> {
     let state = state_for_command().await?;
-    let rotation = app::server::rotation::rewrap(&state.db, &state.master_key)
+    let rotation = app::rotation::rewrap(&state.db, &state.master_key)
         .await
         .map_err(|_| "re-wrapping failed; nothing was lost (see the log)")?;
     println!(
@@ -87,7 +87,7 @@ async fn rewrap_keys() -> Result<(), Box<dyn std::error::Error>> {
 /// `server keys retire`: drops the older master key versions from the key file, or refuses
 /// while any stored value still names one of them.
 async fn retire_keys() -> Result<(), Box<dyn std::error::Error>> {
-    use app::server::rotation::{RetireError, retire};
+    use app::rotation::{RetireError, retire};
     let state = state_for_command().await?;
     match retire(&state.db, &state.master_key).await {
         Ok(retired) if retired.is_empty() => println!("Only the current master key version is in the key file."),

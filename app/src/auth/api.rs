@@ -10,7 +10,7 @@ use crate::secret::SecretText;
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: SecretText) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     let input = super::types::SignUpInput::parse(&practice_name, &name, &email, password.expose())?;
     let password = PlainPassword::new(password.into_inner());
     super::service::sign_up(&request.state, input, password, request.ip, request.lang).await?;
@@ -20,7 +20,7 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
 
 #[server(endpoint = "verify_email")]
 pub async fn verify_email(token: SecretText) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::verify_email(&request.state, token.expose()).await?;
     leptos_axum::redirect("/login?reason=verified");
     Ok(())
@@ -29,7 +29,7 @@ pub async fn verify_email(token: SecretText) -> Result<(), AppError> {
 #[server(endpoint = "log_in")]
 pub async fn log_in(email: String, password: SecretText) -> Result<(), AppError> {
     use crate::server::{password::PlainPassword, request::RequestInfo, request::set_response_header};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     let device_token = request.cookie(request.state.device_cookie().name());
     let login = super::service::LoginRequest {
         email: &email,
@@ -76,7 +76,7 @@ pub(crate) async fn begin_session(
 #[server(endpoint = "log_in_code")]
 pub async fn log_in_code(code: SecretText) -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     let origin = request.origin();
     let challenge = request.cookie(&super::challenge_cookie_name(&request.state));
     let device = request.cookie(request.state.device_cookie().name());
@@ -99,7 +99,7 @@ pub async fn log_in_code(code: SecretText) -> Result<(), AppError> {
 #[server(endpoint = "security/confirm_password")]
 pub async fn confirm_password(password: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     crate::security::service::confirm_password(&request.state, user, PlainPassword::new(password.into_inner())).await
 }
@@ -121,7 +121,7 @@ pub async fn end_idle_session() -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 async fn end_this_session() -> Result<(), AppError> {
     use crate::server::request::{RequestInfo, set_response_header};
-    let request = RequestInfo::current()?;
+    let request = RequestInfo::current().await?;
     if let Some(user) = request.optional_user() {
         let origin = request.origin();
         super::service::log_out(&request.state, user, &origin).await?;
@@ -134,7 +134,7 @@ async fn end_this_session() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     Ok(request.optional_user().map(|user| Me {
         name: user.name.clone(),
         email: user.email.clone(),
@@ -147,7 +147,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
 /// and the caller is on this machine, not behind a proxy.
 #[server(endpoint = "dev_outbox")]
 pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let headers = use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default();
     if !crate::server::http::may_see_outbox(request.state.config.dev_outbox, request.ip, &headers) {
         return Err(AppError::NotFound);
@@ -169,7 +169,7 @@ pub async fn dev_outbox() -> Result<Vec<OutboxMail>, AppError> {
 /// "Forgot password": always the same answer, whether or not the address has an account.
 #[server(endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let email = crate::fields::Email::parse(&email).map_err(|problem| AppError::field("email", problem))?;
     super::service::request_password_reset(&request.state, &email, request.ip, request.lang).await?;
     leptos_axum::redirect("/forgot-password/sent");
@@ -179,7 +179,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Sets a new password through a reset link, and signs out every session of the account.
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(token: SecretText, new_password: SecretText) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let origin = request.origin();
     super::service::reset_password(&request.state, token.expose(), new_password.into_inner(), &origin, request.lang)
         .await?;

@@ -190,7 +190,10 @@ pub fn OutboxPage() -> impl IntoView {
                                 }).collect_view()}
                             </ol>
                         }.into_any(),
-                        Err(_) => view! { <p class="error">{texts.err_not_found}</p> }.into_any(),
+                        Err(error) => {
+                            error.set_page_status();
+                            view! { <p class="error">{texts.err_not_found}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -11,6 +11,7 @@ use crate::server::alerts;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::mail::Email as Mail;
 use crate::server::password::PlainPassword;
+use crate::server::request::Origin;
 use crate::server::sessions::{CurrentUser, Role, SessionToken};
 use crate::server::state::AppState;
 use crate::server::throttle::{PasswordAttempt, Source};
@@ -28,7 +29,7 @@ async fn admit_mail_request(state: &AppState, purpose: &str, ip: std::net::IpAdd
 }
 
 /// Ends this session, and logs the sign-out.
-pub async fn log_out(state: &AppState, user: &CurrentUser, origin: &security::Origin<'_>) -> Result<(), AppError> {
+pub async fn log_out(state: &AppState, user: &CurrentUser, origin: &Origin<'_>) -> Result<(), AppError> {
     state.sessions.delete(user.session_id).await?;
     security::record(state, user.user_id, EventKind::SignOut, origin).await?;
     Ok(())
@@ -132,6 +133,15 @@ pub enum LoggedIn {
 /// How long a browser stays known to an account without signing in to it again.
 pub const DEVICE_LIFETIME_SECS: i64 = 180 * 24 * 3600;
 
+/// Forgets browsers unused for `DEVICE_LIFETIME_SECS` and deletes links that have run out:
+/// (browsers, verification links, reset links). For the periodic clean-up.
+pub async fn purge_expired(state: &AppState) -> Result<(u64, u64, u64), sqlx::Error> {
+    let now = state.clock.now();
+    let devices = store::forget_devices_unused_since(&state.db, now - DEVICE_LIFETIME_SECS).await?;
+    let (links, resets) = store::delete_expired_links(&state.db, now).await?;
+    Ok((devices, links, resets))
+}
+
 /// Checks the password (unknown emails cost the same argon2 work) and opens a new session, or,
 /// for an account with two-factor sign-in, the code step. Attempts are throttled per account and
 /// network, per account and per network (see `server::throttle`); a browser known to the account
@@ -152,8 +162,7 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Logge
     };
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = state.passwords.verify(request.password, stored_hash).await;
-    let ip = request.ip.to_string();
-    let origin = security::Origin { ip: &ip, user_agent: request.user_agent };
+    let origin = Origin { ip: request.ip, user_agent: request.user_agent };
     let account = match account {
         Some(account) if password_ok => account,
         Some(account) => {
@@ -216,12 +225,12 @@ pub async fn finish_sign_in(
     user_id: i64,
     email: &str,
     role: Role,
-    origin: &security::Origin<'_>,
+    origin: &Origin<'_>,
     device_token: Option<&str>,
     lang: Lang,
 ) -> Result<SignedIn, AppError> {
     security::record_sign_in(state, user_id, email, origin, lang).await?;
-    let session = state.sessions.create(user_id, origin.ip, origin.user_agent).await?;
+    let session = state.sessions.create(user_id, &origin.ip.to_string(), origin.user_agent).await?;
     let now = state.clock.now();
     let known = match device_token.filter(plausible_token) {
         Some(token) => store::known_device(&state.db, &token_hash(token), user_id).await?.map(|id| (id, token)),
@@ -248,7 +257,7 @@ pub async fn complete_login(
     challenge_token: Option<&str>,
     code: &str,
     device_token: Option<&str>,
-    origin: &security::Origin<'_>,
+    origin: &Origin<'_>,
     ip: std::net::IpAddr,
     lang: Lang,
 ) -> Result<SignedIn, AppError> {
@@ -266,7 +275,7 @@ pub async fn change_password(
     user: &CurrentUser,
     current: PlainPassword,
     new_password: PlainPassword,
-    origin: &security::Origin<'_>,
+    origin: &Origin<'_>,
     lang: Lang,
 ) -> Result<(), AppError> {
     let two_factor = crate::two_factor::store::two_factor_of(&state.db, user.user_id).await?.enabled_at.is_some();
@@ -332,7 +341,7 @@ pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: String,
-    origin: &security::Origin<'_>,
+    origin: &Origin<'_>,
     lang: Lang,
 ) -> Result<(), AppError> {
     let invalid = || AppError::Rejected(Problem::InvalidLink);

@@ -238,3 +238,11 @@ pub async fn require_password_reset_in(
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
     Ok(())
 }
+
+/// Deletes the verification and password links that have run out: (verifications, resets).
+pub async fn delete_expired_links(db: &Db, now: i64) -> Result<(u64, u64), sqlx::Error> {
+    let verifications =
+        sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1").bind(now).execute(db).await?;
+    let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1").bind(now).execute(db).await?;
+    Ok((verifications.rows_affected(), resets.rows_affected()))
+}

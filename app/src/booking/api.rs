@@ -8,13 +8,13 @@ use crate::error::AppError;
 
 #[server(endpoint = "booking/page")]
 pub async fn booking_page(slug: String) -> Result<BookingOffer, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::page(&request.state, &slug).await
 }
 
 #[server(endpoint = "booking/times")]
 pub async fn free_times(slug: String, service_id: String, date: String) -> Result<Vec<String>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::free_times(&request.state, &slug, &service_id, &date).await
 }
 
@@ -29,7 +29,7 @@ pub async fn book(
     email: String,
     phone: String,
 ) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let origin = request.origin();
     let input = super::service::BookingInput {
         service_id: &service_id,
@@ -47,6 +47,6 @@ pub async fn book(
 /// The caller's public booking address.
 #[server(endpoint = "booking/address")]
 pub async fn booking_address() -> Result<String, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::booking_address(&request.state, request.user()?).await
 }

@@ -184,7 +184,11 @@ pub fn BookedPage() -> impl IntoView {
             {move || {
                 let (date, time) = (date.clone(), time.clone());
                 Suspend::new(async move {
-                    let name = page.await.map(|p| p.practice_name).unwrap_or_default();
+                    let page = page.await;
+                    if let Err(error) = &page {
+                        error.set_page_status();
+                    }
+                    let name = page.map(|p| p.practice_name).unwrap_or_default();
                     view! {
                         <BookingFrame title=name>
                             <h1>{texts.booking_done_title}</h1>

@@ -5,19 +5,15 @@ use super::store;
 use super::types::{BookingOffer, slugify};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
-use crate::calendar::store::{
-    NewAppointment, booked_between, booker_of, insert_if_free_in, legacy_bookers, set_booker,
-};
+use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free_in, set_booker};
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
 use crate::local_time;
-use crate::security::service::Origin;
-use crate::server::crypto::{Binding, MasterKey};
-use crate::server::db::Db;
 use crate::server::db::{self, Backend};
 use crate::server::envelope::{self, Field};
 use crate::server::mail::Email;
+use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 use crate::services::types::Service;
@@ -130,9 +126,7 @@ pub async fn book(
     if !free(state, &practice, &service, input.date).await?.contains(&clock_label(minute)) {
         return Err(AppError::field("time", Problem::TimeTaken));
     }
-    if let Err(retry_after_secs) =
-        state.throttle.admit_mail_request("booking", origin.ip.parse().unwrap_or([0, 0, 0, 0].into())).await?
-    {
+    if let Err(retry_after_secs) = state.throttle.admit_mail_request("booking", origin.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let zone = local_time::zone(&practice.time_zone);
@@ -163,7 +157,7 @@ pub async fn book(
     tx.commit().await?;
     let keys = envelope::for_client(&state.db, &state.master_key, practice.id, client_id).await?;
     let record = appointment_record(id);
-    let ip = keys.seal(origin.ip.as_bytes(), Field { record: &record, field: BOOKER_IP });
+    let ip = keys.seal(origin.ip.to_string().as_bytes(), Field { record: &record, field: BOOKER_IP });
     let agent = keys.seal(origin.user_agent.as_bytes(), Field { record: &record, field: BOOKER_AGENT });
     set_booker(&state.db, id, &ip, &agent).await?;
     audit::record_by_client(&state.db, practice.id, now, AuditAction::AppointmentBooked, client_id, Some(id)).await?;
@@ -226,27 +220,4 @@ pub async fn booker_details(state: &AppState, practice_id: i64, id: i64) -> Resu
         keys.open_text(&row.ip, Field { record: &record, field: BOOKER_IP })?,
         keys.open_text(&row.agent, Field { record: &record, field: BOOKER_AGENT })?,
     )))
-}
-
-/// Bookings made before client data keys existed had their details sealed with the master key:
-/// at start-up they are sealed again with the client's key. Returns how many were.
-pub async fn reseal_legacy_booker_details(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
-    let mut count = 0;
-    for row in legacy_bookers(db, envelope::CLIENT_SEALED).await? {
-        let legacy_row = format!("practice:{}/appointment:{}", row.practice_id, row.id);
-        let open = |sealed: &[u8], purpose| {
-            master.open(sealed, Binding { purpose, row: &legacy_row }).map_err(|_| {
-                tracing::error!(appointment = row.id, "legacy booker details did not open");
-                AppError::Internal
-            })
-        };
-        let (ip, agent) = (open(&row.ip, BOOKER_IP)?, open(&row.agent, BOOKER_AGENT)?);
-        let keys = envelope::for_client(db, master, row.practice_id, row.client_id).await?;
-        let record = appointment_record(row.id);
-        let ip = keys.seal(&ip, Field { record: &record, field: BOOKER_IP });
-        let agent = keys.seal(&agent, Field { record: &record, field: BOOKER_AGENT });
-        set_booker(db, row.id, &ip, &agent).await?;
-        count += 1;
-    }
-    Ok(count)
 }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// The days `view` shows around `date` (see [`super::types::CalendarMode`]).
 #[server(endpoint = "calendar/week")]
 pub async fn calendar_week(date: String, #[server(default)] view: String) -> Result<WeekView, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let hidden = request.cookie(super::privacy::PRIVACY_COOKIE).as_deref() == Some("1");
     super::service::week(&request.state, request.user()?, &date, super::types::CalendarMode::parse(&view), hidden).await
 }
@@ -18,7 +18,7 @@ pub async fn calendar_week(date: String, #[server(default)] view: String) -> Res
 /// names until the practitioner types.
 #[server(endpoint = "calendar/privacy_state")]
 pub async fn client_data_hidden() -> Result<bool, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     request.user()?;
     Ok(request.cookie(super::privacy::PRIVACY_COOKIE).as_deref() == Some("1"))
 }
@@ -26,7 +26,7 @@ pub async fn client_data_hidden() -> Result<bool, AppError> {
 /// An appointment as its summary page shows it (client, service, time, notes, consent).
 #[server(endpoint = "appointments/summary")]
 pub async fn appointment_summary(id: i64) -> Result<AppointmentOverview, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::summary(&request.state, request.user()?, id).await
 }
 
@@ -39,7 +39,7 @@ pub async fn create_appointment(
     time: String,
     notes: String,
 ) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let input = super::service::AppointmentInput {
         client_id: &client_id,
         client_name: &client_name,
@@ -55,7 +55,7 @@ pub async fn create_appointment(
 
 #[server(endpoint = "appointments/get")]
 pub async fn get_appointment(id: i64) -> Result<AppointmentDetail, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::detail(&request.state, request.user()?, id).await
 }
 
@@ -70,7 +70,7 @@ pub async fn update_appointment(
     time: String,
     notes: String,
 ) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let input = super::service::AppointmentInput {
         client_id: &client_id,
         client_name: &client_name,
@@ -86,7 +86,7 @@ pub async fn update_appointment(
 
 #[server(endpoint = "appointments/cancel")]
 pub async fn cancel_appointment(id: i64) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let date = super::service::cancel(&request.state, request.user()?, id).await?;
     leptos_axum::redirect(&format!("/calendar?date={date}&cancelled={id}"));
     Ok(())
@@ -95,7 +95,7 @@ pub async fn cancel_appointment(id: i64) -> Result<(), AppError> {
 /// Undoes a cancellation of the last minute, if the time is still free.
 #[server(endpoint = "appointments/undo_cancel")]
 pub async fn undo_cancel(id: i64) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let date = super::service::undo_cancel(&request.state, request.user()?, id).await?;
     leptos_axum::redirect(&format!("/calendar?date={date}"));
     Ok(())
@@ -105,7 +105,7 @@ pub async fn undo_cancel(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "calendar/hide_after_idle")]
 pub async fn set_hide_after_idle(minutes: String) -> Result<(), AppError> {
     use crate::error::Problem;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let minutes: i64 = minutes
         .trim()
@@ -121,7 +121,7 @@ pub async fn set_hide_after_idle(minutes: String) -> Result<(), AppError> {
 /// page sets the same cookie itself).
 #[server(endpoint = "calendar/privacy")]
 pub async fn set_privacy(hidden: String) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     request.user()?;
     let cookie = super::privacy::privacy_cookie(hidden == "1");
     crate::server::request::set_response_header(http::header::SET_COOKIE, &cookie);

@@ -409,7 +409,10 @@ pub fn AppointmentPage() -> impl IntoView {
                             </article>
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                    Err(error) => {
+                        error.set_page_status();
+                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -456,7 +459,10 @@ pub fn EditAppointmentPage() -> impl IntoView {
                         }.into_any()
                     }
                     Ok(_) => view! { <p class="empty">{texts.appointment_cancelled}</p> }.into_any(),
-                    Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                    Err(error) => {
+                        error.set_page_status();
+                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>

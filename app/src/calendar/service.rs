@@ -234,8 +234,8 @@ pub async fn undo_cancel(state: &AppState, user: &CurrentUser, id: i64) -> Resul
     let since = state.clock.now() - UNDO_SECS;
     match store::restore_if_free(&state.db, backend(state), user.practice_id, id, since).await? {
         Restored::Done => {}
-        Restored::Taken => return Err(AppError::Rejected(Problem::TimeTaken)),
-        Restored::NotFound => return Err(AppError::Rejected(Problem::UndoExpired)),
+        Restored::Taken => return Err(AppError::Conflict(Problem::TimeTaken)),
+        Restored::NotFound => return Err(AppError::Conflict(Problem::UndoExpired)),
     }
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     audit::record(&state.db, user, state.clock.now(), AuditAction::AppointmentChanged, Some(row.client_id), Some(id))

@@ -103,22 +103,6 @@ fn booker_row(row: &sqlx::any::AnyRow) -> Result<BookerRow, sqlx::Error> {
     })
 }
 
-/// Online bookings whose details are not yet sealed with a client key, i.e. whose first byte is
-/// not `client_format` (for re-sealing at start-up; usually none).
-pub async fn legacy_bookers(db: &Db, client_format: u8) -> Result<Vec<BookerRow>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
-         WHERE booker_ip IS NOT NULL AND booker_agent IS NOT NULL
-           AND (substr(booker_ip, 1, 1) <> $1 OR substr(booker_agent, 1, 1) <> $1)",
-    )
-    .bind(vec![client_format])
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(booker_row)
-    .collect()
-}
-
 /// One appointment's sealed booker details, if it was booked online.
 pub async fn booker_of(db: &Db, practice_id: i64, id: i64) -> Result<Option<BookerRow>, sqlx::Error> {
     sqlx::query(

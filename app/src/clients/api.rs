@@ -8,7 +8,7 @@ use crate::error::AppError;
 
 #[server(endpoint = "clients/list")]
 pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let query = super::types::search_text(&query).map_err(|problem| AppError::field("q", problem))?;
     super::service::list(&request.state, user, &query).await
@@ -16,7 +16,7 @@ pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError>
 
 #[server(endpoint = "clients/get")]
 pub async fn get_client(id: i64) -> Result<Client, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::get(&request.state, user, id).await
 }
@@ -30,7 +30,7 @@ pub async fn create_client(
     address: String,
     notes: String,
 ) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let raw = super::types::RawClient {
         name: &name,
@@ -55,7 +55,7 @@ pub async fn update_client(
     address: String,
     notes: String,
 ) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let raw = super::types::RawClient {
         name: &name,
@@ -73,13 +73,13 @@ pub async fn update_client(
 /// What deleting the client would take with it, shown before the practitioner confirms.
 #[server(endpoint = "clients/deletion_preview")]
 pub async fn deletion_preview(id: i64) -> Result<DeletionSummary, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::deletion_preview(&request.state, request.user()?, id).await
 }
 
 #[server(endpoint = "clients/delete")]
 pub async fn delete_client(id: i64) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::delete(&request.state, user, id).await?;
     leptos_axum::redirect("/clients?deleted=1");

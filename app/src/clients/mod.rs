@@ -121,10 +121,13 @@ pub fn ClientPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match client.await {
                     Ok(client) => view! { <ClientProfile client journal consent/> }.into_any(),
-                    Err(error) => view! {
-                        <Title text=texts.not_found_title/>
-                        <p class="error">{error.form_message(texts)}</p>
-                    }.into_any(),
+                    Err(error) => {
+                        error.set_page_status();
+                        view! {
+                            <Title text=texts.not_found_title/>
+                            <p class="error">{error.form_message(texts)}</p>
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -199,7 +202,10 @@ pub fn EditClientPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                    Err(error) => {
+                        error.set_page_status();
+                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -254,7 +260,10 @@ pub fn DeleteClientPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                    Err(error) => {
+                        error.set_page_status();
+                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>

@@ -94,16 +94,6 @@ pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: i64) -> 
     Ok(preview)
 }
 
-/// Notes written before they were sealed are sealed with the client's key at start-up. Returns
-/// how many clients' notes were.
-pub async fn seal_plaintext_notes(db: &Db, master: &MasterKey) -> Result<usize, AppError> {
-    let found = store::plaintext_notes(db).await?;
-    for (practice_id, id, notes) in &found {
-        store_notes(db, master, *practice_id, *id, notes).await?;
-    }
-    Ok(found.len())
-}
-
 /// Deletes the client, its data keys first (see `store::delete`), and records it in the audit log.
 /// Then the old pages leave the SQLite WAL too, so the files on disk no longer hold the client's
 /// name, key or journals.

@@ -115,12 +115,6 @@ pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option
     Ok(())
 }
 
-/// Clients whose notes are still in the plaintext column: (practice, client, notes).
-pub async fn plaintext_notes(db: &Db) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT practice_id, id, notes FROM clients WHERE notes <> ''").fetch_all(db).await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
-}
-
 /// Deletes the client: first its data keys, so that anything sealed with them (journals, booking
 /// details, wherever a copy lies) can no longer be read; then its appointments and the client
 /// with everything that hangs on it. `false` when the practice has no such client.

@@ -1,41 +1,35 @@
 //! The signed copy with its trail as a PDF: `GET /clients/{client}/consent/{id}/copy.pdf` for the
 //! practitioner of the client's practice only, and `GET /consent/copy.pdf?token=…` for the client,
-//! through their link.
+//! through their link. Who may have which copy is decided in `service`.
 
-use axum::Extension;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::Router;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
-use crate::error::AppError;
+use crate::error::{AppError, Translated};
 use crate::i18n::Lang;
-use crate::server::http::Caller;
-use crate::server::request::lang_of_request;
-use crate::server::sessions::Role;
+use crate::server::request::RequestInfo;
 use crate::server::state::AppState;
 
-pub fn path(client_id: i64, id: i64) -> String {
-    format!("/clients/{client_id}/consent/{id}/copy.pdf")
+/// The copy's two routes, for the app's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/clients/{client}/consent/{id}/copy.pdf", get(download))
+        .route("/consent/copy.pdf", get(download_by_link))
 }
 
-pub async fn download(
-    State(state): State<AppState>,
-    Extension(Caller(caller)): Extension<Caller>,
-    Path((client_id, id)): Path<(i64, i64)>,
-    request: Request,
-) -> Response {
-    let user = match caller {
-        Ok(user) if user.role == Role::Practitioner => user,
-        Ok(_) => return StatusCode::FORBIDDEN.into_response(),
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+async fn download(request: RequestInfo, Path((client_id, id)): Path<(i64, i64)>) -> Response {
+    let copy = match request.user() {
+        Ok(user) => super::service::signed_copy(&request.state, user, client_id, id, request.lang).await,
+        Err(error) => Err(error),
     };
-    let (parts, _) = request.into_parts();
-    let copy = super::service::signed_copy(&state, &user, client_id, id, lang_of_request(&parts)).await;
-    answer(copy, &format!("consent-{id}.pdf"))
+    answer(copy, &format!("consent-{id}.pdf"), request.lang)
 }
 
 #[derive(serde::Deserialize)]
-pub struct Link {
+struct Link {
     #[serde(default)]
     token: String,
     /// The language the client chose on the link's page, when they chose one.
@@ -43,16 +37,15 @@ pub struct Link {
     lang: Option<String>,
 }
 
-pub async fn download_by_link(State(state): State<AppState>, Query(link): Query<Link>, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
+async fn download_by_link(request: RequestInfo, Query(link): Query<Link>) -> Response {
     let chosen = link.lang.as_deref().and_then(Lang::from_code);
-    match super::service::client_copy(&state, &link.token, chosen, lang_of_request(&parts)).await {
-        Ok((pdf, lang)) => answer(Ok(pdf), &format!("{}.pdf", lang.texts().consent_copy_file)),
-        Err(error) => answer(Err(error), ""),
+    match super::service::client_copy(&request.state, &link.token, chosen, request.lang).await {
+        Ok((pdf, lang)) => answer(Ok(pdf), &format!("{}.pdf", lang.texts().consent_copy_file), lang),
+        Err(error) => answer(Err(error), "", chosen.unwrap_or(request.lang)),
     }
 }
 
-fn answer(copy: Result<Vec<u8>, AppError>, filename: &str) -> Response {
+fn answer(copy: Result<Vec<u8>, AppError>, filename: &str, lang: Lang) -> Response {
     match copy {
         Ok(pdf) => {
             let mut response = pdf.into_response();
@@ -63,7 +56,6 @@ fn answer(copy: Result<Vec<u8>, AppError>, filename: &str) -> Response {
             }
             response
         }
-        Err(AppError::NotFound | AppError::Rejected(_)) => StatusCode::NOT_FOUND.into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(error) => Translated(error, lang).into_response(),
     }
 }

@@ -11,6 +11,9 @@ pub mod service;
 pub mod store;
 pub mod types;
 
+#[cfg(feature = "ssr")]
+pub use copy::routes;
+
 use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -301,6 +304,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                                 {match page {
                                     Ok(page) => view! { <LinkView page token actions code_sent/> }.into_any(),
                                     Err(error) => {
+                                        error.set_page_status();
                                         let texts = t();
                                         view! {
                                             <h1>{texts.consent_title}</h1>

@@ -26,10 +26,10 @@ use crate::dates;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::local_time;
-use crate::security::service::Origin;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::mail::{Attachment, Email};
+use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 
@@ -358,7 +358,7 @@ async fn record(
         evidence.events.push(EvidenceEvent {
             what: (*what).into(),
             at: now,
-            ip: origin.ip.into(),
+            ip: origin.ip.to_string(),
             user_agent: origin.user_agent.into(),
         });
     }
@@ -474,13 +474,13 @@ pub async fn withdraw(
     let now = state.clock.now();
     let status = ConsentStatus::of(&request.status, request.expires_at, now);
     if status != ConsentStatus::Signed {
-        return Err(AppError::Rejected(Problem::ConsentAnswered));
+        return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     if LinkOffer::at(status, request.decided_at, now).withdraw_needs_code {
         check_code(state, token, &request, code.unwrap_or_default()).await?;
     }
     if !record(state, &request, &template, &["signed"], "withdrawn", None, origin).await? {
-        return Err(AppError::Rejected(Problem::ConsentAnswered));
+        return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     let t = lang.texts();
     for to in store::practitioner_emails(&state.db, request.practice_id).await? {
@@ -513,7 +513,7 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     let lang = template.lang_or(lang);
     let now = state.clock.now();
     if ConsentStatus::of(&request.status, request.expires_at, now) != ConsentStatus::Signed {
-        return Err(AppError::Rejected(Problem::ConsentAnswered));
+        return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     let client = crate::clients::store::get(&state.db, request.practice_id, request.client_id)
         .await?
@@ -587,7 +587,7 @@ async fn answer(
     if !ConsentStatus::of(&request.status, request.expires_at, state.clock.now()).is_open()
         || !record(state, request, template, &["sent", "opened"], to, signed, origin).await?
     {
-        return Err(AppError::Rejected(Problem::ConsentAnswered));
+        return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     Ok(())
 }

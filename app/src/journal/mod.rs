@@ -225,9 +225,12 @@ pub fn JournalEntryPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                    Err(error) => view! {
-                        <p class="error">{error.form_message(texts)}</p>
-                    }.into_any(),
+                    Err(error) => {
+                        error.set_page_status();
+                        view! {
+                            <p class="error">{error.form_message(texts)}</p>
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>

@@ -151,7 +151,7 @@ pub async fn edit(
     let now = state.clock.now();
     let mut tx = crate::server::db::begin_write(&state.db).await?;
     if !store::advance(&mut tx, user.practice_id, client_id, entry_id, base).await? {
-        return Err(AppError::Rejected(Problem::EditedMeanwhile));
+        return Err(AppError::Conflict(Problem::EditedMeanwhile));
     }
     store::insert_version(&mut tx, new_version(&keys, user, &input, entry_id, base + 1, now)).await?;
     audit::record(&mut *tx, user, now, AuditAction::JournalEdited, Some(client_id), Some(entry_id)).await?;

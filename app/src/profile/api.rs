@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 #[server(endpoint = "profile/get")]
 pub async fn get_profile() -> Result<Profile, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let practice = super::store::practice(&request.state.db, user.practice_id).await?;
     let agreement_ready = request.state.config.operator.missing().is_empty();
@@ -16,7 +16,7 @@ pub async fn get_profile() -> Result<Profile, AppError> {
 
 #[server(endpoint = "profile/practice")]
 pub async fn update_practice(name: String, address: String, org_number: String) -> Result<PracticeDetails, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let details = PracticeDetails::parse(&name, &address, &org_number)?;
     super::store::update_practice(&request.state.db, user.practice_id, &details).await?;

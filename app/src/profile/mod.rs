@@ -5,8 +5,13 @@
 pub mod agreement;
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 pub mod types;
+
+#[cfg(feature = "ssr")]
+pub use agreement::routes;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

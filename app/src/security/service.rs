@@ -6,6 +6,7 @@ use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::server::mail::Email;
 use crate::server::password::PlainPassword;
+use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 use crate::server::throttle::{PasswordAttempt, Source};
@@ -33,11 +34,6 @@ pub fn device_key(device: &Device) -> String {
     format!("{:?}|{}|{}", device.kind, device.browser, device.os)
 }
 
-pub struct Origin<'a> {
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-}
-
 pub async fn record(state: &AppState, user_id: i64, kind: EventKind, origin: &Origin<'_>) -> Result<(), sqlx::Error> {
     record_by(state, user_id, kind, origin, "").await
 }
@@ -51,11 +47,12 @@ pub async fn record_by(
     actor: &str,
 ) -> Result<(), sqlx::Error> {
     let device = device_key(&parse_device(origin.user_agent));
+    let ip = origin.ip.to_string();
     let event = store::NewEvent {
         user_id,
         kind,
         at: state.clock.now(),
-        ip: origin.ip,
+        ip: &ip,
         user_agent: origin.user_agent,
         device: &device,
         detail: actor,
@@ -76,11 +73,12 @@ pub async fn record_sign_in(
     let key = device_key(&device);
     let seen = store::sign_in_count(&state.db, user_id, Some(&key)).await?;
     let any = store::sign_in_count(&state.db, user_id, None).await?;
+    let ip = origin.ip.to_string();
     let event = store::NewEvent {
         user_id,
         kind: EventKind::SignIn,
         at: state.clock.now(),
-        ip: origin.ip,
+        ip: &ip,
         user_agent: origin.user_agent,
         device: &key,
         detail: "",
@@ -95,7 +93,7 @@ pub async fn record_sign_in(
             body: t
                 .mail_new_device_body
                 .replace("{device}", &device.describe(t))
-                .replace("{ip}", origin.ip)
+                .replace("{ip}", &ip)
                 .replace("{link}", &format!("{}/settings/security", state.config.base_url)),
         });
     }
@@ -238,7 +236,7 @@ pub fn mail_password_changed(state: &AppState, to: &str, origin: &Origin<'_>, la
         body: t
             .mail_password_changed_body
             .replace("{device}", &parse_device(origin.user_agent).describe(t))
-            .replace("{ip}", origin.ip),
+            .replace("{ip}", &origin.ip.to_string()),
     });
 }
 

@@ -11,20 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use rand::RngCore;
 
-use super::sessions::{CurrentUser, Role, SessionEnd};
+use super::request::{Caller, ClientIp};
+use super::sessions::{Role, SessionEnd};
 use super::state::AppState;
-
-/// The caller's IP address: the socket peer, or what a trusted proxy says it forwarded.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub IpAddr);
 
 /// This request's CSP nonce, given to Leptos so its scripts carry it.
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
-
-/// The session behind this request, or why there is none.
-#[derive(Clone, Debug)]
-pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
 
 /// Pages anyone may open. Every other page needs a signed-in user, so a page added later is
 /// private unless it is listed here.
@@ -158,7 +151,8 @@ pub async fn guard(
 }
 
 /// Leptos answers every failed server function with 500. This gives each `AppError` its own
-/// status (422 for bad input, 401, 403, 404, 429), so only real faults are 500s.
+/// status (`AppError::status`: 422 for bad input, 401, 403, 404, 409, 429, 503), so only real
+/// faults are 500s.
 async fn with_error_status(response: Response) -> Response {
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
         return response;

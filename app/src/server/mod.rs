@@ -1,5 +1,6 @@
 //! Server-only, cross-cutting parts: configuration, database, keys, passwords, sessions, mail,
-//! the request guard, and start-up.
+//! the request guard. Nothing here knows a feature: start-up and key rotation, which wire the
+//! features together, live above them (`crate::startup`, `crate::rotation`).
 
 pub mod alerts;
 pub mod clock;
@@ -15,9 +16,8 @@ pub mod password;
 pub mod pdf;
 pub mod private_files;
 pub mod request;
-pub mod rotation;
+pub mod resealing;
 pub mod sessions;
-pub mod startup;
 pub mod state;
 pub mod throttle;
 pub mod unavailable;

@@ -1,44 +1,80 @@
-//! What a server function knows about the request it serves: the app state, who is calling,
-//! from where, and in which language to answer.
+//! What a server function or a plain axum handler knows about the request it serves: the app
+//! state, who is calling, from where, and in which language to answer.
 
 use std::net::IpAddr;
 
+use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use leptos::prelude::*;
 
-use super::http::{Caller, ClientIp};
 use super::sessions::{CurrentUser, Role, SessionEnd};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
-use crate::security::service::Origin;
 
+/// The caller's IP address: the socket peer, or what a trusted proxy says it forwarded.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// The session behind this request (the guard looks it up), or why there is none.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Result<CurrentUser, Option<SessionEnd>>);
+
+/// Where a request came from, as security events and evidence record it.
+#[derive(Clone, Copy)]
+pub struct Origin<'a> {
+    pub ip: IpAddr,
+    pub user_agent: &'a str,
+}
+
+/// The request as every handler sees it: plain axum handlers take it as an extractor, and server
+/// functions extract the same through Leptos (`RequestInfo::current()`).
 pub struct RequestInfo {
     pub state: AppState,
     pub ip: IpAddr,
     pub user_agent: String,
     pub lang: Lang,
-    /// `ip` as text, for `origin()`.
-    ip_text: String,
     caller: Result<CurrentUser, Option<SessionEnd>>,
     cookies: String,
 }
 
+impl<S: Send + Sync> FromRequestParts<S> for RequestInfo
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Self::of(parts, axum::extract::FromRef::from_ref(state))
+    }
+}
+
 impl RequestInfo {
-    pub fn current() -> Result<Self, AppError> {
+    /// The request a server function serves (or a page renders), extracted from the request
+    /// parts Leptos keeps in its context.
+    pub async fn current() -> Result<Self, AppError> {
         let state = use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))?;
-        let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))?;
+        leptos_axum::extract_with_state::<Self, AppState>(&state).await.map_err(AppError::internal)
+    }
+
+    /// What the guard found (client address, session) and what the browser sent.
+    fn of(parts: &Parts, state: AppState) -> Result<Self, AppError> {
         let ip = parts
             .extensions
             .get::<ClientIp>()
             .map(|c| c.0)
             .ok_or_else(|| AppError::internal("client IP missing: request did not pass the guard"))?;
         let caller = parts.extensions.get::<Caller>().map_or(Err(None), |c| c.0.clone());
-        let user_agent =
-            parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        let cookies = parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        Ok(Self { state, ip, ip_text: ip.to_string(), user_agent, lang: lang_of_request(&parts), caller, cookies })
+        let header_text = |name| parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        Ok(Self {
+            state,
+            ip,
+            user_agent: header_text(header::USER_AGENT),
+            lang: lang_of_request(parts),
+            caller,
+            cookies: header_text(header::COOKIE),
+        })
     }
 
     /// The signed-in practitioner: `Unauthorized` without a session, `Forbidden` for support
@@ -62,7 +98,7 @@ impl RequestInfo {
 
     /// Where the request came from, as security events and evidence record it.
     pub fn origin(&self) -> Origin<'_> {
-        Origin { ip: &self.ip_text, user_agent: &self.user_agent }
+        Origin { ip: self.ip, user_agent: &self.user_agent }
     }
 
     /// A cookie the browser sent.
@@ -92,15 +128,5 @@ pub fn lang_of_headers(headers: &header::HeaderMap) -> Lang {
 pub fn set_response_header(name: header::HeaderName, value: &str) {
     if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), value.parse()) {
         response.append_header(name, value);
-    }
-}
-
-/// Marks the page being rendered as failed for want of the database: it answers 503, which the
-/// guard turns into the "unavailable" page. Server functions called over HTTP are left alone;
-/// their error carries its own status, and a form posted without JavaScript is redirected back.
-pub fn page_is_unavailable() {
-    let is_page = use_context::<Parts>().is_some_and(|parts| !parts.uri.path().starts_with("/api/"));
-    if let (true, Some(response)) = (is_page, use_context::<leptos_axum::ResponseOptions>()) {
-        response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
     }
 }

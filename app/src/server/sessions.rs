@@ -126,8 +126,22 @@ impl SessionStore {
         Self { db, clock, policy }
     }
 
-    pub fn policy(&self) -> SessionPolicy {
-        self.policy
+    /// Deletes the sessions past their idle or absolute limit (support's shorter ones included).
+    pub async fn purge_expired(&self) -> Result<u64, sqlx::Error> {
+        let now = self.clock.now();
+        let deleted = sqlx::query(
+            "DELETE FROM sessions WHERE created_at <= $1
+                OR last_seen_at <= $2 - (SELECT idle_timeout_secs FROM users WHERE users.id = sessions.user_id)
+                OR ((created_at <= $3 OR last_seen_at <= $4)
+                    AND user_id IN (SELECT id FROM users WHERE role = 'support'))",
+        )
+        .bind(now - self.policy.absolute_lifetime_secs)
+        .bind(now)
+        .bind(now - SUPPORT_ABSOLUTE_MAX_SECS)
+        .bind(now - SUPPORT_IDLE_MAX_SECS)
+        .execute(&self.db)
+        .await?;
+        Ok(deleted.rows_affected())
     }
 
     pub async fn create(&self, user_id: i64, ip: &str, user_agent: &str) -> Result<SessionToken, sqlx::Error> {

@@ -30,8 +30,9 @@ pub fn response(method: &Method, path: &str, headers: &HeaderMap) -> Response {
     response
 }
 
-/// A page whose render met an unreachable database answers 503 (see
-/// `request::page_is_unavailable`); whatever it rendered gives way to the unavailable page.
+/// A page whose render met an unreachable database answers 503 (it shows the error, and
+/// `AppError::set_page_status` gives the page its status); whatever it rendered gives way to the
+/// unavailable page.
 pub fn replace_failed_page(method: &Method, path: &str, headers: &HeaderMap, rendered: Response) -> Response {
     let is_page = matches!(*method, Method::GET | Method::HEAD) && !path.starts_with("/api/");
     if is_page && rendered.status() == StatusCode::SERVICE_UNAVAILABLE {

@@ -9,7 +9,7 @@ use crate::error::AppError;
 
 #[server(endpoint = "services/list")]
 pub async fn list_services() -> Result<Vec<Service>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     Ok(super::store::services(&request.state.db, request.user()?.practice_id).await?)
 }
 
@@ -20,7 +20,7 @@ pub async fn create_service(
     price: String,
     #[server(default)] colour: String,
 ) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let input = super::types::ServiceInput::parse(&name, &duration, &price, &colour)?;
     super::store::create_service(&request.state.db, user.practice_id, &input, request.state.clock.now()).await?;
@@ -29,7 +29,7 @@ pub async fn create_service(
 
 #[server(endpoint = "services/delete")]
 pub async fn delete_service(id: i64) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     if super::store::delete_service(&request.state.db, user.practice_id, id).await? {
         Ok(())
@@ -40,14 +40,14 @@ pub async fn delete_service(id: i64) -> Result<(), AppError> {
 
 #[server(endpoint = "hours/get")]
 pub async fn opening_hours() -> Result<Vec<DayHours>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     Ok(super::store::opening_hours(&request.state.db, request.user()?.practice_id).await?)
 }
 
 /// The whole week at once, from fields named `hours[d{day}_open]`, `hours[d{day}_from]`, `hours[d{day}_to]`.
 #[server(endpoint = "hours/set")]
 pub async fn set_opening_hours(#[server(default)] hours: HashMap<String, String>) -> Result<(), AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let week = super::types::parse_week(&hours)?;
     super::store::set_opening_hours(&request.state.db, user.practice_id, &week).await?;

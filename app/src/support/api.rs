@@ -9,7 +9,7 @@ use crate::secret::SecretText;
 
 #[server(endpoint = "support/queue")]
 pub async fn support_queue() -> Result<Vec<RequestSummary>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     request.staff()?;
     super::service::queue(&request.state).await
 }
@@ -17,7 +17,7 @@ pub async fn support_queue() -> Result<Vec<RequestSummary>, AppError> {
 /// One request with its evidence links. Opening it is audited.
 #[server(endpoint = "support/request")]
 pub async fn support_request(id: i64) -> Result<RequestDetail, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::detail(&request.state, request.staff()?, id).await
 }
 
@@ -33,7 +33,7 @@ pub async fn decide_request(
 ) -> Result<(), AppError> {
     use crate::error::Problem;
     use crate::server::password::PlainPassword;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let staff = request.staff()?;
     let approve = match decision.as_str() {
         "approve" => true,
@@ -54,7 +54,7 @@ pub async fn decide_request(
 
 #[server(endpoint = "support/audit")]
 pub async fn support_audit() -> Result<Vec<AuditView>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     request.staff()?;
     super::service::audit_log(&request.state).await
 }
@@ -62,6 +62,6 @@ pub async fn support_audit() -> Result<Vec<AuditView>, AppError> {
 /// The requester's view of their lost-2FA request, through the link they were given.
 #[server(endpoint = "lost_2fa/status")]
 pub async fn lost_2fa_status(token: SecretText) -> Result<RequestStatusView, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::status(&request.state, token.expose()).await
 }

@@ -2,54 +2,49 @@
 //! multipart form, so it works on any phone with or without JavaScript) and support's view of
 //! the evidence. Both pass the guard first: same-origin check, client address, session.
 
-use axum::Extension;
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 
-use super::service::{self, Submission, Upload};
+use super::service::{self, EVIDENCE_POLICY, Submission, Upload};
 use super::types::{BILL, MAX_FILE_BYTES, PHOTO_ID};
-use crate::error::{AppError, Problem};
-use crate::security::service::Origin;
-use crate::server::http::{Caller, ClientIp};
-use crate::server::sessions::{Role, read_cookie};
+use crate::error::{AppError, Problem, Translated};
+use crate::server::request::RequestInfo;
 use crate::server::state::AppState;
 
 /// The whole form may be this large: two files and a few digits.
-pub const MAX_FORM_BYTES: usize = 2 * MAX_FILE_BYTES + 64 * 1024;
+const MAX_FORM_BYTES: usize = 2 * MAX_FILE_BYTES + 64 * 1024;
 
 const FORM_PAGE: &str = "/login/lost-2fa";
 
-const EVIDENCE_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+/// The two routes, for the app's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/lost_2fa", post(submit_lost_2fa).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)))
+        .route("/support/evidence/{id}/{kind}", get(evidence))
+}
 
 /// `POST /api/lost_2fa`: files the request, then sends the browser to its status page, or back
 /// to the form with each problem named by its field.
-pub async fn submit_lost_2fa(
-    State(state): State<AppState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    headers: HeaderMap,
-    multipart: Multipart,
-) -> Response {
-    let header_text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or_default();
-    let cookies = header_text(header::COOKIE);
-    let token = read_cookie(cookies, &crate::auth::challenge_cookie_name(&state));
-    let challenge = match crate::two_factor::service::challenge(&state, token).await {
+async fn submit_lost_2fa(request: RequestInfo, multipart: Multipart) -> Response {
+    let state = &request.state;
+    let token = request.cookie(&crate::auth::challenge_cookie_name(state));
+    let challenge = match crate::two_factor::service::challenge(state, token.as_deref()).await {
         Ok(challenge) => challenge,
         Err(AppError::Rejected(_)) => return Redirect::to("/login?reason=code_expired").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(error) => return Translated(error, request.lang).into_response(),
     };
     let submission = match read_form(multipart).await {
         Ok(submission) => submission,
         Err(problems) => return back_to_form(&problems),
     };
-    let lang = crate::i18n::Lang::from_code(read_cookie(cookies, crate::i18n::LANG_COOKIE).unwrap_or_default())
-        .unwrap_or_else(|| crate::i18n::Lang::from_accept_language(header_text(header::ACCEPT_LANGUAGE)));
-    let ip_text = ip.to_string();
-    let origin = Origin { ip: &ip_text, user_agent: header_text(header::USER_AGENT) };
-    match service::submit(&state, challenge.user_id, &challenge.email, submission, &origin, lang).await {
+    let origin = request.origin();
+    match service::submit(state, challenge.user_id, &challenge.email, submission, &origin, request.lang).await {
         Ok(token) => Redirect::to(&format!("/login/lost-2fa/status?token={token}")).into_response(),
-        Err(AppError::Rejected(Problem::RequestPending)) => back_to_form(&[("form", "pending")]),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(AppError::Conflict(Problem::RequestPending)) => back_to_form(&[("form", "pending")]),
+        Err(error) => Translated(error, request.lang).into_response(),
     }
 }
 
@@ -131,45 +126,25 @@ async fn read_file(
     }
 }
 
-/// `GET /support/evidence/{id}/{kind}`: one file, to support staff only. Images open in the
-/// browser; anything else downloads.
-pub async fn evidence(
-    State(state): State<AppState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    Extension(Caller(caller)): Extension<Caller>,
-    headers: HeaderMap,
-    Path((id, kind)): Path<(i64, String)>,
-) -> Response {
-    let staff = match caller {
-        Ok(user) if user.role == Role::Support => user,
-        Ok(_) => return StatusCode::FORBIDDEN.into_response(),
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+/// `GET /support/evidence/{id}/{kind}`: one file, to support staff only.
+async fn evidence(request: RequestInfo, Path((id, kind)): Path<(i64, String)>) -> Response {
+    let file = match request.staff() {
+        Ok(staff) => service::evidence_file(&request.state, staff, id, &kind, &request.origin()).await,
+        Err(error) => Err(error),
     };
-    let ip_text = ip.to_string();
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin = Origin { ip: &ip_text, user_agent };
-    match service::evidence_file(&state, &staff, id, &kind, &origin).await {
-        Ok((content_type, bytes)) => {
-            let disposition = if service::is_viewable_image(&content_type) {
-                "inline".to_string()
-            } else {
-                let extension = content_type.rsplit('/').next().unwrap_or("bin");
-                format!("attachment; filename=\"evidence-{id}-{kind}.{extension}\"")
-            };
-            let mut response = bytes.into_response();
+    match file {
+        Ok(file) => {
+            let mut response = file.bytes.into_response();
             let headers = response.headers_mut();
-            if let Ok(value) = HeaderValue::from_str(&content_type) {
+            if let Ok(value) = HeaderValue::from_str(&file.content_type) {
                 headers.insert(header::CONTENT_TYPE, value);
             }
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
+            if let Ok(value) = HeaderValue::from_str(&file.disposition) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
-            // Shown on its own, the file runs nothing and loads nothing; the browser's own image
-            // viewer may style itself.
             headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(EVIDENCE_POLICY));
             response
         }
-        Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(error) => Translated(error, request.lang).into_response(),
     }
 }

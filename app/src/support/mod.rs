@@ -11,6 +11,9 @@ pub mod service;
 pub mod store;
 pub mod types;
 
+#[cfg(feature = "ssr")]
+pub use files::routes;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -128,9 +131,10 @@ pub fn LostTwoFactorStatusPage() -> impl IntoView {
                                 <p><strong>{texts.lost_reason}</strong> " " {reason}</p>
                             })}
                         }.into_any(),
-                        Err(error) => view! {
-                            <p class="error">{error.form_message(texts)}</p>
-                        }.into_any(),
+                        Err(error) => {
+                            error.set_page_status();
+                            view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -3,6 +3,7 @@
 
 use rand::Rng;
 use rand::rngs::OsRng;
+use sqlx::Row;
 
 use super::store::{self, AuditEntry, Decision, NewRequest, SealedEvidence};
 use super::types::{
@@ -11,11 +12,13 @@ use super::types::{
 use crate::error::{AppError, Problem};
 use crate::fields::{DisplayName, Email};
 use crate::i18n::Lang;
-use crate::security::service::{self as security, Origin};
+use crate::security::service as security;
 use crate::security::types::EventKind;
-use crate::server::crypto::{Binding, new_token, token_hash};
+use crate::server::crypto::{Binding, MasterKey, new_token, token_hash};
 use crate::server::mail::Email as Mail;
 use crate::server::password::PlainPassword;
+use crate::server::request::Origin;
+use crate::server::resealing::{self, MasterSealed};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 use crate::two_factor::totp::TotpSecret;
@@ -82,10 +85,33 @@ pub(crate) fn evidence_binding<'a>(kind: &'a str, row: &'a str) -> Binding<'a> {
 }
 
 /// What the master key's associated data names for the card digits of a lost-2FA request.
-pub(crate) const CARD_PURPOSE: &str = "lost_2fa.card_last4";
+const CARD_PURPOSE: &str = "lost_2fa.card_last4";
 
-pub(crate) fn request_row(id: i64) -> String {
+fn request_row(id: i64) -> String {
     format!("lost_2fa_request:{id}")
+}
+
+/// The columns the master key seals directly: a request's card digits and its evidence.
+const MASTER_SEALED: [MasterSealed; 2] = [
+    MasterSealed {
+        select: "SELECT id AS k1, '' AS k2, card_last4 AS v FROM lost_2fa_requests WHERE card_last4 IS NOT NULL",
+        update: "UPDATE lost_2fa_requests SET card_last4 = $1 WHERE id = $2",
+        binding: |row| Ok((CARD_PURPOSE.to_string(), request_row(row.try_get("k1")?))),
+    },
+    MasterSealed {
+        select: "SELECT request_id AS k1, kind AS k2, data AS v FROM lost_2fa_evidence",
+        update: "UPDATE lost_2fa_evidence SET data = $1 WHERE request_id = $2 AND kind = $3",
+        binding: |row| {
+            let kind: String = row.try_get("k2")?;
+            Ok((evidence_purpose(&kind), request_row(row.try_get("k1")?)))
+        },
+    },
+];
+
+/// Seals the card digits and evidence again with the master key's current version (key
+/// rotation).
+pub async fn reseal_master_sealed(tx: &mut sqlx::AnyConnection, master: &MasterKey) -> Result<u64, AppError> {
+    resealing::reseal(tx, master, &MASTER_SEALED).await
 }
 
 /// Files a lost-2FA request for the account behind a login challenge (so the requester has
@@ -99,17 +125,13 @@ pub async fn submit(
     lang: Lang,
 ) -> Result<String, AppError> {
     if store::pending_request_of(&state.db, user_id).await? {
-        return Err(AppError::Rejected(Problem::RequestPending));
+        return Err(AppError::Conflict(Problem::RequestPending));
     }
     let token = new_token();
     let now = state.clock.now();
-    let request = NewRequest {
-        user_id,
-        status_token_hash: &token_hash(&token),
-        ip: origin.ip,
-        user_agent: origin.user_agent,
-        now,
-    };
+    let ip = origin.ip.to_string();
+    let request =
+        NewRequest { user_id, status_token_hash: &token_hash(&token), ip: &ip, user_agent: origin.user_agent, now };
     let id = store::create_request(&state.db, request, |id| {
         let row = request_row(id);
         let key = &state.master_key;
@@ -146,7 +168,7 @@ pub async fn submit(
     Ok(token)
 }
 
-pub(crate) fn evidence_purpose(kind: &str) -> String {
+fn evidence_purpose(kind: &str) -> String {
     format!("lost_2fa.evidence.{kind}")
 }
 
@@ -217,9 +239,21 @@ pub async fn detail(state: &AppState, staff: &CurrentUser, id: i64) -> Result<Re
 }
 
 /// Images the browser shows inline; anything else (PDF, HEIC) is downloaded.
-pub fn is_viewable_image(content_type: &str) -> bool {
+fn is_viewable_image(content_type: &str) -> bool {
     matches!(content_type, "image/jpeg" | "image/png" | "image/webp")
 }
+
+/// A piece of evidence as support is shown it.
+pub struct EvidenceFile {
+    pub content_type: String,
+    /// Images open in the browser; anything else downloads.
+    pub disposition: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Shown on its own, an evidence file runs nothing and loads nothing; the browser's own image
+/// viewer may style itself.
+pub const EVIDENCE_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 /// One piece of evidence, opened, for a support person. The first opening by each support person
 /// is recorded (it counts toward approval) in the audit log and in the owner's security log;
@@ -230,7 +264,7 @@ pub async fn evidence_file(
     id: i64,
     kind: &str,
     origin: &Origin<'_>,
-) -> Result<(String, Vec<u8>), AppError> {
+) -> Result<EvidenceFile, AppError> {
     if kind != super::types::PHOTO_ID && kind != super::types::BILL {
         return Err(AppError::NotFound);
     }
@@ -245,7 +279,13 @@ pub async fn evidence_file(
         audit(state, staff, action, row.user_id, id).await?;
         security::record_by(state, row.user_id, EventKind::LostTwoFactorEvidenceViewed, origin, &staff.name).await?;
     }
-    Ok((content_type, bytes))
+    let disposition = if is_viewable_image(&content_type) {
+        "inline".to_string()
+    } else {
+        let extension = content_type.rsplit('/').next().unwrap_or("bin");
+        format!("attachment; filename=\"evidence-{id}-{kind}.{extension}\"")
+    };
+    Ok(EvidenceFile { content_type, disposition, bytes })
 }
 
 const REASON_MAX: usize = 1000;
@@ -286,7 +326,7 @@ pub async fn decide(
         let viewed = store::viewed_kinds(&state.db, id, staff.user_id).await?;
         let unopened = store::evidence_kinds(&state.db, id).await?.into_iter().any(|(kind, _)| !viewed.contains(&kind));
         if unopened {
-            return Err(AppError::Rejected(Problem::EvidenceNotOpened));
+            return Err(AppError::Conflict(Problem::EvidenceNotOpened));
         }
         if input.code.trim().is_empty() {
             return Err(AppError::field("code", Problem::Required));
@@ -299,7 +339,7 @@ pub async fn decide(
     let by = format!("{} <{}>", staff.name, staff.email);
     let decision = Decision { request_id: id, approve: input.approve, by: &by, reason, now: state.clock.now() };
     let Some(user_id) = store::decide(&state.db, decision).await? else {
-        return Err(AppError::Rejected(Problem::AlreadyDecided));
+        return Err(AppError::Conflict(Problem::AlreadyDecided));
     };
     let (action, kind) = if input.approve {
         (AuditAction::Approved, EventKind::LostTwoFactorApproved)

@@ -10,7 +10,7 @@ use crate::secret::SecretText;
 /// The caller's two-factor state.
 #[server(endpoint = "two_factor/status")]
 pub async fn two_factor_state() -> Result<TwoFactorStatus, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     let state = &request.state;
     let row = super::store::two_factor_of(&state.db, user.user_id).await?;
@@ -25,14 +25,14 @@ pub async fn two_factor_state() -> Result<TwoFactorStatus, AppError> {
 /// Wizard step 2: a new secret as a QR code and a key. Needs a fresh sign-in.
 #[server(endpoint = "two_factor/begin")]
 pub async fn begin_two_factor() -> Result<SetupView, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     super::service::begin_setup(&request.state, request.user()?).await
 }
 
 /// Wizard step 3: the first code turns two-factor on. Returns the recovery codes, once.
 #[server(endpoint = "two_factor/enable")]
 pub async fn enable_two_factor(code: SecretText) -> Result<Vec<String>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let origin = request.origin();
     super::service::enable(&request.state, request.user()?, code.expose(), &origin, request.lang).await
 }
@@ -40,7 +40,7 @@ pub async fn enable_two_factor(code: SecretText) -> Result<Vec<String>, AppError
 /// A new set of recovery codes, replacing the old. Needs a fresh sign-in.
 #[server(endpoint = "two_factor/recovery_codes")]
 pub async fn renew_recovery_codes() -> Result<Vec<String>, AppError> {
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let origin = request.origin();
     super::service::renew_recovery_codes(&request.state, request.user()?, &origin).await
 }
@@ -49,7 +49,7 @@ pub async fn renew_recovery_codes() -> Result<Vec<String>, AppError> {
 #[server(endpoint = "two_factor/disable")]
 pub async fn disable_two_factor(password: SecretText, code: SecretText) -> Result<(), AppError> {
     use crate::server::password::PlainPassword;
-    let request = crate::server::request::RequestInfo::current()?;
+    let request = crate::server::request::RequestInfo::current().await?;
     let origin = request.origin();
     let user = request.user()?;
     super::service::disable(

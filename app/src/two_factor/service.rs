@@ -1,18 +1,22 @@
 //! The two-factor rules: set-up, codes, recovery codes, turning it off, and the login's code
 //! step (the sign-in around it is `auth::service`'s).
 
+use sqlx::Row;
+
 use super::store;
 use super::totp::{OneTimeCode, RecoveryCode, TotpSecret, new_recovery_codes};
 use super::types::SetupView;
 use crate::auth::types::PASSWORD_MIN;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
-use crate::security::service::{self as security, Origin};
+use crate::security::service as security;
 use crate::security::types::EventKind;
 use crate::server::alerts;
-use crate::server::crypto::{Binding, new_token, token_hash};
+use crate::server::crypto::{Binding, MasterKey, new_token, token_hash};
 use crate::server::mail::Email;
 use crate::server::password::PlainPassword;
+use crate::server::request::Origin;
+use crate::server::resealing::{self, MasterSealed};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 
@@ -23,8 +27,8 @@ const SETUP_LIFETIME_SECS: i64 = 30 * 60;
 
 /// What the master key's associated data names for an account's TOTP secret, and for one shown
 /// in the set-up wizard (also used by key rotation).
-pub(crate) const SECRET_PURPOSE: &str = "users.totp_secret";
-pub(crate) const SETUP_PURPOSE: &str = "totp_setups.secret";
+const SECRET_PURPOSE: &str = "users.totp_secret";
+const SETUP_PURPOSE: &str = "totp_setups.secret";
 
 pub(crate) fn secret_binding(row: &str) -> Binding<'_> {
     Binding { purpose: SECRET_PURPOSE, row }
@@ -34,7 +38,7 @@ pub(crate) fn setup_binding(row: &str) -> Binding<'_> {
     Binding { purpose: SETUP_PURPOSE, row }
 }
 
-pub(crate) fn user_row(user_id: i64) -> String {
+fn user_row(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 
@@ -138,7 +142,7 @@ pub struct CodeAccount<'a> {
 pub async fn begin_setup(state: &AppState, user: &CurrentUser) -> Result<SetupView, AppError> {
     require_fresh(state, user)?;
     if store::two_factor_of(&state.db, user.user_id).await?.enabled_at.is_some() {
-        return Err(AppError::Rejected(Problem::TwoFactorAlreadyOn));
+        return Err(AppError::Conflict(Problem::TwoFactorAlreadyOn));
     }
     let secret = TotpSecret::generate();
     let row = user_row(user.user_id);
@@ -175,7 +179,7 @@ pub async fn enable(
     let hashes = recovery_hashes(user.user_id, &codes);
     let sealed = state.master_key.seal(secret.as_bytes(), secret_binding(&row));
     if !store::enable(&state.db, user.user_id, &sealed, step, now, &hashes).await? {
-        return Err(AppError::Rejected(Problem::TwoFactorAlreadyOn));
+        return Err(AppError::Conflict(Problem::TwoFactorAlreadyOn));
     }
     crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
     security::record(state, user.user_id, EventKind::TwoFactorEnabled, origin).await?;
@@ -262,6 +266,30 @@ pub async fn start_challenge(state: &AppState, user_id: i64) -> Result<String, A
     let now = state.clock.now();
     store::create_challenge(&state.db, &token_hash(&token), user_id, now, now + CHALLENGE_LIFETIME_SECS).await?;
     Ok(token)
+}
+
+/// The columns the master key seals directly: the two-factor keys, set up and being set up.
+const MASTER_SEALED: [MasterSealed; 2] = [
+    MasterSealed {
+        select: "SELECT id AS k1, '' AS k2, totp_secret AS v FROM users WHERE totp_secret IS NOT NULL",
+        update: "UPDATE users SET totp_secret = $1 WHERE id = $2",
+        binding: |row| Ok((SECRET_PURPOSE.to_string(), user_row(row.try_get("k1")?))),
+    },
+    MasterSealed {
+        select: "SELECT user_id AS k1, '' AS k2, secret AS v FROM totp_setups",
+        update: "UPDATE totp_setups SET secret = $1 WHERE user_id = $2",
+        binding: |row| Ok((SETUP_PURPOSE.to_string(), user_row(row.try_get("k1")?))),
+    },
+];
+
+/// Seals the two-factor keys again with the master key's current version (key rotation).
+pub async fn reseal_master_sealed(tx: &mut sqlx::AnyConnection, master: &MasterKey) -> Result<u64, AppError> {
+    resealing::reseal(tx, master, &MASTER_SEALED).await
+}
+
+/// Deletes the logins whose code step has run out. For the periodic clean-up.
+pub async fn purge_expired(state: &AppState) -> Result<u64, sqlx::Error> {
+    store::delete_expired_challenges(&state.db, state.clock.now()).await
 }
 
 /// The account a login challenge belongs to, or `LoginExpired`.

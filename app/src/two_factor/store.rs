@@ -222,3 +222,8 @@ pub async fn delete_challenges_of(db: &Db, user_id: i64) -> Result<(), sqlx::Err
     sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(db).await?;
     Ok(())
 }
+
+/// Deletes the logins whose code step has run out.
+pub async fn delete_expired_challenges(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1").bind(now).execute(db).await?.rows_affected())
+}

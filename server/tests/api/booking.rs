@@ -1,7 +1,7 @@
 //! The public booking page: free times, a booking that lands in the calendar with a confirmation
 //! mail, and the booker's address and browser kept sealed.
 
-use app::booking::service::{booker_details, reseal_legacy_booker_details};
+use app::booking::service::booker_details;
 use app::server::crypto::Binding;
 use app::server::envelope;
 use serde_json::Value;
@@ -112,21 +112,6 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     assert_eq!(details, Some(("127.0.0.1".to_string(), PHONE_SAFARI.to_string())));
     assert_eq!(app.state.master_key.open(&ip, Binding { purpose: "appointments.booker_ip", row: "x" }).ok(), None);
 
-    // A booking sealed the old way, with the master key, is sealed with the client's key at start-up.
-    let legacy_row = format!("practice:{practice_id}/appointment:{id}");
-    let legacy =
-        |text: &str, purpose| app.state.master_key.seal(text.as_bytes(), Binding { purpose, row: &legacy_row });
-    sqlx::query("UPDATE appointments SET booker_ip = $1, booker_agent = $2 WHERE id = $3")
-        .bind(legacy("10.0.0.7", "appointments.booker_ip"))
-        .bind(legacy("Old Browser", "appointments.booker_agent"))
-        .bind(id)
-        .execute(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(reseal_legacy_booker_details(&app.state.db, &app.state.master_key).await.unwrap(), 1);
-    assert_eq!(reseal_legacy_booker_details(&app.state.db, &app.state.master_key).await.unwrap(), 0, "once");
-    let details = booker_details(&app.state, practice_id, id).await.unwrap();
-    assert_eq!(details, Some(("10.0.0.7".to_string(), "Old Browser".to_string())));
     let page = app.get(&format!("/calendar?date={date}")).await.text().await.unwrap();
     assert!(page.contains("Ola Nordmann") && !page.contains("127.0.0.1") && !page.contains("iPhone OS"));
 

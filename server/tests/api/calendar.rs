@@ -169,7 +169,7 @@ async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
     app.clock.advance(61);
     let late = app.call("appointments/undo_cancel", &[("id", &id)]).await;
     assert_eq!(late.status(), 409);
-    assert_eq!(error_of(late).await["Rejected"], "UndoExpired");
+    assert_eq!(error_of(late).await["Conflict"], "UndoExpired");
     assert_eq!(booked_count(&app).await, 0);
 
     // Within the minute, but someone took the time: refused, nothing double-booked.
@@ -178,7 +178,7 @@ async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
     assert_eq!(app.call("appointments/cancel", &[("id", &second)]).await.status(), 200);
     book(&app, &app.client, &p, MONDAY, "10:00").await;
     let taken = app.call("appointments/undo_cancel", &[("id", &second)]).await;
-    assert_eq!(error_of(taken).await["Rejected"], "TimeTaken");
+    assert_eq!(error_of(taken).await["Conflict"], "TimeTaken");
     assert_eq!(booked_count(&app).await, 1);
 }
 
@@ -392,4 +392,23 @@ async fn a_client_typed_by_name_is_found_while_names_are_hidden() {
         problem(app.call_with(&other, "appointments/create", &form).await, "client_id").await,
         "NoClientMatches"
     );
+}
+
+/// An appointment's summary and edit pages for an id the practice does not have answer 404 on
+/// the server's rendering.
+#[tokio::test]
+async fn an_appointment_page_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let p = practice(&app, &app.client).await;
+    book(&app, &app.client, &p, MONDAY, "09:00").await;
+    let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
+    assert_eq!(app.get(&format!("/calendar/appointments/{id}")).await.status(), 200);
+    let other = app.other_practitioner("per@example.no").await;
+    for path in [format!("/calendar/appointments/{id}"), format!("/calendar/appointments/{id}/edit")] {
+        let page = other.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{path}");
+        assert!(!page.text().await.unwrap().contains("Ola Nordmann"), "{path}");
+    }
+    assert_eq!(app.get("/calendar/appointments/999999/edit").await.status(), 404);
 }

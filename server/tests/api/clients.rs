@@ -1,6 +1,5 @@
 //! Clients: validation per field, search, edit, delete, and no way into another practice's.
 
-use app::clients::service::seal_plaintext_notes;
 use app::server::envelope;
 use serde_json::Value;
 use sqlx::Row;
@@ -86,17 +85,6 @@ async fn clients_are_created_found_edited_and_deleted() {
     assert_eq!(plain, "");
     assert!(envelope::is_client_sealed(&sealed) && !sealed.windows(8).any(|w| w == b"mornings"));
 
-    // Notes written before they were sealed are sealed at start-up.
-    sqlx::query("UPDATE clients SET notes = 'Old plain note', notes_sealed = NULL WHERE id = $1")
-        .bind(id.parse::<i64>().unwrap())
-        .execute(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(seal_plaintext_notes(&app.state.db, &app.state.master_key).await.unwrap(), 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM clients WHERE notes <> ''").await, 0);
-    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
-    assert_eq!(client["notes"], "Old plain note");
-
     let deleted = app.call("clients/delete", &[("id", &id)]).await;
     assert_eq!(deleted.headers()["location"], "/clients?deleted=1");
     assert_eq!(app.call("clients/get", &[("id", &id)]).await.status(), 404);
@@ -153,4 +141,26 @@ async fn deleting_is_named_first_with_what_goes_and_only_within_the_practice() {
     assert!(page.contains("Delete Ingrid Berg?") && page.contains("2 journal entries"), "{page}");
     let theirs = other.get(app.url(&format!("/clients/{id}/delete"))).send().await.unwrap().text().await.unwrap();
     assert!(!theirs.contains("Ingrid Berg"));
+}
+
+/// A client page for an id the practice does not have answers 404 on the server's rendering:
+/// the profile, its edit and delete pages, and a journal entry's page.
+#[tokio::test]
+async fn a_client_page_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    let id = app.create_client(&app.client, &[("name", "Ola Nordmann")]).await;
+    assert_eq!(app.get(&format!("/clients/{id}")).await.status(), 200);
+    let other = app.other_practitioner("per@example.no").await;
+    for path in [
+        format!("/clients/{id}"),
+        format!("/clients/{id}/edit"),
+        format!("/clients/{id}/delete"),
+        format!("/clients/{id}/journal/1"),
+        "/clients/999999".into(),
+    ] {
+        let page = other.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{path}");
+        assert!(!page.text().await.unwrap().contains("Ola Nordmann"), "{path}");
+    }
 }

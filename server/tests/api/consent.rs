@@ -135,7 +135,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
         [sign(&app, &token, "Someone Else").await, app.call_with(&phone, "consent/decline", &[("token", &token)]).await]
     {
         assert_eq!(again.status(), 409);
-        assert_eq!(error_of(again).await["Rejected"], "ConsentAnswered");
+        assert_eq!(error_of(again).await["Conflict"], "ConsentAnswered");
     }
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!(receipt["status"], "Signed");
@@ -239,9 +239,9 @@ async fn expired_revoked_wrong_and_guessed_links_do_nothing() {
     let mut answers = Vec::new();
     for token in [second.as_str(), "not-a-token", &first[..42], &"A".repeat(43), ""] {
         let opened = page(&app, token).await;
-        assert_eq!(opened.status(), 401, "{token}");
+        assert_eq!(opened.status(), 404, "{token}");
         answers.push(opened.text().await.unwrap());
-        assert_eq!(sign(&app, token, "Ola Nordmann").await.status(), 401, "{token}");
+        assert_eq!(sign(&app, token, "Ola Nordmann").await.status(), 404, "{token}");
     }
     assert!(answers.windows(2).all(|w| w[0] == w[1]), "revoked, wrong and guessed answer alike");
     assert_eq!(app.count("SELECT COUNT(*) FROM consent_requests WHERE status = 'signed'").await, 0);
@@ -321,7 +321,7 @@ async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
     let renewed =
         reminder.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
     assert_ne!(renewed, first);
-    assert_eq!(page(&app, &first).await.status(), 401, "the old link stops working");
+    assert_eq!(page(&app, &first).await.status(), 404, "the old link stops working");
     assert_eq!(sign(&app, renewed, "Ola Nordmann").await.status(), 200);
     assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404, "answered");
 
@@ -436,8 +436,8 @@ async fn sending_again_replaces_the_unanswered_link() {
     let first = send(&app, &id, "ola@example.no", 1).await;
     assert_eq!(page(&app, &first).await.status(), 200);
     let second = send(&app, &id, "ola@example.no", 2).await;
-    assert_eq!(page(&app, &first).await.status(), 401, "the first link stopped working");
-    assert_eq!(sign(&app, &first, "Ola Nordmann").await.status(), 401);
+    assert_eq!(page(&app, &first).await.status(), 404, "the first link stopped working");
+    assert_eq!(sign(&app, &first, "Ola Nordmann").await.status(), 404);
     let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!(requests.len(), 1, "the replaced request is not listed");
     assert_eq!(sign(&app, &second, "Ola Nordmann").await.status(), 200);
@@ -502,7 +502,7 @@ async fn a_link_scanner_that_fetches_the_link_never_opens_the_request() {
     let (status, opened_at, trail) = stored(&app, &token).await;
     assert_eq!((status.as_str(), opened_at, trail), ("opened", Some(app.clock.now()), vec!["opened".to_string()]));
     assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'consent.opened'").await, 1);
-    assert_eq!(opened(&app, "not-a-token").await.status(), 401);
+    assert_eq!(opened(&app, "not-a-token").await.status(), 404);
     // A cross-site page cannot open it for the client.
     let foreign = reqwest::Client::new()
         .post(app.url("/api/consent/opened"))
@@ -625,7 +625,7 @@ async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed
     assert_eq!(status_of(&app, &id).await, "Withdrawn");
     app.wait_for_subject(OWNER, "A client has withdrawn a consent", 1).await;
     let again = withdraw_with(&app, &token, &code).await;
-    assert_eq!(error_of(again).await["Rejected"], "ConsentAnswered", "once");
+    assert_eq!(error_of(again).await["Conflict"], "ConsentAnswered", "once");
     let shown: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!((shown["status"].as_str(), shown["declaration"].is_null()), (Some("Withdrawn"), true));
     assert_eq!(ask_code(&app, &token).await.status(), 409, "no codes for a withdrawn consent");
@@ -739,8 +739,8 @@ async fn no_code_without_an_address_and_none_for_an_unsigned_link() {
     let (id, token) = signed_client(&app, "ola@example.no").await;
     let unsigned =
         send(&app, &new_client(&app, &app.client, "Siri", "siri@example.no").await, "siri@example.no", 1).await;
-    assert_eq!(error_of(ask_code(&app, &unsigned).await).await["Rejected"], "ConsentAnswered");
-    assert_eq!(ask_code(&app, "not-a-token").await.status(), 401);
+    assert_eq!(error_of(ask_code(&app, &unsigned).await).await["Conflict"], "ConsentAnswered");
+    assert_eq!(ask_code(&app, "not-a-token").await.status(), 404);
     let form = [
         ("id", id.as_str()),
         ("name", "Ola Nordmann"),
@@ -839,4 +839,20 @@ async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_th
     assert!(chosen.headers()["content-disposition"].to_str().unwrap().contains("signert-samtykke.pdf"));
     let text = app::server::pdf::text_of(&chosen.bytes().await.unwrap());
     assert!(text.contains("Navn skrevet inn") && text.contains("Consent to the processing of health data"));
+}
+
+/// A consent link that leads nowhere answers 404, as the page the client opens and as the copy,
+/// and the page says why in the client's words.
+#[tokio::test]
+async fn a_consent_link_that_leads_nowhere_is_a_404() {
+    let app = spawn_app().await;
+    let phone = crate::helpers::browser(&app.base);
+    for token in ["not-a-token", ""] {
+        let page = phone.get(app.url(&format!("/consent?token={token}"))).send().await.unwrap();
+        assert_eq!(page.status(), 404, "{token:?}");
+        assert!(page.text().await.unwrap().contains(app::i18n::EN.err_invalid_link), "{token:?}");
+        let copy = phone.get(app.url(&format!("/consent/copy.pdf?token={token}"))).send().await.unwrap();
+        assert_eq!(copy.status(), 404, "{token:?}");
+        assert_eq!(copy.text().await.unwrap(), app::i18n::EN.err_invalid_link);
+    }
 }

@@ -393,7 +393,7 @@ async fn no_input_makes_any_endpoint_fail_or_panic() {
         }
     }
 
-    let mut paths: Vec<String> = app::server::startup::page_paths();
+    let mut paths: Vec<String> = app::startup::page_paths();
     assert!(paths.iter().any(|p| p.starts_with("/clients/")), "{paths:?}");
     paths.extend(PLAIN_ROUTES.iter().map(|p| p.to_string()));
     let long = "9".repeat(3_000);

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use app::server::clock::Clock;
 use app::server::config::Config;
-use app::server::startup::{build_state, serve};
 use app::server::state::AppState;
+use app::startup::{build_state, serve};
 use app::two_factor::totp::TotpSecret;
 use reqwest::header::{HeaderMap, HeaderValue};
 use sqlx::Row;

@@ -101,7 +101,7 @@ async fn entries_are_listed_newest_first_and_an_edit_keeps_the_history() {
     // A second edit from the same old version would overwrite the first one: refused.
     let stale = edit("1", "An edit made from the old wording").await;
     assert_eq!(stale.status(), 409);
-    assert_eq!(error_of(stale).await["Rejected"], "EditedMeanwhile");
+    assert_eq!(error_of(stale).await["Conflict"], "EditedMeanwhile");
     let bad_edit = edit("2", "").await;
     assert_eq!(error_of(bad_edit).await["Validation"][0]["field"], "text");
 

@@ -208,7 +208,7 @@ async fn expired_rows_are_purged() {
     app.log_in("old@example.no", "wrong wrong wrong wrong").await;
     app.clock.advance(24 * 3600 + 1);
     app.signed_in_user("new@example.no").await;
-    app::server::startup::purge_expired(&app.state).await.unwrap();
+    app::startup::purge_expired(&app.state).await.unwrap();
     let owners: Vec<String> = sqlx::query_scalar("SELECT u.email FROM sessions s JOIN users u ON u.id = s.user_id")
         .fetch_all(&app.state.db)
         .await

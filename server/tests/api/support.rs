@@ -335,12 +335,12 @@ async fn approval_needs_every_piece_opened_by_the_approver_and_their_password_an
     assert_eq!(opened, [("photo_id".to_string(), true), ("bill".to_string(), false)]);
     let early = approve(&app, &staff, &id).await;
     assert_eq!(early.status(), 409);
-    assert_eq!(error_of(early).await["Rejected"], "EvidenceNotOpened");
+    assert_eq!(error_of(early).await["Conflict"], "EvidenceNotOpened");
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 2, "nothing changes");
 
     // A colleague's opening does not count for the approver.
     open_evidence(&app, &colleague, &id, &["bill"]).await;
-    assert_eq!(error_of(approve(&app, &staff, &id).await).await["Rejected"], "EvidenceNotOpened");
+    assert_eq!(error_of(approve(&app, &staff, &id).await).await["Conflict"], "EvidenceNotOpened");
 
     // Opening it again is recorded once: the route stays a safe GET.
     open_evidence(&app, &staff, &id, &["bill", "bill"]).await;

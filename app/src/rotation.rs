@@ -14,14 +14,10 @@
 //!
 //! A crash between the steps leaves a key file with more versions than needed, never fewer.
 
-use sqlx::Row;
-
-use super::crypto::{Binding, MasterKey, master_version_of};
-use super::db::Db;
-use super::envelope;
 use crate::error::AppError;
-use crate::support::service::{CARD_PURPOSE, evidence_purpose, request_row};
-use crate::two_factor::service::{SECRET_PURPOSE, SETUP_PURPOSE, user_row};
+use crate::server::crypto::{MasterKey, master_version_of};
+use crate::server::db::{self, Db};
+use crate::server::envelope;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rotation {
@@ -43,16 +39,13 @@ pub async fn rewrap(db: &Db, master: &MasterKey) -> Result<Rotation, AppError> {
     Ok(Rotation { version, data_keys, account_secrets })
 }
 
-/// Every column that may hold values the master key sealed directly (the booking columns only
-/// from before client data keys existed).
-const MASTER_SEALED_COLUMNS: [(&str, &str); 7] = [
+/// Every column that holds values the master key sealed directly.
+const MASTER_SEALED_COLUMNS: [(&str, &str); 5] = [
     ("client_keys", "wrapped"),
     ("users", "totp_secret"),
     ("totp_setups", "secret"),
     ("lost_2fa_requests", "card_last4"),
     ("lost_2fa_evidence", "data"),
-    ("appointments", "booker_ip"),
-    ("appointments", "booker_agent"),
 ];
 
 /// Values that still name a version other than the current one: where, which version, how many.
@@ -98,61 +91,12 @@ pub async fn retire(db: &Db, master: &MasterKey) -> Result<Vec<u32>, RetireError
     }
     master.retire_old_versions().map_err(|error| RetireError::Failed(AppError::internal(error)))
 }
-/// One column the master key seals directly: how to read it, how to write it back, and the
-/// binding of each row.
-struct Sealed {
-    select: &'static str,
-    update: &'static str,
-    binding: fn(&sqlx::any::AnyRow) -> Result<(String, String), sqlx::Error>,
-}
-
-const ACCOUNT_SECRETS: [Sealed; 4] = [
-    Sealed {
-        select: "SELECT id AS k1, '' AS k2, totp_secret AS v FROM users WHERE totp_secret IS NOT NULL",
-        update: "UPDATE users SET totp_secret = $1 WHERE id = $2",
-        binding: |row| Ok((SECRET_PURPOSE.to_string(), user_row(row.try_get("k1")?))),
-    },
-    Sealed {
-        select: "SELECT user_id AS k1, '' AS k2, secret AS v FROM totp_setups",
-        update: "UPDATE totp_setups SET secret = $1 WHERE user_id = $2",
-        binding: |row| Ok((SETUP_PURPOSE.to_string(), user_row(row.try_get("k1")?))),
-    },
-    Sealed {
-        select: "SELECT id AS k1, '' AS k2, card_last4 AS v FROM lost_2fa_requests WHERE card_last4 IS NOT NULL",
-        update: "UPDATE lost_2fa_requests SET card_last4 = $1 WHERE id = $2",
-        binding: |row| Ok((CARD_PURPOSE.to_string(), request_row(row.try_get("k1")?))),
-    },
-    Sealed {
-        select: "SELECT request_id AS k1, kind AS k2, data AS v FROM lost_2fa_evidence",
-        update: "UPDATE lost_2fa_evidence SET data = $1 WHERE request_id = $2 AND kind = $3",
-        binding: |row| {
-            let kind: String = row.try_get("k2")?;
-            Ok((evidence_purpose(&kind), request_row(row.try_get("k1")?)))
-        },
-    },
-];
-
+/// The account secrets the master key seals directly, in one transaction: the two-factor keys
+/// and the lost-2FA evidence.
 async fn reseal_account_secrets(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
-    let mut tx = super::db::begin_write(db).await?;
-    let mut count = 0;
-    for column in &ACCOUNT_SECRETS {
-        for row in sqlx::query(column.select).fetch_all(&mut *tx).await? {
-            let (purpose, binding_row) = (column.binding)(&row)?;
-            let binding = Binding { purpose: &purpose, row: &binding_row };
-            let value: Vec<u8> = row.try_get("v")?;
-            let plain = master.open(&value, binding).map_err(|_| {
-                tracing::error!(purpose, "an account secret did not open during rotation");
-                AppError::Internal
-            })?;
-            let k1: i64 = row.try_get("k1")?;
-            let k2: String = row.try_get("k2")?;
-            let update = sqlx::query(column.update).bind(master.seal(&plain, binding)).bind(k1);
-            // Only the evidence rows have a second key column.
-            let update = if k2.is_empty() { update } else { update.bind(k2) };
-            update.execute(&mut *tx).await?;
-            count += 1;
-        }
-    }
+    let mut tx = db::begin_write(db).await?;
+    let count = crate::two_factor::service::reseal_master_sealed(&mut tx, master).await?
+        + crate::support::service::reseal_master_sealed(&mut tx, master).await?;
     tx.commit().await?;
     Ok(count)
 }

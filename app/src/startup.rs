@@ -1,4 +1,5 @@
-//! Builds the state and the router, and serves until told to stop.
+//! Builds the state and the router, and serves until told to stop. It stands above the
+//! features: it merges their routes and runs their clean-ups.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,18 +16,18 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
-use super::clock::Clock;
-use super::config::Config;
-use super::crypto::{KeyError, MasterKey};
-use super::db::{self, DbSetupError};
-use super::http::{CspNonce, guard};
-use super::mail::{MailError, Mailer};
-use super::password::PasswordHasherPool;
-use super::private_files::{NotPrivate, private_dir};
-use super::request::lang_of_request;
-use super::sessions::{SUPPORT_ABSOLUTE_MAX_SECS, SUPPORT_IDLE_MAX_SECS, SessionStore};
-use super::state::AppState;
-use super::throttle::LoginThrottle;
+use crate::server::clock::Clock;
+use crate::server::config::Config;
+use crate::server::crypto::{KeyError, MasterKey};
+use crate::server::db::{self, DbSetupError};
+use crate::server::http::{CspNonce, guard};
+use crate::server::mail::{MailError, Mailer};
+use crate::server::password::PasswordHasherPool;
+use crate::server::private_files::{NotPrivate, private_dir};
+use crate::server::request::lang_of_request;
+use crate::server::sessions::SessionStore;
+use crate::server::state::AppState;
+use crate::server::throttle::LoginThrottle;
 use crate::{App, shell};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,8 +38,6 @@ pub enum StartError {
     Key(#[from] KeyError),
     #[error("mail: {0}")]
     Mail(#[from] MailError),
-    #[error("upgrading stored data: {0}")]
-    Upgrade(&'static str),
     #[error("listening: {0}")]
     Listen(#[from] std::io::Error),
     #[error(transparent)]
@@ -50,15 +49,6 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
     private_dir(&config.data_dir, "data directory")?;
     let master_key = Arc::new(MasterKey::load(&config.master_key)?);
     let db = db::connect(&config.database_url).await?;
-    let resealed = crate::booking::service::reseal_legacy_booker_details(&db, &master_key)
-        .await
-        .map_err(|_| StartError::Upgrade("booking details could not be sealed with the client keys"))?;
-    let notes = crate::clients::service::seal_plaintext_notes(&db, &master_key)
-        .await
-        .map_err(|_| StartError::Upgrade("client notes could not be sealed with the client keys"))?;
-    if resealed > 0 || notes > 0 {
-        tracing::info!(resealed, notes, "sealed earlier booking details and client notes with the client keys");
-    }
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone())?;
     Ok(AppState {
         leptos_options,
@@ -98,15 +88,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new());
     Router::new()
         .route("/healthz", get(healthz))
-        .route(
-            "/api/lost_2fa",
-            axum::routing::post(crate::support::files::submit_lost_2fa)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::support::files::MAX_FORM_BYTES)),
-        )
-        .route("/support/evidence/{id}/{kind}", get(crate::support::files::evidence))
-        .route(crate::profile::AGREEMENT_PATH, get(crate::profile::agreement::download))
-        .route("/clients/{client}/consent/{id}/copy.pdf", get(crate::consent::copy::download))
-        .route("/consent/copy.pdf", get(crate::consent::copy::download_by_link))
+        // The plain axum routes, outside the server functions: downloads and the lost-2FA form.
+        .merge(crate::support::routes())
+        .merge(crate::profile::routes())
+        .merge(crate::consent::routes())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = options.clone();
@@ -129,42 +114,13 @@ fn request_context() {
     }
 }
 
-/// Deletes what has run out: sessions past any idle or absolute limit, unused verification links,
-/// and login attempts outside the throttling window. Runs at start and then every 10 minutes.
+/// Deletes what has run out: sessions past any idle or absolute limit, browsers and links no
+/// longer valid, login challenges, and login attempts outside the throttling window. Runs at
+/// start and then every 10 minutes.
 pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
-    let now = state.clock.now();
-    let policy = state.sessions.policy();
-    let sessions = sqlx::query(
-        "DELETE FROM sessions WHERE created_at <= $1
-            OR last_seen_at <= $2 - (SELECT idle_timeout_secs FROM users WHERE users.id = sessions.user_id)
-            OR ((created_at <= $3 OR last_seen_at <= $4)
-                AND user_id IN (SELECT id FROM users WHERE role = 'support'))",
-    )
-    .bind(now - policy.absolute_lifetime_secs)
-    .bind(now)
-    .bind(now - SUPPORT_ABSOLUTE_MAX_SECS)
-    .bind(now - SUPPORT_IDLE_MAX_SECS)
-    .execute(&state.db)
-    .await?
-    .rows_affected();
-    let devices =
-        crate::auth::store::forget_devices_unused_since(&state.db, now - crate::auth::service::DEVICE_LIFETIME_SECS)
-            .await?;
-    let links = sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&state.db)
-        .await?
-        .rows_affected();
-    let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&state.db)
-        .await?
-        .rows_affected();
-    let challenges = sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&state.db)
-        .await?
-        .rows_affected();
+    let sessions = state.sessions.purge_expired().await?;
+    let (devices, links, resets) = crate::auth::service::purge_expired(state).await?;
+    let challenges = crate::two_factor::service::purge_expired(state).await?;
     let attempts = state.throttle.purge().await?;
     // Also catches a WAL that a deletion could not empty at the time.
     db::purge_wal(&state.db).await;
