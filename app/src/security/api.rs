@@ -12,7 +12,7 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
     let now = request.state.clock.now();
-    let rows = super::store::sessions_of(&request.state.db, user.user_id).await?;
+    let rows = request.state.sessions.of_user(user.user_id).await?;
     let mut sessions: Vec<SessionView> = rows
         .into_iter()
         .map(|row| SessionView {
@@ -35,7 +35,7 @@ pub async fn revoke_session(id: i64) -> Result<(), AppError> {
     use super::{service, types::EventKind};
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    if !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
+    if !request.state.sessions.delete_of_user(user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
     let origin = request.origin();
@@ -49,7 +49,7 @@ pub async fn revoke_other_sessions() -> Result<(), AppError> {
     use super::{service, types::EventKind};
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    let revoked = super::store::delete_sessions_except(&request.state.db, user.user_id, user.session_id).await?;
+    let revoked = request.state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
     if revoked > 0 {
         let origin = request.origin();
         service::record(&request.state, user.user_id, EventKind::SessionRevoked, &origin).await?;
@@ -63,7 +63,7 @@ pub async fn not_me(id: i64) -> Result<(), AppError> {
     use super::{service, types::EventKind};
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    if id == user.session_id || !super::store::delete_session_of(&request.state.db, user.user_id, id).await? {
+    if id == user.session_id || !request.state.sessions.delete_of_user(user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
     let origin = request.origin();
@@ -79,7 +79,7 @@ pub async fn security_log() -> Result<Vec<EventView>, AppError> {
     let user = request.user()?;
     let now = request.state.clock.now();
     let rows = super::store::recent_events(&request.state.db, user.user_id, 50).await?;
-    let zone = crate::calendar::store::zone(&request.state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&request.state.db, user.practice_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
@@ -100,7 +100,7 @@ pub async fn security_log() -> Result<Vec<EventView>, AppError> {
 pub async fn account_security() -> Result<SecuritySettings, AppError> {
     let request = crate::server::request::RequestInfo::current()?;
     let user = request.user()?;
-    let secs = super::store::idle_timeout_secs(&request.state.db, user.user_id).await?;
+    let secs = crate::auth::store::idle_timeout_secs(&request.state.db, user.user_id).await?;
     Ok(SecuritySettings { idle_timeout_minutes: secs / 60, fresh: super::service::is_fresh(&request.state, user) })
 }
 
@@ -130,7 +130,7 @@ pub async fn set_idle_timeout(minutes: String) -> Result<(), AppError> {
     if !service::is_fresh(&request.state, user) {
         return Err(AppError::Rejected(Problem::FreshSignInRequired));
     }
-    super::store::set_idle_timeout_secs(&request.state.db, user.user_id, minutes * 60).await?;
+    crate::auth::store::set_idle_timeout_secs(&request.state.db, user.user_id, minutes * 60).await?;
     let origin = request.origin();
     service::record(&request.state, user.user_id, EventKind::LogoutSettingChanged, &origin).await?;
     Ok(())

@@ -110,7 +110,7 @@ pub fn is_fresh(state: &AppState, user: &CurrentUser) -> bool {
 /// Checks the password again for this session, and opens sensitive changes for 10 minutes.
 pub async fn confirm_password(state: &AppState, user: &CurrentUser, password: PlainPassword) -> Result<(), AppError> {
     check_current_password(state, user, password, "password").await?;
-    store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    state.sessions.mark_password_confirmed(user.session_id, state.clock.now()).await?;
     Ok(())
 }
 
@@ -128,7 +128,7 @@ pub async fn check_current_password(
         Ok(admitted) => admitted,
         Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
     };
-    let stored = store::password_hash(&state.db, user.user_id).await?;
+    let stored = crate::auth::store::password_hash(&state.db, user.user_id).await?;
     if !state.passwords.verify(password, Some(stored)).await {
         return Err(AppError::field(field, Problem::WrongPassword));
     }
@@ -153,12 +153,12 @@ pub async fn change_password(
         .map_err(|problem| AppError::field("new_password", problem))?;
     check_current_password(state, user, current, "current_password").await?;
     let hash = state.passwords.hash(new_password).await;
-    store::set_password_hash(&state.db, user.user_id, &hash).await?;
-    store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    crate::auth::store::set_password_hash(&state.db, user.user_id, &hash).await?;
+    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
     end_pending_sign_ins(state, user.user_id).await?;
     // Whoever guessed codes knew the old password; the owner's own session proves the new one.
     crate::two_factor::store::clear_code_attempts(&state.db, user.user_id).await?;
-    store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    state.sessions.mark_password_confirmed(user.session_id, state.clock.now()).await?;
     record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
     mail_password_changed(state, &user.email, origin, lang);
     Ok(())
