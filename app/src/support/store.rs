@@ -207,7 +207,7 @@ pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx
     if decision.approve {
         crate::two_factor::store::disable_in(&mut tx, user_id).await?;
         crate::server::sessions::delete_all_of_in(&mut tx, user_id).await?;
-        crate::two_factor::store::delete_challenges_in(&mut tx, user_id).await?;
+        crate::two_factor::store::delete_challenges_of(&mut *tx, user_id).await?;
         // Whoever asked knew the password; after approval it is no factor at all, and the owner
         // sets a new one through a link to the account's address.
         crate::auth::store::require_password_reset_in(&mut tx, user_id).await?;

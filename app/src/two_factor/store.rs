@@ -232,14 +232,12 @@ pub async fn clear_code_attempts(db: &Db, user_id: i64) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Ends every login of the account that waits for its code step.
-pub async fn delete_challenges_of(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+/// Ends every login of the account that waits for its code step (on the pool, or in the
+/// caller's transaction).
+pub async fn delete_challenges_of<'e, E>(db: E, user_id: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(db).await?;
-    Ok(())
-}
-
-/// [`delete_challenges_of`] in the caller's transaction.
-pub async fn delete_challenges_in(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(conn).await?;
     Ok(())
 }
