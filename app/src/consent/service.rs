@@ -290,7 +290,7 @@ pub async fn statuses(
     Ok(store::statuses(&state.db, practice_id)
         .await?
         .into_iter()
-        .map(|(client_id, status, expires_at)| (client_id, ConsentStatus::of(status, expires_at, now)))
+        .map(|row| (row.client_id, ConsentStatus::of(row.status, row.expires_at, now)))
         .collect())
 }
 

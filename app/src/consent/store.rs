@@ -201,8 +201,16 @@ pub async fn requests_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Ve
         .await
 }
 
-/// Every request of the practice that was not revoked, oldest first: (client, status, expiry).
-pub async fn statuses(db: &Db, practice_id: i64) -> Result<Vec<(i64, RequestStatus, i64)>, sqlx::Error> {
+/// Where one request stands.
+#[derive(sqlx::FromRow)]
+pub struct StatusRow {
+    pub client_id: i64,
+    pub status: RequestStatus,
+    pub expires_at: i64,
+}
+
+/// Every request of the practice that was not revoked, oldest first.
+pub async fn statuses(db: &Db, practice_id: i64) -> Result<Vec<StatusRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT client_id, status, expires_at FROM consent_requests
          WHERE practice_id = $1 AND status <> 'revoked' ORDER BY id",
