@@ -59,15 +59,7 @@ async fn main() {
     let mut samples = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();
-        let rows = app::calendar::store::booked_between(
-            db,
-            app::server::db::Backend::Sqlite,
-            1,
-            MONDAY_UTC,
-            MONDAY_UTC + 7 * 86_400,
-        )
-        .await
-        .unwrap();
+        let rows = app::calendar::store::booked_between(db, 1, MONDAY_UTC, MONDAY_UTC + 7 * 86_400).await.unwrap();
         samples.push(started.elapsed());
         assert_eq!(rows.len() as i64, APPOINTMENTS);
     }

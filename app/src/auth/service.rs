@@ -283,12 +283,12 @@ pub async fn change_password(
         .map_err(|problem| AppError::field("new_password", problem))?;
     security::check_current_password(state, user, current, "current_password").await?;
     let hash = state.passwords.hash(new_password).await;
-    crate::security::store::set_password_hash(&state.db, user.user_id, &hash).await?;
-    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    store::set_password_hash(&state.db, user.user_id, &hash).await?;
+    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
     end_pending_sign_ins(state, user.user_id).await?;
     // Whoever guessed codes knew the old password; the owner's own session proves the new one.
     crate::two_factor::store::clear_code_attempts(&state.db, user.user_id).await?;
-    crate::security::store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    state.sessions.mark_password_confirmed(user.session_id, state.clock.now()).await?;
     security::record(state, user.user_id, EventKind::PasswordChanged, origin).await?;
     security::mail_password_changed(state, &user.email, origin, lang);
     Ok(())

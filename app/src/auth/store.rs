@@ -1,6 +1,7 @@
-//! SQL for practices, accounts and email verification.
+//! SQL for accounts (the `users` table, but for the two-factor columns that `two_factor/store.rs`
+//! keeps), email verification, password resets and known devices.
 
-use sqlx::Row;
+use sqlx::AnyConnection;
 
 use crate::server::db::Db;
 use crate::server::sessions::Role;
@@ -14,21 +15,51 @@ pub struct UserCredentials {
     pub role: Role,
 }
 
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    id: i64,
+    password_hash: String,
+    email_verified_at: Option<i64>,
+    name: String,
+    totp_enabled_at: Option<i64>,
+    role: String,
+}
+
 pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredentials>, sqlx::Error> {
-    let row = sqlx::query(
+    let row: Option<CredentialsRow> = sqlx::query_as(
         "SELECT id, password_hash, email_verified_at, name, totp_enabled_at, role FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|row| UserCredentials {
-        id: row.get(0),
-        password_hash: row.get(1),
-        verified: row.get::<Option<i64>, _>(2).is_some(),
-        name: row.get(3),
-        two_factor: row.get::<Option<i64>, _>(4).is_some(),
-        role: Role::from_code(&row.get::<String, _>(5)),
+        id: row.id,
+        password_hash: row.password_hash,
+        verified: row.email_verified_at.is_some(),
+        name: row.name,
+        two_factor: row.totp_enabled_at.is_some(),
+        role: Role::from_code(&row.role),
     }))
+}
+
+/// Who an account is.
+pub struct Account {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    email: String,
+    name: String,
+    role: String,
+}
+
+pub async fn account(db: &Db, user_id: i64) -> Result<Option<Account>, sqlx::Error> {
+    let row: Option<AccountRow> =
+        sqlx::query_as("SELECT email, name, role FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?;
+    Ok(row.map(|row| Account { email: row.email, name: row.name, role: Role::from_code(&row.role) }))
 }
 
 pub struct NewAccount<'a> {
@@ -43,23 +74,17 @@ pub struct NewAccount<'a> {
 /// (also when a parallel sign-up won the race).
 pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    let practice_id: i64 = sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(account.practice_name)
-        .bind(account.now)
-        .fetch_one(&mut *tx)
-        .await?;
-    let user_id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO users (practice_id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (email) DO NOTHING RETURNING id",
-    )
-    .bind(practice_id)
-    .bind(account.email)
-    .bind(account.name)
-    .bind(account.password_hash)
-    .bind(account.now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    match user_id {
+    let practice_id = crate::profile::store::create_in(&mut tx, account.practice_name, account.now).await?;
+    let user = NewUser {
+        practice_id,
+        email: account.email,
+        name: account.name,
+        password_hash: account.password_hash,
+        verified_at: None,
+        role: Role::Practitioner,
+        now: account.now,
+    };
+    match insert_user_in(&mut tx, user).await? {
         Some(id) => {
             tx.commit().await?;
             Ok(Some(id))
@@ -69,6 +94,36 @@ pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<i
             Ok(None)
         }
     }
+}
+
+/// An account about to be added to a practice.
+pub struct NewUser<'a> {
+    pub practice_id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    /// When the email was proven, if it is already.
+    pub verified_at: Option<i64>,
+    pub role: Role,
+    pub now: i64,
+}
+
+/// Adds the account in the caller's transaction; `None` when the email is taken.
+pub async fn insert_user_in(conn: &mut AnyConnection, user: NewUser<'_>) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at, role)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(user.practice_id)
+    .bind(user.email)
+    .bind(user.name)
+    .bind(user.password_hash)
+    .bind(user.verified_at)
+    .bind(user.now)
+    .bind(user.role.code())
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), sqlx::Error> {
@@ -142,21 +197,30 @@ pub async fn add_password_reset(db: &Db, token_hash: &[u8], user_id: i64, expire
 }
 
 /// The account a valid, unexpired reset link belongs to. Does not use the link up.
+#[derive(sqlx::FromRow)]
+struct ResetTargetRow {
+    user_id: i64,
+    email: String,
+    practice_id: i64,
+    totp_enabled_at: Option<i64>,
+}
+
 pub async fn reset_target(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<ResetTarget>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.id, u.email, p.name, u.totp_enabled_at FROM password_resets r
-         JOIN users u ON u.id = r.user_id JOIN practices p ON p.id = u.practice_id
+    let row: Option<ResetTargetRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.email AS email, u.practice_id AS practice_id, u.totp_enabled_at AS totp_enabled_at
+         FROM password_resets r JOIN users u ON u.id = r.user_id
          WHERE r.token_hash = $1 AND r.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| ResetTarget {
-        user_id: r.get(0),
-        email: r.get(1),
-        practice_name: r.get(2),
-        two_factor: r.get::<Option<i64>, _>(3).is_some(),
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(ResetTarget {
+        user_id: row.user_id,
+        email: row.email,
+        practice_name: crate::profile::store::name_of(db, row.practice_id).await?,
+        two_factor: row.totp_enabled_at.is_some(),
     }))
 }
 
@@ -189,7 +253,7 @@ pub async fn complete_password_reset(
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    crate::server::sessions::delete_all_of_in(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -245,4 +309,45 @@ pub async fn delete_expired_links(db: &Db, now: i64) -> Result<(u64, u64), sqlx:
         sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1").bind(now).execute(db).await?;
     let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1").bind(now).execute(db).await?;
     Ok((verifications.rows_affected(), resets.rows_affected()))
+}
+
+/// How long the account may stay idle before it is signed out, in seconds.
+pub async fn idle_timeout_secs(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT idle_timeout_secs FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
+}
+
+pub async fn set_idle_timeout_secs(db: &Db, user_id: i64, secs: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET idle_timeout_secs = $1 WHERE id = $2").bind(secs).bind(user_id).execute(db).await?;
+    Ok(())
+}
+
+/// After how many idle minutes the calendar hides client data.
+pub async fn hide_after_idle_minutes(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT hide_after_idle_minutes FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
+}
+
+pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET hide_after_idle_minutes = $1 WHERE id = $2")
+        .bind(minutes)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn password_hash(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
+}
+
+pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(db).await?;
+    Ok(())
+}
+
+/// The addresses of the practice's practitioners.
+pub async fn practitioner_emails(db: &Db, practice_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT email FROM users WHERE practice_id = $1 AND role = 'practitioner'")
+        .bind(practice_id)
+        .fetch_all(db)
+        .await
 }

@@ -5,8 +5,6 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod store;
 pub mod types;
 
 use leptos::prelude::*;

@@ -1,7 +1,6 @@
 //! Online booking: free times from the opening hours and the calendar, and a booking that lands
 //! in the practice's calendar. The booker's IP address and User-Agent are kept sealed.
 
-use super::store;
 use super::types::{BookingOffer, slugify};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
@@ -10,7 +9,8 @@ use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
 use crate::local_time;
-use crate::server::db::{self, Backend};
+use crate::profile::store::{self as practices, BookingPractice};
+use crate::server::db;
 use crate::server::envelope::{self, Field};
 use crate::server::mail::Email;
 use crate::server::request::Origin;
@@ -24,11 +24,11 @@ pub const DAYS_AHEAD: i64 = 28;
 /// Free times start every quarter of an hour.
 const STEP_MINUTES: i64 = 15;
 
-async fn practice(state: &AppState, slug: &str) -> Result<store::BookingPractice, AppError> {
+async fn practice(state: &AppState, slug: &str) -> Result<BookingPractice, AppError> {
     if !super::types::is_slug(slug) {
         return Err(AppError::NotFound);
     }
-    store::practice_by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)
+    practices::by_booking_slug(&state.db, slug).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn page(state: &AppState, slug: &str) -> Result<BookingOffer, AppError> {
@@ -55,7 +55,7 @@ async fn service_of(state: &AppState, practice_id: i64, service_id: &str) -> Res
 /// The start times still free on a date for a service, as `HH:MM`.
 async fn free(
     state: &AppState,
-    practice: &store::BookingPractice,
+    practice: &BookingPractice,
     service: &Service,
     date: &str,
 ) -> Result<Vec<String>, AppError> {
@@ -70,8 +70,7 @@ async fn free(
     let Some((opens, closes)) = hours[local_time::weekday(day) as usize].open else { return Ok(Vec::new()) };
     let (from, to) =
         (local_time::to_utc(zone, day, 0).unwrap_or(now), local_time::to_utc(zone, day, 24 * 60).unwrap_or(now));
-    let backend = Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite);
-    let booked = booked_between(&state.db, backend, practice.id, from, to).await?;
+    let booked = booked_between(&state.db, practice.id, from, to).await?;
     let duration = service.duration_minutes;
     let mut times = Vec::new();
     let mut minute = opens.div_euclid(STEP_MINUTES) * STEP_MINUTES;
@@ -139,7 +138,8 @@ pub async fn book(
     // client behind.
     let mut tx = db::begin_write(&state.db).await?;
     let client_id =
-        store::client_for_booking(&mut tx, practice.id, &person.name, &person.email, &person.phone, now).await?;
+        crate::clients::store::for_booking_in(&mut tx, practice.id, &person.name, &person.email, &person.phone, now)
+            .await?;
     let appointment = NewAppointment {
         practice_id: practice.id,
         client_id,
@@ -150,8 +150,7 @@ pub async fn book(
         source: "online",
         now,
     };
-    let backend = Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite);
-    let Some(id) = insert_if_free_in(&mut tx, backend, appointment).await? else {
+    let Some(id) = insert_if_free_in(&mut tx, state.db.backend(), appointment).await? else {
         return Err(AppError::field("time", Problem::TimeTaken));
     };
     tx.commit().await?;
@@ -179,7 +178,7 @@ pub async fn book(
 
 /// The practice's booking address, made from its name the first time it is asked for.
 pub async fn booking_address(state: &AppState, user: &CurrentUser) -> Result<String, AppError> {
-    let (name, slug) = store::slug_of(&state.db, user.practice_id).await?;
+    let (name, slug) = practices::booking_slug_of(&state.db, user.practice_id).await?;
     if let Some(slug) = slug {
         return Ok(format!("{}/book/{slug}", state.config.base_url));
     }
@@ -192,11 +191,11 @@ pub async fn booking_address(state: &AppState, user: &CurrentUser) -> Result<Str
             1..5 => format!("{base}-{}", attempt + 1),
             _ => format!("{base}-{:06x}", rand::random::<u32>() & 0xff_ffff),
         };
-        if store::set_slug(&state.db, user.practice_id, &candidate).await? {
+        if practices::set_booking_slug(&state.db, user.practice_id, &candidate).await? {
             break;
         }
     }
-    let (_, slug) = store::slug_of(&state.db, user.practice_id).await?;
+    let (_, slug) = practices::booking_slug_of(&state.db, user.practice_id).await?;
     let slug = slug.ok_or_else(|| AppError::internal("no free booking address"))?;
     Ok(format!("{}/book/{slug}", state.config.base_url))
 }

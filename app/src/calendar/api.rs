@@ -113,7 +113,7 @@ pub async fn set_hide_after_idle(minutes: String) -> Result<(), AppError> {
         .ok()
         .filter(|m| super::types::HIDE_IDLE_CHOICES.contains(m))
         .ok_or_else(|| AppError::field("minutes", Problem::NotAllowedValue))?;
-    super::store::set_hide_after_idle(&request.state.db, user.user_id, minutes).await?;
+    crate::auth::store::set_hide_after_idle(&request.state.db, user.user_id, minutes).await?;
     Ok(())
 }
 

@@ -9,7 +9,6 @@ use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
 use crate::local_time;
-use crate::server::db::Backend;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 use crate::times::{clock_label, parse_clock};
@@ -28,10 +27,6 @@ pub struct AppointmentInput<'a> {
     pub notes: &'a str,
 }
 
-fn backend(state: &AppState) -> Backend {
-    Backend::of_url(&state.config.database_url).unwrap_or(Backend::Sqlite)
-}
-
 /// Checks a local date and clock time against the opening hours; the UTC start and end.
 pub async fn place(
     state: &AppState,
@@ -48,7 +43,7 @@ pub async fn place(
         Some((opens, closes)) if minute >= opens && minute + duration_minutes <= closes => {}
         _ => return Err(AppError::field("time", Problem::OutsideOpeningHours)),
     }
-    let zone = store::zone(&state.db, practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, practice_id).await?;
     let starts = local_time::to_utc(zone, day, minute).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
     Ok((starts, starts + duration_minutes * 60))
 }
@@ -66,7 +61,9 @@ async fn check(state: &AppState, practice_id: i64, input: &AppointmentInput<'_>)
     let mut errors = Vec::new();
     let client_id = input.client_id.trim().parse::<i64>().ok();
     let client = match client_id {
-        Some(id) => store::client_name(&state.db, practice_id, id).await?.map(|_| id).ok_or(Problem::Required),
+        Some(id) => {
+            crate::clients::store::name_of(&state.db, practice_id, id).await?.map(|_| id).ok_or(Problem::Required)
+        }
         None if !input.client_name.trim().is_empty() => find_client(state, practice_id, input.client_name).await?,
         None => Err(Problem::Required),
     };
@@ -119,7 +116,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: AppointmentInpu
         source: "practitioner",
         now: state.clock.now(),
     };
-    let id = store::insert_if_free(&state.db, backend(state), appointment)
+    let id = store::insert_if_free(&state.db, appointment)
         .await?
         .ok_or_else(|| AppError::field("time", Problem::TimeTaken))?;
     let now = state.clock.now();
@@ -146,7 +143,7 @@ pub async fn update(
         ends_at,
         notes: &checked.notes,
     };
-    match store::change_if_free(&state.db, backend(state), change).await? {
+    match store::change_if_free(&state.db, change).await? {
         Changed::Done => {
             // Moved to another client: both clients' logs show the change.
             let now = state.clock.now();
@@ -166,7 +163,7 @@ pub async fn update(
 
 pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentDetail, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let zone = store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let (date, minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::AppointmentRead, Some(row.client_id), Some(row.id)).await?;
@@ -187,7 +184,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
 /// `NotFound`); the read is recorded in the practice's audit log, like every client read.
 pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentOverview, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let zone = store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let (date, start_minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
     let consent = crate::consent::service::statuses(state, user.practice_id)
@@ -221,7 +218,7 @@ pub async fn cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<Str
         return Err(AppError::NotFound);
     }
     audit::record(&state.db, user, now, AuditAction::AppointmentCancelled, Some(row.client_id), Some(id)).await?;
-    let zone = store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     Ok(crate::dates::date_text(local_time::to_local(zone, row.starts_at).0))
 }
 
@@ -232,7 +229,7 @@ pub const UNDO_SECS: i64 = 60;
 /// appointment's date.
 pub async fn undo_cancel(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
     let since = state.clock.now() - UNDO_SECS;
-    match store::restore_if_free(&state.db, backend(state), user.practice_id, id, since).await? {
+    match store::restore_if_free(&state.db, user.practice_id, id, since).await? {
         Restored::Done => {}
         Restored::Taken => return Err(AppError::Conflict(Problem::TimeTaken)),
         Restored::NotFound => return Err(AppError::Conflict(Problem::UndoExpired)),
@@ -240,7 +237,7 @@ pub async fn undo_cancel(state: &AppState, user: &CurrentUser, id: i64) -> Resul
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     audit::record(&state.db, user, state.clock.now(), AuditAction::AppointmentChanged, Some(row.client_id), Some(id))
         .await?;
-    let zone = store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     Ok(crate::dates::date_text(local_time::to_local(zone, row.starts_at).0))
 }
 
@@ -253,8 +250,10 @@ pub async fn week(
     mode: CalendarMode,
     client_data_hidden: bool,
 ) -> Result<WeekView, AppError> {
-    let settings = store::practice_calendar(&state.db, user.practice_id, user.user_id).await?;
-    let zone = local_time::zone(&settings.time_zone);
+    let (zone, hide_after_idle_minutes) = tokio::try_join!(
+        crate::profile::store::zone_of(&state.db, user.practice_id),
+        crate::auth::store::hide_after_idle_minutes(&state.db, user.user_id),
+    )?;
     let now = state.clock.now();
     let (today, now_minute) = local_time::to_local(zone, now);
     let selected = crate::dates::parse_date(date.trim()).unwrap_or(today);
@@ -290,7 +289,7 @@ pub async fn week(
     let to = local_time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
     let consent = crate::consent::service::statuses(state, user.practice_id).await?;
     let shown = days.len() as i64;
-    let appointments = store::booked_between(&state.db, backend(state), user.practice_id, from, to)
+    let appointments = store::booked_between(&state.db, user.practice_id, from, to)
         .await?
         .into_iter()
         .filter_map(|row| {
@@ -322,7 +321,7 @@ pub async fn week(
         last_minute,
         appointments,
         now: (0..shown).contains(&now_day).then_some((now_day as usize, now_minute)),
-        hide_after_idle_minutes: settings.hide_after_idle_minutes,
+        hide_after_idle_minutes,
         client_data_hidden,
     })
 }

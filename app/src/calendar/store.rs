@@ -1,7 +1,7 @@
 //! SQL for appointments, each statement scoped to one practice. A time is taken only if no
 //! booked appointment overlaps it, checked inside the statement that takes it.
 
-use sqlx::Row;
+use sqlx::AnyConnection;
 
 use crate::server::db::{Backend, Db};
 
@@ -37,19 +37,16 @@ const OVERLAP: &str = "SELECT 1 FROM appointments o WHERE o.practice_id = $1 AND
                         AND o.starts_at < $5 AND o.ends_at > $4";
 
 /// Books the time if it is free. `None` when another appointment takes any of it.
-pub async fn insert_if_free(
-    db: &Db,
-    backend: Backend,
-    appointment: NewAppointment<'_>,
-) -> Result<Option<i64>, sqlx::Error> {
+pub async fn insert_if_free(db: &Db, appointment: NewAppointment<'_>) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    let id = insert_if_free_in(&mut tx, backend, appointment).await?;
+    let id = insert_if_free_in(&mut tx, db.backend(), appointment).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// [`insert_if_free`] inside the caller's write transaction (begun with
-/// [`crate::server::db::begin_write`]), for a booking that adds its client in the same one.
+/// [`crate::server::db::begin_write`]) on `backend` (the transaction's [`Db::backend`]), for a
+/// booking that adds its client in the same one.
 pub async fn insert_if_free_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
@@ -85,37 +82,27 @@ pub async fn set_booker(db: &Db, id: i64, ip: &[u8], agent: &[u8]) -> Result<(),
 }
 
 /// An online booking's sealed booker details.
+#[derive(sqlx::FromRow)]
 pub struct BookerRow {
     pub id: i64,
     pub practice_id: i64,
     pub client_id: i64,
+    #[sqlx(rename = "booker_ip")]
     pub ip: Vec<u8>,
+    #[sqlx(rename = "booker_agent")]
     pub agent: Vec<u8>,
-}
-
-fn booker_row(row: &sqlx::any::AnyRow) -> Result<BookerRow, sqlx::Error> {
-    Ok(BookerRow {
-        id: row.try_get("id")?,
-        practice_id: row.try_get("practice_id")?,
-        client_id: row.try_get("client_id")?,
-        ip: row.try_get("booker_ip")?,
-        agent: row.try_get("booker_agent")?,
-    })
 }
 
 /// One appointment's sealed booker details, if it was booked online.
 pub async fn booker_of(db: &Db, practice_id: i64, id: i64) -> Result<Option<BookerRow>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
          WHERE id = $1 AND practice_id = $2 AND booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
     )
     .bind(id)
     .bind(practice_id)
     .fetch_optional(db)
-    .await?
-    .as_ref()
-    .map(booker_row)
-    .transpose()
+    .await
 }
 
 pub struct Change<'a> {
@@ -135,9 +122,9 @@ pub enum Changed {
 }
 
 /// Moves or edits a booked appointment if its new time is free (apart from itself).
-pub async fn change_if_free(db: &Db, backend: Backend, change: Change<'_>) -> Result<Changed, sqlx::Error> {
+pub async fn change_if_free(db: &Db, change: Change<'_>) -> Result<Changed, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    lock_practice(&mut tx, backend, change.practice_id).await?;
+    lock_practice(&mut tx, db.backend(), change.practice_id).await?;
     let updated = sqlx::query(
         "UPDATE appointments SET starts_at = $3, ends_at = $4, client_id = $5, service_id = $6, notes = $7
          WHERE id = $2 AND practice_id = $1 AND status = 'booked'
@@ -194,15 +181,9 @@ pub enum Restored {
 
 /// Books a cancelled appointment again, if it was cancelled after `since` and its time is still
 /// free.
-pub async fn restore_if_free(
-    db: &Db,
-    backend: Backend,
-    practice_id: i64,
-    id: i64,
-    since: i64,
-) -> Result<Restored, sqlx::Error> {
+pub async fn restore_if_free(db: &Db, practice_id: i64, id: i64, since: i64) -> Result<Restored, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    lock_practice(&mut tx, backend, practice_id).await?;
+    lock_practice(&mut tx, db.backend(), practice_id).await?;
     let recent = "FROM appointments WHERE id = $1 AND practice_id = $2 AND status = 'cancelled' AND cancelled_at > $3";
     let updated = sqlx::query(&format!(
         "UPDATE appointments SET status = 'booked', cancelled_at = NULL
@@ -231,6 +212,7 @@ pub async fn restore_if_free(
     Ok(result)
 }
 
+#[derive(sqlx::FromRow)]
 pub struct AppointmentRow {
     pub id: i64,
     pub client_id: i64,
@@ -245,36 +227,15 @@ pub struct AppointmentRow {
     pub status: String,
 }
 
-const COLUMNS: &str =
-    "a.id, a.client_id, c.name, a.service_id, s.name, a.starts_at, a.ends_at, a.notes, a.source, a.status, s.colour
-     FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id";
-
-fn row(row: sqlx::any::AnyRow) -> AppointmentRow {
-    AppointmentRow {
-        id: row.get(0),
-        client_id: row.get(1),
-        client_name: row.get(2),
-        service_id: row.get(3),
-        service_name: row.get(4),
-        starts_at: row.get(5),
-        ends_at: row.get(6),
-        notes: row.get(7),
-        source: row.get(8),
-        status: row.get(9),
-        service_colour: row.get(10),
-    }
-}
+// The two listings below read the clients' names and the services' names and colours in the
+// same query, though those tables belong to `clients/store.rs` and `services/store.rs`: the
+// calendar week is the app's hottest page, and one query for it is what keeps it fast (see
+// `booked_between`); a name per appointment would be a query per appointment.
 
 /// Booked appointments that overlap `[from, to)`, by start. A busy week holds hundreds: they
 /// come back as one JSON array in one row, because the database drivers hand over rows one at a
 /// time (on SQLite through a worker thread), which cost more than the query itself.
-pub async fn booked_between(
-    db: &Db,
-    backend: Backend,
-    practice_id: i64,
-    from: i64,
-    to: i64,
-) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+pub async fn booked_between(db: &Db, practice_id: i64, from: i64, to: i64) -> Result<Vec<AppointmentRow>, sqlx::Error> {
     const COLUMNS: &str =
         "id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status, colour";
     const ROWS: &str = "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
@@ -282,7 +243,7 @@ pub async fn booked_between(
                 a.source AS source, a.status AS status, s.colour AS colour
          FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id
          WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2";
-    let sql = match backend {
+    let sql = match db.backend() {
         // SQLite aggregates in the order the subquery delivers.
         Backend::Sqlite => {
             format!("SELECT json_group_array(json_array({COLUMNS})) FROM ({ROWS} ORDER BY a.starts_at, a.id) AS week")
@@ -330,54 +291,17 @@ pub async fn booked_between(
 }
 
 pub async fn appointment(db: &Db, practice_id: i64, id: i64) -> Result<Option<AppointmentRow>, sqlx::Error> {
-    let found = sqlx::query(&format!("SELECT {COLUMNS} WHERE a.id = $1 AND a.practice_id = $2"))
-        .bind(id)
-        .bind(practice_id)
-        .fetch_optional(db)
-        .await?;
-    Ok(found.map(row))
-}
-
-pub struct PracticeCalendar {
-    pub time_zone: String,
-    pub hide_after_idle_minutes: i64,
-}
-
-pub async fn practice_calendar(db: &Db, practice_id: i64, user_id: i64) -> Result<PracticeCalendar, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT p.time_zone, u.hide_after_idle_minutes FROM practices p JOIN users u ON u.practice_id = p.id
-         WHERE p.id = $1 AND u.id = $2",
+    sqlx::query_as(
+        "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
+                s.name AS service_name, s.colour AS service_colour, a.starts_at AS starts_at, a.ends_at AS ends_at,
+                a.notes AS notes, a.source AS source, a.status AS status
+         FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id
+         WHERE a.id = $1 AND a.practice_id = $2",
     )
+    .bind(id)
     .bind(practice_id)
-    .bind(user_id)
-    .fetch_one(db)
-    .await?;
-    Ok(PracticeCalendar { time_zone: row.get(0), hide_after_idle_minutes: row.get(1) })
-}
-
-pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET hide_after_idle_minutes = $1 WHERE id = $2")
-        .bind(minutes)
-        .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// The practice's time zone.
-pub async fn zone(db: &Db, practice_id: i64) -> Result<chrono_tz::Tz, sqlx::Error> {
-    let name: String =
-        sqlx::query_scalar("SELECT time_zone FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await?;
-    Ok(crate::local_time::zone(&name))
-}
-
-/// Whether the client belongs to the practice.
-pub async fn client_name(db: &Db, practice_id: i64, client_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM clients WHERE id = $1 AND practice_id = $2")
-        .bind(client_id)
-        .bind(practice_id)
-        .fetch_optional(db)
-        .await
+    .fetch_optional(db)
+    .await
 }
 
 /// How many appointments the client has, past, coming and cancelled.
@@ -387,4 +311,18 @@ pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Resu
         .bind(client_id)
         .fetch_one(db)
         .await
+}
+
+/// Deletes the client's appointments, in the caller's transaction (the client is deleted next).
+pub async fn delete_for_client_in(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    client_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM appointments WHERE client_id = $1 AND practice_id = $2")
+        .bind(client_id)
+        .bind(practice_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

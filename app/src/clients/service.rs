@@ -94,11 +94,15 @@ pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: i64) -> 
     Ok(preview)
 }
 
-/// Deletes the client, its data keys first (see `store::delete`), and records it in the audit log.
+/// Deletes the client: first its data keys, so that anything sealed with them can no longer be
+/// read; then its appointments and the client with everything that hangs on it; and records it
+/// in the audit log, all in one transaction.
 /// Then the old pages leave the SQLite WAL too, so the files on disk no longer hold the client's
 /// name, key or journals.
 pub async fn delete(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
     let mut tx = crate::server::db::begin_write(&state.db).await?;
+    store::delete_keys(&mut tx, user.practice_id, id).await?;
+    crate::calendar::store::delete_for_client_in(&mut tx, user.practice_id, id).await?;
     if !store::delete(&mut tx, user.practice_id, id).await? {
         return Err(AppError::NotFound);
     }

@@ -1,7 +1,7 @@
 //! SQL for clients. Every statement is scoped to one practice: a client id alone never reaches
 //! a row.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use super::types::{Client, ClientInput, ClientSummary};
 use crate::consent::types::ConsentStatus;
@@ -10,7 +10,7 @@ use crate::server::db::Db;
 /// The practice's clients whose name, email or phone contains `query` (all when empty), by name.
 pub async fn search(db: &Db, practice_id: i64, query: &str, limit: i64) -> Result<Vec<ClientSummary>, sqlx::Error> {
     let pattern = format!("%{}%", escape_like(&query.trim().to_lowercase()));
-    let rows = sqlx::query(
+    let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT id, name, email, phone FROM clients
          WHERE practice_id = $1
            AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(email) LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')
@@ -24,13 +24,21 @@ pub async fn search(db: &Db, practice_id: i64, query: &str, limit: i64) -> Resul
     Ok(rows
         .into_iter()
         .map(|row| ClientSummary {
-            id: row.get(0),
-            name: row.get(1),
-            email: row.get(2),
-            phone: row.get(3),
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
             consent: ConsentStatus::NotAsked,
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
 }
 
 /// `%` and `_` typed in a search are letters, not wildcards.
@@ -44,8 +52,19 @@ pub struct ClientRow {
     pub sealed_notes: Option<Vec<u8>>,
 }
 
+#[derive(sqlx::FromRow)]
+struct DetailsRow {
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    birth_date: String,
+    address: String,
+    notes_sealed: Option<Vec<u8>>,
+}
+
 pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<ClientRow>, sqlx::Error> {
-    let row = sqlx::query(
+    let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT id, name, email, phone, birth_date, address, notes_sealed FROM clients WHERE id = $1 AND practice_id = $2",
     )
     .bind(id)
@@ -54,15 +73,15 @@ pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<ClientRow>
     .await?;
     Ok(row.map(|row| ClientRow {
         client: Client {
-            id: row.get(0),
-            name: row.get(1),
-            email: row.get(2),
-            phone: row.get(3),
-            birth_date: row.get(4),
-            address: row.get(5),
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
+            birth_date: row.birth_date,
+            address: row.address,
             notes: String::new(),
         },
-        sealed_notes: row.get(6),
+        sealed_notes: row.notes_sealed,
     }))
 }
 
@@ -103,6 +122,40 @@ pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now
     Ok(changed == 1)
 }
 
+/// The practice's client with this name and email, or a new one with the booker's details. The
+/// name must match too: a stranger's booking never lands on another client's record by email alone.
+pub async fn for_booking_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    practice_id: i64,
+    name: &str,
+    email: &str,
+    phone: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM clients WHERE practice_id = $1 AND LOWER(email) = $2 AND LOWER(name) = $3 ORDER BY id LIMIT 1",
+    )
+    .bind(practice_id)
+    .bind(email)
+    .bind(name.to_lowercase())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    sqlx::query_scalar(
+        "INSERT INTO clients (practice_id, name, email, phone, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(practice_id)
+    .bind(name)
+    .bind(email)
+    .bind(phone)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 /// Stores the client's sealed notes (`None`: no notes), and clears the plaintext column that
 /// held them before notes were sealed.
 pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option<Vec<u8>>) -> Result<(), sqlx::Error> {
@@ -115,16 +168,29 @@ pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option
     Ok(())
 }
 
-/// Deletes the client: first its data keys, so that anything sealed with them (journals, booking
-/// details, wherever a copy lies) can no longer be read; then its appointments and the client
-/// with everything that hangs on it. `false` when the practice has no such client.
+/// The name of the practice's client; `None` when the practice has no such client.
+pub async fn name_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM clients WHERE id = $1 AND practice_id = $2")
+        .bind(client_id)
+        .bind(practice_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Deletes the client's data keys, so that anything sealed with them (journals, booking details,
+/// wherever a copy lies) can no longer be read. The first step of deleting a client.
+pub async fn delete_keys(conn: &mut AnyConnection, practice_id: i64, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM client_keys WHERE client_id = $1 AND practice_id = $2")
+        .bind(id)
+        .bind(practice_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the client with everything that hangs on it (its keys and appointments are gone
+/// already). `false` when the practice has no such client.
 pub async fn delete(conn: &mut AnyConnection, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
-    for statement in [
-        "DELETE FROM client_keys WHERE client_id = $1 AND practice_id = $2",
-        "DELETE FROM appointments WHERE client_id = $1 AND practice_id = $2",
-    ] {
-        sqlx::query(statement).bind(id).bind(practice_id).execute(&mut *conn).await?;
-    }
     let deleted = sqlx::query("DELETE FROM clients WHERE id = $1 AND practice_id = $2")
         .bind(id)
         .bind(practice_id)

@@ -15,10 +15,11 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::store::{self, NewRequest, RequestRow};
+use super::store::{self, NewRequest, RequestRow, Step};
 use super::types::{
     CODE_LIFETIME_SECS, CODE_MAILS_PER_DAY, CODE_RESEND_SECS, CODE_TRIES, COPY_DAYS, ConsentPage, ConsentStatus,
-    Declaration, Drawing, LINK_DAYS, LinkOffer, RequestView, Template, TemplateInput, signature, withdrawal_code,
+    Declaration, Drawing, LINK_DAYS, LinkOffer, RequestStatus, RequestView, Template, TemplateInput, signature,
+    withdrawal_code,
 };
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
@@ -194,7 +195,7 @@ async fn mail_link(
     lang: Lang,
     reminder: bool,
 ) -> Result<(), AppError> {
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let t = lang.texts();
     let subject = if reminder { t.mail_consent_reminder_subject } else { t.mail_consent_subject };
     state.mailer.send_in_background(Email {
@@ -262,12 +263,12 @@ pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Templ
 /// The client's requests, newest first. Recorded as a reading.
 pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<RequestView>, AppError> {
     crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::ConsentRequestsRead, Some(client_id), None).await?;
     let mut views = Vec::new();
     for row in store::requests_of(&state.db, user.practice_id, client_id).await? {
-        if row.status == "revoked" {
+        if row.status == RequestStatus::Revoked {
             continue;
         }
         let template = store::template_version(&state.db, user.practice_id, row.template_id, row.version).await?;
@@ -275,7 +276,7 @@ pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> R
             id: row.id,
             title: template.map(|t| t.title).unwrap_or_default(),
             version: row.version,
-            status: ConsentStatus::of(&row.status, row.expires_at, now),
+            status: ConsentStatus::of(row.status, row.expires_at, now),
             sent: local_time::moment_text(zone, row.sent_at),
             decided: row.decided_at.map(|at| local_time::moment_text(zone, at)),
         });
@@ -292,7 +293,7 @@ pub async fn statuses(
     Ok(store::statuses(&state.db, practice_id)
         .await?
         .into_iter()
-        .map(|(client_id, status, expires_at)| (client_id, ConsentStatus::of(&status, expires_at, now)))
+        .map(|row| (row.client_id, ConsentStatus::of(row.status, row.expires_at, now)))
         .collect())
 }
 
@@ -312,7 +313,7 @@ async fn by_token(state: &AppState, token: &str) -> Result<(RequestRow, Template
         return Err(invalid());
     }
     let request = store::request_by_token(&state.db, &token_hash(token)).await?.ok_or_else(invalid)?;
-    if request.status == "revoked" {
+    if request.status == RequestStatus::Revoked {
         return Err(invalid());
     }
     let template = store::template_version(&state.db, request.practice_id, request.template_id, request.version)
@@ -322,25 +323,23 @@ async fn by_token(state: &AppState, token: &str) -> Result<(RequestRow, Template
 }
 
 /// The client's step through their link, as the audit log names it.
-fn step_action(to: &str) -> Option<AuditAction> {
-    match to {
-        "opened" => Some(AuditAction::ConsentOpened),
-        "signed" => Some(AuditAction::ConsentSigned),
-        "declined" => Some(AuditAction::ConsentDeclined),
-        "withdrawn" => Some(AuditAction::ConsentWithdrawn),
-        _ => None,
+fn step_action(step: Step) -> AuditAction {
+    match step {
+        Step::Open => AuditAction::ConsentOpened,
+        Step::Sign => AuditAction::ConsentSigned,
+        Step::Decline => AuditAction::ConsentDeclined,
+        Step::Withdraw => AuditAction::ConsentWithdrawn,
     }
 }
 
-/// Moves the request from one of `from` to `to`, adding the step to the sealed evidence and to
-/// the audit log; `false` when the request was not in such a state. An answer to a request
-/// still "sent" (a form sent with no page script, straight from the mail) opens it as well.
+/// Takes the step, adding it to the sealed evidence and to the audit log; `false` when the
+/// request was not in a state the step starts from. An answer to a request still "sent" (a form
+/// sent with no page script, straight from the mail) opens it as well.
 async fn record(
     state: &AppState,
     request: &RequestRow,
     template: &Template,
-    from: &[&str],
-    to: &str,
+    step: Step,
     signed: Option<Signed>,
     origin: &Origin<'_>,
 ) -> Result<bool, AppError> {
@@ -352,21 +351,21 @@ async fn record(
         evidence.typed_name = Some(signed.name);
         evidence.drawn_signature = signed.drawing.map(|d| d.to_text());
     }
-    let opens_too = request.status == "sent" && to != "opened";
-    let steps = if opens_too { vec!["opened", to] } else { vec![to] };
-    for what in &steps {
+    let opens_too = request.status == RequestStatus::Sent && step != Step::Open;
+    let steps = if opens_too { vec![Step::Open, step] } else { vec![step] };
+    for taken in &steps {
         evidence.events.push(EvidenceEvent {
-            what: (*what).into(),
+            what: taken.status().as_str().into(),
             at: now,
             ip: origin.ip.to_string(),
             user_agent: origin.user_agent.into(),
         });
     }
     let sealed = seal_evidence(&keys, request.id, &evidence)?;
-    if !store::advance(&state.db, request.id, from, to, now, &sealed).await? {
+    if !store::advance(&state.db, request.id, step, now, &sealed).await? {
         return Ok(false);
     }
-    for action in steps.into_iter().filter_map(step_action) {
+    for action in steps.into_iter().map(step_action) {
         audit::record_by_client(&state.db, request.practice_id, now, action, request.client_id, Some(request.id))
             .await?;
     }
@@ -377,7 +376,7 @@ async fn record(
 pub async fn page(state: &AppState, token: &str) -> Result<ConsentPage, AppError> {
     let (request, template) = by_token(state, token).await?;
     let now = state.clock.now();
-    let status = ConsentStatus::of(&request.status, request.expires_at, now);
+    let status = ConsentStatus::of(request.status, request.expires_at, now);
     let offer = LinkOffer::at(status, request.decided_at, now);
     let lang = template.lang;
     let declaration = if offer.declaration {
@@ -388,7 +387,7 @@ pub async fn page(state: &AppState, token: &str) -> Result<ConsentPage, AppError
     };
     let copy_until = match (offer.copy, request.decided_at) {
         (true, Some(at)) => {
-            let zone = crate::calendar::store::zone(&state.db, request.practice_id).await?;
+            let zone = crate::profile::store::zone_of(&state.db, request.practice_id).await?;
             Some(local_time::moment_text(zone, at + COPY_DAYS * 86_400))
         }
         _ => None,
@@ -409,8 +408,8 @@ async fn open_request(
     template: &Template,
     origin: &Origin<'_>,
 ) -> Result<(), AppError> {
-    if ConsentStatus::of(&request.status, request.expires_at, state.clock.now()) == ConsentStatus::Sent {
-        record(state, request, template, &["sent"], "opened", None, origin).await?;
+    if ConsentStatus::of(request.status, request.expires_at, state.clock.now()) == ConsentStatus::Sent {
+        record(state, request, template, Step::Open, None, origin).await?;
     }
     Ok(())
 }
@@ -436,7 +435,7 @@ pub async fn sign(
             return Err(error);
         }
     };
-    answer(state, &request, &template, "signed", Some(Signed { name, drawing }), origin).await?;
+    answer(state, &request, &template, Step::Sign, Some(Signed { name, drawing }), origin).await?;
     let Some(signed) = store::request_of(&state.db, request.practice_id, request.client_id, request.id).await? else {
         return Ok(());
     };
@@ -472,18 +471,19 @@ pub async fn withdraw(
 ) -> Result<(), AppError> {
     let (request, template) = by_token(state, token).await?;
     let now = state.clock.now();
-    let status = ConsentStatus::of(&request.status, request.expires_at, now);
+    let status = ConsentStatus::of(request.status, request.expires_at, now);
     if status != ConsentStatus::Signed {
         return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     if LinkOffer::at(status, request.decided_at, now).withdraw_needs_code {
         check_code(state, token, &request, code.unwrap_or_default()).await?;
     }
-    if !record(state, &request, &template, &["signed"], "withdrawn", None, origin).await? {
+    if !record(state, &request, &template, Step::Withdraw, None, origin).await? {
         return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     let t = lang.texts();
-    for to in store::practitioner_emails(&state.db, request.practice_id).await? {
+    // The practitioners hear of a withdrawal.
+    for to in crate::auth::store::practitioner_emails(&state.db, request.practice_id).await? {
         state.mailer.send_in_background(Email {
             to,
             attachments: Vec::new(),
@@ -512,7 +512,7 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     let (request, template) = by_token(state, token).await?;
     let lang = template.lang_or(lang);
     let now = state.clock.now();
-    if ConsentStatus::of(&request.status, request.expires_at, now) != ConsentStatus::Signed {
+    if ConsentStatus::of(request.status, request.expires_at, now) != ConsentStatus::Signed {
         return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
     let client = crate::clients::store::get(&state.db, request.practice_id, request.client_id)
@@ -573,19 +573,19 @@ async fn check_code(state: &AppState, token: &str, request: &RequestRow, input: 
 
 pub async fn decline(state: &AppState, token: &str, origin: &Origin<'_>) -> Result<(), AppError> {
     let (request, template) = by_token(state, token).await?;
-    answer(state, &request, &template, "declined", None, origin).await
+    answer(state, &request, &template, Step::Decline, None, origin).await
 }
 
 async fn answer(
     state: &AppState,
     request: &RequestRow,
     template: &Template,
-    to: &str,
+    step: Step,
     signed: Option<Signed>,
     origin: &Origin<'_>,
 ) -> Result<(), AppError> {
-    if !ConsentStatus::of(&request.status, request.expires_at, state.clock.now()).is_open()
-        || !record(state, request, template, &["sent", "opened"], to, signed, origin).await?
+    if !ConsentStatus::of(request.status, request.expires_at, state.clock.now()).is_open()
+        || !record(state, request, template, step, signed, origin).await?
     {
         return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
@@ -622,7 +622,7 @@ pub async fn client_copy(
 ) -> Result<(Vec<u8>, Lang), AppError> {
     let (request, _) = by_token(state, token).await?;
     let now = state.clock.now();
-    let status = ConsentStatus::of(&request.status, request.expires_at, now);
+    let status = ConsentStatus::of(request.status, request.expires_at, now);
     if !LinkOffer::at(status, request.decided_at, now).copy {
         return Err(AppError::Rejected(Problem::InvalidLink));
     }
@@ -657,11 +657,11 @@ async fn copy_of(
         Some(keys) => open_evidence(&keys, request)?,
         None => Evidence::default(),
     };
-    let zone = crate::calendar::store::zone(&state.db, practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, practice_id).await?;
     let lang = chosen.unwrap_or(template.lang_or(fallback));
     let moment = |at: i64| dates::moment(lang, &local_time::moment_text(zone, at));
     let t = lang.texts();
-    let status = ConsentStatus::of(&request.status, request.expires_at, state.clock.now());
+    let status = ConsentStatus::of(request.status, request.expires_at, state.clock.now());
     let footer = format!("{} · {}", t.consent_copy_title, practice);
     let mut doc = crate::server::pdf::Document::new(&template.title, lang.code(), &footer);
     doc.paragraph(&practice);

@@ -2,9 +2,9 @@
 //! requests, the client), except the lookup by a link's token hash, which is the link's only
 //! key.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use super::types::Template;
+use super::types::{RequestStatus, Template};
 use crate::i18n::Lang;
 use crate::server::db::Db;
 
@@ -13,10 +13,27 @@ fn lang(code: Option<String>) -> Option<Lang> {
     code.as_deref().and_then(Lang::from_code)
 }
 
+/// One version of a declaration as stored.
+#[derive(sqlx::FromRow)]
+struct TemplateRow {
+    id: i64,
+    version: i64,
+    title: String,
+    body: String,
+    lang: Option<String>,
+}
+
+impl From<TemplateRow> for Template {
+    fn from(row: TemplateRow) -> Self {
+        Template { id: row.id, version: row.version, title: row.title, body: row.body, lang: lang(row.lang) }
+    }
+}
+
 /// The practice's declarations in their current version, oldest first.
 pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT t.id, v.version, v.title, v.body, v.lang FROM consent_templates t
+    let rows: Vec<TemplateRow> = sqlx::query_as(
+        "SELECT t.id AS id, v.version AS version, v.title AS title, v.body AS body, v.lang AS lang
+         FROM consent_templates t
          JOIN consent_template_versions v ON v.template_id = t.id
          WHERE t.practice_id = $1
            AND v.version = (SELECT MAX(version) FROM consent_template_versions WHERE template_id = t.id)
@@ -25,17 +42,7 @@ pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx:
     .bind(practice_id)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Template {
-                id: r.try_get(0)?,
-                version: r.try_get(1)?,
-                title: r.try_get(2)?,
-                body: r.try_get(3)?,
-                lang: lang(r.try_get(4)?),
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(Template::from).collect())
 }
 
 /// One version of one of the practice's declarations.
@@ -45,8 +52,9 @@ pub async fn template_version(
     template_id: i64,
     version: i64,
 ) -> Result<Option<Template>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT v.title, v.body, v.lang FROM consent_template_versions v JOIN consent_templates t ON t.id = v.template_id
+    let row: Option<TemplateRow> = sqlx::query_as(
+        "SELECT t.id AS id, v.version AS version, v.title AS title, v.body AS body, v.lang AS lang
+         FROM consent_template_versions v JOIN consent_templates t ON t.id = v.template_id
          WHERE t.id = $1 AND t.practice_id = $2 AND v.version = $3",
     )
     .bind(template_id)
@@ -54,10 +62,7 @@ pub async fn template_version(
     .bind(version)
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        Ok(Template { id: template_id, version, title: r.try_get(0)?, body: r.try_get(1)?, lang: lang(r.try_get(2)?) })
-    })
-    .transpose()
+    Ok(row.map(Template::from))
 }
 
 /// Marks the practice as given the default declarations; `false` when it was already (by this
@@ -156,103 +161,112 @@ pub async fn insert_request(db: &Db, request: NewRequest<'_>) -> Result<i64, sql
 }
 
 /// A request as stored.
+#[derive(sqlx::FromRow)]
 pub struct RequestRow {
     pub id: i64,
     pub practice_id: i64,
     pub client_id: i64,
     pub template_id: i64,
+    #[sqlx(rename = "template_version")]
     pub version: i64,
-    pub status: String,
+    pub status: RequestStatus,
     pub sent_at: i64,
     pub expires_at: i64,
     pub decided_at: Option<i64>,
     pub evidence: Option<Vec<u8>>,
 }
 
-const REQUEST_COLUMNS: &str =
-    "id, practice_id, client_id, template_id, template_version, status, sent_at, expires_at, decided_at, evidence";
-
-fn request_row(r: &sqlx::any::AnyRow) -> Result<RequestRow, sqlx::Error> {
-    Ok(RequestRow {
-        id: r.try_get(0)?,
-        practice_id: r.try_get(1)?,
-        client_id: r.try_get(2)?,
-        template_id: r.try_get(3)?,
-        version: r.try_get(4)?,
-        status: r.try_get(5)?,
-        sent_at: r.try_get(6)?,
-        expires_at: r.try_get(7)?,
-        decided_at: r.try_get(8)?,
-        evidence: r.try_get(9)?,
-    })
+/// Selects a [`RequestRow`]; the conditions follow.
+macro_rules! select_request {
+    ($conditions:literal) => {
+        concat!(
+            "SELECT id, practice_id, client_id, template_id, template_version, status, sent_at, expires_at,
+                    decided_at, evidence
+             FROM consent_requests WHERE ",
+            $conditions
+        )
+    };
 }
 
 pub async fn request_by_token(db: &Db, token_hash: &[u8]) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {REQUEST_COLUMNS} FROM consent_requests WHERE token_hash = $1"))
-        .bind(token_hash)
-        .fetch_optional(db)
-        .await?
-        .as_ref()
-        .map(request_row)
-        .transpose()
+    sqlx::query_as(select_request!("token_hash = $1")).bind(token_hash).fetch_optional(db).await
 }
 
 /// The client's requests, newest first.
 pub async fn requests_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Vec<RequestRow>, sqlx::Error> {
-    sqlx::query(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM consent_requests WHERE practice_id = $1 AND client_id = $2 ORDER BY id DESC"
-    ))
-    .bind(practice_id)
-    .bind(client_id)
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(request_row)
-    .collect()
+    sqlx::query_as(select_request!("practice_id = $1 AND client_id = $2 ORDER BY id DESC"))
+        .bind(practice_id)
+        .bind(client_id)
+        .fetch_all(db)
+        .await
 }
 
-/// Every request of the practice that was not revoked, oldest first: (client, status, expiry).
-pub async fn statuses(db: &Db, practice_id: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
+/// Where one request stands.
+#[derive(sqlx::FromRow)]
+pub struct StatusRow {
+    pub client_id: i64,
+    pub status: RequestStatus,
+    pub expires_at: i64,
+}
+
+/// Every request of the practice that was not revoked, oldest first.
+pub async fn statuses(db: &Db, practice_id: i64) -> Result<Vec<StatusRow>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT client_id, status, expires_at FROM consent_requests
          WHERE practice_id = $1 AND status <> 'revoked' ORDER BY id",
     )
     .bind(practice_id)
     .fetch_all(db)
-    .await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    .await
 }
 
-/// Moves a request from one of `from` to `to` with new evidence, only while its link is
-/// valid; `false` when it was not in such a state (answered already, revoked, expired). One
-/// conditional statement, so two answers at once cannot both pass.
-pub async fn advance(
-    db: &Db,
-    id: i64,
-    from: &[&str],
-    to: &str,
-    now: i64,
-    evidence: &[u8],
-) -> Result<bool, sqlx::Error> {
-    // An answer straight from the mail (no page script ran) opens the request as well.
-    let times = match to {
-        "opened" => "opened_at = $3",
-        "withdrawn" => "withdrawn_at = $3",
-        _ => "decided_at = $3, opened_at = COALESCE(opened_at, $3)",
+/// A step the client takes through their link, and the statuses it starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// From sent.
+    Open,
+    /// From sent or opened.
+    Sign,
+    /// From sent or opened.
+    Decline,
+    /// From signed.
+    Withdraw,
+}
+
+impl Step {
+    /// The status the step leaves the request in.
+    pub fn status(self) -> RequestStatus {
+        match self {
+            Self::Open => RequestStatus::Opened,
+            Self::Sign => RequestStatus::Signed,
+            Self::Decline => RequestStatus::Declined,
+            Self::Withdraw => RequestStatus::Withdrawn,
+        }
+    }
+}
+
+/// Takes the step with new evidence, only from the statuses it starts from and (but for a
+/// withdrawal) while the link is valid; `false` when the request was not in such a state
+/// (answered already, revoked, expired). One conditional statement, so two answers at once
+/// cannot both pass.
+pub async fn advance(db: &Db, id: i64, step: Step, now: i64, evidence: &[u8]) -> Result<bool, sqlx::Error> {
+    let sql = match step {
+        Step::Open => {
+            "UPDATE consent_requests SET status = $1, opened_at = $3, evidence = $2
+             WHERE id = $4 AND status = 'sent' AND expires_at > $3"
+        }
+        // An answer straight from the mail (no page script ran) opens the request as well.
+        Step::Sign | Step::Decline => {
+            "UPDATE consent_requests SET status = $1, decided_at = $3, opened_at = COALESCE(opened_at, $3), evidence = $2
+             WHERE id = $4 AND status IN ('sent', 'opened') AND expires_at > $3"
+        }
+        Step::Withdraw => {
+            "UPDATE consent_requests SET status = $1, withdrawn_at = $3, evidence = $2
+             WHERE id = $4 AND status = 'signed'"
+        }
     };
-    let statuses = from.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
-    let expiry = if to == "withdrawn" { "" } else { "AND expires_at > $3" };
-    let changed = sqlx::query(&format!(
-        "UPDATE consent_requests SET status = $1, {times}, evidence = $2
-         WHERE id = $4 AND status IN ({statuses}) {expiry}"
-    ))
-    .bind(to)
-    .bind(evidence)
-    .bind(now)
-    .bind(id)
-    .execute(db)
-    .await?
-    .rows_affected();
+    let changed =
+        sqlx::query(sql).bind(step.status()).bind(evidence).bind(now).bind(id).execute(db).await?.rows_affected();
     Ok(changed == 1)
 }
 
@@ -271,27 +285,14 @@ pub async fn revoke(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Resul
     Ok(changed == 1)
 }
 
-/// The addresses of the practice's practitioners (to tell them of a withdrawal).
-pub async fn practitioner_emails(db: &Db, practice_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT email FROM users WHERE practice_id = $1 AND role = 'practitioner'")
-        .bind(practice_id)
-        .fetch_all(db)
-        .await
-}
-
 /// One request of the practice's client.
 pub async fn request_of(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM consent_requests WHERE id = $1 AND practice_id = $2 AND client_id = $3"
-    ))
-    .bind(id)
-    .bind(practice_id)
-    .bind(client_id)
-    .fetch_optional(db)
-    .await?
-    .as_ref()
-    .map(request_row)
-    .transpose()
+    sqlx::query_as(select_request!("id = $1 AND practice_id = $2 AND client_id = $3"))
+        .bind(id)
+        .bind(practice_id)
+        .bind(client_id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Gives an unanswered request of the practice's client a new link (the old one stops working)

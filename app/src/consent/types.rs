@@ -23,6 +23,65 @@ pub const CODE_TRIES: i64 = 5;
 pub const CODE_RESEND_SECS: i64 = 60;
 pub const CODE_MAILS_PER_DAY: i64 = 5;
 
+/// A stored request's status, kept as text in `consent_requests.status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestStatus {
+    Sent,
+    Opened,
+    Signed,
+    Declined,
+    Withdrawn,
+    Revoked,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Opened => "opened",
+            Self::Signed => "signed",
+            Self::Declined => "declined",
+            Self::Withdrawn => "withdrawn",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Sent, Self::Opened, Self::Signed, Self::Declined, Self::Withdrawn, Self::Revoked]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod sql {
+    use sqlx::any::{AnyTypeInfo, AnyValueRef};
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::{Any, Database, Decode, Encode, Type};
+
+    use super::RequestStatus;
+
+    impl Type<Any> for RequestStatus {
+        fn type_info() -> AnyTypeInfo {
+            <str as Type<Any>>::type_info()
+        }
+    }
+
+    impl<'q> Encode<'q, Any> for RequestStatus {
+        fn encode_by_ref(&self, buf: &mut <Any as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+            <&str as Encode<'q, Any>>::encode(self.as_str(), buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Any> for RequestStatus {
+        fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+            let text = <String as Decode<Any>>::decode(value)?;
+            RequestStatus::parse(&text).ok_or_else(|| format!("unknown consent request status {text:?}").into())
+        }
+    }
+}
+
 /// Where a client's consent stands: the newest request that was not revoked decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConsentStatus {
@@ -37,15 +96,15 @@ pub enum ConsentStatus {
 
 impl ConsentStatus {
     /// The status of a stored request at `now`: a link not yet answered expires.
-    pub fn of(stored: &str, expires_at: i64, now: i64) -> Self {
+    pub fn of(stored: RequestStatus, expires_at: i64, now: i64) -> Self {
         match stored {
-            "sent" | "opened" if now >= expires_at => Self::Expired,
-            "sent" => Self::Sent,
-            "opened" => Self::Opened,
-            "signed" => Self::Signed,
-            "declined" => Self::Declined,
-            "withdrawn" => Self::Withdrawn,
-            _ => Self::NotAsked,
+            RequestStatus::Sent | RequestStatus::Opened if now >= expires_at => Self::Expired,
+            RequestStatus::Sent => Self::Sent,
+            RequestStatus::Opened => Self::Opened,
+            RequestStatus::Signed => Self::Signed,
+            RequestStatus::Declined => Self::Declined,
+            RequestStatus::Withdrawn => Self::Withdrawn,
+            RequestStatus::Revoked => Self::NotAsked,
         }
     }
 
@@ -282,11 +341,20 @@ mod tests {
 
     #[test]
     fn unanswered_links_expire_and_answers_stay() {
-        assert_eq!(ConsentStatus::of("sent", 100, 99), ConsentStatus::Sent);
-        assert_eq!(ConsentStatus::of("opened", 100, 100), ConsentStatus::Expired);
-        assert_eq!(ConsentStatus::of("signed", 100, 500), ConsentStatus::Signed);
-        assert_eq!(ConsentStatus::of("revoked", 100, 5), ConsentStatus::NotAsked);
+        assert_eq!(ConsentStatus::of(RequestStatus::Sent, 100, 99), ConsentStatus::Sent);
+        assert_eq!(ConsentStatus::of(RequestStatus::Opened, 100, 100), ConsentStatus::Expired);
+        assert_eq!(ConsentStatus::of(RequestStatus::Signed, 100, 500), ConsentStatus::Signed);
+        assert_eq!(ConsentStatus::of(RequestStatus::Revoked, 100, 5), ConsentStatus::NotAsked);
         assert!(ConsentStatus::Opened.is_open() && !ConsentStatus::Expired.is_open());
+    }
+
+    #[test]
+    fn request_statuses_read_back_as_stored() {
+        for text in ["sent", "opened", "signed", "declined", "withdrawn", "revoked"] {
+            assert_eq!(RequestStatus::parse(text).map(RequestStatus::as_str), Some(text));
+        }
+        assert_eq!(RequestStatus::parse("Signed"), None);
+        assert_eq!(RequestStatus::parse(""), None);
     }
 
     #[test]

@@ -47,7 +47,7 @@ fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, Ap
 /// and whether older ones exist. Recorded as a reading.
 pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown: usize) -> Result<Journal, AppError> {
     client_name(state, user, client_id).await?;
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let mut rows = store::current(&state.db, user.practice_id, client_id, shown as i64 + 1).await?;
     let older = rows.len() > shown;
     rows.truncate(shown);
@@ -81,7 +81,7 @@ pub async fn history(
             tracing::error!(client_id, "journal entries without a data key");
             AppError::Internal
         })?;
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let versions = rows.into_iter().map(|row| open(&keys, zone, row)).collect::<Result<_, _>>()?;
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::JournalRead, Some(client_id), Some(entry_id)).await?;
@@ -162,6 +162,6 @@ pub async fn edit(
 /// The newest audit events about the client: who read or wrote its journal, and when.
 pub async fn log(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<AuditEvent>, AppError> {
     client_name(state, user, client_id).await?;
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     Ok(audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?)
 }

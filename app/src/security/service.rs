@@ -108,7 +108,7 @@ pub fn is_fresh(state: &AppState, user: &CurrentUser) -> bool {
 /// Checks the password again for this session, and opens sensitive changes for 10 minutes.
 pub async fn confirm_password(state: &AppState, user: &CurrentUser, password: PlainPassword) -> Result<(), AppError> {
     check_current_password(state, user, password, "password").await?;
-    store::mark_password_confirmed(&state.db, user.session_id, state.clock.now()).await?;
+    state.sessions.mark_password_confirmed(user.session_id, state.clock.now()).await?;
     Ok(())
 }
 
@@ -126,7 +126,7 @@ pub async fn check_current_password(
         Ok(admitted) => admitted,
         Err(retry_after_secs) => return Err(AppError::RateLimited { retry_after_secs }),
     };
-    let stored = store::password_hash(&state.db, user.user_id).await?;
+    let stored = crate::auth::store::password_hash(&state.db, user.user_id).await?;
     if !state.passwords.verify(password, Some(stored)).await {
         return Err(AppError::field(field, Problem::WrongPassword));
     }
@@ -138,7 +138,9 @@ pub async fn check_current_password(
 /// Every place the account is signed in: this device first, then by last activity.
 pub async fn sessions(state: &AppState, user: &CurrentUser) -> Result<Vec<SessionView>, AppError> {
     let now = state.clock.now();
-    let mut sessions: Vec<SessionView> = store::sessions_of(&state.db, user.user_id)
+    let mut sessions: Vec<SessionView> = state
+        .sessions
+        .of_user(user.user_id)
         .await?
         .into_iter()
         .map(|row| SessionView {
@@ -162,7 +164,7 @@ pub async fn revoke_session(
     id: i64,
     origin: &Origin<'_>,
 ) -> Result<(), AppError> {
-    if !store::delete_session_of(&state.db, user.user_id, id).await? {
+    if !state.sessions.delete_of_user(user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
     record(state, user.user_id, EventKind::SessionRevoked, origin).await?;
@@ -171,7 +173,7 @@ pub async fn revoke_session(
 
 /// Signs out every session of the account but this one; logged when there was any.
 pub async fn revoke_other_sessions(state: &AppState, user: &CurrentUser, origin: &Origin<'_>) -> Result<(), AppError> {
-    if store::delete_sessions_except(&state.db, user.user_id, user.session_id).await? > 0 {
+    if state.sessions.delete_others_of_user(user.user_id, user.session_id).await? > 0 {
         record(state, user.user_id, EventKind::SessionRevoked, origin).await?;
     }
     Ok(())
@@ -179,7 +181,7 @@ pub async fn revoke_other_sessions(state: &AppState, user: &CurrentUser, origin:
 
 /// "This wasn't me" about another session: it ends, and the log says so.
 pub async fn not_me(state: &AppState, user: &CurrentUser, id: i64, origin: &Origin<'_>) -> Result<(), AppError> {
-    if id == user.session_id || !store::delete_session_of(&state.db, user.user_id, id).await? {
+    if id == user.session_id || !state.sessions.delete_of_user(user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
     record(state, user.user_id, EventKind::NotMe, origin).await?;
@@ -190,7 +192,7 @@ pub async fn not_me(state: &AppState, user: &CurrentUser, id: i64, origin: &Orig
 pub async fn security_log(state: &AppState, user: &CurrentUser) -> Result<Vec<EventView>, AppError> {
     let now = state.clock.now();
     let rows = store::recent_events(&state.db, user.user_id, 50).await?;
-    let zone = crate::calendar::store::zone(&state.db, user.practice_id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
@@ -207,7 +209,7 @@ pub async fn security_log(state: &AppState, user: &CurrentUser) -> Result<Vec<Ev
 }
 
 pub async fn settings(state: &AppState, user: &CurrentUser) -> Result<SecuritySettings, AppError> {
-    let secs = store::idle_timeout_secs(&state.db, user.user_id).await?;
+    let secs = crate::auth::store::idle_timeout_secs(&state.db, user.user_id).await?;
     Ok(SecuritySettings { idle_timeout_minutes: secs / 60, fresh: is_fresh(state, user) })
 }
 
@@ -221,7 +223,7 @@ pub async fn set_idle_timeout(
     if !is_fresh(state, user) {
         return Err(AppError::Rejected(Problem::FreshSignInRequired));
     }
-    store::set_idle_timeout_secs(&state.db, user.user_id, minutes * 60).await?;
+    crate::auth::store::set_idle_timeout_secs(&state.db, user.user_id, minutes * 60).await?;
     record(state, user.user_id, EventKind::LogoutSettingChanged, origin).await?;
     Ok(())
 }

@@ -1,17 +1,72 @@
 //! The database: SQLite by default, PostgreSQL when the URL says so. One `AnyPool`; every query
 //! is written once, in the SQL both understand, with `$1`-style parameters.
 
+use std::ops::Deref;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use futures_core::future::BoxFuture;
+use futures_core::stream::BoxStream;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{Any, AnyPool, ConnectOptions, Either, Execute, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
-pub type Db = AnyPool;
+/// The pool, and the backend it was opened on: the few statements that differ between SQLite and
+/// PostgreSQL ask [`Db::backend`] instead of parsing a URL again. `&Db` runs queries like
+/// `&AnyPool` does; pool methods (`begin`, `acquire`, `close`) are reached through `Deref`.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Deref for Db {
+    type Target = AnyPool;
+
+    fn deref(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// Each method hands the query to the pool's own executor.
+impl<'p> Executor<'p> for &Db {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        E: 'q + Execute<'q, Any>,
+    {
+        (&self.pool).fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        E: 'q + Execute<'q, Any>,
+    {
+        (&self.pool).fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement<'q>, sqlx::Error>> {
+        (&self.pool).prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<sqlx::Describe<Any>, sqlx::Error>> {
+        (&self.pool).describe(sql)
+    }
+}
 
 /// How long a request waits for a database connection before it is answered "unavailable".
 /// The pool's own default (30 s) let every request hang that long while PostgreSQL was down.
@@ -91,18 +146,14 @@ pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
         }
         Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
     }
-    Ok(pool)
+    Ok(Db { pool, backend })
 }
 
 /// A transaction that writes. On SQLite it takes the write lock at its start (`BEGIN IMMEDIATE`):
 /// a deferred transaction that reads first and writes later fails at once with "database is
 /// locked" when another connection wrote in between, instead of waiting its turn.
 pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    if db.connect_options().database_url.scheme() == "sqlite" {
-        db.begin_with("BEGIN IMMEDIATE").await
-    } else {
-        db.begin().await
-    }
+    if db.backend() == Backend::Sqlite { db.begin_with("BEGIN IMMEDIATE").await } else { db.begin().await }
 }
 
 /// Whether an error means the database cannot be reached now (rather than that this query is
@@ -126,17 +177,13 @@ fn is_unavailable_sqlstate(code: &str) -> bool {
     code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
 }
 
-pub fn backend_of(db: &Db) -> Backend {
-    Backend::of_url(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
-}
-
 /// Deleted rows are zeroed in the database file (`secure_delete`), but the WAL still holds the
 /// pages as they were before, so a copy of `trygg.db-wal` would read out what was deleted. This
 /// copies the WAL into the database file and truncates it to nothing. A reader still on an older
 /// snapshot blocks that: the first try waits briefly, then a background task tries again, so a
 /// deletion neither waits long nor fails because of it. PostgreSQL has nothing to do here.
 pub async fn purge_wal(db: &Db) {
-    if backend_of(db) != Backend::Sqlite || checkpoint_truncate(db).await {
+    if db.backend() != Backend::Sqlite || checkpoint_truncate(db).await {
         return;
     }
     let db = db.clone();

@@ -50,7 +50,7 @@ pub enum MailError {
     Outbox(#[from] sqlx::Error),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: i64,
     pub recipient: String,
@@ -117,22 +117,10 @@ impl Mailer {
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxRow>, sqlx::Error> {
-        use sqlx::Row;
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT id, recipient, subject, body, created_at, attachments FROM outbox ORDER BY id DESC LIMIT 100",
         )
         .fetch_all(&self.db)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| OutboxRow {
-                id: row.get(0),
-                recipient: row.get(1),
-                subject: row.get(2),
-                body: row.get(3),
-                created_at: row.get(4),
-                attachments: row.get(5),
-            })
-            .collect())
+        .await
     }
 }

@@ -1,5 +1,8 @@
 //! Server-side sessions. The browser holds a random 256-bit token; the database holds only its
-//! SHA-256. Idle timeout (per account) and absolute lifetime are enforced on every lookup.
+//! SHA-256. Idle timeout (per account) and absolute lifetime are enforced on every lookup. This is
+//! the one place that reads and writes the `sessions` table.
+
+use sqlx::AnyConnection;
 
 use super::clock::Clock;
 use super::config::SessionPolicy;
@@ -218,6 +221,63 @@ impl SessionStore {
         sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(&self.db).await?;
         Ok(())
     }
+
+    /// The account's sessions, last used first.
+    pub async fn of_user(&self, user_id: i64) -> Result<Vec<UserSession>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions WHERE user_id = $1
+             ORDER BY last_seen_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.db)
+        .await
+    }
+
+    /// Deletes one of the account's sessions. `false` when it is not theirs or already gone: the
+    /// `user_id` condition is what keeps one owner away from another's sessions.
+    pub async fn delete_of_user(&self, user_id: i64, session_id: i64) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+            .bind(session_id)
+            .bind(user_id)
+            .execute(&self.db)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Deletes every session of the account but `keep`; how many there were.
+    pub async fn delete_others_of_user(&self, user_id: i64, keep: i64) -> Result<u64, sqlx::Error> {
+        let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&self.db)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    pub async fn mark_password_confirmed(&self, session_id: i64, at: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET password_confirmed_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(session_id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// One of an account's sessions, as its owner sees it.
+#[derive(sqlx::FromRow)]
+pub struct UserSession {
+    pub id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Ends every session of the account, in the caller's transaction.
+pub async fn delete_all_of_in(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -1,12 +1,19 @@
 //! SQL for services and opening hours, each scoped to one practice.
 
-use sqlx::Row;
-
 use super::types::{DayHours, Service, ServiceInput};
 use crate::server::db::Db;
 
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    id: i64,
+    name: String,
+    duration_minutes: i64,
+    price_ore: Option<i64>,
+    colour: String,
+}
+
 pub async fn services(db: &Db, practice_id: i64) -> Result<Vec<Service>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<ServiceRow> = sqlx::query_as(
         "SELECT id, name, duration_minutes, price_ore, colour FROM services WHERE practice_id = $1
          ORDER BY LOWER(name), id",
     )
@@ -16,11 +23,11 @@ pub async fn services(db: &Db, practice_id: i64) -> Result<Vec<Service>, sqlx::E
     Ok(rows
         .into_iter()
         .map(|row| Service {
-            id: row.get(0),
-            name: row.get(1),
-            duration_minutes: row.get(2),
-            price_ore: row.get(3),
-            colour: row.get(4),
+            id: row.id,
+            name: row.name,
+            duration_minutes: row.duration_minutes,
+            price_ore: row.price_ore,
+            colour: row.colour,
         })
         .collect())
 }
@@ -62,17 +69,24 @@ pub async fn delete_service(db: &Db, practice_id: i64, id: i64) -> Result<bool, 
     Ok(deleted == 1)
 }
 
+#[derive(sqlx::FromRow)]
+struct HoursRow {
+    weekday: i64,
+    opens_minute: i64,
+    closes_minute: i64,
+}
+
 /// All seven days, Monday first; a day without a row is closed.
 pub async fn opening_hours(db: &Db, practice_id: i64) -> Result<Vec<DayHours>, sqlx::Error> {
-    let rows = sqlx::query("SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE practice_id = $1")
-        .bind(practice_id)
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<HoursRow> =
+        sqlx::query_as("SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE practice_id = $1")
+            .bind(practice_id)
+            .fetch_all(db)
+            .await?;
     let mut week: Vec<DayHours> = (0..7).map(|weekday| DayHours { weekday, open: None }).collect();
     for row in rows {
-        let weekday: i64 = row.get(0);
-        if let Some(day) = week.get_mut(weekday as usize) {
-            day.open = Some((row.get(1), row.get(2)));
+        if let Some(day) = week.get_mut(row.weekday as usize) {
+            day.open = Some((row.opens_minute, row.closes_minute));
         }
     }
     Ok(week)

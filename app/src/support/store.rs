@@ -1,9 +1,9 @@
 //! SQL for support staff, lost-2FA requests and their evidence, and the audit log. Nothing here
 //! reads a practice's clients, journals or messages.
 
-use sqlx::Row;
-
+use crate::auth::store::NewUser;
 use crate::server::db::Db;
+use crate::server::sessions::Role;
 
 pub struct NewStaff<'a> {
     pub email: &'a str,
@@ -20,33 +20,21 @@ pub async fn create_staff(
     set_secret: impl FnOnce(i64) -> Vec<u8>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    let practice_id: i64 = sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind("Trygg support")
-        .bind(staff.now)
-        .fetch_one(&mut *tx)
-        .await?;
-    let user_id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at, role)
-         VALUES ($1, $2, $3, $4, $5, $5, 'support')
-         ON CONFLICT (email) DO NOTHING RETURNING id",
-    )
-    .bind(practice_id)
-    .bind(staff.email)
-    .bind(staff.name)
-    .bind(staff.password_hash)
-    .bind(staff.now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(user_id) = user_id else {
+    let practice_id = crate::profile::store::create_in(&mut tx, "Trygg support", staff.now).await?;
+    let user = NewUser {
+        practice_id,
+        email: staff.email,
+        name: staff.name,
+        password_hash: staff.password_hash,
+        verified_at: Some(staff.now),
+        role: Role::Support,
+        now: staff.now,
+    };
+    let Some(user_id) = crate::auth::store::insert_user_in(&mut tx, user).await? else {
         tx.rollback().await?;
         return Ok(None);
     };
-    sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled_at = $2 WHERE id = $3")
-        .bind(set_secret(user_id))
-        .bind(staff.now)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::two_factor::store::set_secret_in(&mut tx, user_id, &set_secret(user_id), staff.now).await?;
     tx.commit().await?;
     Ok(Some(user_id))
 }
@@ -113,6 +101,7 @@ pub async fn create_request(
     Ok(id)
 }
 
+#[derive(sqlx::FromRow)]
 pub struct RequestRow {
     pub id: i64,
     pub user_id: i64,
@@ -129,72 +118,57 @@ pub struct RequestRow {
     pub sealed_card: Option<Vec<u8>>,
 }
 
-const REQUEST_COLUMNS: &str = "r.id, r.user_id, u.email, u.name, p.name, r.status, r.created_at, r.decided_at,
-     r.decided_by, r.reason, r.ip, r.user_agent, r.card_last4
+// A request is shown with its account's email and name and its practice's name. They are read
+// in the same query, though `users` belongs to `auth/store.rs` and `practices` to
+// `profile/store.rs`: the queue lists many requests, and a look-up per request would be a
+// query per row. Only reads; every write to those tables goes through their owners.
+const REQUEST_COLUMNS: &str = "r.id AS id, r.user_id AS user_id, u.email AS email, u.name AS name,
+     p.name AS practice_name, r.status AS status, r.created_at AS created_at, r.decided_at AS decided_at,
+     r.decided_by AS decided_by, r.reason AS reason, r.ip AS ip, r.user_agent AS user_agent,
+     r.card_last4 AS sealed_card
      FROM lost_2fa_requests r JOIN users u ON u.id = r.user_id JOIN practices p ON p.id = u.practice_id";
-
-fn request_row(row: sqlx::any::AnyRow) -> RequestRow {
-    RequestRow {
-        id: row.get(0),
-        user_id: row.get(1),
-        email: row.get(2),
-        name: row.get(3),
-        practice_name: row.get(4),
-        status: row.get(5),
-        created_at: row.get(6),
-        decided_at: row.get(7),
-        decided_by: row.get(8),
-        reason: row.get(9),
-        ip: row.get(10),
-        user_agent: row.get(11),
-        sealed_card: row.get(12),
-    }
-}
 
 /// Pending requests first (oldest first), then the latest decided ones.
 pub async fn queue(db: &Db, decided_limit: i64) -> Result<Vec<RequestRow>, sqlx::Error> {
-    let pending = sqlx::query(&format!("SELECT {REQUEST_COLUMNS} WHERE r.status = 'pending' ORDER BY r.created_at"))
-        .fetch_all(db)
-        .await?;
-    let decided = sqlx::query(&format!(
+    let pending: Vec<RequestRow> =
+        sqlx::query_as(&format!("SELECT {REQUEST_COLUMNS} WHERE r.status = 'pending' ORDER BY r.created_at"))
+            .fetch_all(db)
+            .await?;
+    let decided: Vec<RequestRow> = sqlx::query_as(&format!(
         "SELECT {REQUEST_COLUMNS} WHERE r.status <> 'pending' ORDER BY r.decided_at DESC, r.id DESC LIMIT $1"
     ))
     .bind(decided_limit)
     .fetch_all(db)
     .await?;
-    Ok(pending.into_iter().chain(decided).map(request_row).collect())
+    Ok(pending.into_iter().chain(decided).collect())
 }
 
 pub async fn request(db: &Db, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {REQUEST_COLUMNS} WHERE r.id = $1")).bind(id).fetch_optional(db).await?;
-    Ok(row.map(request_row))
+    sqlx::query_as(&format!("SELECT {REQUEST_COLUMNS} WHERE r.id = $1")).bind(id).fetch_optional(db).await
 }
 
 pub async fn request_by_status_token(db: &Db, token_hash: &[u8]) -> Result<Option<RequestRow>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {REQUEST_COLUMNS} WHERE r.status_token_hash = $1"))
+    sqlx::query_as(&format!("SELECT {REQUEST_COLUMNS} WHERE r.status_token_hash = $1"))
         .bind(token_hash)
         .fetch_optional(db)
-        .await?;
-    Ok(row.map(request_row))
+        .await
 }
 
 /// The kinds of evidence a request holds, with their content types: the photo first.
 pub async fn evidence_kinds(db: &Db, request_id: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT kind, content_type FROM lost_2fa_evidence WHERE request_id = $1 ORDER BY kind DESC")
+    sqlx::query_as("SELECT kind, content_type FROM lost_2fa_evidence WHERE request_id = $1 ORDER BY kind DESC")
         .bind(request_id)
         .fetch_all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.get(0), row.get(1))).collect())
+        .await
 }
 
 /// One sealed file and its content type.
 pub async fn evidence(db: &Db, request_id: i64, kind: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    let row = sqlx::query("SELECT content_type, data FROM lost_2fa_evidence WHERE request_id = $1 AND kind = $2")
+    sqlx::query_as("SELECT content_type, data FROM lost_2fa_evidence WHERE request_id = $1 AND kind = $2")
         .bind(request_id)
         .bind(kind)
         .fetch_optional(db)
-        .await?;
-    Ok(row.map(|row| (row.get(0), row.get(1))))
+        .await
 }
 
 pub struct Decision<'a> {
@@ -232,8 +206,8 @@ pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx
         .await?;
     if decision.approve {
         crate::two_factor::store::disable_in(&mut tx, user_id).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        crate::server::sessions::delete_all_of_in(&mut tx, user_id).await?;
+        crate::two_factor::store::delete_challenges_of(&mut *tx, user_id).await?;
         // Whoever asked knew the password; after approval it is no factor at all, and the owner
         // sets a new one through a link to the account's address.
         crate::auth::store::require_password_reset_in(&mut tx, user_id).await?;
@@ -327,6 +301,7 @@ pub async fn audit(db: &Db, at: i64, entry: AuditEntry<'_>) -> Result<(), sqlx::
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
 pub struct AuditRow {
     pub at: i64,
     pub actor_email: String,
@@ -335,23 +310,16 @@ pub struct AuditRow {
     pub request_id: Option<i64>,
 }
 
+/// The newest entries, each with its subject's current email (read with them, for the reason
+/// given at `REQUEST_COLUMNS`).
 pub async fn audit_log(db: &Db, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT a.at, a.actor_email, a.action, u.email, a.request_id
+    sqlx::query_as(
+        "SELECT a.at AS at, a.actor_email AS actor_email, a.action AS action, u.email AS subject_email,
+                a.request_id AS request_id
          FROM audit_log a LEFT JOIN users u ON u.id = a.subject_user_id
          ORDER BY a.at DESC, a.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| AuditRow {
-            at: row.get(0),
-            actor_email: row.get(1),
-            action: row.get(2),
-            subject_email: row.get(3),
-            request_id: row.get(4),
-        })
-        .collect())
+    .await
 }

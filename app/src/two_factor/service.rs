@@ -181,7 +181,7 @@ pub async fn enable(
     if !store::enable(&state.db, user.user_id, &sealed, step, now, &hashes).await? {
         return Err(AppError::Conflict(Problem::TwoFactorAlreadyOn));
     }
-    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
     security::record(state, user.user_id, EventKind::TwoFactorEnabled, origin).await?;
     notify(state, &user.email, lang.texts().mail_2fa_on_subject, lang.texts().mail_2fa_on_body);
     Ok(codes)
@@ -199,7 +199,7 @@ pub async fn renew_recovery_codes(
         return Err(AppError::Rejected(Problem::TwoFactorOff));
     }
     // A new set of codes is a changed sign-in factor: sessions begun before it end.
-    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
     security::record(state, user.user_id, EventKind::RecoveryCodesRenewed, origin).await?;
     Ok(codes)
 }
@@ -232,7 +232,7 @@ pub async fn disable(
     check_counted_code(state, &account, code, "code", origin, ip, lang).await?;
     state.throttle.forgive(admitted).await?;
     store::disable(&state.db, user.user_id).await?;
-    crate::security::store::delete_sessions_except(&state.db, user.user_id, user.session_id).await?;
+    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
     security::record(state, user.user_id, EventKind::TwoFactorDisabled, origin).await?;
     notify(state, &user.email, lang.texts().mail_2fa_off_subject, lang.texts().mail_2fa_off_body);
     Ok(())

@@ -1,21 +1,36 @@
 //! SQL for two-factor sign-in: the account's secret and last used step, the set-up secret,
-//! recovery codes, and the pending code step of a login.
+//! recovery codes, and the pending code step of a login. The account's two-factor state lives in
+//! the `totp_*` columns of `users`: of the stores, only this one reads or writes them, but for
+//! `auth/store.rs` (which owns the rest of the table) reading whether two-factor is on.
 
-use sqlx::Row;
+use sqlx::AnyConnection;
 
 use crate::server::db::Db;
 use crate::server::sessions::Role;
 
 /// The account's two-factor state. The secret is still sealed.
+#[derive(sqlx::FromRow)]
 pub struct TwoFactorRow {
+    #[sqlx(rename = "totp_secret")]
     pub sealed_secret: Option<Vec<u8>>,
+    #[sqlx(rename = "totp_enabled_at")]
     pub enabled_at: Option<i64>,
 }
 
 pub async fn two_factor_of(db: &Db, user_id: i64) -> Result<TwoFactorRow, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1").bind(user_id).fetch_one(db).await?;
-    Ok(TwoFactorRow { sealed_secret: row.get(0), enabled_at: row.get(1) })
+    sqlx::query_as("SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
+}
+
+/// Turns two-factor on with a secret no code has confirmed yet (an account created with it), in
+/// the caller's transaction.
+pub async fn set_secret_in(conn: &mut AnyConnection, user_id: i64, sealed: &[u8], now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled_at = $2 WHERE id = $3")
+        .bind(sealed)
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Keeps the secret shown in the wizard, replacing one shown before.
@@ -180,20 +195,20 @@ pub struct ChallengeRow {
 }
 
 pub async fn challenge(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<ChallengeRow>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT c.id, c.user_id, u.email, u.name, u.role FROM login_challenges c JOIN users u ON u.id = c.user_id
-         WHERE c.token_hash = $1 AND c.expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|row| ChallengeRow {
-        id: row.get(0),
-        user_id: row.get(1),
-        email: row.get(2),
-        name: row.get(3),
-        role: Role::from_code(&row.get::<String, _>(4)),
+    let found: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, user_id FROM login_challenges WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(db)
+            .await?;
+    let Some((id, user_id)) = found else { return Ok(None) };
+    let account = crate::auth::store::account(db, user_id).await?;
+    Ok(account.map(|account| ChallengeRow {
+        id,
+        user_id,
+        email: account.email,
+        name: account.name,
+        role: account.role,
     }))
 }
 
@@ -217,8 +232,12 @@ pub async fn clear_code_attempts(db: &Db, user_id: i64) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Ends every login of the account that waits for its code step.
-pub async fn delete_challenges_of(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+/// Ends every login of the account that waits for its code step (on the pool, or in the
+/// caller's transaction).
+pub async fn delete_challenges_of<'e, E>(db: E, user_id: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query("DELETE FROM login_challenges WHERE user_id = $1").bind(user_id).execute(db).await?;
     Ok(())
 }

@@ -110,7 +110,7 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     let stored: i64 = app.count("SELECT COUNT(*) FROM consent_requests WHERE token_hash IS NOT NULL").await;
     assert_eq!(stored, 1);
     let request = request_by_token(&app.state.db, &token_hash(&token)).await.unwrap().unwrap();
-    assert_eq!(request.status, "sent");
+    assert_eq!(request.status, app::consent::types::RequestStatus::Sent);
     assert!(request_by_token(&app.state.db, token.as_bytes()).await.unwrap().is_none(), "only the hash is stored");
     assert_eq!(status_of(&app, &id).await, "Sent");
 
@@ -462,7 +462,7 @@ async fn stored(app: &TestApp, token: &str) -> (String, Option<i64>, Vec<String>
         Some(keys) => open_evidence(&keys, &request).unwrap().events.into_iter().map(|e| e.what).collect(),
         None => Vec::new(),
     };
-    (request.status, opened_at, trail)
+    (request.status.as_str().into(), opened_at, trail)
 }
 
 #[tokio::test]
