@@ -66,19 +66,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang=lang.code()>
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="theme-color" content="#1d5c57"/>
-                <link rel="manifest" href="/manifest.webmanifest"/>
-                <link rel="icon" type="image/png" href="/icons/icon-192.png"/>
-                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
-                <link rel="stylesheet" href="/pkg/trygg.css"/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#1d5c57" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="icon" type="image/png" href="/icons/icon-192.png" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+                <link rel="stylesheet" href="/pkg/trygg.css" />
                 <script src="/sw-register.js" defer></script>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -100,45 +100,45 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router set_is_routing=set_routing>
-            <RoutingBar routing/>
+            <RoutingBar routing />
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/login/code") view=LoginCodePage/>
-                <Route path=path!("/login/lost-2fa") view=LostTwoFactorPage/>
-                <Route path=path!("/login/lost-2fa/status") view=LostTwoFactorStatusPage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=SignUpPage/>
-                <Route path=path!("/signup/sent") view=SignUpSentPage/>
-                <Route path=path!("/verify-email") view=VerifyEmailPage/>
-                <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
-                <Route path=path!("/forgot-password/sent") view=ForgotPasswordSentPage/>
-                <Route path=path!("/reset-password") view=ResetPasswordPage/>
-                <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async/>
-                <Route path=path!("/book/:slug") view=BookingPageView ssr=SsrMode::Async/>
-                <Route path=path!("/consent") view=ConsentLinkPage ssr=SsrMode::Async/>
-                <Route path=path!("/book/:slug/booked") view=BookedPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login/code") view=LoginCodePage />
+                <Route path=path!("/login/lost-2fa") view=LostTwoFactorPage />
+                <Route path=path!("/login/lost-2fa/status") view=LostTwoFactorStatusPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignUpPage />
+                <Route path=path!("/signup/sent") view=SignUpSentPage />
+                <Route path=path!("/verify-email") view=VerifyEmailPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/forgot-password/sent") view=ForgotPasswordSentPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async />
+                <Route path=path!("/book/:slug") view=BookingPageView ssr=SsrMode::Async />
+                <Route path=path!("/consent") view=ConsentLinkPage ssr=SsrMode::Async />
+                <Route path=path!("/book/:slug/booked") view=BookedPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
-                    <Route path=path!("/calendar") view=CalendarPage/>
-                    <Route path=path!("/calendar/new") view=NewAppointmentPage/>
-                    <Route path=path!("/calendar/appointments/:id") view=AppointmentPage/>
-                    <Route path=path!("/calendar/appointments/:id/edit") view=EditAppointmentPage/>
-                    <Route path=path!("/clients") view=ClientsPage/>
-                    <Route path=path!("/clients/new") view=NewClientPage/>
-                    <Route path=path!("/clients/:id") view=ClientPage/>
-                    <Route path=path!("/clients/:id/edit") view=EditClientPage/>
-                    <Route path=path!("/clients/:id/delete") view=DeleteClientPage/>
-                    <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage/>
+                    <Route path=path!("/calendar") view=CalendarPage />
+                    <Route path=path!("/calendar/new") view=NewAppointmentPage />
+                    <Route path=path!("/calendar/appointments/:id") view=AppointmentPage />
+                    <Route path=path!("/calendar/appointments/:id/edit") view=EditAppointmentPage />
+                    <Route path=path!("/clients") view=ClientsPage />
+                    <Route path=path!("/clients/new") view=NewClientPage />
+                    <Route path=path!("/clients/:id") view=ClientPage />
+                    <Route path=path!("/clients/:id/edit") view=EditClientPage />
+                    <Route path=path!("/clients/:id/delete") view=DeleteClientPage />
+                    <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
-                        <Route path=path!("") view=SettingsIndex/>
-                        <Route path=path!("/profile") view=ProfilePage/>
-                        <Route path=path!("/security") view=SecurityPage/>
-                        <Route path=path!("/services") view=ServicesPage/>
-                        <Route path=path!("/consent") view=ConsentSettingsPage/>
+                        <Route path=path!("") view=SettingsIndex />
+                        <Route path=path!("/profile") view=ProfilePage />
+                        <Route path=path!("/security") view=SecurityPage />
+                        <Route path=path!("/services") view=ServicesPage />
+                        <Route path=path!("/consent") view=ConsentSettingsPage />
                     </ParentRoute>
                 </ParentRoute>
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>
-                    <Route path=path!("") view=SupportQueuePage/>
-                    <Route path=path!("/requests/:id") view=SupportRequestPage/>
-                    <Route path=path!("/audit") view=SupportAuditPage/>
+                    <Route path=path!("") view=SupportQueuePage />
+                    <Route path=path!("/requests/:id") view=SupportRequestPage />
+                    <Route path=path!("/audit") view=SupportAuditPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -158,10 +158,12 @@ fn NotFound() -> impl IntoView {
     error::AppError::NotFound.set_page_status();
     let texts = t();
     view! {
-        <Title text=texts.not_found_title/>
+        <Title text=texts.not_found_title />
         <main id="main" class="card public">
             <h1>{texts.not_found_title}</h1>
-            <p><a href="/">{texts.go_home}</a></p>
+            <p>
+                <a href="/">{texts.go_home}</a>
+            </p>
         </main>
     }
 }

@@ -34,16 +34,25 @@ pub fn LoginPage() -> impl IntoView {
         })
     };
     view! {
-        <PublicFrame title=texts.login_title>
-            {move || notice().map(|text| view! { <p class="notice" role="status">{text}</p> })}
-            <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <Field label=texts.email name="email" kind="email" autocomplete="username" error/>
-                <Field label=texts.password name="password" kind="password" autocomplete="current-password" error/>
-                <Submit action label=texts.login_submit/>
-            </ActionForm>
-            <p class="alt"><a href="/forgot-password">{texts.forgot_link}</a></p>
-            <p class="alt">{texts.no_account} " " <a href="/signup">{texts.signup_link}</a></p>
+        <PublicFrame title=texts
+            .login_title>
+            {move || {
+                notice()
+                    .map(|text| {
+                        view! {
+                            <p class="notice" role="status">
+                                {text}
+                            </p>
+                        }
+                    })
+            }} <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormMessage error />
+                <Field label=texts.email name="email" kind="email" autocomplete="username" error />
+                <Field label=texts.password name="password" kind="password" autocomplete="current-password" error />
+                <Submit action label=texts.login_submit />
+            </ActionForm> <p class="alt">
+                <a href="/forgot-password">{texts.forgot_link}</a>
+            </p> <p class="alt">{texts.no_account} " " <a href="/signup">{texts.signup_link}</a></p>
         </PublicFrame>
     }
 }
@@ -57,10 +66,10 @@ pub fn SignUpPage() -> impl IntoView {
         <PublicFrame title=texts.signup_title>
             <p>{texts.signup_intro}</p>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <Field label=texts.practice_name name="practice_name" autocomplete="organization" error/>
-                <Field label=texts.your_name name="name" autocomplete="name" error/>
-                <Field label=texts.email name="email" kind="email" autocomplete="email" error/>
+                <FormMessage error />
+                <Field label=texts.practice_name name="practice_name" autocomplete="organization" error />
+                <Field label=texts.your_name name="name" autocomplete="name" error />
+                <Field label=texts.email name="email" kind="email" autocomplete="email" error />
                 <Field
                     label=texts.password
                     name="password"
@@ -69,7 +78,7 @@ pub fn SignUpPage() -> impl IntoView {
                     hint=texts.password_hint
                     error
                 />
-                <Submit action label=texts.signup_submit/>
+                <Submit action label=texts.signup_submit />
             </ActionForm>
             <p class="alt">{texts.have_account} " " <a href="/login">{texts.login_link}</a></p>
         </PublicFrame>
@@ -82,7 +91,9 @@ pub fn SignUpSentPage() -> impl IntoView {
     view! {
         <PublicFrame title=texts.signup_sent_title>
             <p>{texts.signup_sent_body}</p>
-            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+            <p class="alt">
+                <a href="/login">{texts.login_link}</a>
+            </p>
         </PublicFrame>
     }
 }
@@ -97,9 +108,9 @@ pub fn VerifyEmailPage() -> impl IntoView {
         <PublicFrame title=texts.verify_title>
             <p>{texts.verify_intro}</p>
             <ActionForm action=action attr:class="stack">
-                <FormMessage error/>
-                <input type="hidden" name="token" value=token/>
-                <Submit action label=texts.verify_submit/>
+                <FormMessage error />
+                <input type="hidden" name="token" value=token />
+                <Submit action label=texts.verify_submit />
             </ActionForm>
         </PublicFrame>
     }
@@ -114,11 +125,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <PublicFrame title=texts.forgot_title>
             <p>{texts.forgot_intro}</p>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <Field label=texts.email name="email" kind="email" autocomplete="username" error/>
-                <Submit action label=texts.forgot_submit/>
+                <FormMessage error />
+                <Field label=texts.email name="email" kind="email" autocomplete="username" error />
+                <Submit action label=texts.forgot_submit />
             </ActionForm>
-            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+            <p class="alt">
+                <a href="/login">{texts.login_link}</a>
+            </p>
         </PublicFrame>
     }
 }
@@ -129,7 +142,9 @@ pub fn ForgotPasswordSentPage() -> impl IntoView {
     view! {
         <PublicFrame title=texts.forgot_sent_title>
             <p>{texts.forgot_sent_body}</p>
-            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+            <p class="alt">
+                <a href="/login">{texts.login_link}</a>
+            </p>
         </PublicFrame>
     }
 }
@@ -144,8 +159,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
         <PublicFrame title=texts.reset_title>
             <p>{texts.reset_intro}</p>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <input type="hidden" name="token" value=token/>
+                <FormMessage error />
+                <input type="hidden" name="token" value=token />
                 <Field
                     label=texts.new_password
                     name="new_password"
@@ -154,7 +169,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     hint=texts.password_hint
                     error
                 />
-                <Submit action label=texts.reset_submit/>
+                <Submit action label=texts.reset_submit />
             </ActionForm>
         </PublicFrame>
     }
@@ -166,7 +181,7 @@ pub fn OutboxPage() -> impl IntoView {
     let texts = t();
     let mails = Resource::new_blocking(|| (), |_| dev_outbox());
     view! {
-        <Title text=texts.outbox_title/>
+        <Title text=texts.outbox_title />
         <main id="main" class="page outbox">
             <h1>{texts.outbox_title}</h1>
             <p class="hint">{texts.outbox_note}</p>
@@ -174,22 +189,37 @@ pub fn OutboxPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match mails.await {
                         Ok(mails) if mails.is_empty() => view! { <p class="empty">{texts.outbox_empty}</p> }.into_any(),
-                        Ok(mails) => view! {
-                            <ol class="mails">
-                                {mails.into_iter().map(|mail| view! {
-                                    <li class="mail">
-                                        <p class="to">{mail.recipient}</p>
-                                        <h2 class="subject">{mail.subject}</h2>
-                                        <MailBody body=mail.body/>
-                                        {(!mail.attachments.is_empty()).then(|| view! {
-                                            <ul class="attachments" aria-label=texts.outbox_attachments>
-                                                {mail.attachments.lines().map(|name| view! { <li>{name.to_string()}</li> }).collect_view()}
-                                            </ul>
-                                        })}
-                                    </li>
-                                }).collect_view()}
-                            </ol>
-                        }.into_any(),
+                        Ok(mails) => {
+                            view! {
+                                <ol class="mails">
+                                    {mails
+                                        .into_iter()
+                                        .map(|mail| {
+                                            view! {
+                                                <li class="mail">
+                                                    <p class="to">{mail.recipient}</p>
+                                                    <h2 class="subject">{mail.subject}</h2>
+                                                    <MailBody body=mail.body />
+                                                    {(!mail.attachments.is_empty())
+                                                        .then(|| {
+                                                            view! {
+                                                                <ul class="attachments" aria-label=texts.outbox_attachments>
+                                                                    {mail
+                                                                        .attachments
+                                                                        .lines()
+                                                                        .map(|name| view! { <li>{name.to_string()}</li> })
+                                                                        .collect_view()}
+                                                                </ul>
+                                                            }
+                                                        })}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ol>
+                            }
+                                .into_any()
+                        }
                         Err(error) => {
                             error.set_page_status();
                             view! { <p class="error">{texts.err_not_found}</p> }.into_any()
@@ -209,9 +239,17 @@ fn MailBody(body: String) -> impl IntoView {
         .map(|line| {
             if line.starts_with("http://") || line.starts_with("https://") {
                 let href = line.to_string();
-                view! { <a href=href>{line.to_string()}</a><br/> }.into_any()
+                view! {
+                    <a href=href>{line.to_string()}</a>
+                    <br />
+                }
+                .into_any()
             } else {
-                view! { {line.to_string()}<br/> }.into_any()
+                view! {
+                    {line.to_string()}
+                    <br />
+                }
+                .into_any()
             }
         })
         .collect_view();
@@ -247,16 +285,9 @@ pub fn FreshSignIn(confirm: ServerAction<ConfirmPassword>, id: &'static str) -> 
             <h3>{texts.fresh_title}</h3>
             <p class="hint">{texts.fresh_intro}</p>
             <ActionForm action=confirm attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <Field
-                    label=texts.password
-                    name="password"
-                    id
-                    kind="password"
-                    autocomplete="current-password"
-                    error
-                />
-                <Submit action=confirm label=texts.fresh_submit/>
+                <FormMessage error />
+                <Field label=texts.password name="password" id kind="password" autocomplete="current-password" error />
+                <Submit action=confirm label=texts.fresh_submit />
             </ActionForm>
         </div>
     }

@@ -64,44 +64,85 @@ pub fn BookingPageView() -> impl IntoView {
                             view! {
                                 <BookingFrame title=page.practice_name.clone()>
                                     <h2>{texts.booking_choose_service}</h2>
-                                    {page.services.is_empty().then(|| view! { <p class="empty">{texts.booking_no_services}</p> })}
+                                    {page
+                                        .services
+                                        .is_empty()
+                                        .then(|| view! { <p class="empty">{texts.booking_no_services}</p> })}
                                     <ul class="choices">
-                                        {page.services.iter().map(|s| {
-                                            let facts = [duration_label(s.duration_minutes, texts), s.price_label()]
-                                                .into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" · ");
-                                            view! {
-                                                <li>
-                                                    <a class="choice" class:chosen=s.id.to_string() == service_id
-                                                        href=format!("{base}?service={}", s.id)>
-                                                        <strong>{s.name.clone()}</strong>
-                                                        <span class="hint">{facts}</span>
-                                                    </a>
-                                                </li>
-                                            }
-                                        }).collect_view()}
+                                        {page
+                                            .services
+                                            .iter()
+                                            .map(|s| {
+                                                let facts = [duration_label(s.duration_minutes, texts), s.price_label()]
+                                                    .into_iter()
+                                                    .filter(|x| !x.is_empty())
+                                                    .collect::<Vec<_>>()
+                                                    .join(" · ");
+                                                view! {
+                                                    <li>
+                                                        <a
+                                                            class="choice"
+                                                            class:chosen=s.id.to_string() == service_id
+                                                            href=format!("{base}?service={}", s.id)
+                                                        >
+                                                            <strong>{s.name.clone()}</strong>
+                                                            <span class="hint">{facts}</span>
+                                                        </a>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
                                     </ul>
-                                    {chosen.map(|service| {
-                                        let days = page.days.clone();
-                                        view! {
-                                            <h2>{texts.booking_choose_day}</h2>
-                                            <ul class="days">
-                                                {days.into_iter().map(|(day, weekday)| {
-                                                    let label = format!("{} {}", weekday_name(weekday, texts), &day[8..10].trim_start_matches('0'));
-                                                    view! {
-                                                        <li><a class="choice day-choice" class:chosen=day == date
-                                                            href=format!("{base}?service={}&date={day}", service.id)>{label}</a></li>
-                                                    }
-                                                }).collect_view()}
-                                            </ul>
-                                            {(!date.is_empty()).then(|| view! {
-                                                <h2>{texts.booking_choose_time}</h2>
-                                                {times.is_empty().then(|| view! { <p class="empty">{texts.booking_no_times}</p> })}
-                                                <BookingForm slug=slug.clone() service_id=service.id.to_string() date=date.clone() times/>
-                                            })}
-                                        }
-                                    })}
+                                    {chosen
+                                        .map(|service| {
+                                            let days = page.days.clone();
+                                            view! {
+                                                <h2>{texts.booking_choose_day}</h2>
+                                                <ul class="days">
+                                                    {days
+                                                        .into_iter()
+                                                        .map(|(day, weekday)| {
+                                                            let label = format!(
+                                                                "{} {}",
+                                                                weekday_name(weekday, texts),
+                                                                &day[8..10].trim_start_matches('0'),
+                                                            );
+                                                            view! {
+                                                                <li>
+                                                                    <a
+                                                                        class="choice day-choice"
+                                                                        class:chosen=day == date
+                                                                        href=format!("{base}?service={}&date={day}", service.id)
+                                                                    >
+                                                                        {label}
+                                                                    </a>
+                                                                </li>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </ul>
+                                                {(!date.is_empty())
+                                                    .then(|| {
+                                                        view! {
+                                                            <h2>{texts.booking_choose_time}</h2>
+                                                            {times
+                                                                .is_empty()
+                                                                .then(|| {
+                                                                    view! { <p class="empty">{texts.booking_no_times}</p> }
+                                                                })}
+                                                            <BookingForm
+                                                                slug=slug.clone()
+                                                                service_id=service.id.to_string()
+                                                                date=date.clone()
+                                                                times
+                                                            />
+                                                        }
+                                                    })}
+                                            }
+                                        })}
                                 </BookingFrame>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                         Err(error) => {
                             error.set_page_status();
@@ -109,7 +150,8 @@ pub fn BookingPageView() -> impl IntoView {
                                 <BookingFrame title=texts.not_found_title.to_string()>
                                     <p>{texts.booking_not_found}</p>
                                 </BookingFrame>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                     }
                 })
@@ -122,11 +164,11 @@ pub fn BookingPageView() -> impl IntoView {
 fn BookingFrame(title: String, children: Children) -> impl IntoView {
     view! {
         // The practice's name is public: it is on the booking address anyway.
-        <Title text=format!("{title} · Trygg")/>
+        <Title text=format!("{title} · Trygg") />
         <div class="public booking">
             <header class="public-header">
                 <span class="brand">{title.clone()}</span>
-                <LanguageSwitch/>
+                <LanguageSwitch />
             </header>
             <main id="main" class="card">
                 {children()}
@@ -144,26 +186,34 @@ fn BookingForm(slug: String, service_id: String, date: String, times: Vec<String
     (!times.is_empty()).then(|| {
         view! {
             <ActionForm action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <input type="hidden" name="slug" value=slug/>
-                <input type="hidden" name="service_id" value=service_id/>
-                <input type="hidden" name="date" value=date/>
+                <FormMessage error />
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="service_id" value=service_id />
+                <input type="hidden" name="date" value=date />
                 <fieldset class="times" aria-describedby="time-error">
                     <legend class="visually-hidden">{texts.booking_choose_time}</legend>
-                    {times.into_iter().enumerate().map(|(i, time)| {
-                        let id = format!("time-{i}");
-                        view! {
-                            <input type="radio" name="time" id=id.clone() value=time.clone() required=true/>
-                            <label for=id class="time-choice">{time}</label>
-                        }
-                    }).collect_view()}
+                    {times
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, time)| {
+                            let id = format!("time-{i}");
+                            view! {
+                                <input type="radio" name="time" id=id.clone() value=time.clone() required=true />
+                                <label for=id class="time-choice">
+                                    {time}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
                 </fieldset>
-                <p class="field-error" id="time-error">{move || time_problem.get().map(|p| p.message(texts))}</p>
+                <p class="field-error" id="time-error">
+                    {move || time_problem.get().map(|p| p.message(texts))}
+                </p>
                 <h2>{texts.booking_your_details}</h2>
-                <Field label=texts.your_name name="name" autocomplete="name" error/>
-                <Field label=texts.email name="email" kind="email" autocomplete="email" error/>
-                <Field label=texts.client_phone name="phone" kind="tel" autocomplete="tel" error/>
-                <Submit action label=texts.booking_submit/>
+                <Field label=texts.your_name name="name" autocomplete="name" error />
+                <Field label=texts.email name="email" kind="email" autocomplete="email" error />
+                <Field label=texts.client_phone name="phone" kind="tel" autocomplete="tel" error />
+                <Submit action label=texts.booking_submit />
             </ActionForm>
         }
     })
@@ -191,7 +241,10 @@ pub fn BookedPage() -> impl IntoView {
                         <BookingFrame title=name>
                             <h1>{texts.booking_done_title}</h1>
                             <p role="status">
-                                {texts.booking_done_body.replace("{date}", &dates::long_date_of(use_lang(), &date)).replace("{time}", &time)}
+                                {texts
+                                    .booking_done_body
+                                    .replace("{date}", &dates::long_date_of(use_lang(), &date))
+                                    .replace("{time}", &time)}
                             </p>
                         </BookingFrame>
                     }

@@ -41,12 +41,12 @@ pub fn CalendarPage() -> impl IntoView {
         Resource::new_blocking(move || (date(), view(), cancelled.get()), |(date, view, _)| calendar_week(date, view));
     view! {
         // Only ever the page's name: the tab title shows in task bars and shared screens.
-        <Title text=format!("{} · Trygg", texts.nav_calendar)/>
-        {move || cancelled.get().map(|id| view! { <CancelledNotice id/> })}
+        <Title text=format!("{} · Trygg", texts.nav_calendar) />
+        {move || cancelled.get().map(|id| view! { <CancelledNotice id /> })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match week.await {
-                    Ok(week) => view! { <Week week/> }.into_any(),
+                    Ok(week) => view! { <Week week /> }.into_any(),
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
             })}
@@ -64,10 +64,12 @@ fn CancelledNotice(id: i64) -> impl IntoView {
         <div class="notice undo" role="status">
             <p>{texts.appointment_cancelled}</p>
             <ActionForm action=undo>
-                <input type="hidden" name="id" value=id.to_string()/>
-                <button type="submit" class="secondary">{texts.appointment_undo}</button>
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="secondary">
+                    {texts.appointment_undo}
+                </button>
             </ActionForm>
-            <FormMessage error/>
+            <FormMessage error />
         </div>
     }
 }
@@ -158,25 +160,56 @@ fn Week(week: WeekView) -> impl IntoView {
     };
     let steps = match mode {
         CalendarMode::Auto => view! {
-            <Step class="only-wide" back=calendar_href(&shift(&selected, -7), mode) forward=calendar_href(&shift(&selected, 7), mode)
-                back_label=texts.calendar_previous_week forward_label=texts.calendar_next_week/>
-            <Step class="only-mid" back=calendar_href(&shift(&three_first, -3), mode) forward=calendar_href(&shift(&three_first, 3), mode)
-                back_label=texts.calendar_previous_days forward_label=texts.calendar_next_days/>
-            <Step class="only-narrow" back=calendar_href(&shift(&selected, -1), mode) forward=calendar_href(&shift(&selected, 1), mode)
-                back_label=texts.calendar_previous_day forward_label=texts.calendar_next_day/>
-        }.into_any(),
+            <Step
+                class="only-wide"
+                back=calendar_href(&shift(&selected, -7), mode)
+                forward=calendar_href(&shift(&selected, 7), mode)
+                back_label=texts.calendar_previous_week
+                forward_label=texts.calendar_next_week
+            />
+            <Step
+                class="only-mid"
+                back=calendar_href(&shift(&three_first, -3), mode)
+                forward=calendar_href(&shift(&three_first, 3), mode)
+                back_label=texts.calendar_previous_days
+                forward_label=texts.calendar_next_days
+            />
+            <Step
+                class="only-narrow"
+                back=calendar_href(&shift(&selected, -1), mode)
+                forward=calendar_href(&shift(&selected, 1), mode)
+                back_label=texts.calendar_previous_day
+                forward_label=texts.calendar_next_day
+            />
+        }
+        .into_any(),
         CalendarMode::Week => view! {
-            <Step back=calendar_href(&shift(&selected, -7), mode) forward=calendar_href(&shift(&selected, 7), mode)
-                back_label=texts.calendar_previous_week forward_label=texts.calendar_next_week/>
-        }.into_any(),
+            <Step
+                back=calendar_href(&shift(&selected, -7), mode)
+                forward=calendar_href(&shift(&selected, 7), mode)
+                back_label=texts.calendar_previous_week
+                forward_label=texts.calendar_next_week
+            />
+        }
+        .into_any(),
         CalendarMode::ThreeDays => view! {
-            <Step back=calendar_href(&shift(&selected, -3), mode) forward=calendar_href(&shift(&selected, 3), mode)
-                back_label=texts.calendar_previous_days forward_label=texts.calendar_next_days/>
-        }.into_any(),
+            <Step
+                back=calendar_href(&shift(&selected, -3), mode)
+                forward=calendar_href(&shift(&selected, 3), mode)
+                back_label=texts.calendar_previous_days
+                forward_label=texts.calendar_next_days
+            />
+        }
+        .into_any(),
         CalendarMode::Day => view! {
-            <Step back=calendar_href(&shift(&selected, -1), mode) forward=calendar_href(&shift(&selected, 1), mode)
-                back_label=texts.calendar_previous_day forward_label=texts.calendar_next_day/>
-        }.into_any(),
+            <Step
+                back=calendar_href(&shift(&selected, -1), mode)
+                forward=calendar_href(&shift(&selected, 1), mode)
+                back_label=texts.calendar_previous_day
+                forward_label=texts.calendar_next_day
+            />
+        }
+        .into_any(),
     };
     let today_href = match mode.param() {
         "" => "/calendar".to_string(),
@@ -187,7 +220,11 @@ fn Week(week: WeekView) -> impl IntoView {
         let current = (mode == target).then_some("page");
         let class =
             if mode == CalendarMode::Auto { format!("view-link {auto_class}") } else { "view-link".to_string() };
-        view! { <a class=class href=format!("/calendar?date={selected}&view={}", target.param()) aria-current=current>{label}</a> }
+        view! {
+            <a class=class href=format!("/calendar?date={selected}&view={}", target.param()) aria-current=current>
+                {label}
+            </a>
+        }
     };
     let mut by_day: Vec<Vec<AppointmentView>> = vec![Vec::new(); week.days.len()];
     for appointment in week.appointments {
@@ -205,24 +242,34 @@ fn Week(week: WeekView) -> impl IntoView {
         <div class="calendar-head">
             <h1>{texts.nav_calendar}</h1>
             <div class="calendar-actions">
-                <PrivacyToggle privacy/>
+                <PrivacyToggle privacy />
                 <a class="button primary new-appointment" href=format!("/calendar/new?date={selected}")>
-                    <span class="plus" aria-hidden="true">"+"</span>
+                    <span class="plus" aria-hidden="true">
+                        "+"
+                    </span>
                     <span class="label">{texts.appointment_new}</span>
                 </a>
             </div>
         </div>
         <div class="calendar-toolbar">
             <nav class="calendar-nav" aria-label=texts.calendar_navigation>
-                <a class="button secondary today-link" href=today_href aria-current=showing_today.then_some("date")>{texts.calendar_today}</a>
+                <a class="button secondary today-link" href=today_href aria-current=showing_today.then_some("date")>
+                    {texts.calendar_today}
+                </a>
                 {steps}
             </nav>
-            <h2 class="period" aria-live="polite">{period}</h2>
+            <h2 class="period" aria-live="polite">
+                {period}
+            </h2>
             <form method="get" action="/calendar" class="jump">
-                <label for="jump-date" class="visually-hidden">{texts.calendar_go_to}</label>
-                <input id="jump-date" type="date" name="date" value=selected.clone() required=true/>
-                {(mode != CalendarMode::Auto).then(|| view! { <input type="hidden" name="view" value=mode.param()/> })}
-                <button type="submit" class="secondary">{texts.calendar_show}</button>
+                <label for="jump-date" class="visually-hidden">
+                    {texts.calendar_go_to}
+                </label>
+                <input id="jump-date" type="date" name="date" value=selected.clone() required=true />
+                {(mode != CalendarMode::Auto).then(|| view! { <input type="hidden" name="view" value=mode.param() /> })}
+                <button type="submit" class="secondary">
+                    {texts.calendar_show}
+                </button>
             </form>
             <nav class="views" aria-label=texts.calendar_views>
                 {view_link(CalendarMode::Week, texts.calendar_view_week, "auto-wide")}
@@ -231,55 +278,104 @@ fn Week(week: WeekView) -> impl IntoView {
             </nav>
         </div>
         <div class="calendar-scroll">
-        <div class=mode_class class:private=move || privacy.hidden.get()>
-            <div class="hours" aria-hidden="true">
-                <div class="day-name"></div>
-                <div class=body_class.clone()>
-                    {hours.iter().map(|h| view! { <span class=position(h * 60, h * 60 + 60)>{format!("{h:02}:00")}</span> }).collect_view()}
+            <div class=mode_class class:private=move || privacy.hidden.get()>
+                <div class="hours" aria-hidden="true">
+                    <div class="day-name"></div>
+                    <div class=body_class
+                        .clone()>
+                        {hours
+                            .iter()
+                            .map(|h| view! { <span class=position(h * 60, h * 60 + 60)>{format!("{h:02}:00")}</span> })
+                            .collect_view()}
+                    </div>
                 </div>
+                {week
+                    .days
+                    .into_iter()
+                    .zip(by_day)
+                    .enumerate()
+                    .map(|(index, (day, appointments))| {
+                        let long = long_date(&day.date, day.weekday, texts);
+                        let is_selected = day.date == selected;
+                        let number = crate::dates::parse_date(&day.date)
+                            .map(|date| chrono::Datelike::day(&date).to_string())
+                            .unwrap_or_default();
+                        let busy: Vec<(i64, i64)> = appointments
+                            .iter()
+                            .map(|a| (a.start_minute, a.end_minute))
+                            .collect();
+                        let slots = day
+                            .open
+                            .map(|(opens, closes)| {
+                                (opens..closes)
+                                    .step_by(30)
+                                    .filter(|m| m + 30 <= closes && !busy.iter().any(|(s, e)| *s < m + 30 && *e > *m))
+                                    .map(|minute| {
+                                        let href = format!(
+                                            "/calendar/new?date={}&time={}",
+                                            day.date,
+                                            clock_label(minute),
+                                        );
+                                        // Empty half hours open a new appointment there: for the mouse, a shortcut beside
+                                        // the "New appointment" button (so not in the tab order, nor read out). Only whole
+                                        // free half hours, so that no slot hides half under an appointment.
+                                        view! {
+                                            <a
+                                                class=format!("slot {}", position(minute, minute + 30))
+                                                href=href
+                                                tabindex="-1"
+                                                aria-hidden="true"
+                                                data-time=clock_label(minute)
+                                            ></a>
+                                        }
+                                    })
+                                    .collect_view()
+                            });
+                        let closed = day.open.is_none();
+                        let now_line = week
+                            .now
+                            .filter(|(d, m)| *d == index && *m >= first && *m < first + rows * 5)
+                            .map(|(_, m)| {
+                                view! { <div class=format!("now-line gs-{} ge-{}", row(m), row(m) + 1)></div> }
+                            });
+                        let day_href = format!("/calendar?date={}&view=day", day.date);
+                        view! {
+                            <section
+                                class="day"
+                                class:today=day.today
+                                class:selected=is_selected
+                                class:closed=closed
+                                class:in-three=day.in_three
+                                aria-label=long.clone()
+                            >
+                                <h3 class="day-name">
+                                    // Read out as the whole date; the short form is for the eye.
+                                    <a href=day_href aria-current=day.today.then_some("date")>
+                                        <span class="weekday" aria-hidden="true">
+                                            {nth(texts.weekdays_short, day.weekday as usize)}
+                                        </span>
+                                        <span class="date-number" aria-hidden="true">
+                                            {number}
+                                        </span>
+                                        <span class="visually-hidden">{long.clone()}</span>
+                                    </a>
+                                </h3>
+                                <div class=body_class
+                                    .clone()>
+                                    {slots} {now_line}
+                                    {appointments
+                                        .into_iter()
+                                        .map(|a| {
+                                            let position = position(a.start_minute, a.end_minute);
+                                            view! { <Appointment a position /> }
+                                        })
+                                        .collect_view()}
+                                </div>
+                            </section>
+                        }
+                    })
+                    .collect_view()}
             </div>
-            {week.days.into_iter().zip(by_day).enumerate().map(|(index, (day, appointments))| {
-                let long = long_date(&day.date, day.weekday, texts);
-                let is_selected = day.date == selected;
-                let number = crate::dates::parse_date(&day.date).map(|date| chrono::Datelike::day(&date).to_string()).unwrap_or_default();
-                let busy: Vec<(i64, i64)> = appointments.iter().map(|a| (a.start_minute, a.end_minute)).collect();
-                // Empty half hours open a new appointment there: for the mouse, a shortcut beside
-                // the "New appointment" button (so not in the tab order, nor read out). Only whole
-                // free half hours, so that no slot hides half under an appointment.
-                let slots = day.open.map(|(opens, closes)| {
-                    (opens..closes).step_by(30)
-                        .filter(|m| m + 30 <= closes && !busy.iter().any(|(s, e)| *s < m + 30 && *e > *m))
-                        .map(|minute| {
-                            let href = format!("/calendar/new?date={}&time={}", day.date, clock_label(minute));
-                            view! {
-                                <a class=format!("slot {}", position(minute, minute + 30)) href=href tabindex="-1" aria-hidden="true"
-                                    data-time=clock_label(minute)></a>
-                            }
-                        }).collect_view()
-                });
-                let closed = day.open.is_none();
-                let now_line = week.now.filter(|(d, m)| *d == index && *m >= first && *m < first + rows * 5)
-                    .map(|(_, m)| view! { <div class=format!("now-line gs-{} ge-{}", row(m), row(m) + 1)></div> });
-                let day_href = format!("/calendar?date={}&view=day", day.date);
-                view! {
-                    <section class="day" class:today=day.today class:selected=is_selected class:closed=closed class:in-three=day.in_three aria-label=long.clone()>
-                        <h3 class="day-name">
-                            // Read out as the whole date; the short form is for the eye.
-                            <a href=day_href aria-current=day.today.then_some("date")>
-                                <span class="weekday" aria-hidden="true">{nth(texts.weekdays_short, day.weekday as usize)}</span>
-                                <span class="date-number" aria-hidden="true">{number}</span>
-                                <span class="visually-hidden">{long.clone()}</span>
-                            </a>
-                        </h3>
-                        <div class=body_class.clone()>
-                            {slots}
-                            {now_line}
-                            {appointments.into_iter().map(|a| { let position = position(a.start_minute, a.end_minute); view! { <Appointment a position/> } }).collect_view()}
-                        </div>
-                    </section>
-                }
-            }).collect_view()}
-        </div>
         </div>
     }
 }
@@ -293,17 +389,39 @@ fn Appointment(a: AppointmentView, position: String) -> impl IntoView {
     let class = format!("appt {} {position}", colour_class(&a.colour));
     let start = clock_label(a.start_minute);
     let end = clock_label(a.end_minute);
-    let flags = (a.online || a.consent_missing).then(|| view! {
-        <span class="appt-flags">
-            {a.online.then(|| view! { <span class="flag online" role="img" aria-label=texts.appointment_online><Globe/></span> })}
-            {a.consent_missing.then(|| view! { <span class="flag consent" role="img" aria-label=texts.appointment_consent_missing>"!"</span> })}
-        </span>
+    let flags = (a.online || a.consent_missing).then(|| {
+        view! {
+            <span class="appt-flags">
+                {a
+                    .online
+                    .then(|| {
+                        view! {
+                            <span class="flag online" role="img" aria-label=texts.appointment_online>
+                                <Globe />
+                            </span>
+                        }
+                    })}
+                {a
+                    .consent_missing
+                    .then(|| {
+                        view! {
+                            <span class="flag consent" role="img" aria-label=texts.appointment_consent_missing>
+                                "!"
+                            </span>
+                        }
+                    })}
+            </span>
+        }
     });
     view! {
         <a class=class class:short=short class:online=a.online href=format!("/calendar/appointments/{}", a.id)>
             <span class="appt-time">
                 {if short {
-                    view! { {start}<span class="visually-hidden">"–"{end}</span> }.into_any()
+                    view! {
+                        {start}
+                        <span class="visually-hidden">"–"{end}</span>
+                    }
+                        .into_any()
                 } else {
                     view! { {format!("{start}–{end}")} }.into_any()
                 }}
@@ -326,12 +444,14 @@ pub fn NewAppointmentPage() -> impl IntoView {
     let (date, time) = query.with_untracked(|q| (q.get("date").unwrap_or_default(), q.get("time").unwrap_or_default()));
     let action = ServerAction::<CreateAppointment>::new();
     view! {
-        <Title text=format!("{} · Trygg", texts.appointment_new)/>
-        <p><a href=format!("/calendar?date={date}")>{texts.calendar_back}</a></p>
+        <Title text=format!("{} · Trygg", texts.appointment_new) />
+        <p>
+            <a href=format!("/calendar?date={date}")>{texts.calendar_back}</a>
+        </p>
         <h1>{texts.appointment_new}</h1>
         <ActionForm action attr:class="stack panel" attr:novalidate=true>
-            <AppointmentFields error=action_error(action) detail=None date time/>
-            <Submit action label=texts.appointment_create/>
+            <AppointmentFields error=action_error(action) detail=None date time />
+            <Submit action label=texts.appointment_create />
         </ActionForm>
     }
 }
@@ -354,7 +474,7 @@ pub fn AppointmentPage() -> impl IntoView {
     });
     let cancel = ServerAction::<CancelAppointment>::new();
     view! {
-        <Title text=format!("{} · Trygg", texts.appointment_title)/>
+        <Title text=format!("{} · Trygg", texts.appointment_title) />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match summary.await {
@@ -369,11 +489,20 @@ pub fn AppointmentPage() -> impl IntoView {
                         let length = duration_label(a.end_minute - a.start_minute, texts);
                         let profile = format!("/clients/{}", a.client_id);
                         let journal = format!("/clients/{}#journal", a.client_id);
-                        let how = if a.online { texts.appointment_booked_online_long } else { texts.appointment_booked_by_you };
+                        let how = if a.online {
+                            texts.appointment_booked_online_long
+                        } else {
+                            texts.appointment_booked_by_you
+                        };
                         let notes = (!a.notes.is_empty()).then(|| a.notes.clone());
                         view! {
-                            <p><a href=back>{texts.calendar_back}</a></p>
-                            <article class=format!("panel appt-summary {}", colour_class(&a.colour)) class:cancelled=a.cancelled>
+                            <p>
+                                <a href=back>{texts.calendar_back}</a>
+                            </p>
+                            <article
+                                class=format!("panel appt-summary {}", colour_class(&a.colour))
+                                class:cancelled=a.cancelled
+                            >
                                 <header>
                                     <p class="eyebrow">{texts.appointment_title} " · " {a.service_name.clone()}</p>
                                     <h1>{a.client_name.clone()}</h1>
@@ -391,23 +520,39 @@ pub fn AppointmentPage() -> impl IntoView {
                                     <dd>{how}</dd>
                                     <dt>{texts.consent_title}</dt>
                                     <dd>
-                                        <span class=a.consent.class()><span class="icon" aria-hidden="true"></span>{a.consent.label(texts)}</span>
+                                        <span class=a.consent.class()>
+                                            <span class="icon" aria-hidden="true"></span>
+                                            {a.consent.label(texts)}
+                                        </span>
                                     </dd>
                                     <dt>{texts.client_notes}</dt>
-                                    <dd class="notes">{notes.unwrap_or_else(|| texts.appointment_notes_none.to_string())}</dd>
+                                    <dd class="notes">
+                                        {notes.unwrap_or_else(|| texts.appointment_notes_none.to_string())}
+                                    </dd>
                                 </dl>
-                                {(!a.cancelled).then(|| view! {
-                                    <div class="actions">
-                                        <a class="button primary" href=format!("/calendar/appointments/{}/edit", a.id)>{texts.appointment_edit}</a>
-                                        <ActionForm action=cancel>
-                                            <input type="hidden" name="id" value=a.id.to_string()/>
-                                            <button type="submit" class="danger">{texts.appointment_cancel}</button>
-                                        </ActionForm>
-                                    </div>
-                                    <FormMessage error=action_error(cancel)/>
-                                })}
+                                {(!a.cancelled)
+                                    .then(|| {
+                                        view! {
+                                            <div class="actions">
+                                                <a
+                                                    class="button primary"
+                                                    href=format!("/calendar/appointments/{}/edit", a.id)
+                                                >
+                                                    {texts.appointment_edit}
+                                                </a>
+                                                <ActionForm action=cancel>
+                                                    <input type="hidden" name="id" value=a.id.to_string() />
+                                                    <button type="submit" class="danger">
+                                                        {texts.appointment_cancel}
+                                                    </button>
+                                                </ActionForm>
+                                            </div>
+                                            <FormMessage error=action_error(cancel) />
+                                        }
+                                    })}
                             </article>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Err(error) => {
                         error.set_page_status();
@@ -433,7 +578,7 @@ pub fn EditAppointmentPage() -> impl IntoView {
     let update = ServerAction::<UpdateAppointment>::new();
     let cancel = ServerAction::<CancelAppointment>::new();
     view! {
-        <Title text=format!("{} · Trygg", texts.appointment_title)/>
+        <Title text=format!("{} · Trygg", texts.appointment_title) />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -442,21 +587,26 @@ pub fn EditAppointmentPage() -> impl IntoView {
                         let (date, time) = (detail.date.clone(), detail.time.clone());
                         let back = format!("/calendar/appointments/{}", detail.id);
                         view! {
-                            <p><a href=back>{texts.appointment_back}</a></p>
+                            <p>
+                                <a href=back>{texts.appointment_back}</a>
+                            </p>
                             <h1>{texts.appointment_title}</h1>
                             <ActionForm action=update attr:class="stack panel" attr:novalidate=true>
-                                <input type="hidden" name="id" value=update_id/>
-                                <AppointmentFields error=action_error(update) detail=Some(detail) date time/>
-                                <Submit action=update label=texts.appointment_save/>
+                                <input type="hidden" name="id" value=update_id />
+                                <AppointmentFields error=action_error(update) detail=Some(detail) date time />
+                                <Submit action=update label=texts.appointment_save />
                             </ActionForm>
                             <section class="panel danger-zone">
                                 <ActionForm action=cancel>
-                                    <FormMessage error=action_error(cancel)/>
-                                    <input type="hidden" name="id" value=cancel_id/>
-                                    <button type="submit" class="danger">{texts.appointment_cancel}</button>
+                                    <FormMessage error=action_error(cancel) />
+                                    <input type="hidden" name="id" value=cancel_id />
+                                    <button type="submit" class="danger">
+                                        {texts.appointment_cancel}
+                                    </button>
                                 </ActionForm>
                             </section>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Ok(_) => view! { <p class="empty">{texts.appointment_cancelled}</p> }.into_any(),
                     Err(error) => {
@@ -494,64 +644,114 @@ fn AppointmentFields(
     let notes = detail.map(|d| d.notes).unwrap_or_default();
     let message = move |memo: Memo<Option<crate::error::Problem>>| move || memo.get().map(|p| p.message(texts));
     view! {
-        <FormMessage error/>
+        <FormMessage error />
         <Suspense fallback=|| ()>
             {move || {
                 let chosen_client = chosen_client.clone();
                 Suspend::new(async move {
-                let (hidden, clients, services) = options.await;
-                let (clients, services) = (clients.unwrap_or_default(), services.unwrap_or_default());
-                let client_field = if hidden {
-                    view! { <ClientFinder chosen=chosen_client problem=client_problem/> }.into_any()
-                } else {
-                    let chosen = chosen_client.map(|(id, _)| id);
+                    let (hidden, clients, services) = options.await;
+                    let (clients, services) = (clients.unwrap_or_default(), services.unwrap_or_default());
+                    let client_field = if hidden {
+                        view! { <ClientFinder chosen=chosen_client problem=client_problem /> }.into_any()
+                    } else {
+                        let chosen = chosen_client.map(|(id, _)| id);
+                        view! {
+                            {clients
+                                .is_empty()
+                                .then(|| {
+                                    view! {
+                                        <p class="notice">
+                                            {texts.appointment_needs_client} " "
+                                            <a href="/clients/new">{texts.client_new}</a>
+                                        </p>
+                                    }
+                                })}
+                            <div class="field" class:invalid=move || client_problem.get().is_some()>
+                                <label for="client_id">{texts.appointment_client}</label>
+                                <select id="client_id" name="client_id" aria-describedby="client_id-error">
+                                    <option value="">{texts.appointment_choose}</option>
+                                    {clients
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
+                                                <option value=c.id.to_string() selected=Some(c.id) == chosen>
+                                                    {c.name}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                                <p class="field-error" id="client_id-error">
+                                    {message(client_problem)}
+                                </p>
+                            </div>
+                        }
+                            .into_any()
+                    };
                     view! {
-                        {clients.is_empty().then(|| view! { <p class="notice">{texts.appointment_needs_client} " " <a href="/clients/new">{texts.client_new}</a></p> })}
-                        <div class="field" class:invalid=move || client_problem.get().is_some()>
-                            <label for="client_id">{texts.appointment_client}</label>
-                            <select id="client_id" name="client_id" aria-describedby="client_id-error">
+                        {services
+                            .is_empty()
+                            .then(|| {
+                                view! {
+                                    <p class="notice">
+                                        {texts.appointment_needs_service} " "
+                                        <a href="/settings/services">{texts.settings_services}</a>
+                                    </p>
+                                }
+                            })}
+                        {client_field}
+                        <div class="field" class:invalid=move || service_problem.get().is_some()>
+                            <label for="service_id">{texts.appointment_service}</label>
+                            <select id="service_id" name="service_id" aria-describedby="service_id-error">
                                 <option value="">{texts.appointment_choose}</option>
-                                {clients.into_iter().map(|c| view! {
-                                    <option value=c.id.to_string() selected=Some(c.id) == chosen>{c.name}</option>
-                                }).collect_view()}
+                                {services
+                                    .into_iter()
+                                    .map(|s| {
+                                        let label = format!(
+                                            "{} ({})",
+                                            s.name,
+                                            duration_label(s.duration_minutes, texts),
+                                        );
+                                        view! {
+                                            <option value=s.id.to_string() selected=Some(s.id) == chosen_service>
+                                                {label}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
                             </select>
-                            <p class="field-error" id="client_id-error">{message(client_problem)}</p>
+                            <p class="field-error" id="service_id-error">
+                                {message(service_problem)}
+                            </p>
                         </div>
-                    }.into_any()
-                };
-                view! {
-                    {services.is_empty().then(|| view! { <p class="notice">{texts.appointment_needs_service} " " <a href="/settings/services">{texts.settings_services}</a></p> })}
-                    {client_field}
-                    <div class="field" class:invalid=move || service_problem.get().is_some()>
-                        <label for="service_id">{texts.appointment_service}</label>
-                        <select id="service_id" name="service_id" aria-describedby="service_id-error">
-                            <option value="">{texts.appointment_choose}</option>
-                            {services.into_iter().map(|s| {
-                                let label = format!("{} ({})", s.name, duration_label(s.duration_minutes, texts));
-                                view! { <option value=s.id.to_string() selected=Some(s.id) == chosen_service>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                        <p class="field-error" id="service_id-error">{message(service_problem)}</p>
-                    </div>
-                }
-            })}}
+                    }
+                })
+            }}
         </Suspense>
         <div class="row-fields">
             <div class="field" class:invalid=move || date_problem.get().is_some()>
                 <label for="date">{texts.appointment_date}</label>
-                <input id="date" name="date" type="date" value=date aria-describedby="date-error"/>
-                <p class="field-error" id="date-error">{message(date_problem)}</p>
+                <input id="date" name="date" type="date" value=date aria-describedby="date-error" />
+                <p class="field-error" id="date-error">
+                    {message(date_problem)}
+                </p>
             </div>
             <div class="field" class:invalid=move || time_problem.get().is_some()>
                 <label for="time">{texts.appointment_time}</label>
-                <input id="time" name="time" type="time" step="300" value=time aria-describedby="time-error"/>
-                <p class="field-error" id="time-error">{message(time_problem)}</p>
+                <input id="time" name="time" type="time" step="300" value=time aria-describedby="time-error" />
+                <p class="field-error" id="time-error">
+                    {message(time_problem)}
+                </p>
             </div>
         </div>
         <div class="field" class:invalid=move || notes_problem.get().is_some()>
             <label for="notes">{texts.client_notes}</label>
-            <textarea id="notes" name="notes" rows="3" aria-describedby="notes-error">{notes}</textarea>
-            <p class="field-error" id="notes-error">{message(notes_problem)}</p>
+            <textarea id="notes" name="notes" rows="3" aria-describedby="notes-error">
+                {notes}
+            </textarea>
+            <p class="field-error" id="notes-error">
+                {message(notes_problem)}
+            </p>
         </div>
     }
 }
@@ -587,7 +787,9 @@ fn ClientFinder(chosen: Option<(i64, String)>, problem: Memo<Option<crate::error
     view! {
         <div class="field client-finder" class:invalid=move || problem.get().is_some()>
             <label for="client_name">{texts.appointment_client}</label>
-            <p class="hint" id="client_name-hint">{texts.appointment_find_hint}</p>
+            <p class="hint" id="client_name-hint">
+                {texts.appointment_find_hint}
+            </p>
             <input
                 id="client_name"
                 name="client_name"
@@ -599,21 +801,43 @@ fn ClientFinder(chosen: Option<(i64, String)>, problem: Memo<Option<crate::error
                 prop:value=move || typed.get()
                 on:input=move |ev| search(event_target_value(&ev))
             />
-            <input type="hidden" name="client_id" value=move || picked.get().map(|id| id.to_string()).unwrap_or_default()/>
-            <ul class="matches" aria-label=texts.appointment_matches hidden=move || matches.with(Vec::is_empty) || picked.get().is_some()>
-                {move || matches.get().into_iter().map(|c| {
-                    let name = c.name.clone();
-                    view! {
-                        <li>
-                            <button type="button" class="match" on:click=move |_| {
-                                typed.set(name.clone());
-                                picked.set(Some(c.id));
-                            }>{c.name.clone()}</button>
-                        </li>
-                    }
-                }).collect_view()}
+            <input
+                type="hidden"
+                name="client_id"
+                value=move || picked.get().map(|id| id.to_string()).unwrap_or_default()
+            />
+            <ul
+                class="matches"
+                aria-label=texts.appointment_matches
+                hidden=move || matches.with(Vec::is_empty) || picked.get().is_some()
+            >
+                {move || {
+                    matches
+                        .get()
+                        .into_iter()
+                        .map(|c| {
+                            let name = c.name.clone();
+                            view! {
+                                <li>
+                                    <button
+                                        type="button"
+                                        class="match"
+                                        on:click=move |_| {
+                                            typed.set(name.clone());
+                                            picked.set(Some(c.id));
+                                        }
+                                    >
+                                        {c.name.clone()}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
             </ul>
-            <p class="field-error" id="client_id-error">{move || problem.get().map(|p| p.message(texts))}</p>
+            <p class="field-error" id="client_id-error">
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
         </div>
     }
 }

@@ -77,7 +77,7 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
                 }
             }
         >
-            <input type="hidden" name="hidden" value=move || if hidden.get() { "0" } else { "1" }/>
+            <input type="hidden" name="hidden" value=move || if hidden.get() { "0" } else { "1" } />
             <button
                 type="submit"
                 class="secondary eye"
@@ -88,8 +88,8 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
                 // Both icons are always there and the pressed state picks one (in CSS): a state
                 // that changed between the server's render and hydration (another tab hid the
                 // data) then changes an attribute, never the structure hydration walks.
-                <Eye/>
-                <EyeCrossed/>
+                <Eye />
+                <EyeCrossed />
                 <span>{label}</span>
             </button>
         </ActionForm>
@@ -98,13 +98,28 @@ pub fn PrivacyToggle(privacy: Privacy) -> impl IntoView {
             <ActionForm action=idle attr:class="row">
                 <label for="hide-minutes">{texts.privacy_auto_label}</label>
                 <select id="hide-minutes" name="minutes">
-                    {HIDE_IDLE_CHOICES.into_iter().map(|m| {
-                        let text = if m == 0 { texts.privacy_auto_off.to_string() } else { texts.minutes_n.replace("{n}", &m.to_string()) };
-                        view! { <option value=m.to_string() selected=m == privacy.idle_minutes>{text}</option> }
-                    }).collect_view()}
+                    {HIDE_IDLE_CHOICES
+                        .into_iter()
+                        .map(|m| {
+                            let text = if m == 0 {
+                                texts.privacy_auto_off.to_string()
+                            } else {
+                                texts.minutes_n.replace("{n}", &m.to_string())
+                            };
+                            view! {
+                                <option value=m.to_string() selected=m == privacy.idle_minutes>
+                                    {text}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <button type="submit" class="secondary">{texts.logout_save}</button>
-                <span class="saved" role="status">{move || matches!(idle.value().get(), Some(Ok(()))).then_some(texts.logout_saved)}</span>
+                <button type="submit" class="secondary">
+                    {texts.logout_save}
+                </button>
+                <span class="saved" role="status">
+                    {move || matches!(idle.value().get(), Some(Ok(()))).then_some(texts.logout_saved)}
+                </span>
             </ActionForm>
         </details>
     }

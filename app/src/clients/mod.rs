@@ -29,14 +29,25 @@ pub fn ClientsPage() -> impl IntoView {
     let clients = Resource::new_blocking(search, list_clients);
     let deleted = query.with_untracked(|q| q.get("deleted").is_some());
     view! {
-        <Title text=format!("{} · Trygg", texts.nav_clients)/>
+        <Title text=format!("{} · Trygg", texts.nav_clients) />
         <div class="page-head">
             <h1>{texts.nav_clients}</h1>
-            <a class="button primary" href="/clients/new">{texts.client_new}</a>
+            <a class="button primary" href="/clients/new">
+                {texts.client_new}
+            </a>
         </div>
-        {deleted.then(|| view! { <p class="notice" role="status">{texts.client_deleted}</p> })}
+        {deleted
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        {texts.client_deleted}
+                    </p>
+                }
+            })}
         <form method="get" action="/clients" class="search" role="search">
-            <label for="q" class="visually-hidden">{texts.client_search}</label>
+            <label for="q" class="visually-hidden">
+                {texts.client_search}
+            </label>
             <input
                 id="q"
                 name="q"
@@ -46,31 +57,54 @@ pub fn ClientsPage() -> impl IntoView {
                 autocomplete="off"
                 aria-describedby="q-error"
             />
-            <button type="submit" class="secondary">{texts.client_search_submit}</button>
+            <button type="submit" class="secondary">
+                {texts.client_search_submit}
+            </button>
         </form>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match clients.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">{texts.client_none}</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="client-list">
-                            {list.into_iter().map(|client| view! {
-                                <li>
-                                    <a href=format!("/clients/{}", client.id)>
-                                        <strong>{client.name}</strong>
-                                        <StatusIcon status=client.consent/>
-                                        <span class="contact">{[client.email, client.phone].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</span>
-                                    </a>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(error) => match error.for_field("q") {
-                        Some(problem) => view! {
-                            <p class="field-error" id="q-error" role="alert">{problem.message(texts)}</p>
-                        }.into_any(),
-                        None => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
-                    },
+                    Ok(list) => {
+                        view! {
+                            <ul class="client-list">
+                                {list
+                                    .into_iter()
+                                    .map(|client| {
+                                        view! {
+                                            <li>
+                                                <a href=format!("/clients/{}", client.id)>
+                                                    <strong>{client.name}</strong>
+                                                    <StatusIcon status=client.consent />
+                                                    <span class="contact">
+                                                        {[client.email, client.phone]
+                                                            .into_iter()
+                                                            .filter(|s| !s.is_empty())
+                                                            .collect::<Vec<_>>()
+                                                            .join(" · ")}
+                                                    </span>
+                                                </a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        match error.for_field("q") {
+                            Some(problem) => {
+                                view! {
+                                    <p class="field-error" id="q-error" role="alert">
+                                        {problem.message(texts)}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            None => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
+                        }
+                    }
                 }
             })}
         </Suspense>
@@ -84,13 +118,15 @@ pub fn NewClientPage() -> impl IntoView {
     let action = ServerAction::<CreateClient>::new();
     let error = action_error(action);
     view! {
-        <Title text=format!("{} · Trygg", texts.client_new)/>
-        <p><a href="/clients">{texts.client_back}</a></p>
+        <Title text=format!("{} · Trygg", texts.client_new) />
+        <p>
+            <a href="/clients">{texts.client_back}</a>
+        </p>
         <h1>{texts.client_new}</h1>
         <ActionForm action attr:class="stack panel" attr:novalidate=true>
-            <FormMessage error/>
-            <ClientFields client=None error/>
-            <Submit action label=texts.client_create/>
+            <FormMessage error />
+            <ClientFields client=None error />
+            <Submit action label=texts.client_create />
         </ActionForm>
     }
 }
@@ -116,17 +152,20 @@ pub fn ClientPage() -> impl IntoView {
     let journal = JournalState::new(id);
     let consent = ConsentState::new(id);
     view! {
-        <p><a href="/clients">{texts.client_back}</a></p>
+        <p>
+            <a href="/clients">{texts.client_back}</a>
+        </p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match client.await {
-                    Ok(client) => view! { <ClientProfile client journal consent/> }.into_any(),
+                    Ok(client) => view! { <ClientProfile client journal consent /> }.into_any(),
                     Err(error) => {
                         error.set_page_status();
                         view! {
-                            <Title text=texts.not_found_title/>
+                            <Title text=texts.not_found_title />
                             <p class="error">{error.form_message(texts)}</p>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                 }
             })}
@@ -137,8 +176,14 @@ pub fn ClientPage() -> impl IntoView {
 #[component]
 fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -> impl IntoView {
     let texts = t();
-    let fact =
-        |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
+    let fact = |label: &'static str, value: String| {
+        (!value.is_empty()).then(|| {
+            view! {
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+            }
+        })
+    };
     let id = client.id;
     let has_email = !client.email.is_empty();
     let has_details = [&client.email, &client.phone, &client.birth_date, &client.address, &client.notes]
@@ -146,27 +191,34 @@ fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -
         .any(|value| !value.is_empty());
     view! {
         // The tab title never carries a client's name: it shows in the task bar and in shared screens.
-        <Title text=format!("{} · Trygg", texts.client_profile)/>
+        <Title text=format!("{} · Trygg", texts.client_profile) />
         <div class="page-head">
             <h1>{client.name.clone()}</h1>
-            <a class="button secondary" href=format!("/clients/{}/edit", client.id)>{texts.client_edit}</a>
+            <a class="button secondary" href=format!("/clients/{}/edit", client.id)>
+                {texts.client_edit}
+            </a>
         </div>
-        {has_details.then(move || view! {
-            <section class="panel">
-                <dl class="facts">
-                    {fact(texts.email, client.email)}
-                    {fact(texts.client_phone, client.phone)}
-                    {fact(texts.client_birth_date, dates::long_date_of(use_lang(), &client.birth_date))}
-                    {fact(texts.client_address, client.address)}
-                </dl>
-                {(!client.notes.is_empty()).then(|| view! {
-                    <h2>{texts.client_notes}</h2>
-                    <p class="notes">{client.notes}</p>
-                })}
-            </section>
-        })}
-        <ConsentSection client_id=id has_email state=consent/>
-        <JournalSection client_id=id state=journal/>
+        {has_details
+            .then(move || {
+                view! {
+                    <section class="panel">
+                        <dl class="facts">
+                            {fact(texts.email, client.email)} {fact(texts.client_phone, client.phone)}
+                            {fact(texts.client_birth_date, dates::long_date_of(use_lang(), &client.birth_date))}
+                            {fact(texts.client_address, client.address)}
+                        </dl>
+                        {(!client.notes.is_empty())
+                            .then(|| {
+                                view! {
+                                    <h2>{texts.client_notes}</h2>
+                                    <p class="notes">{client.notes}</p>
+                                }
+                            })}
+                    </section>
+                }
+            })}
+        <ConsentSection client_id=id has_email state=consent />
+        <JournalSection client_id=id state=journal />
     }
 }
 
@@ -179,7 +231,7 @@ pub fn EditClientPage() -> impl IntoView {
     let update = ServerAction::<UpdateClient>::new();
     let error = action_error(update);
     view! {
-        <Title text=format!("{} · Trygg", texts.client_edit)/>
+        <Title text=format!("{} · Trygg", texts.client_edit) />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match client.await {
@@ -187,20 +239,25 @@ pub fn EditClientPage() -> impl IntoView {
                         let (update_id, delete_id) = (client.id.to_string(), client.id.to_string());
                         let profile = format!("/clients/{}", client.id);
                         view! {
-                            <p><a href=profile>{texts.client_back_to_profile}</a></p>
+                            <p>
+                                <a href=profile>{texts.client_back_to_profile}</a>
+                            </p>
                             <h1>{texts.client_edit}</h1>
                             <ActionForm action=update attr:class="stack panel" attr:novalidate=true>
-                                <FormMessage error/>
-                                <input type="hidden" name="id" value=update_id/>
-                                <ClientFields client=Some(client) error/>
-                                <Submit action=update label=texts.client_save/>
+                                <FormMessage error />
+                                <input type="hidden" name="id" value=update_id />
+                                <ClientFields client=Some(client) error />
+                                <Submit action=update label=texts.client_save />
                             </ActionForm>
                             <section class="panel danger-zone">
                                 <h2>{texts.client_delete_title}</h2>
                                 <p class="hint">{texts.client_delete_intro}</p>
-                                <a class="button danger" href=format!("/clients/{delete_id}/delete")>{texts.client_delete}</a>
+                                <a class="button danger" href=format!("/clients/{delete_id}/delete")>
+                                    {texts.client_delete}
+                                </a>
                             </section>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Err(error) => {
                         error.set_page_status();
@@ -227,14 +284,22 @@ pub fn DeleteClientPage() -> impl IntoView {
     let delete = ServerAction::<DeleteClient>::new();
     let error = action_error(delete);
     view! {
-        <Title text=format!("{} · Trygg", texts.client_delete_title)/>
+        <Title text=format!("{} · Trygg", texts.client_delete_title) />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match preview.await {
                     Ok(preview) => {
                         let counts = [
-                            (preview.journal_entries, texts.client_delete_journal_one, texts.client_delete_journal_many),
-                            (preview.appointments, texts.client_delete_appointment_one, texts.client_delete_appointment_many),
+                            (
+                                preview.journal_entries,
+                                texts.client_delete_journal_one,
+                                texts.client_delete_journal_many,
+                            ),
+                            (
+                                preview.appointments,
+                                texts.client_delete_appointment_one,
+                                texts.client_delete_appointment_many,
+                            ),
                             (preview.consents, texts.client_delete_consent_one, texts.client_delete_consent_many),
                         ];
                         let profile = format!("/clients/{}", preview.id);
@@ -244,21 +309,36 @@ pub fn DeleteClientPage() -> impl IntoView {
                                 <p>{texts.client_delete_goes}</p>
                                 <ul class="deletion-counts" data-testid="deletion-counts">
                                     <li>{texts.client_delete_profile}</li>
-                                    {counts.into_iter().filter(|(n, ..)| *n > 0).map(|(n, one, many)| view! {
-                                        <li>{if n == 1 { one.to_string() } else { many.replace("{n}", &n.to_string()) }}</li>
-                                    }).collect_view()}
+                                    {counts
+                                        .into_iter()
+                                        .filter(|(n, ..)| *n > 0)
+                                        .map(|(n, one, many)| {
+                                            view! {
+                                                <li>
+                                                    {if n == 1 {
+                                                        one.to_string()
+                                                    } else {
+                                                        many.replace("{n}", &n.to_string())
+                                                    }}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </ul>
-                                <p><strong>{texts.client_delete_final}</strong></p>
+                                <p>
+                                    <strong>{texts.client_delete_final}</strong>
+                                </p>
                                 <ActionForm action=delete attr:class="row">
-                                    <FormMessage error/>
-                                    <input type="hidden" name="id" value=preview.id.to_string()/>
+                                    <FormMessage error />
+                                    <input type="hidden" name="id" value=preview.id.to_string() />
                                     <button type="submit" class="danger">
                                         {texts.client_delete_confirm.replace("{name}", &preview.name)}
                                     </button>
                                     <a href=profile>{texts.client_delete_keep}</a>
                                 </ActionForm>
                             </section>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Err(error) => {
                         error.set_page_status();
@@ -276,9 +356,29 @@ fn ClientFields(client: Option<Client>, #[prop(into)] error: Signal<Option<AppEr
     let value = |get: fn(&Client) -> &String| client.as_ref().map(|c| get(c).clone());
     let notes = value(|c| &c.notes).unwrap_or_default();
     view! {
-        <Field label=texts.client_name name="name" autocomplete="off" error value=value(|c| &c.name).unwrap_or_default()/>
-        <Field label=texts.email name="email" kind="email" autocomplete="off" error value=value(|c| &c.email).unwrap_or_default()/>
-        <Field label=texts.client_phone name="phone" kind="tel" autocomplete="off" error value=value(|c| &c.phone).unwrap_or_default()/>
+        <Field
+            label=texts.client_name
+            name="name"
+            autocomplete="off"
+            error
+            value=value(|c| &c.name).unwrap_or_default()
+        />
+        <Field
+            label=texts.email
+            name="email"
+            kind="email"
+            autocomplete="off"
+            error
+            value=value(|c| &c.email).unwrap_or_default()
+        />
+        <Field
+            label=texts.client_phone
+            name="phone"
+            kind="tel"
+            autocomplete="off"
+            error
+            value=value(|c| &c.phone).unwrap_or_default()
+        />
         <Field
             label=texts.client_birth_date
             name="birth_date"
@@ -287,7 +387,13 @@ fn ClientFields(client: Option<Client>, #[prop(into)] error: Signal<Option<AppEr
             error
             value=value(|c| &c.birth_date).unwrap_or_default()
         />
-        <Field label=texts.client_address name="address" autocomplete="off" error value=value(|c| &c.address).unwrap_or_default()/>
-        <TextArea label=texts.client_notes name="notes" error value=notes/>
+        <Field
+            label=texts.client_address
+            name="address"
+            autocomplete="off"
+            error
+            value=value(|c| &c.address).unwrap_or_default()
+        />
+        <TextArea label=texts.client_notes name="notes" error value=notes />
     }
 }

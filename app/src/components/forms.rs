@@ -88,7 +88,14 @@ pub fn Field(
                 aria-describedby=described_by
                 on:input=changed
             />
-            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            {hint
+                .map(|text| {
+                    view! {
+                        <p class="hint" id=hint_id>
+                            {text}
+                        </p>
+                    }
+                })}
             <p class="field-error" id=error_id>
                 {move || problem.get().map(|p| p.message(texts))}
             </p>
@@ -122,7 +129,9 @@ pub fn TextArea(
                 aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
                 aria-describedby=error_id.clone()
                 on:input=changed
-            >{value}</textarea>
+            >
+                {value}
+            </textarea>
             <p class="field-error" id=error_id>
                 {move || problem.get().map(|p| p.message(texts))}
             </p>
@@ -152,7 +161,12 @@ where
 {
     let pending = action.pending();
     view! {
-        <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+        <button
+            type="submit"
+            class="primary"
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+        >
             {label}
         </button>
     }

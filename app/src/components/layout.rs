@@ -11,14 +11,14 @@ use crate::i18n::{Lang, t, use_lang};
 #[component]
 pub fn PublicFrame(title: &'static str, children: Children) -> impl IntoView {
     view! {
-        <Title text=format!("{title} · Trygg")/>
+        <Title text=format!("{title} · Trygg") />
         <div class="public">
             <header class="public-header">
                 <a href="/login" class="brand">
-                    <img src="/icons/icon-192.png" alt="" width="32" height="32"/>
+                    <img src="/icons/icon-192.png" alt="" width="32" height="32" />
                     "Trygg"
                 </a>
-                <LanguageSwitch/>
+                <LanguageSwitch />
             </header>
             <main id="main" class="card">
                 <h1>{title}</h1>

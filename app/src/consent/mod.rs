@@ -52,33 +52,52 @@ pub fn ConsentSettingsPage() -> impl IntoView {
     let templates = Resource::new_blocking(move || ask.version().get(), |_| consent_declarations());
     let saved = use_query_map().with_untracked(|q| q.get("saved").is_some());
     view! {
-        <Title text=format!("{} · Trygg", texts.consent_settings)/>
+        <Title text=format!("{} · Trygg", texts.consent_settings) />
         <h1>{texts.consent_settings}</h1>
         <p class="hint">{texts.consent_settings_intro}</p>
-        {saved.then(|| view! { <p class="notice" role="status">{texts.consent_template_saved}</p> })}
+        {saved
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        {texts.consent_template_saved}
+                    </p>
+                }
+            })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match templates.await {
-                    Ok(list) => list.into_iter().map(|(template, outdated)| {
-                        let id = template.id.to_string();
-                        view! {
-                            <TemplateEditor template=Some(template)/>
-                            {(outdated > 0).then(|| view! {
-                                <ActionForm action=ask attr:class="ask-again panel">
-                                    <input type="hidden" name="template_id" value=id/>
-                                    <p>{texts.consent_outdated.replace("{n}", &outdated.to_string())}</p>
-                                    <button type="submit" class="secondary">{texts.consent_ask_again}</button>
-                                </ActionForm>
-                            })}
-                        }
-                    }).collect_view().into_any(),
+                    Ok(list) => {
+                        list.into_iter()
+                            .map(|(template, outdated)| {
+                                let id = template.id.to_string();
+                                view! {
+                                    <TemplateEditor template=Some(template) />
+                                    {(outdated > 0)
+                                        .then(|| {
+                                            view! {
+                                                <ActionForm action=ask attr:class="ask-again panel">
+                                                    <input type="hidden" name="template_id" value=id />
+                                                    <p>
+                                                        {texts.consent_outdated.replace("{n}", &outdated.to_string())}
+                                                    </p>
+                                                    <button type="submit" class="secondary">
+                                                        {texts.consent_ask_again}
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                        })}
+                                }
+                            })
+                            .collect_view()
+                            .into_any()
+                    }
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
             })}
         </Suspense>
         <details class="panel">
             <summary>{texts.consent_template_new}</summary>
-            <TemplateEditor template=None/>
+            <TemplateEditor template=None />
         </details>
     }
 }
@@ -100,14 +119,19 @@ fn TemplateEditor(template: Option<Template>) -> impl IntoView {
     let lang_id = format!("lang-{}", id.as_deref().unwrap_or("new"));
     view! {
         <section class="panel template">
-            {heading.map(|(title, version)| view! { <h2>{title}</h2><p class="meta">{version}</p> })}
-            <ActionForm action=save attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
-                <Field label=texts.consent_template_title name="title" error value=title/>
-                <TextArea label=texts.consent_template_body name="body" error value=body rows=10/>
-                <LanguageChoice id=lang_id current=lang error/>
-                <Submit action=save label=texts.consent_template_save/>
+            {heading
+                .map(|(title, version)| {
+                    view! {
+                        <h2>{title}</h2>
+                        <p class="meta">{version}</p>
+                    }
+                })} <ActionForm action=save attr:class="stack" attr:novalidate=true>
+                <FormMessage error />
+                {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+                <Field label=texts.consent_template_title name="title" error value=title />
+                <TextArea label=texts.consent_template_body name="body" error value=body rows=10 />
+                <LanguageChoice id=lang_id current=lang error />
+                <Submit action=save label=texts.consent_template_save />
             </ActionForm>
         </section>
     }
@@ -123,12 +147,21 @@ fn LanguageChoice(id: String, current: Lang, #[prop(into)] error: Signal<Option<
         <div class="field" class:invalid=move || problem.get().is_some()>
             <label for=id.clone()>{texts.consent_template_lang}</label>
             <select id=id name="lang" aria-describedby=format!("{hint} {error_id}") on:change=changed>
-                {[(Lang::Nb, texts.lang_nb), (Lang::En, texts.lang_en)].map(|(lang, label)| view! {
-                    <option value=lang.code() selected=lang == current>{label}</option>
-                })}
+                {[(Lang::Nb, texts.lang_nb), (Lang::En, texts.lang_en)]
+                    .map(|(lang, label)| {
+                        view! {
+                            <option value=lang.code() selected=lang == current>
+                                {label}
+                            </option>
+                        }
+                    })}
             </select>
-            <p class="hint" id=hint>{texts.consent_template_lang_hint}</p>
-            <p class="field-error" id=error_id>{move || problem.get().map(|p| p.message(texts))}</p>
+            <p class="hint" id=hint>
+                {texts.consent_template_lang_hint}
+            </p>
+            <p class="field-error" id=error_id>
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
         </div>
     }
 }
@@ -177,13 +210,24 @@ pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> i
                         Ok(list) => {
                             let status = list.first().map_or(ConsentStatus::NotAsked, |r| r.status);
                             view! {
-                                <p class="consent-now"><StatusIcon status/></p>
-                                {(!list.is_empty()).then(|| view! {
-                                    <ol class="consent-requests">
-                                        {list.into_iter().map(|request| view! { <RequestItem client_id request revoke remind/> }).collect_view()}
-                                    </ol>
-                                })}
-                            }.into_any()
+                                <p class="consent-now">
+                                    <StatusIcon status />
+                                </p>
+                                {(!list.is_empty())
+                                    .then(|| {
+                                        view! {
+                                            <ol class="consent-requests">
+                                                {list
+                                                    .into_iter()
+                                                    .map(|request| {
+                                                        view! { <RequestItem client_id request revoke remind /> }
+                                                    })
+                                                    .collect_view()}
+                                            </ol>
+                                        }
+                                    })}
+                            }
+                                .into_any()
                         }
                         Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                     }
@@ -192,24 +236,37 @@ pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> i
             {if has_email {
                 view! {
                     <ActionForm action=send attr:class="send-consent">
-                        <FormMessage error/>
-                        <input type="hidden" name="client_id" value=client_id.to_string()/>
+                        <FormMessage error />
+                        <input type="hidden" name="client_id" value=client_id.to_string() />
                         <div class="field">
                             <label for="template_id">{texts.consent_declaration}</label>
                             <select id="template_id" name="template_id">
                                 <Suspense fallback=|| ()>
                                     {move || Suspend::new(async move {
-                                        templates.await.unwrap_or_default().into_iter().map(|t| view! {
-                                            <option value=t.id.to_string()>{t.title}</option>
-                                        }).collect_view()
+                                        templates
+                                            .await
+                                            .unwrap_or_default()
+                                            .into_iter()
+                                            .map(|t| view! { <option value=t.id.to_string()>{t.title}</option> })
+                                            .collect_view()
                                     })}
                                 </Suspense>
                             </select>
                         </div>
-                        {move || sent().then(|| view! { <p class="notice" role="status">{texts.consent_sent}</p> })}
-                        <Submit action=send label=texts.consent_send/>
+                        {move || {
+                            sent()
+                                .then(|| {
+                                    view! {
+                                        <p class="notice" role="status">
+                                            {texts.consent_sent}
+                                        </p>
+                                    }
+                                })
+                        }}
+                        <Submit action=send label=texts.consent_send />
                     </ActionForm>
-                }.into_any()
+                }
+                    .into_any()
             } else {
                 view! { <p class="hint">{texts.consent_needs_email}</p> }.into_any()
             }}
@@ -230,32 +287,57 @@ fn RequestItem(
     view! {
         <li>
             <div class="request-text">
-                <StatusIcon status=request.status/>
-                <span class="what">{request.title} " · " {texts.journal_version.replace("{n}", &request.version.to_string())}</span>
+                <StatusIcon status=request.status />
+                <span class="what">
+                    {request.title} " · " {texts.journal_version.replace("{n}", &request.version.to_string())}
+                </span>
                 <span class="meta">
                     {texts.consent_sent_at} " " {dates::moment(lang, &request.sent)}
-                    {request.decided.map(|at| view! { " · " {texts.consent_answered_at} " " {dates::moment(lang, &at)} })}
+                    {request
+                        .decided
+                        .map(|at| {
+                            view! {
+                                " · "
+                                {texts.consent_answered_at}
+                                " "
+                                {dates::moment(lang, &at)}
+                            }
+                        })}
                 </span>
             </div>
             // One row of actions, the same height, on the right beside the text where there is room.
             <div class="request-actions">
-                {(!open && request.status != ConsentStatus::Expired).then(|| view! {
-                    <a class="button secondary" href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id) download="">
-                        {texts.consent_copy_download}
-                    </a>
-                })}
-                {open.then(|| view! {
-                    <ActionForm action=remind>
-                        <input type="hidden" name="client_id" value=client_id.to_string()/>
-                        <input type="hidden" name="id" value=request.id.to_string()/>
-                        <button type="submit" class="secondary">{texts.consent_remind}</button>
-                    </ActionForm>
-                    <ActionForm action=revoke>
-                        <input type="hidden" name="client_id" value=client_id.to_string()/>
-                        <input type="hidden" name="id" value=request.id.to_string()/>
-                        <button type="submit" class="secondary">{texts.consent_revoke}</button>
-                    </ActionForm>
-                })}
+                {(!open && request.status != ConsentStatus::Expired)
+                    .then(|| {
+                        view! {
+                            <a
+                                class="button secondary"
+                                href=format!("/clients/{client_id}/consent/{}/copy.pdf", request.id)
+                                download=""
+                            >
+                                {texts.consent_copy_download}
+                            </a>
+                        }
+                    })}
+                {open
+                    .then(|| {
+                        view! {
+                            <ActionForm action=remind>
+                                <input type="hidden" name="client_id" value=client_id.to_string() />
+                                <input type="hidden" name="id" value=request.id.to_string() />
+                                <button type="submit" class="secondary">
+                                    {texts.consent_remind}
+                                </button>
+                            </ActionForm>
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="client_id" value=client_id.to_string() />
+                                <input type="hidden" name="id" value=request.id.to_string() />
+                                <button type="submit" class="secondary">
+                                    {texts.consent_revoke}
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
             </div>
         </li>
     }
@@ -302,7 +384,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                         <Provider value=lang>
                             <LinkFrame lang token=token.clone()>
                                 {match page {
-                                    Ok(page) => view! { <LinkView page token actions code_sent/> }.into_any(),
+                                    Ok(page) => view! { <LinkView page token actions code_sent /> }.into_any(),
                                     Err(error) => {
                                         error.set_page_status();
                                         let texts = t();
@@ -310,7 +392,7 @@ pub fn ConsentLinkPage() -> impl IntoView {
                                             <h1>{texts.consent_title}</h1>
                                             <p class="error">{error.form_message(texts)}</p>
                                         }
-                                        .into_any()
+                                            .into_any()
                                     }
                                 }}
                             </LinkFrame>
@@ -333,11 +415,13 @@ fn LinkFrame(lang: Lang, token: String, children: Children) -> impl IntoView {
     };
     let switch = format!("/consent?token={token}&lang={}", other.0.code());
     view! {
-        <Title text=format!("{} · Trygg", texts.consent_title)/>
+        <Title text=format!("{} · Trygg", texts.consent_title) />
         <main id="main" class="card public consent-page" lang=lang.code()>
             <nav class="consent-language" aria-label=texts.language>
                 // A full load: the whole page, its forms' messages included, changes language.
-                <a href=switch hreflang=other.0.code() lang=other.0.code() rel="external">{other.1}</a>
+                <a href=switch hreflang=other.0.code() lang=other.0.code() rel="external">
+                    {other.1}
+                </a>
             </nav>
             {children()}
         </main>
@@ -373,33 +457,42 @@ fn LinkView(page: ConsentPage, token: String, actions: LinkActions, code_sent: S
     };
     let answer = if status.is_open() {
         view! {
-            {(status == ConsentStatus::Sent).then(|| view! { <OpenedOnUse token=token.clone()/> })}
-            <SignForms token actions/>
+            {(status == ConsentStatus::Sent).then(|| view! { <OpenedOnUse token=token.clone() /> })}
+            <SignForms token actions />
         }
         .into_any()
     } else if page.withdraw_needs_code {
-        view! { <WithdrawByCode token actions code_sent/> }.into_any()
+        view! { <WithdrawByCode token actions code_sent /> }.into_any()
     } else if status == ConsentStatus::Signed {
         let withdraw_error = action_error(actions.withdraw);
         view! {
-            <p class="notice" role="status"><StatusIcon status/></p>
-            <OwnCopy token=token.clone() until=page.copy_until/>
+            <p class="notice" role="status">
+                <StatusIcon status />
+            </p>
+            <OwnCopy token=token.clone() until=page.copy_until />
             <p class="hint">{texts.consent_withdraw_intro}</p>
             <ActionForm action=actions.withdraw attr:class="decline">
-                <FormMessage error=withdraw_error/>
-                <input type="hidden" name="token" value=token/>
-                <button type="submit" class="danger">{texts.consent_withdraw}</button>
+                <FormMessage error=withdraw_error />
+                <input type="hidden" name="token" value=token />
+                <button type="submit" class="danger">
+                    {texts.consent_withdraw}
+                </button>
             </ActionForm>
         }
         .into_any()
     } else {
         view! {
-            <p class="notice" role="status"><StatusIcon status/></p>
-            <OwnCopy token until=page.copy_until/>
+            <p class="notice" role="status">
+                <StatusIcon status />
+            </p>
+            <OwnCopy token until=page.copy_until />
         }
         .into_any()
     };
-    view! { {heading} {answer} }
+    view! {
+        {heading}
+        {answer}
+    }
 }
 
 /// The signing form and the decline button.
@@ -411,17 +504,19 @@ fn SignForms(token: String, actions: LinkActions) -> impl IntoView {
     let sign_token = token.clone();
     view! {
         <ActionForm action=actions.sign attr:class="stack" attr:novalidate=true>
-            <FormMessage error/>
-            <input type="hidden" name="token" value=sign_token/>
-            <AgreeBox error/>
-            <Field label=texts.consent_full_name name="name" autocomplete="name" error/>
-            <SignaturePad error/>
-            <Submit action=actions.sign label=texts.consent_sign/>
+            <FormMessage error />
+            <input type="hidden" name="token" value=sign_token />
+            <AgreeBox error />
+            <Field label=texts.consent_full_name name="name" autocomplete="name" error />
+            <SignaturePad error />
+            <Submit action=actions.sign label=texts.consent_sign />
         </ActionForm>
         <ActionForm action=actions.decline attr:class="decline">
-            <FormMessage error=decline_error/>
-            <input type="hidden" name="token" value=token/>
-            <button type="submit" class="secondary">{texts.consent_decline}</button>
+            <FormMessage error=decline_error />
+            <input type="hidden" name="token" value=token />
+            <button type="submit" class="secondary">
+                {texts.consent_decline}
+            </button>
         </ActionForm>
     }
 }
@@ -436,7 +531,11 @@ fn OwnCopy(token: String, until: Option<String>) -> impl IntoView {
         let copy = format!("/consent/copy.pdf?token={token}&lang={}", lang.code());
         let until = dates::moment(lang, &until);
         view! {
-            <p><a class="button secondary" href=copy download="">{texts.consent_copy_mine}</a></p>
+            <p>
+                <a class="button secondary" href=copy download="">
+                    {texts.consent_copy_mine}
+                </a>
+            </p>
             <p class="hint copy-until">{texts.consent_copy_until.replace("{date}", &until)}</p>
         }
     })
@@ -450,19 +549,31 @@ fn WithdrawByCode(token: String, actions: LinkActions, code_sent: Signal<bool>) 
     let error = action_error(actions.withdraw);
     let send_token = token.clone();
     view! {
-        <p class="notice" role="status"><StatusIcon status=ConsentStatus::Signed/></p>
+        <p class="notice" role="status">
+            <StatusIcon status=ConsentStatus::Signed />
+        </p>
         <p class="hint">{texts.consent_withdraw_old_intro}</p>
         <ActionForm action=actions.send_code attr:class="send-code">
-            <FormMessage error=send_error/>
-            <input type="hidden" name="token" value=send_token/>
-            {move || code_sent.get().then(|| view! { <p class="notice" role="status">{texts.consent_code_sent}</p> })}
+            <FormMessage error=send_error />
+            <input type="hidden" name="token" value=send_token />
+            {move || {
+                code_sent
+                    .get()
+                    .then(|| {
+                        view! {
+                            <p class="notice" role="status">
+                                {texts.consent_code_sent}
+                            </p>
+                        }
+                    })
+            }}
             <button type="submit" class="secondary">
                 {move || if code_sent.get() { texts.consent_code_resend } else { texts.consent_code_send }}
             </button>
         </ActionForm>
         <ActionForm action=actions.withdraw attr:class="stack withdraw-code" attr:novalidate=true>
-            <FormMessage error/>
-            <input type="hidden" name="token" value=token/>
+            <FormMessage error />
+            <input type="hidden" name="token" value=token />
             <Field
                 label=texts.consent_code_label
                 name="code"
@@ -471,7 +582,7 @@ fn WithdrawByCode(token: String, actions: LinkActions, code_sent: Signal<bool>) 
                 hint=texts.consent_code_hint
                 error
             />
-            <Submit action=actions.withdraw label=texts.consent_withdraw/>
+            <Submit action=actions.withdraw label=texts.consent_withdraw />
         </ActionForm>
     }
 }
@@ -507,9 +618,18 @@ fn AgreeBox(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let (problem, changed) = field_problem(error, "agree");
     view! {
         <div class="field check" class:invalid=move || problem.get().is_some()>
-            <input id="agree" name="agree" type="checkbox" value="yes" aria-describedby="agree-error" on:change=changed/>
+            <input
+                id="agree"
+                name="agree"
+                type="checkbox"
+                value="yes"
+                aria-describedby="agree-error"
+                on:change=changed
+            />
             <label for="agree">{texts.consent_agree}</label>
-            <p class="field-error" id="agree-error">{move || problem.get().map(|p| p.message(texts))}</p>
+            <p class="field-error" id="agree-error">
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
         </div>
     }
 }
@@ -570,8 +690,12 @@ fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView 
                 fallback=move || view! { <p class="hint">{texts.consent_draw_needs_js}</p> }
             >
                 // A canvas cannot take a <label>; it is named by this text instead.
-                <p class="label" id="signature-label">{texts.consent_draw}</p>
-                <p class="hint" id="signature-hint">{texts.consent_draw_hint}</p>
+                <p class="label" id="signature-label">
+                    {texts.consent_draw}
+                </p>
+                <p class="hint" id="signature-hint">
+                    {texts.consent_draw_hint}
+                </p>
                 <canvas
                     id="signature-pad"
                     class="signature-pad"
@@ -585,10 +709,14 @@ fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView 
                     on:pointerup=lifted
                     on:pointercancel=lifted
                 ></canvas>
-                <input type="hidden" name="signature" prop:value=value/>
-                <button type="button" class="secondary clear" on:click=clear>{texts.consent_draw_clear}</button>
+                <input type="hidden" name="signature" prop:value=value />
+                <button type="button" class="secondary clear" on:click=clear>
+                    {texts.consent_draw_clear}
+                </button>
             </Show>
-            <p class="field-error" id="signature-error">{field_error}</p>
+            <p class="field-error" id="signature-error">
+                {field_error}
+            </p>
         </div>
     }
 }

@@ -69,12 +69,12 @@ pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
                                 <details class="new-entry" open=journal.entries.is_empty()>
                                     <summary>{texts.journal_new}</summary>
                                     <ActionForm action=create attr:class="stack" attr:novalidate=true>
-                                        <FormMessage error/>
-                                        <input type="hidden" name="client_id" value=client_id.to_string()/>
-                                        <Field label=texts.journal_date name="date" kind="date" error value=today/>
-                                        <Field label=texts.journal_entry_title name="title" error/>
-                                        <TextArea label=texts.journal_text name="text" error rows=8/>
-                                        <Submit action=create label=texts.journal_save/>
+                                        <FormMessage error />
+                                        <input type="hidden" name="client_id" value=client_id.to_string() />
+                                        <Field label=texts.journal_date name="date" kind="date" error value=today />
+                                        <Field label=texts.journal_entry_title name="title" error />
+                                        <TextArea label=texts.journal_text name="text" error rows=8 />
+                                        <Submit action=create label=texts.journal_save />
                                     </ActionForm>
                                 </details>
                                 {if journal.entries.is_empty() {
@@ -83,17 +83,35 @@ pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
                                     let more = format!("?entries={}#journal", journal.entries.len() + ENTRIES_PAGE);
                                     view! {
                                         <ol class="journal-entries">
-                                            {journal.entries.into_iter().map(|entry| view! {
-                                                <li><EntryView client_id entry/></li>
-                                            }).collect_view()}
+                                            {journal
+                                                .entries
+                                                .into_iter()
+                                                .map(|entry| {
+                                                    view! {
+                                                        <li>
+                                                            <EntryView client_id entry />
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
                                         </ol>
-                                        {journal.older.then(|| view! {
-                                            <p><a class="button secondary older" href=more>{texts.journal_older}</a></p>
-                                        })}
-                                    }.into_any()
+                                        {journal
+                                            .older
+                                            .then(|| {
+                                                view! {
+                                                    <p>
+                                                        <a class="button secondary older" href=more>
+                                                            {texts.journal_older}
+                                                        </a>
+                                                    </p>
+                                                }
+                                            })}
+                                    }
+                                        .into_any()
                                 }}
-                                <AccessLog events=journal.log/>
-                            }.into_any()
+                                <AccessLog events=journal.log />
+                            }
+                                .into_any()
                         }
                         Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                     }
@@ -113,16 +131,25 @@ fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
             <summary>{texts.journal_log}</summary>
             <table class="audit">
                 <thead>
-                    <tr><th>{texts.audit_when}</th><th>{texts.audit_who}</th><th>{texts.audit_what}</th></tr>
+                    <tr>
+                        <th>{texts.audit_when}</th>
+                        <th>{texts.audit_who}</th>
+                        <th>{texts.audit_what}</th>
+                    </tr>
                 </thead>
                 <tbody>
-                    {events.into_iter().map(|event| view! {
-                        <tr>
-                            <td>{dates::moment(lang, &event.when)}</td>
-                            <td>{event.actor.unwrap_or_else(|| texts.audit_actor_client.into())}</td>
-                            <td>{event.action.label(texts)}</td>
-                        </tr>
-                    }).collect_view()}
+                    {events
+                        .into_iter()
+                        .map(|event| {
+                            view! {
+                                <tr>
+                                    <td>{dates::moment(lang, &event.when)}</td>
+                                    <td>{event.actor.unwrap_or_else(|| texts.audit_actor_client.into())}</td>
+                                    <td>{event.action.label(texts)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </details>
@@ -140,8 +167,17 @@ fn EntryView(client_id: i64, entry: JournalEntry) -> impl IntoView {
                 <h3>{entry.title}</h3>
                 <p class="meta">
                     <time datetime=entry.date.clone()>{dates::long_date_of(lang, &entry.date)}</time>
-                    " · " {entry.author} " · " {dates::moment(lang, &entry.written)}
-                    {edited.then(|| view! { " · " <span class="badge">{texts.journal_edited}</span> })}
+                    " · "
+                    {entry.author}
+                    " · "
+                    {dates::moment(lang, &entry.written)}
+                    {edited
+                        .then(|| {
+                            view! {
+                                " · "
+                                <span class="badge">{texts.journal_edited}</span>
+                            }
+                        })}
                 </p>
             </header>
             <p class="journal-text">{entry.text}</p>
@@ -173,7 +209,7 @@ pub fn JournalEntryPage() -> impl IntoView {
     let edit = ServerAction::<EditJournalEntry>::new();
     let error = action_error(edit);
     view! {
-        <Title text=format!("{} · Trygg", texts.journal_entry)/>
+        <Title text=format!("{} · Trygg", texts.journal_entry) />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match history.await {
@@ -184,52 +220,66 @@ pub fn JournalEntryPage() -> impl IntoView {
                         };
                         let earlier: Vec<JournalEntry> = versions.collect();
                         view! {
-                            <p><a href=format!("/clients/{client_id}#journal")>{texts.journal_back}</a></p>
+                            <p>
+                                <a href=format!("/clients/{client_id}#journal")>{texts.journal_back}</a>
+                            </p>
                             <h1>{texts.journal_entry}</h1>
                             <p class="hint">{history.client_name}</p>
                             <ActionForm action=edit attr:class="stack panel" attr:novalidate=true>
-                                <FormMessage error/>
-                                <input type="hidden" name="client_id" value=client_id.to_string()/>
-                                <input type="hidden" name="entry_id" value=current.id.to_string()/>
-                                <input type="hidden" name="version" value=current.version.to_string()/>
-                                <Field label=texts.journal_date name="date" kind="date" error value=current.date/>
-                                <Field label=texts.journal_entry_title name="title" error value=current.title/>
-                                <TextArea label=texts.journal_text name="text" error value=current.text rows=12/>
+                                <FormMessage error />
+                                <input type="hidden" name="client_id" value=client_id.to_string() />
+                                <input type="hidden" name="entry_id" value=current.id.to_string() />
+                                <input type="hidden" name="version" value=current.version.to_string() />
+                                <Field label=texts.journal_date name="date" kind="date" error value=current.date />
+                                <Field label=texts.journal_entry_title name="title" error value=current.title />
+                                <TextArea label=texts.journal_text name="text" error value=current.text rows=12 />
                                 <p class="hint">{texts.journal_edit_keeps_history}</p>
-                                <Submit action=edit label=texts.journal_save_changes/>
+                                <Submit action=edit label=texts.journal_save_changes />
                             </ActionForm>
                             <section class="panel" aria-labelledby="history-title">
                                 <h2 id="history-title">{texts.journal_history}</h2>
                                 <p class="meta">
                                     {texts.journal_version.replace("{n}", &current.version.to_string())} " · "
-                                    {current.author} " · " {dates::moment(lang, &current.written)} " · " {texts.journal_current}
+                                    {current.author} " · " {dates::moment(lang, &current.written)} " · "
+                                    {texts.journal_current}
                                 </p>
                                 {if earlier.is_empty() {
                                     view! { <p class="empty">{texts.journal_no_history}</p> }.into_any()
                                 } else {
                                     view! {
                                         <ol class="journal-history">
-                                            {earlier.into_iter().map(|version| view! {
-                                                <li>
-                                                    <p class="meta">
-                                                        {texts.journal_version.replace("{n}", &version.version.to_string())}
-                                                        " · " {version.author} " · " {dates::moment(lang, &version.written)}
-                                                    </p>
-                                                    <h3>{dates::long_date_of(lang, &version.date)} " · " {version.title}</h3>
-                                                    <p class="journal-text">{version.text}</p>
-                                                </li>
-                                            }).collect_view()}
+                                            {earlier
+                                                .into_iter()
+                                                .map(|version| {
+                                                    view! {
+                                                        <li>
+                                                            <p class="meta">
+                                                                {texts
+                                                                    .journal_version
+                                                                    .replace("{n}", &version.version.to_string())} " · "
+                                                                {version.author} " · "
+                                                                {dates::moment(lang, &version.written)}
+                                                            </p>
+                                                            <h3>
+                                                                {dates::long_date_of(lang, &version.date)} " · "
+                                                                {version.title}
+                                                            </h3>
+                                                            <p class="journal-text">{version.text}</p>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
                                         </ol>
-                                    }.into_any()
+                                    }
+                                        .into_any()
                                 }}
                             </section>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Err(error) => {
                         error.set_page_status();
-                        view! {
-                            <p class="error">{error.form_message(texts)}</p>
-                        }.into_any()
+                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
                     }
                 }
             })}

@@ -30,7 +30,7 @@ pub fn ProfilePage() -> impl IntoView {
     let saved = move || matches!(update.value().get(), Some(Ok(_)));
     let profile = Resource::new_blocking(|| (), |_| get_profile());
     view! {
-        <Title text=format!("{} · Trygg", texts.settings_profile)/>
+        <Title text=format!("{} · Trygg", texts.settings_profile) />
         <h1>{texts.settings_profile}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -41,16 +41,30 @@ pub fn ProfilePage() -> impl IntoView {
                             <section class="panel">
                                 <h2>{texts.profile_account}</h2>
                                 <dl class="facts">
-                                    <dt>{texts.profile_name}</dt><dd>{profile.name}</dd>
-                                    <dt>{texts.email}</dt><dd>{profile.email}</dd>
+                                    <dt>{texts.profile_name}</dt>
+                                    <dd>{profile.name}</dd>
+                                    <dt>{texts.email}</dt>
+                                    <dd>{profile.email}</dd>
                                 </dl>
                             </section>
                             <section class="panel" aria-labelledby="practice-title">
                                 <h2 id="practice-title">{texts.profile_practice}</h2>
                                 <ActionForm action=update attr:class="stack" attr:novalidate=true>
-                                    <FormMessage error/>
-                                    <Field label=texts.profile_practice_name name="name" autocomplete="organization" error value=practice.name/>
-                                    <TextArea label=texts.profile_practice_address name="address" error value=practice.address rows=3/>
+                                    <FormMessage error />
+                                    <Field
+                                        label=texts.profile_practice_name
+                                        name="name"
+                                        autocomplete="organization"
+                                        error
+                                        value=practice.name
+                                    />
+                                    <TextArea
+                                        label=texts.profile_practice_address
+                                        name="address"
+                                        error
+                                        value=practice.address
+                                        rows=3
+                                    />
                                     <Field
                                         label=texts.profile_org_number
                                         name="org_number"
@@ -59,11 +73,21 @@ pub fn ProfilePage() -> impl IntoView {
                                         error
                                         value=practice.org_number
                                     />
-                                    {move || saved().then(|| view! { <p class="notice" role="status">{texts.profile_saved}</p> })}
-                                    <Submit action=update label=texts.profile_save/>
+                                    {move || {
+                                        saved()
+                                            .then(|| {
+                                                view! {
+                                                    <p class="notice" role="status">
+                                                        {texts.profile_saved}
+                                                    </p>
+                                                }
+                                            })
+                                    }}
+                                    <Submit action=update label=texts.profile_save />
                                 </ActionForm>
                             </section>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
@@ -75,17 +99,35 @@ pub fn ProfilePage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match profile.await {
-                        Ok(profile) if profile.agreement_ready => view! {
-                            <p class="actions">
-                                <a class="button primary" href=format!("{AGREEMENT_PATH}?lang=nb") download="databehandleravtale-trygg.pdf">
-                                    {texts.dpa_download_nb}
-                                </a>
-                                <a class="button secondary" href=format!("{AGREEMENT_PATH}?lang=en") download="data-processing-agreement-trygg.pdf">
-                                    {texts.dpa_download_en}
-                                </a>
-                            </p>
-                        }.into_any(),
-                        Ok(_) => view! { <p class="notice" id="dpa-not-ready" role="status">{texts.dpa_not_ready}</p> }.into_any(),
+                        Ok(profile) if profile.agreement_ready => {
+                            view! {
+                                <p class="actions">
+                                    <a
+                                        class="button primary"
+                                        href=format!("{AGREEMENT_PATH}?lang=nb")
+                                        download="databehandleravtale-trygg.pdf"
+                                    >
+                                        {texts.dpa_download_nb}
+                                    </a>
+                                    <a
+                                        class="button secondary"
+                                        href=format!("{AGREEMENT_PATH}?lang=en")
+                                        download="data-processing-agreement-trygg.pdf"
+                                    >
+                                        {texts.dpa_download_en}
+                                    </a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(_) => {
+                            view! {
+                                <p class="notice" id="dpa-not-ready" role="status">
+                                    {texts.dpa_not_ready}
+                                </p>
+                            }
+                                .into_any()
+                        }
                         Err(_) => ().into_any(),
                     }
                 })}

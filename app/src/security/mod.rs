@@ -63,88 +63,137 @@ pub fn SecurityPage() -> impl IntoView {
     ];
 
     view! {
-        <Title text=format!("{} · Trygg", texts.settings_security)/>
+        <Title text=format!("{} · Trygg", texts.settings_security) />
         <h1>{texts.settings_security}</h1>
-        {not_me_notice.then(|| view! { <p class="notice" role="status">{texts.not_me_done}</p> })}
-        <FormMessage error/>
+        {not_me_notice
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        {texts.not_me_done}
+                    </p>
+                }
+            })}
+        <FormMessage error />
         <div class="indexed">
-        <nav class="page-index" aria-labelledby="page-index-heading">
-            <h2 id="page-index-heading">{texts.security_index}</h2>
-            <ol>
-                // The browser jumps to the section itself (`rel="external"` keeps the router out),
-                // so the keyboard carries on from there too.
-                {index.map(|(href, label)| view! { <li><a href=href rel="external">{label}</a></li> })}
-            </ol>
-        </nav>
-        <div class="indexed-sections">
+            <nav class="page-index" aria-labelledby="page-index-heading">
+                <h2 id="page-index-heading">{texts.security_index}</h2>
+                <ol>
+                    // The browser jumps to the section itself (`rel="external"` keeps the router out),
+                    // so the keyboard carries on from there too.
+                    {index
+                        .map(|(href, label)| {
+                            view! {
+                                <li>
+                                    <a href=href rel="external">
+                                        {label}
+                                    </a>
+                                </li>
+                            }
+                        })}
+                </ol>
+            </nav>
+            <div class="indexed-sections">
 
-        <section class="panel" id="sessions" aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">{texts.sessions_title}</h2>
-            <p class="hint">{texts.sessions_intro}</p>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(list) => view! {
-                            {(list.len() > 1).then(|| view! {
-                                <ActionForm action=revoke_others attr:class="revoke-others">
-                                    <button type="submit" class="secondary">{texts.sessions_revoke_others}</button>
-                                </ActionForm>
-                            })}
-                            <ul class="sessions">
-                                {list.into_iter().map(|s| view! { <SessionItem session=s revoke not_me/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+                <section class="panel" id="sessions" aria-labelledby="sessions-heading">
+                    <h2 id="sessions-heading">{texts.sessions_title}</h2>
+                    <p class="hint">{texts.sessions_intro}</p>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match sessions.await {
+                                Ok(list) => {
+                                    view! {
+                                        {(list.len() > 1)
+                                            .then(|| {
+                                                view! {
+                                                    <ActionForm action=revoke_others attr:class="revoke-others">
+                                                        <button type="submit" class="secondary">
+                                                            {texts.sessions_revoke_others}
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })}
+                                        <ul class="sessions">
+                                            {list
+                                                .into_iter()
+                                                .map(|s| view! { <SessionItem session=s revoke not_me /> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }
+                                Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
 
-        <PasswordSection action=change_password/>
+                <PasswordSection action=change_password />
 
-        <section class="panel" id="logout" aria-labelledby="logout-heading">
-            <h2 id="logout-heading">{texts.logout_title}</h2>
-            <p class="hint">{texts.logout_intro}</p>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Ok(settings) => view! { <LogoutSetting settings confirm set_idle/> }.into_any(),
-                        Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+                <section class="panel" id="logout" aria-labelledby="logout-heading">
+                    <h2 id="logout-heading">{texts.logout_title}</h2>
+                    <p class="hint">{texts.logout_intro}</p>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match settings.await {
+                                Ok(settings) => view! { <LogoutSetting settings confirm set_idle /> }.into_any(),
+                                Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
 
-        <crate::two_factor::TwoFactorSection confirm/>
+                <crate::two_factor::TwoFactorSection confirm />
 
-        <section class="panel" id="log" aria-labelledby="log-heading">
-            <h2 id="log-heading">{texts.log_title}</h2>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match log.await {
-                        Ok(events) if events.is_empty() => view! { <p class="empty">{texts.log_empty}</p> }.into_any(),
-                        Ok(events) => view! {
-                            <ol class="events">
-                                {events.into_iter().map(|event| view! {
-                                    <li class="event">
-                                        <span class="what">{event.kind.label(texts)}</span>
-                                        <span class="when">
-                                            {dates::moment(lang, &event.at)} " · " {ago(event.secs_ago, texts)}
-                                        </span>
-                                        <span class="where">{format!("{} · {}", event.device.describe(texts), event.ip)}</span>
-                                        {(!event.by.is_empty()).then(|| view! {
-                                            <span class="by">{texts.log_by} " " {event.by.clone()}</span>
-                                        })}
-                                    </li>
-                                }).collect_view()}
-                            </ol>
-                        }.into_any(),
-                        Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-        </div>
+                <section class="panel" id="log" aria-labelledby="log-heading">
+                    <h2 id="log-heading">{texts.log_title}</h2>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match log.await {
+                                Ok(events) if events.is_empty() => {
+                                    view! { <p class="empty">{texts.log_empty}</p> }.into_any()
+                                }
+                                Ok(events) => {
+                                    view! {
+                                        <ol class="events">
+                                            {events
+                                                .into_iter()
+                                                .map(|event| {
+                                                    view! {
+                                                        <li class="event">
+                                                            <span class="what">{event.kind.label(texts)}</span>
+                                                            <span class="when">
+                                                                {dates::moment(lang, &event.at)} " · "
+                                                                {ago(event.secs_ago, texts)}
+                                                            </span>
+                                                            <span class="where">
+                                                                {format!(
+                                                                    "{} · {}",
+                                                                    event.device.describe(texts),
+                                                                    event.ip,
+                                                                )}
+                                                            </span>
+                                                            {(!event.by.is_empty())
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <span class="by">
+                                                                            {texts.log_by} " " {event.by.clone()}
+                                                                        </span>
+                                                                    }
+                                                                })}
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ol>
+                                    }
+                                        .into_any()
+                                }
+                                Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
+            </div>
         </div>
     }
 }
@@ -172,18 +221,25 @@ fn SessionItem(
                 <dt>{texts.sessions_last_active}</dt>
                 <dd>{ago(session.active_secs_ago, texts)}</dd>
             </dl>
-            {(!session.this_device).then(move || view! {
-                <div class="session-actions">
-                    <ActionForm action=revoke>
-                        <input type="hidden" name="id" value=revoke_id/>
-                        <button type="submit" class="secondary">{texts.sessions_revoke}</button>
-                    </ActionForm>
-                    <ActionForm action=not_me>
-                        <input type="hidden" name="id" value=not_me_id/>
-                        <button type="submit" class="danger">{texts.sessions_not_me}</button>
-                    </ActionForm>
-                </div>
-            })}
+            {(!session.this_device)
+                .then(move || {
+                    view! {
+                        <div class="session-actions">
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="id" value=revoke_id />
+                                <button type="submit" class="secondary">
+                                    {texts.sessions_revoke}
+                                </button>
+                            </ActionForm>
+                            <ActionForm action=not_me>
+                                <input type="hidden" name="id" value=not_me_id />
+                                <button type="submit" class="danger">
+                                    {texts.sessions_not_me}
+                                </button>
+                            </ActionForm>
+                        </div>
+                    }
+                })}
         </li>
     }
 }
@@ -201,26 +257,32 @@ fn LogoutSetting(
     let saved = move || matches!(set_idle.value().get(), Some(Ok(())));
     let current = settings.idle_timeout_minutes;
     view! {
-        {(!settings.fresh).then(|| view! { <FreshSignIn confirm id="logout-password"/> })}
+        {(!settings.fresh).then(|| view! { <FreshSignIn confirm id="logout-password" /> })}
         <ActionForm action=set_idle attr:class="stack logout-form">
-            <FormMessage error=set_error/>
+            <FormMessage error=set_error />
             <div class="field" class:invalid=move || problem.get().is_some()>
                 <label for="minutes">{texts.logout_label}</label>
                 <select id="minutes" name="minutes" aria-describedby="minutes-error" disabled=!settings.fresh>
                     {IDLE_CHOICES_MINUTES
                         .into_iter()
-                        .map(|minutes| view! {
-                            <option value=minutes.to_string() selected=minutes == current>
-                                {duration_label(minutes, texts)}
-                            </option>
+                        .map(|minutes| {
+                            view! {
+                                <option value=minutes.to_string() selected=minutes == current>
+                                    {duration_label(minutes, texts)}
+                                </option>
+                            }
                         })
                         .collect_view()}
                 </select>
-                <p class="field-error" id="minutes-error">{move || problem.get().map(|p| p.message(texts))}</p>
+                <p class="field-error" id="minutes-error">
+                    {move || problem.get().map(|p| p.message(texts))}
+                </p>
             </div>
             <div class="row">
-                <Submit action=set_idle label=texts.logout_save/>
-                <span class="saved" role="status">{move || saved().then_some(texts.logout_saved)}</span>
+                <Submit action=set_idle label=texts.logout_save />
+                <span class="saved" role="status">
+                    {move || saved().then_some(texts.logout_saved)}
+                </span>
             </div>
         </ActionForm>
     }
@@ -247,13 +309,31 @@ fn PasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
         [texts.strength_0, texts.strength_1, texts.strength_2, texts.strength_3, texts.strength_4]
             [usize::from(strength.get().min(4))]
     };
+    let meter = move || {
+        live.get().then(|| {
+            view! {
+                <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().to_string()></meter>
+                <span>{texts.strength_label} ": " {strength_text}</span>
+            }
+        })
+    };
+
     view! {
         <section class="panel" id="password" aria-labelledby="password-heading">
             <h2 id="password-heading">{texts.password_title}</h2>
             <p class="hint">{texts.password_intro}</p>
-            {move || changed().then(|| view! { <p class="notice" role="status">{texts.password_changed}</p> })}
+            {move || {
+                changed()
+                    .then(|| {
+                        view! {
+                            <p class="notice" role="status">
+                                {texts.password_changed}
+                            </p>
+                        }
+                    })
+            }}
             <ActionForm action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
+                <FormMessage error />
                 <Field
                     label=texts.current_password
                     name="current_password"
@@ -272,16 +352,17 @@ fn PasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
                         aria-invalid=move || if new_problem.get().is_some() { "true" } else { "false" }
                         on:input=move |ev| strength.set(password_strength(&event_target_value(&ev)))
                     />
-                    <p class="hint" id="new_password-hint">{texts.password_hint}</p>
+                    <p class="hint" id="new_password-hint">
+                        {texts.password_hint}
+                    </p>
                     <div class="strength" id="new_password-strength" aria-live="polite">
-                        {move || live.get().then(|| view! {
-                            <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().to_string()></meter>
-                            <span>{texts.strength_label} ": " {strength_text}</span>
-                        })}
+                        {meter}
                     </div>
-                    <p class="field-error" id="new_password-error">{move || new_problem.get().map(|p| p.message(texts))}</p>
+                    <p class="field-error" id="new_password-error">
+                        {move || new_problem.get().map(|p| p.message(texts))}
+                    </p>
                 </div>
-                <Submit action label=texts.password_save/>
+                <Submit action label=texts.password_save />
             </ActionForm>
         </section>
     }

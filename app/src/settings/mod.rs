@@ -19,7 +19,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/consent">{texts.consent_settings}</A>
             </nav>
             <section class="settings-page">
-                <Outlet/>
+                <Outlet />
             </section>
         </div>
     }
@@ -35,18 +35,25 @@ pub fn SettingsIndex() -> impl IntoView {
         ("/settings/consent", texts.consent_settings, texts.settings_consent_about),
     ];
     view! {
-        <Title text=format!("{} · Trygg", texts.nav_settings)/>
+        <Title text=format!("{} · Trygg", texts.nav_settings) />
         <h1>{texts.nav_settings}</h1>
         <p class="intro">{texts.settings_intro}</p>
         <ul class="settings-index">
-            {sections.into_iter().map(|(href, title, about)| view! {
-                <li>
-                    <a href=href><strong>{title}</strong></a>
-                    <p class="hint">{about}</p>
-                </li>
-            }).collect_view()}
+            {sections
+                .into_iter()
+                .map(|(href, title, about)| {
+                    view! {
+                        <li>
+                            <a href=href>
+                                <strong>{title}</strong>
+                            </a>
+                            <p class="hint">{about}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
         </ul>
         <h2>{texts.language}</h2>
-        <LanguageSwitch/>
+        <LanguageSwitch />
     }
 }

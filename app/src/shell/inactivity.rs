@@ -39,12 +39,23 @@ pub fn InactivityGuard(idle_secs: i64) -> impl IntoView {
         </Show>
         <Show when=move || seconds_left.get().is_some() && !expired.get()>
             <div class="idle-backdrop">
-                <div class="idle-dialog" role="alertdialog" aria-modal="true" aria-labelledby="idle-title" aria-describedby="idle-text">
+                <div
+                    class="idle-dialog"
+                    role="alertdialog"
+                    aria-modal="true"
+                    aria-labelledby="idle-title"
+                    aria-describedby="idle-text"
+                >
                     <h2 id="idle-title">{texts.idle_title}</h2>
                     <p id="idle-text">
                         {move || texts.idle_countdown.replace("{n}", &seconds_left.get().unwrap_or(0).to_string())}
                     </p>
-                    <button type="button" class="primary" node_ref=stay_button on:click=move |_| stay.update(|n| *n += 1)>
+                    <button
+                        type="button"
+                        class="primary"
+                        node_ref=stay_button
+                        on:click=move |_| stay.update(|n| *n += 1)
+                    >
                         {texts.idle_stay}
                     </button>
                 </div>

@@ -38,7 +38,7 @@ pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
                         <span class="practice">{me.practice_name}</span>
                         <span class="person">{me.name}</span>
                     </span>
-                    <InactivityGuard idle_secs=me.idle_timeout_secs/>
+                    <InactivityGuard idle_secs=me.idle_timeout_secs />
                 }
                 .into_any(),
                 _ => ().into_any(),
@@ -46,22 +46,28 @@ pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
         })
     };
     view! {
-        <a class="skip" href="#main">{texts.skip_to_content}</a>
+        <a class="skip" href="#main">
+            {texts.skip_to_content}
+        </a>
         <header class="topbar">
             <a href=home class="brand">
-                <img src="/icons/icon-192.png" alt="" width="32" height="32"/>
+                <img src="/icons/icon-192.png" alt="" width="32" height="32" />
                 <span>"Trygg"</span>
             </a>
-            <nav class="mainnav" aria-label=texts.main_menu>{children()}</nav>
+            <nav class="mainnav" aria-label=texts.main_menu>
+                {children()}
+            </nav>
             <div class="account">
                 <Suspense fallback=|| ()>{practice}</Suspense>
                 <ActionForm action=log_out attr:class="logout" on:submit=move |_| announce_logout()>
-                    <button type="submit" class="secondary">{texts.log_out}</button>
+                    <button type="submit" class="secondary">
+                        {texts.log_out}
+                    </button>
                 </ActionForm>
             </div>
         </header>
         <main id="main" class="page">
-            <Outlet/>
+            <Outlet />
         </main>
     }
 }

@@ -68,8 +68,12 @@ pub fn LostTwoFactorPage() -> impl IntoView {
                     aria-invalid=if problem.is_some() { "true" } else { "false" }
                     aria-describedby=format!("{hint_id} {error_id}")
                 />
-                <p class="hint" id=hint_id>{hint}</p>
-                <p class="field-error" id=error_id>{problem.map(|p| p.message(texts))}</p>
+                <p class="hint" id=hint_id>
+                    {hint}
+                </p>
+                <p class="field-error" id=error_id>
+                    {problem.map(|p| p.message(texts))}
+                </p>
             </div>
         }
     };
@@ -97,13 +101,21 @@ pub fn LostTwoFactorPage() -> impl IntoView {
                         aria-invalid=if card_problem.is_some() { "true" } else { "false" }
                         aria-describedby="card_last4-hint card_last4-error"
                     />
-                    <p class="hint" id="card_last4-hint">{texts.lost_card_hint}</p>
-                    <p class="field-error" id="card_last4-error">{card_problem.map(|p| p.message(texts))}</p>
+                    <p class="hint" id="card_last4-hint">
+                        {texts.lost_card_hint}
+                    </p>
+                    <p class="field-error" id="card_last4-error">
+                        {card_problem.map(|p| p.message(texts))}
+                    </p>
                 </div>
                 <p class="hint">{texts.lost_privacy}</p>
-                <button type="submit" class="primary">{texts.lost_submit}</button>
+                <button type="submit" class="primary">
+                    {texts.lost_submit}
+                </button>
             </form>
-            <p class="alt"><a href="/login/code">{texts.lost_back}</a></p>
+            <p class="alt">
+                <a href="/login/code">{texts.lost_back}</a>
+            </p>
         </PublicFrame>
     }
 }
@@ -119,18 +131,36 @@ pub fn LostTwoFactorStatusPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(view) => view! {
-                            <p class="status-line">
-                                <span class=format!("badge status-{}", view.status.code()) data-testid="request-status">
-                                    {view.status.label(texts)}
-                                </span>
-                                " " {texts.lost_submitted} " " {ago(view.submitted_secs_ago, texts)}
-                            </p>
-                            <p>{status_explanation(view.status, texts)}</p>
-                            {view.reason.filter(|_| view.status == RequestStatus::Rejected).map(|reason| view! {
-                                <p><strong>{texts.lost_reason}</strong> " " {reason}</p>
-                            })}
-                        }.into_any(),
+                        Ok(view) => {
+                            view! {
+                                <p class="status-line">
+                                    <span
+                                        class=format!("badge status-{}", view.status.code())
+                                        data-testid="request-status"
+                                    >
+                                        {view.status.label(texts)}
+                                    </span>
+                                    " "
+                                    {texts.lost_submitted}
+                                    " "
+                                    {ago(view.submitted_secs_ago, texts)}
+                                </p>
+                                <p>{status_explanation(view.status, texts)}</p>
+                                {view
+                                    .reason
+                                    .filter(|_| view.status == RequestStatus::Rejected)
+                                    .map(|reason| {
+                                        view! {
+                                            <p>
+                                                <strong>{texts.lost_reason}</strong>
+                                                " "
+                                                {reason}
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
+                        }
                         Err(error) => {
                             error.set_page_status();
                             view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
@@ -138,7 +168,9 @@ pub fn LostTwoFactorStatusPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="alt"><a href="/login">{texts.login_link}</a></p>
+            <p class="alt">
+                <a href="/login">{texts.login_link}</a>
+            </p>
         </PublicFrame>
     }
 }
@@ -158,7 +190,9 @@ pub fn SupportShell() -> impl IntoView {
     let texts = t();
     view! {
         <Shell home="/support">
-            <A href="/support" exact=true>{texts.support_queue}</A>
+            <A href="/support" exact=true>
+                {texts.support_queue}
+            </A>
             <A href="/support/audit">{texts.support_audit}</A>
         </Shell>
     }
@@ -169,27 +203,40 @@ pub fn SupportQueuePage() -> impl IntoView {
     let texts = t();
     let queue = Resource::new_blocking(|| (), |_| support_queue());
     view! {
-        <Title text=format!("{} · Trygg", texts.support_queue)/>
+        <Title text=format!("{} · Trygg", texts.support_queue) />
         <h1>{texts.support_queue}</h1>
         <p class="hint">{texts.support_queue_intro}</p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match queue.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">{texts.support_queue_empty}</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="requests">
-                            {list.into_iter().map(|r| view! {
-                                <li class="request">
-                                    <a href=format!("/support/requests/{}", r.id)>
-                                        <strong>{r.name}</strong> " · " {r.email}
-                                    </a>
-                                    <span class="practice">{r.practice_name}</span>
-                                    <span class=format!("badge status-{}", r.status.code())>{r.status.label(texts)}</span>
-                                    <span class="when">{ago(r.submitted_secs_ago, texts)}</span>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <ul class="requests">
+                                {list
+                                    .into_iter()
+                                    .map(|r| {
+                                        view! {
+                                            <li class="request">
+                                                <a href=format!("/support/requests/{}", r.id)>
+                                                    <strong>{r.name}</strong>
+                                                    " · "
+                                                    {r.email}
+                                                </a>
+                                                <span class="practice">{r.practice_name}</span>
+                                                <span class=format!(
+                                                    "badge status-{}",
+                                                    r.status.code(),
+                                                )>{r.status.label(texts)}</span>
+                                                <span class="when">{ago(r.submitted_secs_ago, texts)}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
             })}
@@ -213,13 +260,15 @@ pub fn SupportRequestPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=format!("{} · Trygg", texts.support_request)/>
-        <p><a href="/support">{texts.support_back}</a></p>
+        <Title text=format!("{} · Trygg", texts.support_request) />
+        <p>
+            <a href="/support">{texts.support_back}</a>
+        </p>
         <h1>{texts.support_request}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <RequestView detail decide/> }.into_any(),
+                    Ok(detail) => view! { <RequestView detail decide /> }.into_any(),
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
             })}
@@ -241,17 +290,41 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                 <span class=format!("badge status-{}", summary.status.code()) data-testid="request-status">
                     {summary.status.label(texts)}
                 </span>
-                " " {texts.lost_submitted} " " {ago(summary.submitted_secs_ago, texts)}
+                " "
+                {texts.lost_submitted}
+                " "
+                {ago(summary.submitted_secs_ago, texts)}
             </p>
             <dl class="facts">
-                <dt>{texts.support_account_holder}</dt><dd>{summary.name}</dd>
-                <dt>{texts.email}</dt><dd>{summary.email}</dd>
-                <dt>{texts.practice_name}</dt><dd>{summary.practice_name}</dd>
-                <dt>{texts.support_from}</dt><dd>{format!("{} · {}", detail.device.describe(texts), detail.ip)}</dd>
+                <dt>{texts.support_account_holder}</dt>
+                <dd>{summary.name}</dd>
+                <dt>{texts.email}</dt>
+                <dd>{summary.email}</dd>
+                <dt>{texts.practice_name}</dt>
+                <dd>{summary.practice_name}</dd>
+                <dt>{texts.support_from}</dt>
+                <dd>{format!("{} · {}", detail.device.describe(texts), detail.ip)}</dd>
                 <dt>{texts.support_card}</dt>
-                <dd data-testid="card-last4">{detail.card_last4.unwrap_or_else(|| texts.support_deleted.to_string())}</dd>
-                {detail.decided_by.map(|by| view! { <dt>{texts.support_decided_by}</dt><dd>{by}</dd> })}
-                {detail.reason.filter(|r| !r.is_empty()).map(|r| view! { <dt>{texts.lost_reason}</dt><dd>{r}</dd> })}
+                <dd data-testid="card-last4">
+                    {detail.card_last4.unwrap_or_else(|| texts.support_deleted.to_string())}
+                </dd>
+                {detail
+                    .decided_by
+                    .map(|by| {
+                        view! {
+                            <dt>{texts.support_decided_by}</dt>
+                            <dd>{by}</dd>
+                        }
+                    })}
+                {detail
+                    .reason
+                    .filter(|r| !r.is_empty())
+                    .map(|r| {
+                        view! {
+                            <dt>{texts.lost_reason}</dt>
+                            <dd>{r}</dd>
+                        }
+                    })}
             </dl>
         </section>
         <section class="panel">
@@ -262,35 +335,64 @@ fn RequestView(detail: RequestDetail, decide: ServerAction<DecideRequest>) -> im
                 view! {
                     <p class="hint">{texts.support_evidence_intro}</p>
                     <ul class="evidence">
-                        {detail.evidence.into_iter().map(|item| view! { <EvidenceItem item/> }).collect_view()}
+                        {detail.evidence.into_iter().map(|item| view! { <EvidenceItem item /> }).collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
-        {pending.then(|| view! {
-            <section class="panel">
-                <h2>{texts.support_decide}</h2>
-                <ActionForm action=decide attr:class="stack" attr:novalidate=true>
-                    <FormMessage error/>
-                    <input type="hidden" name="id" value=id/>
-                    <div class="field" class:invalid=move || reason_problem.get().is_some()>
-                        <label for="reason">{texts.support_reason_label}</label>
-                        <textarea id="reason" name="reason" rows="3" aria-describedby="reason-hint reason-error"></textarea>
-                        <p class="hint" id="reason-hint">{texts.support_reason_hint}</p>
-                        <p class="field-error" id="reason-error">{move || reason_problem.get().map(|p| p.message(texts))}</p>
-                    </div>
-                    <fieldset class="stack approval-proof">
-                        <legend>{texts.support_approval_proof}</legend>
-                        <Field name="password" label=texts.password kind="password" autocomplete="current-password" error/>
-                        <Field name="code" label=texts.code_label inputmode="numeric" autocomplete="one-time-code" error/>
-                    </fieldset>
-                    <div class="row">
-                        <button type="submit" name="decision" value="approve" class="primary">{texts.support_approve}</button>
-                        <button type="submit" name="decision" value="reject" class="danger">{texts.support_reject}</button>
-                    </div>
-                </ActionForm>
-            </section>
-        })}
+        {pending
+            .then(|| {
+                view! {
+                    <section class="panel">
+                        <h2>{texts.support_decide}</h2>
+                        <ActionForm action=decide attr:class="stack" attr:novalidate=true>
+                            <FormMessage error />
+                            <input type="hidden" name="id" value=id />
+                            <div class="field" class:invalid=move || reason_problem.get().is_some()>
+                                <label for="reason">{texts.support_reason_label}</label>
+                                <textarea
+                                    id="reason"
+                                    name="reason"
+                                    rows="3"
+                                    aria-describedby="reason-hint reason-error"
+                                ></textarea>
+                                <p class="hint" id="reason-hint">
+                                    {texts.support_reason_hint}
+                                </p>
+                                <p class="field-error" id="reason-error">
+                                    {move || reason_problem.get().map(|p| p.message(texts))}
+                                </p>
+                            </div>
+                            <fieldset class="stack approval-proof">
+                                <legend>{texts.support_approval_proof}</legend>
+                                <Field
+                                    name="password"
+                                    label=texts.password
+                                    kind="password"
+                                    autocomplete="current-password"
+                                    error
+                                />
+                                <Field
+                                    name="code"
+                                    label=texts.code_label
+                                    inputmode="numeric"
+                                    autocomplete="one-time-code"
+                                    error
+                                />
+                            </fieldset>
+                            <div class="row">
+                                <button type="submit" name="decision" value="approve" class="primary">
+                                    {texts.support_approve}
+                                </button>
+                                <button type="submit" name="decision" value="reject" class="danger">
+                                    {texts.support_reject}
+                                </button>
+                            </div>
+                        </ActionForm>
+                    </section>
+                }
+            })}
     }
 }
 
@@ -309,8 +411,14 @@ fn EvidenceItem(item: EvidenceLink) -> impl IntoView {
                     {texts.support_open_file}
                 </a>
                 " "
-                <span class="badge" class:status-approved=move || opened.get() data-testid=format!("opened-{}", item.kind)>
-                    {move || if opened.get() { texts.support_evidence_opened } else { texts.support_evidence_not_opened }}
+                <span
+                    class="badge"
+                    class:status-approved=move || opened.get()
+                    data-testid=format!("opened-{}", item.kind)
+                >
+                    {move || {
+                        if opened.get() { texts.support_evidence_opened } else { texts.support_evidence_not_opened }
+                    }}
                 </span>
             </p>
         </li>
@@ -322,36 +430,55 @@ pub fn SupportAuditPage() -> impl IntoView {
     let texts = t();
     let log = Resource::new_blocking(|| (), |_| support_audit());
     view! {
-        <Title text=format!("{} · Trygg", texts.support_audit)/>
+        <Title text=format!("{} · Trygg", texts.support_audit) />
         <h1>{texts.support_audit}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match log.await {
-                    Ok(entries) => view! {
-                        <table class="audit">
-                            <thead><tr>
-                                <th>{texts.audit_when}</th><th>{texts.audit_who}</th>
-                                <th>{texts.audit_what}</th><th>{texts.audit_account}</th>
-                            </tr></thead>
-                            <tbody>
-                                {entries.into_iter().map(|e| view! {
+                    Ok(entries) => {
+                        view! {
+                            <table class="audit">
+                                <thead>
                                     <tr>
-                                        <td>{ago(e.secs_ago, texts)}</td>
-                                        <td>{e.actor}</td>
-                                        <td>
-                                            {e.action.map_or("—", |action| action.label(texts))}
-                                            {e.request_id.map(|id| view! {
-                                                " · " <a href=format!("/support/requests/{id}")>
-                                                    {texts.support_request_n.replace("{n}", &id.to_string())}
-                                                </a>
-                                            })}
-                                        </td>
-                                        <td>{e.account.unwrap_or_default()}</td>
+                                        <th>{texts.audit_when}</th>
+                                        <th>{texts.audit_who}</th>
+                                        <th>{texts.audit_what}</th>
+                                        <th>{texts.audit_account}</th>
                                     </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                                </thead>
+                                <tbody>
+                                    {entries
+                                        .into_iter()
+                                        .map(|e| {
+                                            view! {
+                                                <tr>
+                                                    <td>{ago(e.secs_ago, texts)}</td>
+                                                    <td>{e.actor}</td>
+                                                    <td>
+                                                        {e.action.map_or("—", |action| action.label(texts))}
+                                                        {e
+                                                            .request_id
+                                                            .map(|id| {
+                                                                view! {
+                                                                    " · "
+                                                                    <a href=format!(
+                                                                        "/support/requests/{id}",
+                                                                    )>
+                                                                        {texts.support_request_n.replace("{n}", &id.to_string())}
+                                                                    </a>
+                                                                }
+                                                            })}
+                                                    </td>
+                                                    <td>{e.account.unwrap_or_default()}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <p class="error">{error.form_message(texts)}</p> }.into_any(),
                 }
             })}

@@ -31,18 +31,16 @@ pub fn LoginCodePage() -> impl IntoView {
         <PublicFrame title=texts.code_title>
             <p>{texts.code_intro}</p>
             <ActionForm action attr:class="stack" attr:novalidate=true>
-                <FormMessage error/>
-                <Field
-                    label=texts.code_label
-                    name="code"
-                    autocomplete="one-time-code"
-                    hint=texts.code_hint
-                    error
-                />
-                <Submit action label=texts.code_submit/>
+                <FormMessage error />
+                <Field label=texts.code_label name="code" autocomplete="one-time-code" hint=texts.code_hint error />
+                <Submit action label=texts.code_submit />
             </ActionForm>
-            <p class="alt"><a href="/login/lost-2fa">{texts.lost_2fa_link}</a></p>
-            <p class="alt"><a href="/login">{texts.code_start_over}</a></p>
+            <p class="alt">
+                <a href="/login/lost-2fa">{texts.lost_2fa_link}</a>
+            </p>
+            <p class="alt">
+                <a href="/login">{texts.code_start_over}</a>
+            </p>
         </PublicFrame>
     }
 }
@@ -75,12 +73,14 @@ pub fn TwoFactorSection(confirm: ServerAction<ConfirmPassword>) -> impl IntoView
         <section class="panel" id="two-factor" aria-labelledby="two-factor-heading">
             <h2 id="two-factor-heading">{texts.two_factor_title}</h2>
             <p class="hint">{texts.two_factor_intro}</p>
-            {move || new_codes.get().map(|codes| view! { <RecoveryCodes codes done=move || new_codes.set(None)/> })}
+            {move || new_codes.get().map(|codes| view! { <RecoveryCodes codes done=move || new_codes.set(None) /> })}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(status) if status.enabled => view! { <TwoFactorOn status confirm renew disable/> }.into_any(),
-                        Ok(status) => view! { <Wizard status confirm begin enable/> }.into_any(),
+                        Ok(status) if status.enabled => {
+                            view! { <TwoFactorOn status confirm renew disable /> }.into_any()
+                        }
+                        Ok(status) => view! { <Wizard status confirm begin enable /> }.into_any(),
                         Err(_) => view! { <p class="error">{texts.err_internal}</p> }.into_any(),
                     }
                 })}
@@ -101,9 +101,13 @@ fn Wizard(
     let enable_error = action_error(enable);
     let setup = move || begin.value().get().and_then(Result::ok);
     view! {
-        <p class="status-line"><span class="badge off">{texts.two_factor_off}</span></p>
-        {(!status.fresh).then(|| view! { <FreshSignIn confirm id="two-factor-password"/> })}
-        <noscript><p class="notice">{texts.two_factor_needs_js}</p></noscript>
+        <p class="status-line">
+            <span class="badge off">{texts.two_factor_off}</span>
+        </p>
+        {(!status.fresh).then(|| view! { <FreshSignIn confirm id="two-factor-password" /> })}
+        <noscript>
+            <p class="notice">{texts.two_factor_needs_js}</p>
+        </noscript>
         <ol class="wizard">
             <li>
                 <h3>{texts.wizard_step1_title}</h3>
@@ -112,20 +116,25 @@ fn Wizard(
             </li>
             <li>
                 <h3>{texts.wizard_step2_title}</h3>
-                <FormMessage error=begin_error/>
+                <FormMessage error=begin_error />
                 {move || match setup() {
-                    Some(setup) => view! { <SetupKey setup/> }.into_any(),
-                    None => view! {
-                        <ActionForm action=begin>
-                            <button type="submit" class="primary" disabled=!status.fresh>{texts.wizard_show_qr}</button>
-                        </ActionForm>
-                    }.into_any(),
+                    Some(setup) => view! { <SetupKey setup /> }.into_any(),
+                    None => {
+                        view! {
+                            <ActionForm action=begin>
+                                <button type="submit" class="primary" disabled=!status.fresh>
+                                    {texts.wizard_show_qr}
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
                 }}
             </li>
             <li>
                 <h3>{texts.wizard_step3_title}</h3>
                 <ActionForm action=enable attr:class="stack" attr:novalidate=true>
-                    <FormMessage error=enable_error/>
+                    <FormMessage error=enable_error />
                     <Field
                         label=texts.code_label_app
                         name="code"
@@ -134,7 +143,7 @@ fn Wizard(
                         inputmode="numeric"
                         error=enable_error
                     />
-                    <Submit action=enable label=texts.wizard_enable/>
+                    <Submit action=enable label=texts.wizard_enable />
                 </ActionForm>
             </li>
         </ol>
@@ -154,7 +163,11 @@ fn SetupKey(setup: SetupView) -> impl IntoView {
             height="200"
         />
         <p>{texts.wizard_key_label}</p>
-        <p><code class="totp-key" data-testid="totp-key">{setup.key}</code></p>
+        <p>
+            <code class="totp-key" data-testid="totp-key">
+                {setup.key}
+            </code>
+        </p>
         <p class="hint">{texts.wizard_account_label} " " {setup.account}</p>
     }
 }
@@ -173,18 +186,23 @@ fn TwoFactorOn(
     view! {
         <p class="status-line">
             <span class="badge on">{texts.two_factor_on}</span>
-            " " {texts.two_factor_since} " " {since}
+            " "
+            {texts.two_factor_since}
+            " "
+            {since}
         </p>
         <p>{texts.recovery_left.replace("{count}", &status.recovery_codes_left.to_string())}</p>
-        {(!status.fresh).then(|| view! { <FreshSignIn confirm id="two-factor-password"/> })}
+        {(!status.fresh).then(|| view! { <FreshSignIn confirm id="two-factor-password" /> })}
         <ActionForm action=renew>
-            <FormMessage error=renew_error/>
-            <button type="submit" class="secondary" disabled=!status.fresh>{texts.recovery_renew}</button>
+            <FormMessage error=renew_error />
+            <button type="submit" class="secondary" disabled=!status.fresh>
+                {texts.recovery_renew}
+            </button>
         </ActionForm>
         <h3>{texts.two_factor_disable_title}</h3>
         <p class="hint">{texts.two_factor_disable_intro}</p>
         <ActionForm action=disable attr:class="stack" attr:novalidate=true>
-            <FormMessage error=disable_error/>
+            <FormMessage error=disable_error />
             <Field
                 label=texts.password
                 name="password"
@@ -200,7 +218,9 @@ fn TwoFactorOn(
                 autocomplete="one-time-code"
                 error=disable_error
             />
-            <button type="submit" class="danger">{texts.two_factor_disable}</button>
+            <button type="submit" class="danger">
+                {texts.two_factor_disable}
+            </button>
         </ActionForm>
     }
 }
@@ -217,18 +237,39 @@ fn RecoveryCodes(codes: Vec<String>, done: impl Fn() + Send + Sync + 'static) ->
             <h3>{texts.recovery_title}</h3>
             <p>{texts.recovery_intro}</p>
             <ol class="codes" data-testid="recovery-codes">
-                {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+                {codes
+                    .into_iter()
+                    .map(|code| {
+                        view! {
+                            <li>
+                                <code>{code}</code>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ol>
             <div class="row no-print">
-                <button type="button" class="secondary" on:click=move |_| {
-                    copy_to_clipboard(&copy_text);
-                    copied.set(true);
-                }>{texts.recovery_copy}</button>
-                <a class="button secondary" href=download download="trygg-recovery-codes.txt">{texts.recovery_download}</a>
-                <button type="button" class="secondary" on:click=move |_| print_page()>{texts.recovery_print}</button>
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| {
+                        copy_to_clipboard(&copy_text);
+                        copied.set(true);
+                    }
+                >
+                    {texts.recovery_copy}
+                </button>
+                <a class="button secondary" href=download download="trygg-recovery-codes.txt">
+                    {texts.recovery_download}
+                </a>
+                <button type="button" class="secondary" on:click=move |_| print_page()>
+                    {texts.recovery_print}
+                </button>
                 <span role="status">{move || copied.get().then_some(texts.recovery_copied)}</span>
             </div>
-            <button type="button" class="primary no-print" on:click=move |_| done()>{texts.recovery_saved}</button>
+            <button type="button" class="primary no-print" on:click=move |_| done()>
+                {texts.recovery_saved}
+            </button>
         </div>
     }
 }
