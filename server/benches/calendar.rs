@@ -4,8 +4,6 @@
 
 use std::time::Instant;
 
-use app::startup::serve;
-
 #[path = "common.rs"]
 mod common;
 
@@ -65,10 +63,7 @@ async fn main() {
     }
     let p50 = percentile(&mut samples, 0.5);
     println!("query: the week's 500 appointments (SQLite)               n=200 p50={p50:.2?}");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let common::launch::Running { stop, server } = common::launch::run(listener, state.clone());
 
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/calendar?date={MONDAY}");

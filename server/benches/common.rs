@@ -1,16 +1,16 @@
 //! What the benchmarks share: the real app on a fresh SQLite database with one practice and its
 //! owner, and percentiles.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use app::server::clock::Clock;
-use app::server::config::Config;
 use app::server::state::AppState;
-use app::startup::build_state;
 use tokio::net::TcpListener;
+
+#[path = "../tests/common/launch.rs"]
+pub mod launch;
 
 pub struct Bench {
     pub state: AppState,
@@ -23,17 +23,9 @@ pub struct Bench {
 
 pub async fn start() -> Bench {
     let dir = std::env::temp_dir().join(format!("trygg-bench-{}", app::server::crypto::new_token()));
-    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), dir.display().to_string())]);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (listener, config) = launch::bind(&dir).await;
     let addr = listener.local_addr().unwrap();
-    let mut config = Config::from_vars(&vars).unwrap();
-    config.base_url = format!("http://{addr}");
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("trygg")
-        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        .site_addr(addr)
-        .build();
-    let state = build_state(config, options, Clock::default()).await.unwrap();
+    let state = launch::build(config, addr, Clock::default()).await;
     sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(&state.db).await.unwrap();
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)

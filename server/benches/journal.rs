@@ -10,7 +10,6 @@ use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
 use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
 use app::server::sessions::{CurrentUser, Role};
-use app::startup::serve;
 
 #[path = "common.rs"]
 mod common;
@@ -100,10 +99,7 @@ async fn main() {
     );
 
     let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let common::launch::Running { stop, server } = common::launch::run(listener, state.clone());
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/api/journal/list");
     let list = |entries: usize| {

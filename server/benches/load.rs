@@ -11,6 +11,10 @@
 //! `TRYGG_BENCH_ONLY=browsers`, `flood` or `flat-out` runs one part.
 //! Results: BENCHMARKS.md.
 
+use app::calendar::api::CalendarWeek;
+use app::clients::api::ListClients;
+use app::journal::api::{CreateJournalEntry, GetJournal};
+use leptos::server_fn::ServerFn as _;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -20,7 +24,6 @@ use app::journal::service::{RawEntry, create};
 use app::server::password::PlainPassword;
 use app::server::sessions::{CurrentUser, Role};
 use app::server::state::AppState;
-use app::startup::serve;
 
 #[path = "common.rs"]
 mod common;
@@ -236,14 +239,14 @@ async fn browse(
         };
         let (kind, request) = match click {
             0 => ("page", get("/calendar")),
-            1 => ("data", post("calendar/week").form(&[("date", &today)])),
+            1 => ("data", post(CalendarWeek::PATH).form(&[("date", &today)])),
             2 => ("page", get("/clients")),
-            3 => ("data", post("clients/list").form(&[("query", "")])),
+            3 => ("data", post(ListClients::PATH).form(&[("query", "")])),
             4 => ("page", get(&format!("/clients/{client_id}"))),
-            5 => ("data", post("journal/list").form(&[("client_id", &client_id)])),
+            5 => ("data", post(GetJournal::PATH).form(&[("client_id", &client_id)])),
             _ => (
                 "write",
-                post("journal/create").form(&[
+                post(CreateJournalEntry::PATH).form(&[
                     ("client_id", client_id.as_str()),
                     ("date", today.as_str()),
                     ("title", "Oppfølging"),
@@ -368,10 +371,7 @@ async fn main() {
     let started = Instant::now();
     let browsers = seed(&state, user_id).await;
     println!("seeded {BROWSERS} practices in {:.1?}", started.elapsed());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let common::launch::Running { stop, server } = common::launch::run(listener, state.clone());
     // Warm-up: every browser once through its pages.
     run_browsers(addr, &browsers, Clicks::Everything, None, 2).await;
 

@@ -1,5 +1,9 @@
 //! Sign-up, email verification, login, throttling.
 
+use app::auth::api::{LogIn, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail};
+use app::components::layout::SetLanguage;
+use app::security::api::SecurityLog;
+use leptos::server_fn::ServerFn as _;
 use std::time::Instant;
 
 use crate::helpers::{PASSWORD, error_of, fields, spawn_app, spawn_app_with};
@@ -26,11 +30,11 @@ async fn sign_up_verify_and_log_in() {
     app.wait_for_mail("kari@example.no", 2).await;
 
     let token = app.verification_token("kari@example.no").await;
-    let verified = app.call("verify_email", &[("token", &token)]).await;
+    let verified = app.call(VerifyEmail::PATH, &[("token", &token)]).await;
     assert_eq!(verified.status(), 200);
     assert_eq!(verified.headers()["location"], "/login?reason=verified");
     // A used link does not work twice.
-    let again = app.call("verify_email", &[("token", &token)]).await;
+    let again = app.call(VerifyEmail::PATH, &[("token", &token)]).await;
     assert_eq!(error_of(again).await, serde_json::json!({"Rejected": "InvalidLink"}));
 
     let login = app.log_in("KARI@example.no ", PASSWORD).await;
@@ -50,7 +54,7 @@ async fn expired_verification_link_is_refused() {
     app.sign_up("late@example.no").await;
     let token = app.verification_token("late@example.no").await;
     app.clock.advance(24 * 3600 + 1);
-    let response = app.call("verify_email", &[("token", &token)]).await;
+    let response = app.call(VerifyEmail::PATH, &[("token", &token)]).await;
     assert_eq!(error_of(response).await, serde_json::json!({"Rejected": "InvalidLink"}));
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await, 0);
 }
@@ -59,7 +63,10 @@ async fn expired_verification_link_is_refused() {
 async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
     let app = spawn_app().await;
     let response = app
-        .call("sign_up", &[("practice_name", "  "), ("name", "Kari"), ("email", "not-an-email"), ("password", "short")])
+        .call(
+            SignUp::PATH,
+            &[("practice_name", "  "), ("name", "Kari"), ("email", "not-an-email"), ("password", "short")],
+        )
         .await;
     assert_eq!(response.status(), 422);
     let error = error_of(response).await;
@@ -71,7 +78,7 @@ async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
     // A password built on the account's own details is refused next to the password field.
     let personal = app
         .call(
-            "sign_up",
+            SignUp::PATH,
             &[
                 ("practice_name", "Klinikk Nord"),
                 ("name", "Kari"),
@@ -90,7 +97,7 @@ async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
     // So is a common or breached password.
     let common = app
         .call(
-            "sign_up",
+            SignUp::PATH,
             &[
                 ("practice_name", "Klinikk"),
                 ("name", "Kari"),
@@ -105,7 +112,7 @@ async fn bad_sign_up_input_names_each_field_and_changes_nothing() {
     );
 
     // A missing field is a clear refusal too, not a 500.
-    let missing = app.call("sign_up", &[("name", "Kari")]).await;
+    let missing = app.call(SignUp::PATH, &[("name", "Kari")]).await;
     assert_eq!(missing.status(), 422);
     assert_eq!(error_of(missing).await, serde_json::json!({"Rejected": "MalformedRequest"}));
 }
@@ -191,7 +198,7 @@ async fn failed_logins_are_throttled_per_ip_and_forwarded_for_cannot_dodge_it() 
     }
     // A browser that never signed in to the account (the test's own one did, and is known).
     let spoofed = crate::helpers::browser(&app.base)
-        .post(app.url("/api/log_in"))
+        .post(app.url(LogIn::PATH))
         .header("x-forwarded-for", "203.0.113.99")
         .form(&[("email", "someone@example.no"), ("password", PASSWORD)])
         .send()
@@ -221,7 +228,7 @@ async fn forms_work_without_javascript() {
     // A plain HTML form post: the browser asks for HTML and sends the page as Referer.
     let failed = app
         .client
-        .post(app.url("/api/log_in"))
+        .post(app.url(LogIn::PATH))
         .header("accept", "text/html")
         .header("referer", &login_page)
         .form(&[("email", "nobody@example.no"), ("password", "wrong wrong wrong wrong")])
@@ -237,7 +244,7 @@ async fn forms_work_without_javascript() {
     app.signed_in_user("nojs@example.no").await;
     let fresh = crate::helpers::browser(&app.base);
     let ok = fresh
-        .post(app.url("/api/log_in"))
+        .post(app.url(LogIn::PATH))
         .header("accept", "text/html")
         .header("referer", &login_page)
         .form(&[("email", "nojs@example.no"), ("password", PASSWORD)])
@@ -261,12 +268,12 @@ async fn pages_follow_the_browser_language_and_the_switch() {
     let english = app.client.get(app.url("/login")).header("accept-language", "en-GB").send().await;
     assert!(english.unwrap().text().await.unwrap().contains("Log in"));
 
-    let switched = app.call("set_language", &[("lang", "nb")]).await;
+    let switched = app.call(SetLanguage::PATH, &[("lang", "nb")]).await;
     assert_eq!(switched.status(), 200);
     let html = app.client.get(app.url("/login")).header("accept-language", "en-GB").send().await.unwrap();
     assert!(html.text().await.unwrap().contains("<html lang=\"nb\""));
 
-    let bad = app.call("set_language", &[("lang", "xx")]).await;
+    let bad = app.call(SetLanguage::PATH, &[("lang", "xx")]).await;
     assert_eq!(bad.status(), 422);
 }
 
@@ -276,7 +283,7 @@ async fn a_burst_of_parallel_guesses_cannot_outrun_the_throttle() {
     app.verified_user("burst@example.no").await;
     let mut requests = tokio::task::JoinSet::new();
     for _ in 0..20 {
-        let (client, url) = (app.client.clone(), app.url("/api/log_in"));
+        let (client, url) = (app.client.clone(), app.url(LogIn::PATH));
         requests.spawn(async move {
             let form = [("email", "burst@example.no"), ("password", "guess guess guess guess")];
             client.post(url).form(&form).send().await.unwrap().status().as_u16()
@@ -298,7 +305,7 @@ async fn sign_ups_are_limited_per_network() {
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 3);
     // Bad input is answered without using up an attempt.
     assert_eq!(
-        app.call("sign_up", &[("practice_name", ""), ("name", ""), ("email", ""), ("password", "")]).await.status(),
+        app.call(SignUp::PATH, &[("practice_name", ""), ("name", ""), ("email", ""), ("password", "")]).await.status(),
         422
     );
     app.clock.advance(15 * 60 + 1);
@@ -316,8 +323,8 @@ async fn reset_link_token(app: &crate::helpers::TestApp, email: &str, nth: usize
 async fn forgot_password_answers_alike_for_known_and_unknown_addresses() {
     let app = spawn_app().await;
     app.verified_user("kari@example.no").await;
-    let known = app.call("request_password_reset", &[("email", "kari@example.no")]).await;
-    let unknown = app.call("request_password_reset", &[("email", "nobody@example.no")]).await;
+    let known = app.call(RequestPasswordReset::PATH, &[("email", "kari@example.no")]).await;
+    let unknown = app.call(RequestPasswordReset::PATH, &[("email", "nobody@example.no")]).await;
     assert_eq!(known.status(), unknown.status());
     assert_eq!(known.headers()["location"], "/forgot-password/sent");
     assert_eq!(unknown.headers()["location"], "/forgot-password/sent");
@@ -330,7 +337,7 @@ async fn forgot_password_answers_alike_for_known_and_unknown_addresses() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].len(), 32, "only the SHA-256 of the token is kept");
 
-    let bad = app.call("request_password_reset", &[("email", "not an email")]).await;
+    let bad = app.call(RequestPasswordReset::PATH, &[("email", "not an email")]).await;
     assert_eq!(bad.status(), 422);
 }
 
@@ -339,26 +346,27 @@ async fn a_reset_link_works_once_and_signs_out_every_session() {
     let app = spawn_app().await;
     app.signed_in_user("kari@example.no").await;
     let phone = app.another_browser("kari@example.no", crate::helpers::PHONE_SAFARI).await;
-    app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    app.call(RequestPasswordReset::PATH, &[("email", "kari@example.no")]).await;
     let token = reset_link_token(&app, "kari@example.no", 1).await;
 
     // A refused password leaves the link working.
-    let weak = app.call("reset_password", &[("token", &token), ("new_password", "short")]).await;
+    let weak = app.call(ResetPassword::PATH, &[("token", &token), ("new_password", "short")]).await;
     assert_eq!(weak.status(), 422);
     assert_eq!(error_of(weak).await["Validation"][0]["field"], "new_password");
 
     let new_password = "seven quiet herons by the fjord";
-    let ok = app.call("reset_password", &[("token", &token), ("new_password", new_password)]).await;
+    let ok = app.call(ResetPassword::PATH, &[("token", &token), ("new_password", new_password)]).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["location"], "/login?reason=password_reset");
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0, "every session ends");
     assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 303);
 
-    let again = app.call("reset_password", &[("token", &token), ("new_password", "another long new password")]).await;
+    let again =
+        app.call(ResetPassword::PATH, &[("token", &token), ("new_password", "another long new password")]).await;
     assert_eq!(error_of(again).await, serde_json::json!({"Rejected": "InvalidLink"}));
     assert_eq!(app.log_in("kari@example.no", PASSWORD).await.status(), 401);
     assert_eq!(app.log_in("kari@example.no", new_password).await.status(), 200);
-    let log: Vec<serde_json::Value> = app.call("security/log", &[]).await.json().await.unwrap();
+    let log: Vec<serde_json::Value> = app.call(SecurityLog::PATH, &[]).await.json().await.unwrap();
     assert!(log.iter().any(|e| e["kind"] == "PasswordReset"), "{log:?}");
     let notice = app.wait_for_subject("kari@example.no", "Your Trygg password was changed", 1).await;
     assert!(notice[0].contains("127.0.0.1"), "{notice:?}");
@@ -368,16 +376,16 @@ async fn a_reset_link_works_once_and_signs_out_every_session() {
 async fn a_reset_link_expires_after_an_hour_and_a_newer_one_replaces_it() {
     let app = spawn_app().await;
     app.verified_user("kari@example.no").await;
-    app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    app.call(RequestPasswordReset::PATH, &[("email", "kari@example.no")]).await;
     let first = reset_link_token(&app, "kari@example.no", 1).await;
-    app.call("request_password_reset", &[("email", "kari@example.no")]).await;
+    app.call(RequestPasswordReset::PATH, &[("email", "kari@example.no")]).await;
     let second = reset_link_token(&app, "kari@example.no", 2).await;
     let replaced =
-        app.call("reset_password", &[("token", &first), ("new_password", "seven quiet herons by the fjord")]).await;
+        app.call(ResetPassword::PATH, &[("token", &first), ("new_password", "seven quiet herons by the fjord")]).await;
     assert_eq!(error_of(replaced).await, serde_json::json!({"Rejected": "InvalidLink"}));
     app.clock.advance(3600);
     let expired =
-        app.call("reset_password", &[("token", &second), ("new_password", "seven quiet herons by the fjord")]).await;
+        app.call(ResetPassword::PATH, &[("token", &second), ("new_password", "seven quiet herons by the fjord")]).await;
     assert_eq!(error_of(expired).await, serde_json::json!({"Rejected": "InvalidLink"}));
     assert_eq!(app.log_in("kari@example.no", PASSWORD).await.status(), 200, "the password is unchanged");
 }
@@ -387,9 +395,9 @@ async fn a_reset_through_the_mailbox_also_proves_the_address() {
     let app = spawn_app().await;
     app.sign_up("unverified@example.no").await;
     app.wait_for_mail("unverified@example.no", 1).await;
-    app.call("request_password_reset", &[("email", "unverified@example.no")]).await;
+    app.call(RequestPasswordReset::PATH, &[("email", "unverified@example.no")]).await;
     let token = reset_link_token(&app, "unverified@example.no", 1).await;
     let new_password = "seven quiet herons by the fjord";
-    assert_eq!(app.call("reset_password", &[("token", &token), ("new_password", new_password)]).await.status(), 200);
+    assert_eq!(app.call(ResetPassword::PATH, &[("token", &token), ("new_password", new_password)]).await.status(), 200);
     assert_eq!(app.log_in("unverified@example.no", new_password).await.status(), 200);
 }

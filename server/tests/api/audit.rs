@@ -2,6 +2,15 @@
 //! consent, journal; the practitioner's and the client's own steps) is recorded with who, what and
 //! which client, and never a name, an address or any content. The client page shows it in words.
 
+use app::booking::api::{Book, BookingAddress, BookingPage, FreeTimes};
+use app::calendar::api::{CalendarWeek, CancelAppointment, CreateAppointment, GetAppointment, UpdateAppointment};
+use app::clients::api::{GetClient, UpdateClient};
+use app::consent::api::{
+    ConsentOpened, ConsentRequests, ConsentTemplates, DeclineConsent, RemindConsent, RevokeConsent, SendConsent,
+    SignConsent,
+};
+use app::journal::api::{CreateJournalEntry, JournalLog};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -26,9 +35,9 @@ async fn new_client(app: &TestApp, name: &str, email: &str, notes: &str) -> Stri
 
 /// Sends the first declaration and returns the link's token from the newest mail.
 async fn send_consent(app: &TestApp, client_id: &str, count: usize) -> String {
-    let templates: Vec<Value> = app.call("consent/templates", &[]).await.json().await.unwrap();
+    let templates: Vec<Value> = app.call(ConsentTemplates::PATH, &[]).await.json().await.unwrap();
     let template = templates[0]["id"].to_string();
-    let sent = app.call("consent/send", &[("client_id", client_id), ("template_id", &template)]).await;
+    let sent = app.call(SendConsent::PATH, &[("client_id", client_id), ("template_id", &template)]).await;
     assert_eq!(sent.status(), 200);
     token_in(&app.wait_for_subject("siri@example.no", SUBJECT, count).await[0])
 }
@@ -39,7 +48,7 @@ fn token_in(mail: &str) -> String {
 }
 
 async fn requests(app: &TestApp, client_id: &str) -> Vec<Value> {
-    app.call("consent/requests", &[("client_id", client_id)]).await.json().await.unwrap()
+    app.call(ConsentRequests::PATH, &[("client_id", client_id)]).await.json().await.unwrap()
 }
 
 /// (actor id, actor name, action, client, record) of every row, oldest first.
@@ -62,7 +71,7 @@ async fn busy_practice(app: &TestApp) -> (String, String, String) {
     let p = practice(app, &app.client).await;
     let ola = p.client.clone();
     let siri = new_client(app, "Siri Hansen", "siri@example.no", NOTES).await;
-    assert_eq!(app.call("clients/get", &[("id", &siri)]).await.status(), 200);
+    assert_eq!(app.call(GetClient::PATH, &[("id", &siri)]).await.status(), 200);
     let form = [
         ("id", siri.as_str()),
         ("name", "Siri Hansen"),
@@ -72,7 +81,7 @@ async fn busy_practice(app: &TestApp) -> (String, String, String) {
         ("address", ""),
         ("notes", NOTES),
     ];
-    assert_eq!(app.call("clients/update", &form).await.status(), 200);
+    assert_eq!(app.call(UpdateClient::PATH, &form).await.status(), 200);
 
     // An appointment: made, read, changed, moved to Ola, cancelled.
     let made = [
@@ -82,49 +91,49 @@ async fn busy_practice(app: &TestApp) -> (String, String, String) {
         ("time", "09:00"),
         ("notes", APPOINTMENT_NOTES),
     ];
-    assert_eq!(app.call("appointments/create", &made).await.status(), 200);
-    let week: Value = app.call("calendar/week", &[("date", MONDAY)]).await.json().await.unwrap();
+    assert_eq!(app.call(CreateAppointment::PATH, &made).await.status(), 200);
+    let week: Value = app.call(CalendarWeek::PATH, &[("date", MONDAY)]).await.json().await.unwrap();
     let appointment = week["appointments"][0]["id"].to_string();
-    assert_eq!(app.call("appointments/get", &[("id", &appointment)]).await.status(), 200);
+    assert_eq!(app.call(GetAppointment::PATH, &[("id", &appointment)]).await.status(), 200);
     let mut change = vec![("id", appointment.as_str())];
     change.extend_from_slice(&made);
     change[4] = ("time", "10:00");
-    assert_eq!(app.call("appointments/update", &change).await.status(), 200);
+    assert_eq!(app.call(UpdateAppointment::PATH, &change).await.status(), 200);
     change[1] = ("client_id", ola.as_str());
-    assert_eq!(app.call("appointments/update", &change).await.status(), 200);
-    assert_eq!(app.call("appointments/cancel", &[("id", &appointment)]).await.status(), 200);
+    assert_eq!(app.call(UpdateAppointment::PATH, &change).await.status(), 200);
+    assert_eq!(app.call(CancelAppointment::PATH, &[("id", &appointment)]).await.status(), 200);
 
     // Consent: sent, read, reminded (a new link), opened and signed by the client, both copies.
     let first = send_consent(app, &siri, 1).await;
     let request = requests(app, &siri).await[0]["id"].to_string();
-    assert_eq!(app.call("consent/remind", &[("client_id", &siri), ("id", &request)]).await.status(), 200);
+    assert_eq!(app.call(RemindConsent::PATH, &[("client_id", &siri), ("id", &request)]).await.status(), 200);
     let reminder = "Påminnelse: Klinikk Nord ber om ditt samtykke";
     let token = token_in(&app.wait_for_subject("siri@example.no", reminder, 1).await[0]);
     assert_ne!(token, first);
     let phone = browser_with_agent(&app.base, PHONE_SAFARI);
-    assert_eq!(app.call_with(&phone, "consent/opened", &[("token", &token)]).await.status(), 200);
+    assert_eq!(app.call_with(&phone, ConsentOpened::PATH, &[("token", &token)]).await.status(), 200);
     let signing = [("token", token.as_str()), ("agree", "yes"), ("name", "Siri Hansen")];
-    assert_eq!(app.call_with(&phone, "consent/sign", &signing).await.status(), 200);
+    assert_eq!(app.call_with(&phone, SignConsent::PATH, &signing).await.status(), 200);
     let own_copy = phone.get(app.url(&format!("/consent/copy.pdf?token={token}"))).send().await.unwrap();
     assert_eq!(own_copy.status(), 200);
     assert_eq!(app.get(&format!("/clients/{siri}/consent/{request}/copy.pdf")).await.status(), 200);
     // Another request, revoked; and one declined by the client.
     send_consent(app, &siri, 2).await;
     let newest = requests(app, &siri).await[0]["id"].to_string();
-    assert_eq!(app.call("consent/revoke", &[("client_id", &siri), ("id", &newest)]).await.status(), 200);
+    assert_eq!(app.call(RevokeConsent::PATH, &[("client_id", &siri), ("id", &newest)]).await.status(), 200);
     let declined = send_consent(app, &siri, 3).await;
-    assert_eq!(app.call_with(&phone, "consent/decline", &[("token", &declined)]).await.status(), 200);
+    assert_eq!(app.call_with(&phone, DeclineConsent::PATH, &[("token", &declined)]).await.status(), 200);
 
     let entry = [("client_id", siri.as_str()), ("date", "2025-01-10"), ("title", "Første samtale"), ("text", JOURNAL)];
-    assert_eq!(app.call("journal/create", &entry).await.status(), 200);
+    assert_eq!(app.call(CreateJournalEntry::PATH, &entry).await.status(), 200);
 
     // A new client books online.
-    let url: String = app.call("booking/address", &[]).await.json().await.unwrap();
+    let url: String = app.call(BookingAddress::PATH, &[]).await.json().await.unwrap();
     let slug = url.rsplit_once("/book/").unwrap().1.to_string();
-    let offer: Value = app.call_with(&phone, "booking/page", &[("slug", &slug)]).await.json().await.unwrap();
+    let offer: Value = app.call_with(&phone, BookingPage::PATH, &[("slug", &slug)]).await.json().await.unwrap();
     let date = offer["days"][1][0].as_str().unwrap().to_string();
     let times: Vec<String> = app
-        .call_with(&phone, "booking/times", &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
+        .call_with(&phone, FreeTimes::PATH, &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
         .await
         .json()
         .await
@@ -138,7 +147,7 @@ async fn busy_practice(app: &TestApp) -> (String, String, String) {
         ("email", "eva@example.no"),
         ("phone", ""),
     ];
-    let booked = app.call_with(&phone, "booking/book", &booking).await;
+    let booked = app.call_with(&phone, Book::PATH, &booking).await;
     assert_eq!(booked.status(), 200, "{}", booked.text().await.unwrap());
     (siri, ola, token)
 }
@@ -200,15 +209,15 @@ async fn every_read_and_write_of_a_clients_data_is_logged_without_content() {
     }
 
     // The owner reads it, newest first, the client's steps without a name.
-    let log: Vec<Value> = app.call("journal/log", &[("client_id", &siri)]).await.json().await.unwrap();
+    let log: Vec<Value> = app.call(JournalLog::PATH, &[("client_id", &siri)]).await.json().await.unwrap();
     assert_eq!(log[0]["action"], "JournalCreated");
     let signed = log.iter().find(|e| e["action"] == "ConsentSigned").unwrap();
     assert!(signed["actor"].is_null());
     assert!(log.iter().any(|e| e["action"] == "ConsentCopyDownloaded" && e["actor"] == "Kari Nordmann"));
     // Another practice reads nothing of it.
     let other = app.other_practitioner("per@example.no").await;
-    assert_eq!(app.call_with(&other, "journal/log", &[("client_id", &siri)]).await.status(), 404);
-    assert_eq!(app.call_with(&other, "clients/get", &[("id", &siri)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, JournalLog::PATH, &[("client_id", &siri)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, GetClient::PATH, &[("id", &siri)]).await.status(), 404);
     assert_eq!(audit_rows(&app).await.len(), rows.len(), "refused reads are not someone's access");
     assert!(!token.is_empty());
 }

@@ -1,9 +1,12 @@
 //! The public booking page: free times, a booking that lands in the calendar with a confirmation
 //! mail, and the booker's address and browser kept sealed.
 
+use app::booking::api::{Book, BookingAddress, BookingPage, FreeTimes};
 use app::booking::service::booker_details;
+use app::calendar::api::CalendarWeek;
 use app::server::crypto::Binding;
 use app::server::envelope;
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -14,7 +17,7 @@ const OWNER: &str = "kari@example.no";
 const BOOKER: &str = "ola@example.no";
 
 async fn booking_slug(app: &TestApp) -> String {
-    let url: String = app.call("booking/address", &[]).await.json().await.unwrap();
+    let url: String = app.call(BookingAddress::PATH, &[]).await.json().await.unwrap();
     let (base, slug) = url.rsplit_once("/book/").unwrap();
     assert_eq!(base, app.base);
     slug.to_string()
@@ -50,12 +53,12 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     let phone = browser_with_agent(&app.base, PHONE_SAFARI);
     let page = phone.get(app.url(&format!("/book/{slug}"))).send().await.unwrap();
     assert_eq!(page.status(), 200, "public, no sign-in");
-    let offer: Value = app.call_with(&phone, "booking/page", &[("slug", &slug)]).await.json().await.unwrap();
+    let offer: Value = app.call_with(&phone, BookingPage::PATH, &[("slug", &slug)]).await.json().await.unwrap();
     assert_eq!(offer["practice_name"], "Klinikk Nord");
     assert_eq!(offer["services"][0]["name"], "Samtale");
     let date = offer["days"][1][0].as_str().unwrap().to_string();
     let times: Vec<String> = app
-        .call_with(&phone, "booking/times", &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
+        .call_with(&phone, FreeTimes::PATH, &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
         .await
         .json()
         .await
@@ -66,13 +69,13 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     let mut bad = book_form(&slug, &p.service, &date, "09:00", "not-an-email");
     bad.retain(|(k, _)| *k != "name");
     bad.push(("name", ""));
-    let error = error_of(app.call_with(&phone, "booking/book", &bad).await).await;
+    let error = error_of(app.call_with(&phone, Book::PATH, &bad).await).await;
     assert_eq!(error["Validation"].as_array().unwrap().len(), 2, "{error}");
-    let closed = app.call_with(&phone, "booking/book", &book_form(&slug, &p.service, &date, "07:00", BOOKER)).await;
+    let closed = app.call_with(&phone, Book::PATH, &book_form(&slug, &p.service, &date, "07:00", BOOKER)).await;
     assert_eq!(error_of(closed).await["Validation"][0]["problem"], "TimeTaken");
     assert_eq!(app.count("SELECT COUNT(*) FROM appointments").await, 0);
 
-    let booked = app.call_with(&phone, "booking/book", &book_form(&slug, &p.service, &date, "09:00", BOOKER)).await;
+    let booked = app.call_with(&phone, Book::PATH, &book_form(&slug, &p.service, &date, "09:00", BOOKER)).await;
     assert_eq!(booked.status(), 200);
     assert_eq!(booked.headers()["location"], format!("/book/{slug}/booked?date={date}&time=09:00"));
     let mail = app.wait_for_subject(BOOKER, "Your appointment at Klinikk Nord", 1).await;
@@ -80,14 +83,14 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     let shown = app::dates::long_date_of(app::i18n::Lang::En, &date);
     assert!(mail[0].contains(&shown) && mail[0].contains("09:00") && mail[0].contains("Samtale"), "{}", mail[0]);
 
-    let week: Value = app.call("calendar/week", &[("date", &date)]).await.json().await.unwrap();
+    let week: Value = app.call(CalendarWeek::PATH, &[("date", &date)]).await.json().await.unwrap();
     let appointment = week["appointments"].as_array().unwrap().iter().find(|a| a["start_minute"] == 540).unwrap();
     assert_eq!(
         (appointment["client_name"].as_str(), appointment["online"].as_bool()),
         (Some("Ola Nordmann"), Some(true))
     );
     let times: Vec<String> = app
-        .call_with(&phone, "booking/times", &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
+        .call_with(&phone, FreeTimes::PATH, &[("slug", &slug), ("service_id", &p.service), ("date", &date)])
         .await
         .json()
         .await
@@ -97,7 +100,7 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     }
     assert!(times.contains(&"08:00".to_string()) && times.contains(&"10:00".to_string()));
     let again =
-        app.call_with(&phone, "booking/book", &book_form(&slug, &p.service, &date, "09:00", "per@example.no")).await;
+        app.call_with(&phone, Book::PATH, &book_form(&slug, &p.service, &date, "09:00", "per@example.no")).await;
     assert_eq!(error_of(again).await["Validation"][0]["problem"], "TimeTaken");
 
     // The raw row holds neither the IP address nor the User-Agent; the client's data key opens them.
@@ -115,7 +118,7 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     let page = app.get(&format!("/calendar?date={date}")).await.text().await.unwrap();
     assert!(page.contains("Ola Nordmann") && !page.contains("127.0.0.1") && !page.contains("iPhone OS"));
 
-    assert_eq!(app.call_with(&phone, "booking/page", &[("slug", "no-such-practice")]).await.status(), 404);
+    assert_eq!(app.call_with(&phone, BookingPage::PATH, &[("slug", "no-such-practice")]).await.status(), 404);
 }
 
 #[tokio::test]
@@ -153,7 +156,7 @@ async fn of_many_strangers_booking_one_time_at_once_one_gets_it_and_the_others_l
     let p = practice(&app, &app.client).await;
     let slug = booking_slug(&app).await;
     let phone = browser_with_agent(&app.base, PHONE_SAFARI);
-    let offer: Value = app.call_with(&phone, "booking/page", &[("slug", &slug)]).await.json().await.unwrap();
+    let offer: Value = app.call_with(&phone, BookingPage::PATH, &[("slug", &slug)]).await.json().await.unwrap();
     let date = offer["days"][1][0].as_str().unwrap().to_string();
     let clients_before = app.count("SELECT COUNT(*) FROM clients").await;
 
@@ -162,7 +165,7 @@ async fn of_many_strangers_booking_one_time_at_once_one_gets_it_and_the_others_l
         let (app, phone, slug, service, date) = (&app, &phone, &slug, &p.service, &date);
         async move {
             let form = book_form(slug, service, date, "10:00", email);
-            let answer = app.call_with(phone, "booking/book", &form).await;
+            let answer = app.call_with(phone, Book::PATH, &form).await;
             (answer.status(), email.clone())
         }
     });

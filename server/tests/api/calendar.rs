@@ -1,6 +1,12 @@
 //! The calendar: opening hours, conflicts, moves and cancellations, and every calendar, service
 //! and hours endpoint tried from a second practice.
 
+use app::calendar::api::{
+    AppointmentSummary, CalendarWeek, CancelAppointment, CreateAppointment, GetAppointment, UndoCancel,
+    UpdateAppointment,
+};
+use app::services::api::{CreateService, DeleteService, ListServices, OpeningHours, SetOpeningHours};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, error_of, fields, spawn_app, validation};
@@ -24,11 +30,11 @@ pub async fn practice(app: &TestApp, browser: &reqwest::Client) -> Practice {
         hours.push((format!("hours[d{day}_to]"), "16:00".to_string()));
     }
     let form: Vec<(&str, &str)> = hours.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let set = app.call_with(browser, "hours/set", &form).await;
+    let set = app.call_with(browser, SetOpeningHours::PATH, &form).await;
     assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());
     let service = [("name", "Samtale"), ("duration", "50"), ("price", "850")];
-    assert_eq!(app.call_with(browser, "services/create", &service).await.status(), 200);
-    let services: Vec<Value> = app.call_with(browser, "services/list", &[]).await.json().await.unwrap();
+    assert_eq!(app.call_with(browser, CreateService::PATH, &service).await.status(), 200);
+    let services: Vec<Value> = app.call_with(browser, ListServices::PATH, &[]).await.json().await.unwrap();
     let client = app.create_client(browser, &[("name", "Ola Nordmann")]).await;
     Practice { client, service: services[0]["id"].to_string() }
 }
@@ -36,7 +42,7 @@ pub async fn practice(app: &TestApp, browser: &reqwest::Client) -> Practice {
 async fn book(app: &TestApp, browser: &reqwest::Client, p: &Practice, date: &str, time: &str) -> reqwest::Response {
     let form =
         [("client_id", p.client.as_str()), ("service_id", &p.service), ("date", date), ("time", time), ("notes", "")];
-    app.call_with(browser, "appointments/create", &form).await
+    app.call_with(browser, CreateAppointment::PATH, &form).await
 }
 
 async fn problem(response: reqwest::Response, field: &str) -> String {
@@ -47,7 +53,7 @@ async fn problem(response: reqwest::Response, field: &str) -> String {
 }
 
 async fn week(app: &TestApp, browser: &reqwest::Client, date: &str) -> Value {
-    app.call_with(browser, "calendar/week", &[("date", date)]).await.json().await.unwrap()
+    app.call_with(browser, CalendarWeek::PATH, &[("date", date)]).await.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -80,7 +86,7 @@ async fn appointments_fit_the_opening_hours_and_never_overlap() {
     assert_eq!(problem(book(&app, &app.client, &p, "2030-02-30", "10:00").await, "date").await, "InvalidDate");
     assert_eq!(problem(book(&app, &app.client, &p, MONDAY, "9").await, "time").await, "InvalidTime");
     let nobody = [("client_id", ""), ("service_id", ""), ("date", MONDAY), ("time", "12:00"), ("notes", "")];
-    let error = error_of(app.call("appointments/create", &nobody).await).await;
+    let error = error_of(app.call(CreateAppointment::PATH, &nobody).await).await;
     assert_eq!(error["Validation"].as_array().unwrap().len(), 2, "client and service both named: {error}");
     assert_eq!(app.count("SELECT COUNT(*) FROM appointments").await, 2, "nothing refused was stored");
 }
@@ -115,8 +121,8 @@ async fn appointments_are_edited_moved_and_cancelled() {
         ("time", "10:00"),
         ("notes", "Moved at the client's wish."),
     ];
-    assert_eq!(app.call("appointments/update", &moved).await.status(), 200);
-    let detail: Value = app.call("appointments/get", &[("id", &first)]).await.json().await.unwrap();
+    assert_eq!(app.call(UpdateAppointment::PATH, &moved).await.status(), 200);
+    let detail: Value = app.call(GetAppointment::PATH, &[("id", &first)]).await.json().await.unwrap();
     assert_eq!((detail["date"].as_str(), detail["time"].as_str()), (Some("2030-01-08"), Some("10:00")));
     assert_eq!(detail["notes"], "Moved at the client's wish.");
 
@@ -128,14 +134,14 @@ async fn appointments_are_edited_moved_and_cancelled() {
         ("time", "10:30"),
         ("notes", ""),
     ];
-    assert_eq!(problem(app.call("appointments/update", &onto_first).await, "time").await, "TimeTaken");
-    let detail: Value = app.call("appointments/get", &[("id", &second)]).await.json().await.unwrap();
+    assert_eq!(problem(app.call(UpdateAppointment::PATH, &onto_first).await, "time").await, "TimeTaken");
+    let detail: Value = app.call(GetAppointment::PATH, &[("id", &second)]).await.json().await.unwrap();
     assert_eq!(detail["time"], "13:00", "a refused move changes nothing");
 
-    let cancelled = app.call("appointments/cancel", &[("id", &first)]).await;
+    let cancelled = app.call(CancelAppointment::PATH, &[("id", &first)]).await;
     assert_eq!(cancelled.headers()["location"], format!("/calendar?date=2030-01-08&cancelled={first}").as_str());
-    assert_eq!(app.call("appointments/update", &onto_first).await.status(), 200, "the cancelled time is free");
-    assert_eq!(app.call("appointments/cancel", &[("id", &first)]).await.status(), 404, "cancelled once");
+    assert_eq!(app.call(UpdateAppointment::PATH, &onto_first).await.status(), 200, "the cancelled time is free");
+    assert_eq!(app.call(CancelAppointment::PATH, &[("id", &first)]).await.status(), 404, "cancelled once");
     let view = week(&app, &app.client, "2030-01-08").await;
     assert_eq!(view["appointments"].as_array().unwrap().len(), 1);
 }
@@ -152,22 +158,22 @@ async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
     book(&app, &app.client, &p, MONDAY, "09:00").await;
     let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
 
-    assert_eq!(app.call("appointments/cancel", &[("id", &id)]).await.status(), 200);
+    assert_eq!(app.call(CancelAppointment::PATH, &[("id", &id)]).await.status(), 200);
     app.clock.advance(50);
-    let undone = app.call("appointments/undo_cancel", &[("id", &id)]).await;
+    let undone = app.call(UndoCancel::PATH, &[("id", &id)]).await;
     assert_eq!(undone.headers()["location"], format!("/calendar?date={MONDAY}").as_str());
     assert_eq!(booked_count(&app).await, 1, "booked again");
-    assert_eq!(app.call("appointments/undo_cancel", &[("id", &id)]).await.status(), 409, "nothing left to undo");
+    assert_eq!(app.call(UndoCancel::PATH, &[("id", &id)]).await.status(), 409, "nothing left to undo");
 
     // Another practice cannot undo ours.
-    assert_eq!(app.call("appointments/cancel", &[("id", &id)]).await.status(), 200);
+    assert_eq!(app.call(CancelAppointment::PATH, &[("id", &id)]).await.status(), 200);
     let other = app.other_practitioner("per@example.no").await;
-    assert_eq!(app.call_with(&other, "appointments/undo_cancel", &[("id", &id)]).await.status(), 409);
+    assert_eq!(app.call_with(&other, UndoCancel::PATH, &[("id", &id)]).await.status(), 409);
     assert_eq!(booked_count(&app).await, 0);
 
     // A minute later it is too late.
     app.clock.advance(61);
-    let late = app.call("appointments/undo_cancel", &[("id", &id)]).await;
+    let late = app.call(UndoCancel::PATH, &[("id", &id)]).await;
     assert_eq!(late.status(), 409);
     assert_eq!(error_of(late).await["Conflict"], "UndoExpired");
     assert_eq!(booked_count(&app).await, 0);
@@ -175,9 +181,9 @@ async fn a_cancellation_can_be_undone_for_a_minute_while_the_time_is_free() {
     // Within the minute, but someone took the time: refused, nothing double-booked.
     book(&app, &app.client, &p, MONDAY, "10:00").await;
     let second = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
-    assert_eq!(app.call("appointments/cancel", &[("id", &second)]).await.status(), 200);
+    assert_eq!(app.call(CancelAppointment::PATH, &[("id", &second)]).await.status(), 200);
     book(&app, &app.client, &p, MONDAY, "10:00").await;
-    let taken = app.call("appointments/undo_cancel", &[("id", &second)]).await;
+    let taken = app.call(UndoCancel::PATH, &[("id", &second)]).await;
     assert_eq!(error_of(taken).await["Conflict"], "TimeTaken");
     assert_eq!(booked_count(&app).await, 1);
 }
@@ -194,7 +200,7 @@ async fn another_practice_reaches_nothing_through_any_calendar_endpoint() {
     let theirs = practice(&app, &other).await;
     let view = week(&app, &other, MONDAY).await;
     assert!(view["appointments"].as_array().unwrap().is_empty(), "{view}");
-    assert_eq!(app.call_with(&other, "appointments/get", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, GetAppointment::PATH, &[("id", &id)]).await.status(), 404);
     let take_over = [
         ("id", id.as_str()),
         ("client_id", &theirs.client),
@@ -203,8 +209,8 @@ async fn another_practice_reaches_nothing_through_any_calendar_endpoint() {
         ("time", "12:00"),
         ("notes", ""),
     ];
-    assert_eq!(app.call_with(&other, "appointments/update", &take_over).await.status(), 404);
-    assert_eq!(app.call_with(&other, "appointments/cancel", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, UpdateAppointment::PATH, &take_over).await.status(), 404);
+    assert_eq!(app.call_with(&other, CancelAppointment::PATH, &[("id", &id)]).await.status(), 404);
     // Their own booking may not use our client or our service.
     let with_our_client = Practice { client: p.client.clone(), service: theirs.service.clone() };
     assert_eq!(problem(book(&app, &other, &with_our_client, MONDAY, "12:00").await, "client_id").await, "Required");
@@ -213,19 +219,19 @@ async fn another_practice_reaches_nothing_through_any_calendar_endpoint() {
     // Their calendar is their own: our 09:00 does not block theirs.
     assert_eq!(book(&app, &other, &theirs, MONDAY, "09:00").await.status(), 200);
 
-    let services: Vec<Value> = app.call_with(&other, "services/list", &[]).await.json().await.unwrap();
+    let services: Vec<Value> = app.call_with(&other, ListServices::PATH, &[]).await.json().await.unwrap();
     assert_eq!(services.len(), 1);
     assert_ne!(services[0]["id"].to_string(), p.service);
-    assert_eq!(app.call_with(&other, "services/delete", &[("id", &p.service)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, DeleteService::PATH, &[("id", &p.service)]).await.status(), 404);
     let closed = [("hours[d0_from]", "08:00")];
-    assert_eq!(app.call_with(&other, "hours/set", &closed).await.status(), 200, "sets only their own week");
-    let ours: Vec<Value> = app.call("hours/get", &[]).await.json().await.unwrap();
+    assert_eq!(app.call_with(&other, SetOpeningHours::PATH, &closed).await.status(), 200, "sets only their own week");
+    let ours: Vec<Value> = app.call(OpeningHours::PATH, &[]).await.json().await.unwrap();
     assert_eq!(ours[0]["open"], serde_json::json!([480, 960]), "our hours are untouched");
 
-    let detail: Value = app.call("appointments/get", &[("id", &id)]).await.json().await.unwrap();
+    let detail: Value = app.call(GetAppointment::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!((detail["time"].as_str(), detail["cancelled"].as_bool()), (Some("09:00"), Some(false)));
     let stranger = crate::helpers::browser(&app.base);
-    for function in ["calendar/week", "services/list", "hours/get", "appointments/get"] {
+    for function in [CalendarWeek::PATH, ListServices::PATH, OpeningHours::PATH, GetAppointment::PATH] {
         let status = app.call_with(&stranger, function, &[("date", MONDAY), ("id", &id)]).await.status();
         assert_eq!(status, 401, "{function}");
     }
@@ -242,10 +248,10 @@ async fn opening_hours_and_services_are_checked_per_field() {
         ("hours[d1_open]", "on"),
         ("hours[d1_from]", "nine"),
     ];
-    let error = error_of(app.call("hours/set", &bad).await).await;
+    let error = error_of(app.call(SetOpeningHours::PATH, &bad).await).await;
     assert_eq!(fields(&error), ["d0_to", "d1_from"]);
     let service = [("name", ""), ("duration", "7"), ("price", "a lot")];
-    let error = error_of(app.call("services/create", &service).await).await;
+    let error = error_of(app.call(CreateService::PATH, &service).await).await;
     assert_eq!(validation(&error).len(), 3);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM services").await + app.count("SELECT COUNT(*) FROM opening_hours").await,
@@ -262,7 +268,7 @@ async fn an_appointments_summary_is_the_practices_own_and_its_reading_is_logged(
     let id = week(&app, &app.client, MONDAY).await["appointments"][0]["id"].to_string();
     let reads = "SELECT COUNT(*) FROM practice_audit WHERE action = 'appointment.read'";
 
-    let summary: Value = app.call("appointments/summary", &[("id", &id)]).await.json().await.unwrap();
+    let summary: Value = app.call(AppointmentSummary::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!(summary["client_name"], "Ola Nordmann");
     assert_eq!(summary["client_id"].to_string(), p.client);
     assert_eq!(summary["service_name"], "Samtale");
@@ -282,11 +288,11 @@ async fn an_appointments_summary_is_the_practices_own_and_its_reading_is_logged(
 
     // Another practice's practitioner, and a stranger, learn nothing, and nothing is logged.
     let other = app.other_practitioner("per@example.no").await;
-    let refused = app.call_with(&other, "appointments/summary", &[("id", &id)]).await;
+    let refused = app.call_with(&other, AppointmentSummary::PATH, &[("id", &id)]).await;
     assert_eq!(refused.status(), 404);
     assert!(!refused.text().await.unwrap().contains("Ola"));
     let stranger = crate::helpers::browser(&app.base);
-    assert_eq!(app.call_with(&stranger, "appointments/summary", &[("id", &id)]).await.status(), 401);
+    assert_eq!(app.call_with(&stranger, AppointmentSummary::PATH, &[("id", &id)]).await.status(), 401);
     assert_eq!(app.count(reads).await, 1);
 }
 
@@ -299,10 +305,10 @@ async fn services_take_a_colour_of_the_palette_and_the_calendar_shows_it() {
     app.signed_in_user(OWNER).await;
     let p = practice(&app, &app.client).await;
     let rose = [("name", "Parterapi"), ("duration", "90"), ("price", ""), ("colour", "rose")];
-    assert_eq!(app.call("services/create", &rose).await.status(), 200);
+    assert_eq!(app.call(CreateService::PATH, &rose).await.status(), 200);
     let odd = [("name", "Veiledning"), ("duration", "60"), ("price", ""), ("colour", "url(x)")];
-    assert_eq!(problem(app.call("services/create", &odd).await, "colour").await, "NotAllowedValue");
-    let services: Vec<Value> = app.call("services/list", &[]).await.json().await.unwrap();
+    assert_eq!(problem(app.call(CreateService::PATH, &odd).await, "colour").await, "NotAllowedValue");
+    let services: Vec<Value> = app.call(ListServices::PATH, &[]).await.json().await.unwrap();
     let colour_of = |name: &str| services.iter().find(|s| s["name"] == name).unwrap()["colour"].clone();
     assert_eq!(colour_of("Parterapi"), "rose");
     assert_eq!(colour_of("Samtale"), "teal", "the first without a choice takes the first free colour");
@@ -322,7 +328,7 @@ async fn the_calendar_shows_a_week_three_days_or_a_day() {
         let app = &app;
         async move {
             let answer: Value =
-                app.call("calendar/week", &[("date", "2030-01-09"), ("view", mode)]).await.json().await.unwrap();
+                app.call(CalendarWeek::PATH, &[("date", "2030-01-09"), ("view", mode)]).await.json().await.unwrap();
             answer
         }
     };
@@ -343,7 +349,7 @@ async fn the_calendar_shows_a_week_three_days_or_a_day() {
         auto["days"].as_array().unwrap().iter().map(|d| d["in_three"].as_bool().unwrap()).collect();
     assert_eq!(in_three, [false, false, true, true, true, false, false]);
     let sunday: Value =
-        app.call("calendar/week", &[("date", "2030-01-13"), ("view", "3days")]).await.json().await.unwrap();
+        app.call(CalendarWeek::PATH, &[("date", "2030-01-13"), ("view", "3days")]).await.json().await.unwrap();
     assert_eq!(dates(&sunday), ["2030-01-13", "2030-01-14", "2030-01-15"], "three days run into the next week");
 }
 
@@ -364,15 +370,15 @@ async fn a_client_typed_by_name_is_found_while_names_are_hidden() {
         ]
     };
     assert_eq!(
-        problem(app.call("appointments/create", &by_name("Ola", "09:00")).await, "client_id").await,
+        problem(app.call(CreateAppointment::PATH, &by_name("Ola", "09:00")).await, "client_id").await,
         "SeveralClientsMatch"
     );
     assert_eq!(
-        problem(app.call("appointments/create", &by_name("Eva", "09:00")).await, "client_id").await,
+        problem(app.call(CreateAppointment::PATH, &by_name("Eva", "09:00")).await, "client_id").await,
         "NoClientMatches"
     );
-    assert_eq!(app.call("appointments/create", &by_name("ola nordmann", "09:00")).await.status(), 200);
-    assert_eq!(app.call("appointments/create", &by_name("Berg", "10:00")).await.status(), 200);
+    assert_eq!(app.call(CreateAppointment::PATH, &by_name("ola nordmann", "09:00")).await.status(), 200);
+    assert_eq!(app.call(CreateAppointment::PATH, &by_name("Berg", "10:00")).await.status(), 200);
     let view = week(&app, &app.client, MONDAY).await;
     let names: Vec<&str> =
         view["appointments"].as_array().unwrap().iter().map(|a| a["client_name"].as_str().unwrap()).collect();
@@ -389,7 +395,7 @@ async fn a_client_typed_by_name_is_found_while_names_are_hidden() {
         ("notes", ""),
     ];
     assert_eq!(
-        problem(app.call_with(&other, "appointments/create", &form).await, "client_id").await,
+        problem(app.call_with(&other, CreateAppointment::PATH, &form).await, "client_id").await,
         "NoClientMatches"
     );
 }

@@ -1,6 +1,9 @@
 //! Clients: validation per field, search, edit, delete, and no way into another practice's.
 
+use app::clients::api::{DeleteClient, DeletionPreview, GetClient, ListClients, UpdateClient};
+use app::journal::api::CreateJournalEntry;
 use app::server::envelope;
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -9,7 +12,7 @@ use crate::helpers::{TestApp, error_of, fields, spawn_app};
 const OWNER: &str = "kari@example.no";
 
 async fn names(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<String> {
-    let list: Vec<Value> = app.call_with(client, "clients/list", &[("query", query)]).await.json().await.unwrap();
+    let list: Vec<Value> = app.call_with(client, ListClients::PATH, &[("query", query)]).await.json().await.unwrap();
     list.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
 }
 
@@ -53,7 +56,7 @@ async fn clients_are_created_found_edited_and_deleted() {
     assert_eq!(names(&app, &app.client, "100%").await, ["Siri 100% Hansen"], "% is a letter, not a wildcard");
     assert_eq!(names(&app, &app.client, "_").await, Vec::<String>::new());
 
-    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    let client: Value = app.call(GetClient::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!(client["email"], "ola@example.no");
     assert_eq!(client["birth_date"], "1985-04-12");
     assert_eq!(client["notes"], "Første time i mars.");
@@ -70,8 +73,8 @@ async fn clients_are_created_found_edited_and_deleted() {
         ("address", "Storgata 1\n0155 Oslo"),
         ("notes", "Prefers mornings."),
     ];
-    assert_eq!(app.call("clients/update", &form).await.status(), 200);
-    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    assert_eq!(app.call(UpdateClient::PATH, &form).await.status(), 200);
+    let client: Value = app.call(GetClient::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!((client["name"].as_str(), client["email"].as_str()), (Some("Ola N. Nordmann"), Some("")));
     assert_eq!(client["address"], "Storgata 1\n0155 Oslo");
     assert_eq!(client["notes"], "Prefers mornings.");
@@ -85,9 +88,9 @@ async fn clients_are_created_found_edited_and_deleted() {
     assert_eq!(plain, "");
     assert!(envelope::is_client_sealed(&sealed) && !sealed.windows(8).any(|w| w == b"mornings"));
 
-    let deleted = app.call("clients/delete", &[("id", &id)]).await;
+    let deleted = app.call(DeleteClient::PATH, &[("id", &id)]).await;
     assert_eq!(deleted.headers()["location"], "/clients?deleted=1");
-    assert_eq!(app.call("clients/get", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.call(GetClient::PATH, &[("id", &id)]).await.status(), 404);
     assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 2);
 }
 
@@ -99,7 +102,7 @@ async fn another_practice_reaches_none_of_the_clients() {
     let other = app.other_practitioner("per@example.no").await;
 
     assert!(names(&app, &other, "").await.is_empty());
-    assert_eq!(app.call_with(&other, "clients/get", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, GetClient::PATH, &[("id", &id)]).await.status(), 404);
     let form = [
         ("id", id.as_str()),
         ("name", "Taken over"),
@@ -109,15 +112,15 @@ async fn another_practice_reaches_none_of_the_clients() {
         ("address", ""),
         ("notes", ""),
     ];
-    assert_eq!(app.call_with(&other, "clients/update", &form).await.status(), 404);
-    assert_eq!(app.call_with(&other, "clients/delete", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, UpdateClient::PATH, &form).await.status(), 404);
+    assert_eq!(app.call_with(&other, DeleteClient::PATH, &[("id", &id)]).await.status(), 404);
     let page = other.get(app.url(&format!("/clients/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("Ola Nordmann"));
-    let client: Value = app.call("clients/get", &[("id", &id)]).await.json().await.unwrap();
+    let client: Value = app.call(GetClient::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!(client["name"], "Ola Nordmann", "unchanged");
 
     let stranger = crate::helpers::browser(&app.base);
-    assert_eq!(app.call_with(&stranger, "clients/list", &[("query", "")]).await.status(), 401);
+    assert_eq!(app.call_with(&stranger, ListClients::PATH, &[("query", "")]).await.status(), 401);
 }
 
 #[tokio::test]
@@ -127,15 +130,15 @@ async fn deleting_is_named_first_with_what_goes_and_only_within_the_practice() {
     let id = app.create_client(&app.client, &[("name", "Ingrid Berg")]).await;
     for (date, title) in [("2025-01-10", "Første"), ("2025-01-17", "Andre")] {
         let form = [("client_id", id.as_str()), ("date", date), ("title", title), ("text", "Notat.")];
-        assert_eq!(app.call("journal/create", &form).await.status(), 200);
+        assert_eq!(app.call(CreateJournalEntry::PATH, &form).await.status(), 200);
     }
-    let preview: Value = app.call("clients/deletion_preview", &[("id", &id)]).await.json().await.unwrap();
+    let preview: Value = app.call(DeletionPreview::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!(preview["name"], "Ingrid Berg");
     assert_eq!((preview["journal_entries"].as_i64(), preview["appointments"].as_i64()), (Some(2), Some(0)));
     assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 1, "looking changes nothing");
 
     let other = app.other_practitioner("per@example.no").await;
-    let refused = app.call_with(&other, "clients/deletion_preview", &[("id", &id)]).await;
+    let refused = app.call_with(&other, DeletionPreview::PATH, &[("id", &id)]).await;
     assert_eq!(refused.status(), 404);
     let page = app.get(&format!("/clients/{id}/delete")).await.text().await.unwrap();
     assert!(page.contains("Delete Ingrid Berg?") && page.contains("2 journal entries"), "{page}");

@@ -2,11 +2,18 @@
 //! expiry, revocation, wrong or guessed; one link never reaches another request; the evidence
 //! is sealed with the client's key and its hash matches the text signed.
 
+use app::auth::api::VerifyEmail;
+use app::clients::api::{ListClients, UpdateClient};
+use app::consent::api::{
+    AskAgain, ConsentDeclarations, ConsentOpened, ConsentRequests, ConsentTemplates, DeclineConsent, GetConsentPage,
+    RemindConsent, RevokeConsent, SaveTemplate, SendConsent, SendWithdrawalCode, SignConsent, WithdrawConsent,
+};
 use app::consent::service::{open_evidence, shown_text};
 use app::consent::store::request_by_token;
 use app::consent::types::Template;
 use app::server::crypto::token_hash;
 use app::server::envelope;
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -25,13 +32,13 @@ async fn new_client(app: &TestApp, client: &reqwest::Client, name: &str, email: 
 }
 
 async fn templates(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
-    app.call_with(client, "consent/templates", &[]).await.json().await.unwrap()
+    app.call_with(client, ConsentTemplates::PATH, &[]).await.json().await.unwrap()
 }
 
 /// Sends the first declaration to the client and returns the link's token from the mail.
 async fn send(app: &TestApp, client_id: &str, email: &str, count: usize) -> String {
     let template = templates(app, &app.client).await[0]["id"].to_string();
-    let sent = app.call("consent/send", &[("client_id", client_id), ("template_id", &template)]).await;
+    let sent = app.call(SendConsent::PATH, &[("client_id", client_id), ("template_id", &template)]).await;
     assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
     let bodies = app.wait_for_subject(email, SUBJECT, count).await;
     let link = bodies[0].lines().find(|l| l.contains("/consent?token=")).expect("a link in the mail");
@@ -39,26 +46,26 @@ async fn send(app: &TestApp, client_id: &str, email: &str, count: usize) -> Stri
 }
 
 async fn page(app: &TestApp, token: &str) -> reqwest::Response {
-    app.call_with(&crate::helpers::browser(&app.base), "consent/page", &[("token", token)]).await
+    app.call_with(&crate::helpers::browser(&app.base), GetConsentPage::PATH, &[("token", token)]).await
 }
 
 /// What the page sends once the client uses it.
 async fn opened(app: &TestApp, token: &str) -> reqwest::Response {
-    app.call_with(&crate::helpers::browser(&app.base), "consent/opened", &[("token", token)]).await
+    app.call_with(&crate::helpers::browser(&app.base), ConsentOpened::PATH, &[("token", token)]).await
 }
 
 async fn sign(app: &TestApp, token: &str, name: &str) -> reqwest::Response {
     let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
-    app.call_with(&phone, "consent/sign", &[("token", token), ("agree", "yes"), ("name", name)]).await
+    app.call_with(&phone, SignConsent::PATH, &[("token", token), ("agree", "yes"), ("name", name)]).await
 }
 
 /// The client's consent status as the practitioner sees it (signing in again when the clock
 /// moved past the session).
 async fn status_of(app: &TestApp, client_id: &str) -> Value {
-    let mut response = app.call("consent/requests", &[("client_id", client_id)]).await;
+    let mut response = app.call(ConsentRequests::PATH, &[("client_id", client_id)]).await;
     if response.status() == 401 {
         assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
-        response = app.call("consent/requests", &[("client_id", client_id)]).await;
+        response = app.call(ConsentRequests::PATH, &[("client_id", client_id)]).await;
     }
     let list: Vec<Value> = response.json().await.unwrap();
     list.first().map(|r| r["status"].clone()).unwrap_or(Value::Null)
@@ -74,10 +81,10 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
     assert!(list[1]["body"].as_str().unwrap().contains("Article 9"));
 
     let id = list[0]["id"].to_string();
-    let bad = app.call("consent/save_template", &[("id", &id), ("title", ""), ("body", " "), ("lang", "nb")]).await;
+    let bad = app.call(SaveTemplate::PATH, &[("id", &id), ("title", ""), ("body", " "), ("lang", "nb")]).await;
     assert_eq!(fields(&error_of(bad).await), ["title", "body"]);
     let saved = app
-        .call("consent/save_template", &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst."), ("lang", "nb")])
+        .call(SaveTemplate::PATH, &[("id", &id), ("title", "Samtykke"), ("body", "Ny tekst."), ("lang", "nb")])
         .await;
     assert_eq!(saved.status(), 200);
     let list = templates(&app, &app.client).await;
@@ -87,9 +94,8 @@ async fn declarations_start_with_the_default_and_an_edit_makes_a_version() {
     let other = app.other_practitioner("per@example.no").await;
     let theirs = templates(&app, &other).await;
     assert!(theirs.iter().all(|t| t["id"] != list[0]["id"] && t["id"] != list[1]["id"]));
-    let taken = app
-        .call_with(&other, "consent/save_template", &[("id", &id), ("title", "x"), ("body", "y"), ("lang", "nb")])
-        .await;
+    let taken =
+        app.call_with(&other, SaveTemplate::PATH, &[("id", &id), ("title", "x"), ("body", "y"), ("lang", "nb")]).await;
     assert_eq!(taken.status(), 404);
     assert_eq!(templates(&app, &app.client).await[0]["version"], 2);
 }
@@ -124,23 +130,24 @@ async fn a_link_is_opened_and_signed_once_with_sealed_evidence() {
     assert_eq!(status_of(&app, &id).await, "Opened");
 
     let phone = crate::helpers::browser(&app.base);
-    let unticked = app.call_with(&phone, "consent/sign", &[("token", &token), ("name", " ")]).await;
+    let unticked = app.call_with(&phone, SignConsent::PATH, &[("token", &token), ("name", " ")]).await;
     let problems: Vec<Value> = validation(&error_of(unticked).await).into_iter().map(|(_, problem)| problem).collect();
     assert_eq!(problems, ["ConsentNotTicked", "Required"]);
     assert_eq!(status_of(&app, &id).await, "Opened", "nothing changed");
 
     let signed = sign(&app, &token, "Ola Nordmann").await;
     assert_eq!(signed.status(), 200);
-    for again in
-        [sign(&app, &token, "Someone Else").await, app.call_with(&phone, "consent/decline", &[("token", &token)]).await]
-    {
+    for again in [
+        sign(&app, &token, "Someone Else").await,
+        app.call_with(&phone, DeclineConsent::PATH, &[("token", &token)]).await,
+    ] {
         assert_eq!(again.status(), 409);
         assert_eq!(error_of(again).await["Conflict"], "ConsentAnswered");
     }
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!(receipt["status"], "Signed");
     assert_eq!(status_of(&app, &id).await, "Signed");
-    let list: Vec<Value> = app.call("clients/list", &[("query", "")]).await.json().await.unwrap();
+    let list: Vec<Value> = app.call(ListClients::PATH, &[("query", "")]).await.json().await.unwrap();
     assert_eq!(list[0]["consent"], "Signed");
 
     // The evidence: sealed with the client's key, nothing readable in the row.
@@ -193,13 +200,17 @@ async fn a_signed_consent_is_withdrawn_through_its_link_and_the_practice_is_told
     let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
     let token = send(&app, &id, "ola@example.no", 1).await;
     let phone = crate::helpers::browser(&app.base);
-    assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 409, "not signed yet");
+    assert_eq!(
+        app.call_with(&phone, WithdrawConsent::PATH, &[("token", &token)]).await.status(),
+        409,
+        "not signed yet"
+    );
     assert_eq!(sign(&app, &token, "Ola Nordmann").await.status(), 200);
     app.clock.advance(29 * 86_400);
     // Withdrawal works after the link's signing window has closed, and within the 30 days after
     // the signature it needs nothing but the link.
-    assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 200);
-    assert_eq!(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await.status(), 409, "once");
+    assert_eq!(app.call_with(&phone, WithdrawConsent::PATH, &[("token", &token)]).await.status(), 200);
+    assert_eq!(app.call_with(&phone, WithdrawConsent::PATH, &[("token", &token)]).await.status(), 409, "once");
     assert_eq!(page(&app, &token).await.json::<Value>().await.unwrap()["status"], "Withdrawn");
     let notice = &app.wait_for_subject(OWNER, "A client has withdrawn a consent", 1).await[0];
     assert!(notice.contains("Samtykke til behandling av helseopplysninger") && !notice.contains("Ola"));
@@ -231,9 +242,9 @@ async fn expired_revoked_wrong_and_guessed_links_do_nothing() {
 
     let second = send(&app, &id, "ola@example.no", 2).await;
     assert_ne!(first, second);
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    let requests: Vec<Value> = app.call(ConsentRequests::PATH, &[("client_id", &id)]).await.json().await.unwrap();
     let newest = requests[0]["id"].to_string();
-    assert_eq!(app.call("consent/revoke", &[("client_id", &id), ("id", &newest)]).await.status(), 200);
+    assert_eq!(app.call(RevokeConsent::PATH, &[("client_id", &id), ("id", &newest)]).await.status(), 200);
     assert_eq!(status_of(&app, &id).await, "Expired", "a revoked request does not count");
 
     let mut answers = Vec::new();
@@ -261,28 +272,28 @@ async fn a_link_reaches_only_its_own_request_and_other_practices_reach_none() {
 
     let other = app.other_practitioner("per@example.no").await;
     let template = templates(&app, &app.client).await[0]["id"].to_string();
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &siri)]).await.json().await.unwrap();
+    let requests: Vec<Value> = app.call(ConsentRequests::PATH, &[("client_id", &siri)]).await.json().await.unwrap();
     let siri_request = requests[0]["id"].to_string();
-    assert_eq!(app.call_with(&other, "consent/requests", &[("client_id", &ola)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, ConsentRequests::PATH, &[("client_id", &ola)]).await.status(), 404);
     assert_eq!(
-        app.call_with(&other, "consent/send", &[("client_id", &siri), ("template_id", &template)]).await.status(),
+        app.call_with(&other, SendConsent::PATH, &[("client_id", &siri), ("template_id", &template)]).await.status(),
         404
     );
     assert_eq!(
-        app.call_with(&other, "consent/revoke", &[("client_id", &siri), ("id", &siri_request)]).await.status(),
+        app.call_with(&other, RevokeConsent::PATH, &[("client_id", &siri), ("id", &siri_request)]).await.status(),
         404
     );
     // Their own client cannot be sent another practice's declaration.
     let own = new_client(&app, &other, "Per sin klient", "klient@example.no").await;
-    let refused = app.call_with(&other, "consent/send", &[("client_id", &own), ("template_id", &template)]).await;
+    let refused = app.call_with(&other, SendConsent::PATH, &[("client_id", &own), ("template_id", &template)]).await;
     assert_eq!(error_of(refused).await["Validation"][0]["field"], "template_id");
     assert_eq!(status_of(&app, &siri).await, "Sent");
 
     let no_email = new_client(&app, &app.client, "Uten E-post", "").await;
-    let refused = app.call("consent/send", &[("client_id", &no_email), ("template_id", &template)]).await;
+    let refused = app.call(SendConsent::PATH, &[("client_id", &no_email), ("template_id", &template)]).await;
     assert_eq!(error_of(refused).await["Rejected"], "ClientHasNoEmail");
     let stranger = crate::helpers::browser(&app.base);
-    assert_eq!(app.call_with(&stranger, "consent/requests", &[("client_id", &ola)]).await.status(), 401);
+    assert_eq!(app.call_with(&stranger, ConsentRequests::PATH, &[("client_id", &ola)]).await.status(), 401);
 }
 
 #[tokio::test]
@@ -296,12 +307,12 @@ async fn a_new_version_leaves_the_signed_text_as_it_was() {
     let template = templates(&app, &app.client).await[0]["id"].to_string();
     let edit =
         [("id", template.as_str()), ("title", "Samtykke, ny versjon"), ("body", "Helt ny tekst."), ("lang", "nb")];
-    assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
+    assert_eq!(app.call(SaveTemplate::PATH, &edit).await.status(), 200);
 
     let receipt: Value = page(&app, &token).await.json().await.unwrap();
     assert_eq!(receipt["declaration"], shown["declaration"]);
     assert_eq!(receipt["declaration"]["title"], "Samtykke til behandling av helseopplysninger");
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    let requests: Vec<Value> = app.call(ConsentRequests::PATH, &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!((requests[0]["version"].as_i64(), requests[0]["status"].as_str()), (Some(1), Some("Signed")));
 }
 
@@ -311,36 +322,36 @@ async fn a_reminder_renews_the_link_and_a_new_version_asks_the_signers_again() {
     app.signed_in_user(OWNER).await;
     let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
     let first = send(&app, &id, "ola@example.no", 1).await;
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    let requests: Vec<Value> = app.call(ConsentRequests::PATH, &[("client_id", &id)]).await.json().await.unwrap();
     let request = requests[0]["id"].to_string();
 
     let other = app.other_practitioner("per@example.no").await;
-    assert_eq!(app.call_with(&other, "consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404);
-    assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 200);
+    assert_eq!(app.call_with(&other, RemindConsent::PATH, &[("client_id", &id), ("id", &request)]).await.status(), 404);
+    assert_eq!(app.call(RemindConsent::PATH, &[("client_id", &id), ("id", &request)]).await.status(), 200);
     let reminder = &app.wait_for_subject("ola@example.no", "Påminnelse: Klinikk Nord ber om ditt samtykke", 1).await[0];
     let renewed =
         reminder.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
     assert_ne!(renewed, first);
     assert_eq!(page(&app, &first).await.status(), 404, "the old link stops working");
     assert_eq!(sign(&app, renewed, "Ola Nordmann").await.status(), 200);
-    assert_eq!(app.call("consent/remind", &[("client_id", &id), ("id", &request)]).await.status(), 404, "answered");
+    assert_eq!(app.call(RemindConsent::PATH, &[("client_id", &id), ("id", &request)]).await.status(), 404, "answered");
 
     let template = templates(&app, &app.client).await[0]["id"].to_string();
-    let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
+    let declarations: Vec<Value> = app.call(ConsentDeclarations::PATH, &[]).await.json().await.unwrap();
     assert_eq!(declarations[0][1], 0, "nobody signed an older version yet");
     let edit = [("id", template.as_str()), ("title", "Samtykke, versjon 2"), ("body", "Ny tekst."), ("lang", "nb")];
-    assert_eq!(app.call("consent/save_template", &edit).await.status(), 200);
-    let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
+    assert_eq!(app.call(SaveTemplate::PATH, &edit).await.status(), 200);
+    let declarations: Vec<Value> = app.call(ConsentDeclarations::PATH, &[]).await.json().await.unwrap();
     assert_eq!(declarations[0][1], 1);
 
-    assert_eq!(app.call_with(&other, "consent/ask_again", &[("template_id", &template)]).await.status(), 404);
-    let asked: Value = app.call("consent/ask_again", &[("template_id", &template)]).await.json().await.unwrap();
+    assert_eq!(app.call_with(&other, AskAgain::PATH, &[("template_id", &template)]).await.status(), 404);
+    let asked: Value = app.call(AskAgain::PATH, &[("template_id", &template)]).await.json().await.unwrap();
     assert_eq!(asked, 1);
     app.wait_for_subject("ola@example.no", SUBJECT, 2).await;
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    let requests: Vec<Value> = app.call(ConsentRequests::PATH, &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!((requests[0]["status"].as_str(), requests[0]["version"].as_i64()), (Some("Sent"), Some(2)));
     assert_eq!((requests[1]["status"].as_str(), requests[1]["version"].as_i64()), (Some("Signed"), Some(1)));
-    let declarations: Vec<Value> = app.call("consent/declarations", &[]).await.json().await.unwrap();
+    let declarations: Vec<Value> = app.call(ConsentDeclarations::PATH, &[]).await.json().await.unwrap();
     assert_eq!(declarations[0][1], 0, "asked already");
 }
 
@@ -355,11 +366,11 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
     assert_eq!(app.sign_up(OWNER).await.status(), 200);
     let verify = quoted_printable(&smtp_mail(&received, OWNER, "Subject: Confirm your email").await);
     let verify = verify.split("token=").nth(1).unwrap().lines().next().unwrap().trim().to_string();
-    assert_eq!(app.call("verify_email", &[("token", &verify)]).await.status(), 200);
+    assert_eq!(app.call(VerifyEmail::PATH, &[("token", &verify)]).await.status(), 200);
     assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
     let id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
     let template = templates(&app, &app.client).await[0]["id"].to_string();
-    assert_eq!(app.call("consent/send", &[("client_id", &id), ("template_id", &template)]).await.status(), 200);
+    assert_eq!(app.call(SendConsent::PATH, &[("client_id", &id), ("template_id", &template)]).await.status(), 200);
     let link = quoted_printable(&smtp_mail(&received, "ola@example.no", SUBJECT).await);
     let token = link.split("/consent?token=").nth(1).unwrap().lines().next().unwrap().trim().to_string();
 
@@ -369,7 +380,7 @@ async fn a_drawn_signature_is_sealed_drawn_in_the_copy_and_the_receipt_carries_t
         let (app, phone, token) = (&app, phone.clone(), token.clone());
         async move {
             let form = [("token", token.as_str()), ("agree", "yes"), ("name", "Ola Nordmann"), ("signature", drawn)];
-            app.call_with(&phone, "consent/sign", &form).await
+            app.call_with(&phone, SignConsent::PATH, &form).await
         }
     };
     let own_copy = |token: String| {
@@ -438,7 +449,7 @@ async fn sending_again_replaces_the_unanswered_link() {
     let second = send(&app, &id, "ola@example.no", 2).await;
     assert_eq!(page(&app, &first).await.status(), 404, "the first link stopped working");
     assert_eq!(sign(&app, &first, "Ola Nordmann").await.status(), 404);
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &id)]).await.json().await.unwrap();
+    let requests: Vec<Value> = app.call(ConsentRequests::PATH, &[("client_id", &id)]).await.json().await.unwrap();
     assert_eq!(requests.len(), 1, "the replaced request is not listed");
     assert_eq!(sign(&app, &second, "Ola Nordmann").await.status(), 200);
     assert_eq!(status_of(&app, &id).await, "Signed");
@@ -505,7 +516,7 @@ async fn a_link_scanner_that_fetches_the_link_never_opens_the_request() {
     assert_eq!(opened(&app, "not-a-token").await.status(), 404);
     // A cross-site page cannot open it for the client.
     let foreign = reqwest::Client::new()
-        .post(app.url("/api/consent/opened"))
+        .post(app.url(ConsentOpened::PATH))
         .header("origin", "https://evil.example")
         .form(&[("token", token.as_str())])
         .send()
@@ -522,7 +533,7 @@ async fn without_javascript_the_first_form_sent_opens_the_request() {
     let token = send(&app, &id, "ola@example.no", 1).await;
     // The box left unticked: refused, and yet a person sent it.
     let phone = crate::helpers::browser(&app.base);
-    let refused = app.call_with(&phone, "consent/sign", &[("token", &token), ("name", "Ola Nordmann")]).await;
+    let refused = app.call_with(&phone, SignConsent::PATH, &[("token", &token), ("name", "Ola Nordmann")]).await;
     assert_eq!(refused.status(), 422);
     assert_eq!(stored(&app, &token).await.2, ["opened"]);
     assert_eq!(status_of(&app, &id).await, "Opened");
@@ -532,7 +543,7 @@ async fn without_javascript_the_first_form_sent_opens_the_request() {
     // A decline straight from the mail opens and declines at once.
     let second = new_client(&app, &app.client, "Siri Hansen", "siri@example.no").await;
     let token = send(&app, &second, "siri@example.no", 1).await;
-    assert_eq!(app.call_with(&phone, "consent/decline", &[("token", &token)]).await.status(), 200);
+    assert_eq!(app.call_with(&phone, DeclineConsent::PATH, &[("token", &token)]).await.status(), 200);
     let (status, opened_at, trail) = stored(&app, &token).await;
     assert_eq!(
         (status.as_str(), opened_at.is_some(), trail),
@@ -558,12 +569,12 @@ async fn mailed_code(app: &TestApp, email: &str, count: usize) -> String {
 }
 
 async fn ask_code(app: &TestApp, token: &str) -> reqwest::Response {
-    app.call_with(&crate::helpers::browser(&app.base), "consent/withdrawal_code", &[("token", token)]).await
+    app.call_with(&crate::helpers::browser(&app.base), SendWithdrawalCode::PATH, &[("token", token)]).await
 }
 
 async fn withdraw_with(app: &TestApp, token: &str, code: &str) -> reqwest::Response {
     let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
-    app.call_with(&phone, "consent/withdraw", &[("token", token), ("code", code)]).await
+    app.call_with(&phone, WithdrawConsent::PATH, &[("token", token), ("code", code)]).await
 }
 
 async fn code_problem(response: reqwest::Response) -> String {
@@ -604,7 +615,10 @@ async fn after_thirty_days_the_link_serves_no_copy_and_withdrawal_needs_a_mailed
     assert!(html.contains(r#"autocomplete="one-time-code""#) && html.contains(r#"inputmode="numeric""#));
 
     // The link alone no longer withdraws.
-    assert_eq!(code_problem(app.call_with(&phone, "consent/withdraw", &[("token", &token)]).await).await, "Required");
+    assert_eq!(
+        code_problem(app.call_with(&phone, WithdrawConsent::PATH, &[("token", &token)]).await).await,
+        "Required"
+    );
     assert_eq!(code_problem(withdraw_with(&app, &token, "123456").await).await, "ConsentCodeSpent", "none sent yet");
     assert_eq!(code_problem(withdraw_with(&app, &token, "12345").await).await, "ConsentCodeFormat");
     assert_eq!(status_of(&app, &id).await, "Signed");
@@ -750,7 +764,7 @@ async fn no_code_without_an_address_and_none_for_an_unsigned_link() {
         ("address", ""),
         ("notes", ""),
     ];
-    assert_eq!(app.call("clients/update", &form).await.status(), 200);
+    assert_eq!(app.call(UpdateClient::PATH, &form).await.status(), 200);
     app.clock.advance(31 * 86_400);
     assert_eq!(app.log_in(OWNER, PASSWORD).await.status(), 200);
     let refused = ask_code(&app, &token).await;
@@ -782,12 +796,12 @@ async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_th
     let id = list[1]["id"].to_string();
     for bad in ["", "de", "EN"] {
         let form = [("id", id.as_str()), ("title", "Consent"), ("body", "Text."), ("lang", bad)];
-        let refused = error_of(app.call("consent/save_template", &form).await).await;
+        let refused = error_of(app.call(SaveTemplate::PATH, &form).await).await;
         assert_eq!(refused["Validation"][0]["field"], "lang", "{bad:?}");
     }
     assert_eq!(templates(&app, &app.client).await[1]["version"], 1, "a refused language changes nothing");
     let new = [("title", "Samtykke til bilder"), ("body", "Jeg samtykker i at bilder tas."), ("lang", "nb")];
-    assert_eq!(app.call("consent/save_template", &new).await.status(), 200);
+    assert_eq!(app.call(SaveTemplate::PATH, &new).await.status(), 200);
     let list = templates(&app, &app.client).await;
     assert_eq!((list[2]["title"].as_str(), list[2]["lang"].as_str()), (Some("Samtykke til bilder"), Some("Nb")));
 
@@ -795,7 +809,7 @@ async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_th
     // for Norwegian.
     let client_id = new_client(&app, &app.client, "Ola Nordmann", "ola@example.no").await;
     let template = list[1]["id"].to_string();
-    let sent = app.call("consent/send", &[("client_id", client_id.as_str()), ("template_id", &template)]).await;
+    let sent = app.call(SendConsent::PATH, &[("client_id", client_id.as_str()), ("template_id", &template)]).await;
     assert_eq!(sent.status(), 200);
     let mail = &app.wait_for_subject("ola@example.no", "Klinikk Nord asks for your consent", 1).await[0];
     let token = mail.lines().find(|l| l.contains("/consent?token=")).unwrap().split("token=").nth(1).unwrap().trim();
@@ -806,14 +820,16 @@ async fn a_declaration_speaks_its_own_language_on_the_page_in_the_copy_and_in_th
         headers.insert("user-agent", crate::helpers::PHONE_SAFARI.parse().unwrap());
         reqwest::Client::builder().default_headers(headers).build().unwrap()
     };
-    let page: Value = app.call_with(&norwegian(), "consent/page", &[("token", token)]).await.json().await.unwrap();
+    let page: Value =
+        app.call_with(&norwegian(), GetConsentPage::PATH, &[("token", token)]).await.json().await.unwrap();
     assert_eq!(page["lang"], "En");
     let form = [("token", token), ("agree", "yes"), ("name", "Ola Nordmann")];
-    assert_eq!(app.call_with(&norwegian(), "consent/sign", &form).await.status(), 200);
+    assert_eq!(app.call_with(&norwegian(), SignConsent::PATH, &form).await.status(), 200);
     app.wait_for_subject("ola@example.no", "Your consent to Klinikk Nord is recorded", 1).await;
 
     // The practitioner's copy is labelled in English, the declaration's language.
-    let requests: Vec<Value> = app.call("consent/requests", &[("client_id", &client_id)]).await.json().await.unwrap();
+    let requests: Vec<Value> =
+        app.call(ConsentRequests::PATH, &[("client_id", &client_id)]).await.json().await.unwrap();
     let path = format!("/clients/{client_id}/consent/{}/copy.pdf", requests[0]["id"]);
     let copy = app.client.get(app.url(&path)).header("accept-language", "nb").send().await.unwrap();
     let text = app::server::pdf::text_of(&copy.bytes().await.unwrap());

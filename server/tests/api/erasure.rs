@@ -1,6 +1,9 @@
 //! A deleted client is gone from the SQLite files themselves: neither the database file (its
 //! free pages included) nor the WAL holds the name, the wrapped data key or the sealed journal.
 
+use app::clients::api::{DeleteClient, GetClient};
+use app::journal::api::{CreateJournalEntry, EditJournalEntry};
+use leptos::server_fn::ServerFn as _;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -30,7 +33,7 @@ async fn new_client(app: &TestApp, name: &str, notes: &str) -> String {
 async fn write_journal(app: &TestApp, id: &str) {
     let text = "Søvn bedre etter tre uker; snakket om angst på jobb. ".repeat(120);
     let form = [("client_id", id), ("date", "2025-01-10"), ("title", "Første samtale"), ("text", &text)];
-    assert_eq!(app.call("journal/create", &form).await.status(), 200);
+    assert_eq!(app.call(CreateJournalEntry::PATH, &form).await.status(), 200);
     let entry: i64 = app.count("SELECT MAX(id) FROM journal_entries").await;
     let entry = entry.to_string();
     let edited = format!("{text} Tillegg.");
@@ -42,7 +45,7 @@ async fn write_journal(app: &TestApp, id: &str) {
         ("title", "Første samtale"),
         ("text", &edited),
     ];
-    assert_eq!(app.call("journal/edit", &form).await.status(), 200);
+    assert_eq!(app.call(EditJournalEntry::PATH, &form).await.status(), 200);
 }
 
 /// The bytes that would give the client away: the name, every wrapped data key, the sealed notes
@@ -122,11 +125,11 @@ async fn a_deleted_clients_name_key_and_journal_are_gone_from_the_database_files
         assert!(!seen.is_empty(), "the scan sees the {} while the client exists", secret.0);
     }
 
-    assert_eq!(app.call("clients/delete", &[("id", &id)]).await.status(), 200);
+    assert_eq!(app.call(DeleteClient::PATH, &[("id", &id)]).await.status(), 200);
     assert_eq!(found_in_files(&app, &secrets), Vec::<String>::new());
     let kept_name = [("kept client's name".to_string(), KEPT.as_bytes().to_vec())];
     assert_eq!(found_in_files(&app, &kept_name).len(), 1, "the other client is still there, in the main file");
-    assert_eq!(app.call("clients/get", &[("id", &kept)]).await.status(), 200);
+    assert_eq!(app.call(GetClient::PATH, &[("id", &kept)]).await.status(), 200);
 }
 
 #[tokio::test]
@@ -146,8 +149,8 @@ async fn a_reader_on_an_old_snapshot_delays_the_wal_purge_but_never_fails_the_de
     let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients").fetch_one(&mut reader).await.unwrap();
     assert_eq!(seen, 1);
 
-    assert_eq!(app.call("clients/delete", &[("id", &id)]).await.status(), 200);
-    assert_eq!(app.call("clients/get", &[("id", &id)]).await.status(), 404);
+    assert_eq!(app.call(DeleteClient::PATH, &[("id", &id)]).await.status(), 200);
+    assert_eq!(app.call(GetClient::PATH, &[("id", &id)]).await.status(), 404);
     assert!(
         found_in_files(&app, &secrets).iter().any(|f| f.ends_with("trygg.db-wal")),
         "the WAL cannot be emptied while the reader needs it"

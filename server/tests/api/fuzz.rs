@@ -3,6 +3,9 @@
 //! axum route, called anonymously, as a practitioner and as support staff, with malformed, huge,
 //! negative, far-off and non-UTF-8 values. Not one may answer 5xx, drop the connection, or panic.
 
+use app::auth::api::{LogIn, LogInCode};
+use app::journal::api::{CreateJournalEntry, EditJournalEntry};
+use leptos::server_fn::ServerFn as _;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, Once};
 
@@ -263,14 +266,14 @@ impl Sweep<'_> {
 async fn sign_in(app: &TestApp, email: &str, password: &str, key: Option<&str>) -> reqwest::Client {
     let client = browser(&app.base);
     let form = [("email", email), ("password", password)];
-    let mut response = app.call_with(&client, "log_in", &form).await;
+    let mut response = app.call_with(&client, LogIn::PATH, &form).await;
     if response.status() == 429 {
         app.clock.advance(16 * 60);
-        response = app.call_with(&client, "log_in", &form).await;
+        response = app.call_with(&client, LogIn::PATH, &form).await;
     }
     assert_eq!(response.status(), 200, "{email} signs in again");
     if let Some(key) = key {
-        let code = app.call_with(&client, "log_in_code", &[("code", &totp_code(app, key, 0))]).await;
+        let code = app.call_with(&client, LogInCode::PATH, &[("code", &totp_code(app, key, 0))]).await;
         assert_eq!(code.status(), 200, "{email}: the code step");
     }
     client
@@ -335,7 +338,7 @@ async fn no_input_makes_any_endpoint_fail_or_panic() {
     app.signed_in_user(OWNER).await;
     let practice = crate::calendar::practice(&app, &app.client).await;
     let entry = [("client_id", practice.client.as_str()), ("date", "2026-01-05"), ("title", "t"), ("text", "x")];
-    assert_eq!(app.call("journal/create", &entry).await.status(), 200);
+    assert_eq!(app.call(CreateJournalEntry::PATH, &entry).await.status(), 200);
     let staff = app::support::service::add_staff(&app.state, STAFF, "Siri Support").await.unwrap();
     let staff_key = staff.totp_key.replace(' ', "");
     let mut sweep = Sweep {
@@ -357,7 +360,7 @@ async fn no_input_makes_any_endpoint_fail_or_panic() {
     declared.sort();
     assert_eq!(registered.keys().map(String::as_str).collect::<Vec<_>>(), declared, "every server function is swept");
     assert!(registered.values().all(|method| method == "POST"));
-    let journal = functions.iter().find(|f| f.endpoint == "journal/edit").unwrap();
+    let journal = functions.iter().find(|f| format!("/api/{}", f.endpoint) == EditJournalEntry::PATH).unwrap();
     let kinds: Vec<(&str, bool)> = journal.args.iter().map(|(n, k)| (n.as_str(), *k == Kind::Int)).collect();
     assert_eq!(kinds[..3], [("client_id", true), ("entry_id", true), ("version", true)], "arguments are read");
 

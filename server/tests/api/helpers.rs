@@ -1,19 +1,23 @@
 //! `spawn_app()`: the real server on a random port, with its own database, data directory and a
 //! clock the test moves.
 
-use std::collections::HashMap;
+use app::auth::api::{LogIn, SignUp, VerifyEmail};
+use app::clients::api::CreateClient;
+use app::two_factor::api::{BeginTwoFactor, EnableTwoFactor};
+use leptos::server_fn::ServerFn as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::server::clock::Clock;
 use app::server::config::Config;
 use app::server::state::AppState;
-use app::startup::{build_state, serve};
 use app::two_factor::totp::TotpSecret;
 use reqwest::header::{HeaderMap, HeaderValue};
 use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+
+use crate::launch::{self, Running};
 
 pub const PASSWORD: &str = "a calm river under nine bridges";
 
@@ -95,29 +99,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     show_server_log_if_asked();
     let temp = private_temp_dir("test");
     let data_dir = temp.0.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (listener, mut config) = launch::bind(&data_dir).await;
     let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
-
-    let vars = HashMap::from([("TRYGG_DATA_DIR".to_string(), data_dir.display().to_string())]);
-    let mut config = Config::from_vars(&vars).unwrap();
+    let base = config.base_url.clone();
     config.database_url = fresh_database(&data_dir).await;
-    config.base_url = base.clone();
     config.dev_outbox = true;
     adjust(&mut config);
     let origin = config.base_url.clone();
-
-    let leptos_options = leptos::config::LeptosOptions::builder()
-        .output_name("trygg")
-        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        .site_addr(addr)
-        .build();
     let clock = Clock::default();
-    let state = build_state(config, leptos_options, clock.clone()).await.expect("app starts");
-    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), async {
-        let _ = stop.await;
-    }));
+    let state = launch::build(config, addr, clock.clone()).await;
+    let Running { stop: shutdown, server } = launch::run(listener, state.clone());
 
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = deployment_browser(&origin, &base, jar.clone());
@@ -132,17 +123,9 @@ pub async fn spawn_another_instance(first: &TestApp) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
     let config = (*first.state.config).clone();
-    let leptos_options = leptos::config::LeptosOptions::builder()
-        .output_name("trygg")
-        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        .site_addr(addr)
-        .build();
     let clock = first.clock.clone();
-    let state = build_state(config, leptos_options, clock.clone()).await.expect("the second instance starts");
-    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), async {
-        let _ = stop.await;
-    }));
+    let state = launch::build(config, addr, clock.clone()).await;
+    let Running { stop: shutdown, server } = launch::run(listener, state.clone());
     // A browser that already holds the first instance's cookies, reaching this instance as a load
     // balancer would pass it on: under the deployment's own host name.
     let origin = &state.config.base_url;
@@ -228,18 +211,14 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// Calls a server function the way the hydrated app does (form-encoded, JSON answer).
-    pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.call_with(&self.client, function, form).await
+    /// Calls a server function the way the hydrated app does (form-encoded, JSON answer), by its
+    /// typed path (`CreateClient::PATH`).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_with(&self.client, path, form).await
     }
 
-    pub async fn call_with(
-        &self,
-        client: &reqwest::Client,
-        function: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
-        client.post(self.url(&format!("/api/{function}"))).form(form).send().await.unwrap()
+    pub async fn call_with(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(path)).form(form).send().await.unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -248,20 +227,20 @@ impl TestApp {
 
     pub async fn sign_up(&self, email: &str) -> reqwest::Response {
         self.call(
-            "sign_up",
+            SignUp::PATH,
             &[("practice_name", "Klinikk Nord"), ("name", "Kari Nordmann"), ("email", email), ("password", PASSWORD)],
         )
         .await
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.call("log_in", &[("email", email), ("password", password)]).await
+        self.call(LogIn::PATH, &[("email", email), ("password", password)]).await
     }
 
     /// A second browser (its own cookies), logged in to this account.
     pub async fn another_browser(&self, email: &str, user_agent: &str) -> reqwest::Client {
         let client = browser_with_agent(&self.base, user_agent);
-        let response = self.call_with(&client, "log_in", &[("email", email), ("password", PASSWORD)]).await;
+        let response = self.call_with(&client, LogIn::PATH, &[("email", email), ("password", PASSWORD)]).await;
         assert_eq!(response.status(), 200);
         client
     }
@@ -269,7 +248,7 @@ impl TestApp {
     /// A login attempt that claims, in `X-Forwarded-For`, to come from `forwarded_for`.
     pub async fn log_in_forwarded(&self, forwarded_for: &str, email: &str, password: &str) -> reqwest::Response {
         self.client
-            .post(self.url("/api/log_in"))
+            .post(self.url(LogIn::PATH))
             .header("x-forwarded-for", forwarded_for)
             .form(&[("email", email), ("password", password)])
             .send()
@@ -281,7 +260,7 @@ impl TestApp {
     pub async fn verified_user(&self, email: &str) {
         assert_eq!(self.sign_up(email).await.status(), 200);
         let token = self.verification_token(email).await;
-        assert_eq!(self.call("verify_email", &[("token", &token)]).await.status(), 200);
+        assert_eq!(self.call(VerifyEmail::PATH, &[("token", &token)]).await.status(), 200);
     }
 
     /// A verified user, logged in with this app's client.
@@ -300,7 +279,7 @@ impl TestApp {
             form.retain(|(k, _)| k != key);
             form.push((key, value));
         }
-        self.call_with(browser, "clients/create", &form).await
+        self.call_with(browser, CreateClient::PATH, &form).await
     }
 
     /// Adds a client (as [`Self::try_create_client`]) and returns its id.
@@ -395,9 +374,9 @@ impl TestApp {
     /// Turns on two-factor for the signed-in user of `client` (signed in moments ago, so fresh),
     /// then moves the clock on a step so the set-up code is spent.
     pub async fn enable_two_factor_with(&self, client: &reqwest::Client) -> TwoFactor {
-        let setup: serde_json::Value = self.call_with(client, "two_factor/begin", &[]).await.json().await.unwrap();
+        let setup: serde_json::Value = self.call_with(client, BeginTwoFactor::PATH, &[]).await.json().await.unwrap();
         let key = setup["key"].as_str().expect("the key is shown").to_string();
-        let response = self.call_with(client, "two_factor/enable", &[("code", &totp_code(self, &key, 0))]).await;
+        let response = self.call_with(client, EnableTwoFactor::PATH, &[("code", &totp_code(self, &key, 0))]).await;
         assert_eq!(response.status(), 200);
         let recovery_codes: Vec<String> = response.json().await.unwrap();
         self.clock.advance(30);
@@ -411,7 +390,7 @@ impl TestApp {
     /// The password step of a login in a fresh browser: it now holds only the login challenge.
     pub async fn password_step(&self, email: &str) -> reqwest::Client {
         let client = browser(&self.base);
-        let response = self.call_with(&client, "log_in", &[("email", email), ("password", PASSWORD)]).await;
+        let response = self.call_with(&client, LogIn::PATH, &[("email", email), ("password", PASSWORD)]).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["location"], "/login/code");
         client

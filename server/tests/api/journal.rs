@@ -1,7 +1,11 @@
 //! Journals: history on edit, the audit log, no way in from another practice, and the envelope
 //! encryption underneath (raw rows, bindings, key rotation, and deletion destroying the key).
 
+use app::auth::api::LogInCode;
+use app::clients::api::DeleteClient;
+use app::journal::api::{CreateJournalEntry, EditJournalEntry, GetJournal, GetJournalHistory, JournalLog};
 use app::server::envelope::{self, Field};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -22,12 +26,16 @@ async fn write(
     title: &str,
     text: &str,
 ) -> reqwest::Response {
-    app.call_with(client, "journal/create", &[("client_id", id), ("date", date), ("title", title), ("text", text)])
-        .await
+    app.call_with(
+        client,
+        CreateJournalEntry::PATH,
+        &[("client_id", id), ("date", date), ("title", title), ("text", text)],
+    )
+    .await
 }
 
 async fn entries(app: &TestApp, client: &reqwest::Client, id: &str) -> Vec<Value> {
-    let response = app.call_with(client, "journal/list", &[("client_id", id)]).await;
+    let response = app.call_with(client, GetJournal::PATH, &[("client_id", id)]).await;
     assert_eq!(response.status(), 200);
     let journal: Value = response.json().await.unwrap();
     journal["entries"].as_array().unwrap().clone()
@@ -92,7 +100,7 @@ async fn entries_are_listed_newest_first_and_an_edit_keeps_the_history() {
                 ("title", "Første samtale"),
                 ("text", text),
             ];
-            app.call("journal/edit", &form).await
+            app.call(EditJournalEntry::PATH, &form).await
         }
     };
     let edited = edit("1", "Søvn bedre etter tre uker.").await;
@@ -106,7 +114,7 @@ async fn entries_are_listed_newest_first_and_an_edit_keeps_the_history() {
     assert_eq!(error_of(bad_edit).await["Validation"][0]["field"], "text");
 
     let history: Value =
-        app.call("journal/history", &[("client_id", &id), ("entry_id", &first)]).await.json().await.unwrap();
+        app.call(GetJournalHistory::PATH, &[("client_id", &id), ("entry_id", &first)]).await.json().await.unwrap();
     let versions = history["versions"].as_array().unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(
@@ -150,10 +158,10 @@ async fn reading_and_writing_are_in_the_audit_log_without_content() {
         ("title", "T"),
         ("text", "x"),
     ];
-    assert_eq!(app.call("journal/edit", &form).await.status(), 200);
-    app.call("journal/history", &[("client_id", &id), ("entry_id", &entry)]).await;
+    assert_eq!(app.call(EditJournalEntry::PATH, &form).await.status(), 200);
+    app.call(GetJournalHistory::PATH, &[("client_id", &id), ("entry_id", &entry)]).await;
 
-    let log: Vec<Value> = app.call("journal/log", &[("client_id", &id)]).await.json().await.unwrap();
+    let log: Vec<Value> = app.call(JournalLog::PATH, &[("client_id", &id)]).await.json().await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
@@ -185,10 +193,11 @@ async fn another_practice_gets_nothing_from_the_journal() {
     let other = app.other_practitioner("per@example.no").await;
     let own = new_client(&app, &other, "Per sin klient").await;
 
-    assert_eq!(app.call_with(&other, "journal/list", &[("client_id", &id)]).await.status(), 404);
-    assert_eq!(app.call_with(&other, "journal/log", &[("client_id", &id)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, GetJournal::PATH, &[("client_id", &id)]).await.status(), 404);
+    assert_eq!(app.call_with(&other, JournalLog::PATH, &[("client_id", &id)]).await.status(), 404);
     for client_id in [&id, &own] {
-        let history = app.call_with(&other, "journal/history", &[("client_id", client_id), ("entry_id", &entry)]).await;
+        let history =
+            app.call_with(&other, GetJournalHistory::PATH, &[("client_id", client_id), ("entry_id", &entry)]).await;
         assert_eq!(history.status(), 404, "not through the other practice's own client either");
         let form = [
             ("client_id", client_id.as_str()),
@@ -198,7 +207,7 @@ async fn another_practice_gets_nothing_from_the_journal() {
             ("title", "Taken over"),
             ("text", "x"),
         ];
-        assert_eq!(app.call_with(&other, "journal/edit", &form).await.status(), 404);
+        assert_eq!(app.call_with(&other, EditJournalEntry::PATH, &form).await.status(), 404);
     }
     assert_eq!(write(&app, &other, &id, "2025-01-10", "Planted", "x").await.status(), 404);
     let page =
@@ -206,11 +215,11 @@ async fn another_practice_gets_nothing_from_the_journal() {
     assert!(!page.contains("Første samtale") && !page.contains(FIRST_TEXT));
 
     let stranger = crate::helpers::browser(&app.base);
-    assert_eq!(app.call_with(&stranger, "journal/list", &[("client_id", &id)]).await.status(), 401);
+    assert_eq!(app.call_with(&stranger, GetJournal::PATH, &[("client_id", &id)]).await.status(), 401);
     assert_eq!(
         app.call_with(
             &stranger,
-            "journal/create",
+            CreateJournalEntry::PATH,
             &[("client_id", &id), ("date", "2025-01-10"), ("title", "t"), ("text", "x")]
         )
         .await
@@ -269,7 +278,7 @@ async fn a_ciphertext_moved_to_another_client_or_field_does_not_open() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    let response = app.call("journal/list", &[("client_id", &b)]).await;
+    let response = app.call(GetJournal::PATH, &[("client_id", &b)]).await;
     assert_eq!(response.status(), 500);
     assert!(!response.text().await.unwrap().contains("Ola"));
     // The title copied into the text column of its own row does not open either.
@@ -278,7 +287,7 @@ async fn a_ciphertext_moved_to_another_client_or_field_does_not_open() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(app.call("journal/list", &[("client_id", &a)]).await.status(), 500);
+    assert_eq!(app.call(GetJournal::PATH, &[("client_id", &a)]).await.status(), 500);
 }
 
 #[tokio::test]
@@ -296,7 +305,7 @@ async fn deleting_a_client_destroys_its_key_so_leftover_copies_cannot_be_read() 
     let keys = envelope::existing(&app.state.db, &app.state.master_key, practice, client_id).await.unwrap().unwrap();
     assert_eq!(keys.open(&body, field).unwrap(), FIRST_TEXT.as_bytes());
 
-    assert_eq!(app.call("clients/delete", &[("id", &id)]).await.status(), 200);
+    assert_eq!(app.call(DeleteClient::PATH, &[("id", &id)]).await.status(), 200);
     assert_eq!(app.count("SELECT COUNT(*) FROM client_keys").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM journal_entries").await, 0);
     assert!(envelope::existing(&app.state.db, &app.state.master_key, practice, client_id).await.unwrap().is_none());
@@ -309,7 +318,7 @@ async fn deleting_a_client_destroys_its_key_so_leftover_copies_cannot_be_read() 
     let new_keys =
         envelope::for_client(&app.state.db, &app.state.master_key, practice, again.parse().unwrap()).await.unwrap();
     assert!(new_keys.open(&body, field).is_err());
-    let log: Vec<Value> = app.call("journal/log", &[("client_id", &again)]).await.json().await.unwrap();
+    let log: Vec<Value> = app.call(JournalLog::PATH, &[("client_id", &again)]).await.json().await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["ClientCreated"], "nothing of the deleted client");
     assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'client.deleted'").await, 1);
@@ -356,7 +365,7 @@ async fn rotating_the_master_key_rewraps_data_keys_and_leaves_records_alone() {
     assert_eq!(list[0]["text"], FIRST_TEXT);
     let browser = app.password_step(OWNER).await;
     let code = totp_code(&app, &two_factor.key, 0);
-    let signed_in = app.call_with(&browser, "log_in_code", &[("code", &code)]).await;
+    let signed_in = app.call_with(&browser, LogInCode::PATH, &[("code", &code)]).await;
     assert_eq!(signed_in.status(), 200, "{}", signed_in.text().await.unwrap());
 }
 
@@ -374,7 +383,7 @@ async fn the_journal_shows_a_page_of_the_newest_entries_and_older_ones_on_reques
         async move {
             let mut form = vec![("client_id", id.as_str())];
             form.extend(entries.map(|n| ("entries", n)));
-            let journal: Value = app.call("journal/list", &form).await.json().await.unwrap();
+            let journal: Value = app.call(GetJournal::PATH, &form).await.json().await.unwrap();
             let titles: Vec<String> =
                 journal["entries"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().into()).collect();
             (titles, journal["older"].as_bool().unwrap())

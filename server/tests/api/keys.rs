@@ -2,6 +2,9 @@
 //! rotate command (a process of its own) adds a version; nothing becomes unreadable, and the old
 //! version leaves the key file only once no stored value names it.
 
+use app::auth::api::{LogIn, LogInCode};
+use app::journal::api::{CreateJournalEntry, GetJournal};
+use leptos::server_fn::ServerFn as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
@@ -42,12 +45,12 @@ fn key_file_versions(app: &TestApp) -> Vec<String> {
 async fn client_with_entry(app: &TestApp, name: &str, text: &str) -> String {
     let id = app.create_client(&app.client, &[("name", name)]).await;
     let form = [("client_id", id.as_str()), ("date", "2025-01-10"), ("title", "Samtale"), ("text", text)];
-    assert_eq!(app.call("journal/create", &form).await.status(), 200, "{name}");
+    assert_eq!(app.call(CreateJournalEntry::PATH, &form).await.status(), 200, "{name}");
     id
 }
 
 async fn journal_text(app: &TestApp, id: &str) -> String {
-    let response = app.call("journal/list", &[("client_id", id)]).await;
+    let response = app.call(GetJournal::PATH, &[("client_id", id)]).await;
     assert_eq!(response.status(), 200, "client {id} reads on {}", app.base);
     let journal: Value = response.json().await.unwrap();
     journal["entries"][0]["text"].as_str().unwrap().to_string()
@@ -153,8 +156,8 @@ async fn retire_refuses_while_a_stored_value_names_an_old_version() {
     // The two-factor key still checks codes, on a server that knows only version 2.
     let fresh = spawn_another_instance(&app).await;
     let browser = fresh.new_browser();
-    let step = fresh.call_with(&browser, "log_in", &[("email", OWNER), ("password", PASSWORD)]).await;
+    let step = fresh.call_with(&browser, LogIn::PATH, &[("email", OWNER), ("password", PASSWORD)]).await;
     assert_eq!(step.headers()["location"], "/login/code");
     let code = totp_code(&app, &two_factor.key, 0);
-    assert_eq!(fresh.call_with(&browser, "log_in_code", &[("code", &code)]).await.status(), 200);
+    assert_eq!(fresh.call_with(&browser, LogInCode::PATH, &[("code", &code)]).await.status(), 200);
 }

@@ -2,6 +2,12 @@
 //! password steps, bursts in parallel, locking an owner out from other networks, and what the
 //! operator's log shows of it.
 
+use app::auth::api::{
+    ConfirmPassword, LogIn, LogInCode, LogOut, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail,
+};
+use app::security::api::ChangePassword;
+use app::two_factor::api::{DisableTwoFactor, RenewRecoveryCodes};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 
 use crate::helpers::{
@@ -20,7 +26,7 @@ async fn behind_proxy(adjust: impl FnOnce(&mut app::server::config::Config)) -> 
 }
 
 async fn log_in(app: &TestApp, client: &reqwest::Client, password: &str) -> reqwest::Response {
-    app.call_with(client, "log_in", &[("email", OWNER), ("password", password)]).await
+    app.call_with(client, LogIn::PATH, &[("email", OWNER), ("password", password)]).await
 }
 
 /// The right password from a new browser on `network`: the browser now holds a login challenge.
@@ -32,7 +38,7 @@ async fn password_step_from(app: &TestApp, network: &str) -> reqwest::Client {
 }
 
 async fn code_step(app: &TestApp, client: &reqwest::Client, code: &str) -> reqwest::Response {
-    app.call_with(client, "log_in_code", &[("code", code)]).await
+    app.call_with(client, LogInCode::PATH, &[("code", code)]).await
 }
 
 async fn code_problem(response: reqwest::Response) -> Value {
@@ -99,7 +105,7 @@ async fn a_parallel_burst_of_codes_cannot_outrun_the_lock() {
     let attacker = password_step_from(&app, "198.51.100.1").await;
     let mut burst = tokio::task::JoinSet::new();
     for _ in 0..20 {
-        let (client, url) = (attacker.clone(), app.url("/api/log_in_code"));
+        let (client, url) = (attacker.clone(), app.url(LogInCode::PATH));
         burst.spawn(async move { client.post(url).form(&[("code", wrong)]).send().await.unwrap() });
     }
     let mut checked = 0;
@@ -176,7 +182,7 @@ async fn failures_from_other_networks_slow_the_attacker_but_never_the_owners_kno
 
     // A device cookie of one account does nothing for another.
     app.verified_user("other@example.no").await;
-    let other = app.call_with(&home, "log_in", &[("email", "other@example.no"), ("password", GUESS)]).await;
+    let other = app.call_with(&home, LogIn::PATH, &[("email", "other@example.no"), ("password", GUESS)]).await;
     assert_eq!(other.status(), 401);
 }
 
@@ -189,14 +195,14 @@ async fn an_attacker_on_the_same_network_cannot_lock_the_owners_session_out_of_i
         assert_eq!(log_in(&app, &attacker, GUESS).await.status(), 401);
     }
     assert_eq!(log_in(&app, &attacker, PASSWORD).await.status(), 429);
-    let confirmed = app.call("security/confirm_password", &[("password", PASSWORD)]).await;
+    let confirmed = app.call(ConfirmPassword::PATH, &[("password", PASSWORD)]).await;
     assert_eq!(confirmed.status(), 200, "the running session is throttled on its own");
 
     // The session's own guesses are limited all the same.
     for _ in 0..5 {
-        assert_eq!(app.call("security/confirm_password", &[("password", GUESS)]).await.status(), 422);
+        assert_eq!(app.call(ConfirmPassword::PATH, &[("password", GUESS)]).await.status(), 422);
     }
-    assert_eq!(app.call("security/confirm_password", &[("password", PASSWORD)]).await.status(), 429);
+    assert_eq!(app.call(ConfirmPassword::PATH, &[("password", PASSWORD)]).await.status(), 429);
 }
 
 #[tokio::test]
@@ -214,13 +220,13 @@ async fn every_change_of_a_sign_in_factor_ends_the_other_sessions() {
     };
 
     let phone = signed_in_elsewhere().await;
-    assert_eq!(app.call("security/confirm_password", &[("password", PASSWORD)]).await.status(), 200);
-    assert_eq!(app.call("two_factor/recovery_codes", &[]).await.status(), 200);
+    assert_eq!(app.call(ConfirmPassword::PATH, &[("password", PASSWORD)]).await.status(), 200);
+    assert_eq!(app.call(RenewRecoveryCodes::PATH, &[]).await.status(), 200);
     assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 303, "new recovery codes");
 
     let phone = signed_in_elsewhere().await;
     let code = totp_code(&app, &two_factor.key, 0);
-    assert_eq!(app.call("two_factor/disable", &[("password", PASSWORD), ("code", &code)]).await.status(), 200);
+    assert_eq!(app.call(DisableTwoFactor::PATH, &[("password", PASSWORD), ("code", &code)]).await.status(), 200);
     assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 303, "two-factor turned off");
     assert_eq!(app.get("/calendar").await.status(), 200, "the session that made the change stays");
 }
@@ -233,19 +239,19 @@ async fn a_password_change_or_reset_ends_every_login_waiting_for_its_code() {
     let waiting = app.password_step(OWNER).await;
     let new_password = "seven quiet herons by the fjord";
     let changed =
-        app.call("security/change_password", &[("current_password", PASSWORD), ("new_password", new_password)]).await;
+        app.call(ChangePassword::PATH, &[("current_password", PASSWORD), ("new_password", new_password)]).await;
     assert_eq!(changed.status(), 200);
     let late = code_step(&app, &waiting, &totp_code(&app, &two_factor.key, 0)).await;
     assert_eq!(error_of(late).await["Rejected"], "LoginExpired", "begun with the old password");
 
     let client = browser(&app.base);
-    let step = app.call_with(&client, "log_in", &[("email", OWNER), ("password", new_password)]).await;
+    let step = app.call_with(&client, LogIn::PATH, &[("email", OWNER), ("password", new_password)]).await;
     assert_eq!(step.headers()["location"], "/login/code");
-    assert_eq!(app.call("request_password_reset", &[("email", OWNER)]).await.status(), 200);
+    assert_eq!(app.call(RequestPasswordReset::PATH, &[("email", OWNER)]).await.status(), 200);
     let mail = app.wait_for_subject(OWNER, "Set a new Trygg password", 1).await;
     let token = mail[0].split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
     let reset =
-        app.call("reset_password", &[("token", &token), ("new_password", "a brand new and long passphrase")]).await;
+        app.call(ResetPassword::PATH, &[("token", &token), ("new_password", "a brand new and long passphrase")]).await;
     assert_eq!(reset.status(), 200);
     let late = code_step(&app, &client, &totp_code(&app, &two_factor.key, 1)).await;
     assert_eq!(error_of(late).await["Rejected"], "LoginExpired", "begun with the old password");
@@ -257,11 +263,11 @@ async fn passwords_are_compared_in_their_nfkc_form() {
     let composed = "bl\u{e5}b\u{e6}rsyltet\u{f8}y p\u{e5} fjellet";
     let decomposed = "bla\u{30a}b\u{e6}rsyltet\u{f8}y pa\u{30a} fjellet";
     let signed_up = app
-        .call("sign_up", &[("practice_name", "Klinikk"), ("name", "Kari"), ("email", OWNER), ("password", composed)])
+        .call(SignUp::PATH, &[("practice_name", "Klinikk"), ("name", "Kari"), ("email", OWNER), ("password", composed)])
         .await;
     assert_eq!(signed_up.status(), 200);
     let token = app.verification_token(OWNER).await;
-    assert_eq!(app.call("verify_email", &[("token", &token)]).await.status(), 200);
+    assert_eq!(app.call(VerifyEmail::PATH, &[("token", &token)]).await.status(), 200);
     assert_eq!(log_in(&app, &browser(&app.base), decomposed).await.status(), 200, "typed on another system");
 }
 
@@ -321,13 +327,13 @@ async fn security_failures_reach_the_operators_log_without_secrets() {
     code_step(&app, &attacker, wrong).await;
     let stranger = browser_behind_proxy(&app.base, network);
     let typed = "hunter2 is my secret passphrase";
-    app.call_with(&stranger, "log_in", &[("email", "ghost@example.no"), ("password", typed)]).await;
+    app.call_with(&stranger, LogIn::PATH, &[("email", "ghost@example.no"), ("password", typed)]).await;
     for _ in 0..4 {
         assert_eq!(log_in(&app, &stranger, typed).await.status(), 401);
     }
     assert_eq!(log_in(&app, &stranger, typed).await.status(), 429, "the password step counted too");
     let cross = stranger
-        .post(app.url("/api/log_out"))
+        .post(app.url(LogOut::PATH))
         .header("origin", "https://evil.example")
         .header("sec-fetch-site", "cross-site")
         .send()

@@ -1,6 +1,8 @@
 //! Mail goes through a real SMTP conversation when an SMTP server is configured.
 
 use crate::helpers::{smtp_sink, spawn_app_with};
+use app::auth::api::DevOutbox;
+use leptos::server_fn::ServerFn as _;
 
 #[tokio::test]
 async fn with_smtp_configured_mail_is_delivered_over_smtp_not_the_outbox() {
@@ -24,5 +26,5 @@ async fn with_smtp_configured_mail_is_delivered_over_smtp_not_the_outbox() {
     assert!(message.contains("/verify-email?token="), "{message}");
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
     // And the outbox page is off.
-    assert_eq!(app.call("dev_outbox", &[]).await.status(), 404);
+    assert_eq!(app.call(DevOutbox::PATH, &[]).await.status(), 404);
 }

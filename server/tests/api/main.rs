@@ -13,6 +13,8 @@ mod helpers;
 mod input;
 mod journal;
 mod keys;
+#[path = "../common/launch.rs"]
+mod launch;
 mod lockout;
 mod mail;
 mod outage;

@@ -3,6 +3,10 @@
 //! too) with `ServiceUnavailable`, `/healthz` with 503; once PostgreSQL is back, everything works
 //! again without a restart. The test runs its own throwaway cluster: it never stops a shared one.
 
+use app::auth::api::LogIn;
+use app::booking::api::BookingAddress;
+use app::clients::api::ListClients;
+use leptos::server_fn::ServerFn as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -150,7 +154,7 @@ async fn a_stopped_postgresql_is_answered_quickly_and_recovered_from() {
     let url = cluster.url();
     let app = spawn_app_with(move |config| config.database_url = url).await;
     app.signed_in_user(OWNER).await;
-    let address: String = app.call("booking/address", &[]).await.json().await.unwrap();
+    let address: String = app.call(BookingAddress::PATH, &[]).await.json().await.unwrap();
     let booking_page = format!("/book/{}", address.rsplit('/').next().unwrap());
     assert_eq!(app.get(&booking_page).await.status(), 200);
     let norwegian_page = |path: &str| {
@@ -171,14 +175,14 @@ async fn a_stopped_postgresql_is_answered_quickly_and_recovered_from() {
     assert!(took < ANSWER_WITHIN, "the booking page took {took:?}");
     assert!(page.text().await.unwrap().contains(app::i18n::EN.unavailable_title));
 
-    let (answer, took) = timed(app.client.post(app.url("/api/clients/list")).form(&[("query", "")])).await;
+    let (answer, took) = timed(app.client.post(app.url(ListClients::PATH)).form(&[("query", "")])).await;
     assert_eq!(answer.status(), 503, "a server function");
     assert!(took < ANSWER_WITHIN, "clients/list took {took:?}");
     assert_eq!(answer.json::<serde_json::Value>().await.unwrap(), "ServiceUnavailable");
 
     let stranger = browser(&app.base);
     let form = [("email", OWNER), ("password", PASSWORD)];
-    let (answer, took) = timed(stranger.post(app.url("/api/log_in")).form(&form)).await;
+    let (answer, took) = timed(stranger.post(app.url(LogIn::PATH)).form(&form)).await;
     assert_eq!(answer.status(), 503, "sign-in");
     assert!(took < ANSWER_WITHIN, "sign-in took {took:?}");
     assert_eq!(answer.json::<serde_json::Value>().await.unwrap(), "ServiceUnavailable");
@@ -191,8 +195,8 @@ async fn a_stopped_postgresql_is_answered_quickly_and_recovered_from() {
     wait_until_healthy(&app).await;
     assert_eq!(norwegian_page("/calendar").send().await.unwrap().status(), 200, "the same session works again");
     assert_eq!(app.get(&booking_page).await.status(), 200);
-    let answer = stranger.post(app.url("/api/log_in")).form(&form).send().await.unwrap();
+    let answer = stranger.post(app.url(LogIn::PATH)).form(&form).send().await.unwrap();
     assert_eq!(answer.status(), 200, "sign-in works again");
-    let list = app.call_with(&stranger, "clients/list", &[("query", "")]).await;
+    let list = app.call_with(&stranger, ListClients::PATH, &[("query", "")]).await;
     assert_eq!(list.status(), 200);
 }

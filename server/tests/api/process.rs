@@ -2,6 +2,11 @@
 //! writes, every write it had acknowledged is there after a restart (SQLite always, PostgreSQL
 //! when `TRYGG_TEST_DATABASE_URL` names one); and it refuses to start with an unsafe mail set-up.
 
+use app::auth::api::{DevOutbox, LogIn, SignUp, VerifyEmail};
+use app::clients::api::{CreateClient, ListClients};
+use app::consent::api::{ConsentRequests, ConsentTemplates, SendConsent};
+use app::journal::api::GetJournal;
+use leptos::server_fn::ServerFn as _;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -74,14 +79,14 @@ impl Drop for Server {
     }
 }
 
-async fn call(client: &reqwest::Client, base: &str, function: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    client.post(format!("{base}/api/{function}")).form(form).send().await.unwrap()
+async fn call(client: &reqwest::Client, base: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    client.post(format!("{base}{path}")).form(form).send().await.unwrap()
 }
 
 /// The token of the newest link to `path` in mail to `to`, from the outbox.
 async fn token_from_outbox(client: &reqwest::Client, base: &str, to: &str, path: &str) -> String {
     for _ in 0..200 {
-        let mails: Vec<Value> = call(client, base, "dev_outbox", &[]).await.json().await.unwrap();
+        let mails: Vec<Value> = call(client, base, DevOutbox::PATH, &[]).await.json().await.unwrap();
         let link = mails
             .iter()
             .filter(|mail| mail["recipient"] == to)
@@ -97,7 +102,7 @@ async fn token_from_outbox(client: &reqwest::Client, base: &str, to: &str, path:
 
 async fn new_client(owner: &reqwest::Client, base: &str, name: &str, email: &str) -> reqwest::Response {
     let form = [("name", name), ("email", email), ("phone", ""), ("birth_date", ""), ("address", ""), ("notes", "")];
-    call(owner, base, "clients/create", &form).await
+    call(owner, base, CreateClient::PATH, &form).await
 }
 
 fn id_of(created: &reqwest::Response) -> String {
@@ -127,19 +132,19 @@ async fn acknowledged_writes_survive_kill_9(database_url: Option<String>, dir: &
     let owner = browser(&base);
     let email = "kari@example.no";
     let form = [("practice_name", "Klinikk Nord"), ("name", "Kari Nordmann"), ("email", email), ("password", PASSWORD)];
-    assert_eq!(call(&owner, &base, "sign_up", &form).await.status(), 200);
+    assert_eq!(call(&owner, &base, SignUp::PATH, &form).await.status(), 200);
     let token = token_from_outbox(&owner, &base, email, "/verify-email").await;
-    assert_eq!(call(&owner, &base, "verify_email", &[("token", &token)]).await.status(), 200);
-    assert_eq!(call(&owner, &base, "log_in", &[("email", email), ("password", PASSWORD)]).await.status(), 200);
+    assert_eq!(call(&owner, &base, VerifyEmail::PATH, &[("token", &token)]).await.status(), 200);
+    assert_eq!(call(&owner, &base, LogIn::PATH, &[("email", email), ("password", PASSWORD)]).await.status(), 200);
 
     let journal_client = id_of(&new_client(&owner, &base, "Journal Klient", "").await);
-    let templates: Vec<Value> = call(&owner, &base, "consent/templates", &[]).await.json().await.unwrap();
+    let templates: Vec<Value> = call(&owner, &base, ConsentTemplates::PATH, &[]).await.json().await.unwrap();
     let template = templates[0]["id"].to_string();
     let mut links = Vec::new();
     for i in 0..CONSENTS {
         let address = format!("samtykke{i}@example.no");
         let id = id_of(&new_client(&owner, &base, &format!("Samtykke Klient {i}"), &address).await);
-        let sent = call(&owner, &base, "consent/send", &[("client_id", &id), ("template_id", &template)]).await;
+        let sent = call(&owner, &base, SendConsent::PATH, &[("client_id", &id), ("template_id", &template)]).await;
         assert_eq!(sent.status(), 200);
         links.push((id, token_from_outbox(&owner, &base, &address, "/consent").await));
     }
@@ -231,14 +236,14 @@ async fn acknowledged_writes_survive_kill_9(database_url: Option<String>, dir: &
     let mut names = Vec::new();
     for writer in 0..3 {
         let query = format!("Burst Klient {writer}-");
-        let list: Vec<Value> = call(&owner, &base, "clients/list", &[("query", &query)]).await.json().await.unwrap();
+        let list: Vec<Value> = call(&owner, &base, ListClients::PATH, &[("query", &query)]).await.json().await.unwrap();
         assert!(list.len() < 500, "the list is not cut off at its limit");
         names.extend(list.iter().map(|client| client["name"].as_str().unwrap().to_string()));
     }
     let lost: Vec<&String> = acked.clients.iter().filter(|name| !names.contains(name)).collect();
     assert!(lost.is_empty(), "acknowledged clients lost: {lost:?}");
 
-    let journal = call(&owner, &base, "journal/list", &[("client_id", &journal_client), ("entries", "10000")]).await;
+    let journal = call(&owner, &base, GetJournal::PATH, &[("client_id", &journal_client), ("entries", "10000")]).await;
     assert_eq!(journal.status(), 200);
     let journal: Value = journal.json().await.unwrap();
     let titles: Vec<&str> =
@@ -248,7 +253,7 @@ async fn acknowledged_writes_survive_kill_9(database_url: Option<String>, dir: &
 
     for id in &acked.signed {
         let requests: Vec<Value> =
-            call(&owner, &base, "consent/requests", &[("client_id", id)]).await.json().await.unwrap();
+            call(&owner, &base, ConsentRequests::PATH, &[("client_id", id)]).await.json().await.unwrap();
         assert_eq!(requests[0]["status"], "Signed", "client {id}'s acknowledged signature");
     }
     // And the restarted server takes new writes.
@@ -319,6 +324,6 @@ async fn without_trygg_dev_outbox_the_outbox_page_is_off() {
     let server = Server::start(&dir.0, free_port(), &[], 1).await;
     let client = browser(&server.base);
     let form = [("practice_name", "Klinikk"), ("name", "Kari"), ("email", "kari@example.no"), ("password", PASSWORD)];
-    assert_eq!(call(&client, &server.base, "sign_up", &form).await.status(), 200);
-    assert_eq!(call(&client, &server.base, "dev_outbox", &[]).await.status(), 404);
+    assert_eq!(call(&client, &server.base, SignUp::PATH, &form).await.status(), 200);
+    assert_eq!(call(&client, &server.base, DevOutbox::PATH, &[]).await.status(), 404);
 }

@@ -1,7 +1,9 @@
 //! Settings → Your profile: the practice's details, checked per field, and the data processing
 //! agreement made from them as a PDF.
 
+use app::profile::api::{GetProfile, UpdatePractice};
 use app::server::pdf::text_of;
+use leptos::server_fn::ServerFn as _;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_of, spawn_app_with, validation};
@@ -23,25 +25,26 @@ async fn practice_details_are_checked_saved_and_fill_the_agreement() {
     .await;
     app.signed_in_user(OWNER).await;
 
-    let bad =
-        app.call("profile/practice", &[("name", " "), ("address", "Storgata 1"), ("org_number", "923 609 017")]).await;
+    let bad = app
+        .call(UpdatePractice::PATH, &[("name", " "), ("address", "Storgata 1"), ("org_number", "923 609 017")])
+        .await;
     assert_eq!(bad.status(), 422);
     let error = error_of(bad).await;
     assert_eq!(
         validation(&error),
         [("name".to_string(), json!("Required")), ("org_number".to_string(), json!("InvalidOrgNumber"))]
     );
-    let profile: Value = app.call("profile/get", &[]).await.json().await.unwrap();
+    let profile: Value = app.call(GetProfile::PATH, &[]).await.json().await.unwrap();
     assert_eq!(profile["practice"]["address"], "", "nothing changed");
 
     let saved = app
         .call(
-            "profile/practice",
+            UpdatePractice::PATH,
             &[("name", "Klinikk Blåbær (Øst)"), ("address", "Storgata 1\n0155 Oslo"), ("org_number", "923 609 016")],
         )
         .await;
     assert_eq!(saved.status(), 200);
-    let profile: Value = app.call("profile/get", &[]).await.json().await.unwrap();
+    let profile: Value = app.call(GetProfile::PATH, &[]).await.json().await.unwrap();
     assert_eq!(profile["agreement_ready"], true);
     assert_eq!(profile["practice"]["name"], "Klinikk Blåbær (Øst)");
     assert_eq!(profile["practice"]["org_number"], "923609016");
@@ -96,11 +99,14 @@ async fn no_agreement_is_issued_while_the_operator_is_not_fully_configured() {
     .await;
     app.signed_in_user(OWNER).await;
     let saved = app
-        .call("profile/practice", &[("name", "Klinikk Fjord"), ("address", "Storgata 1"), ("org_number", "923609016")])
+        .call(
+            UpdatePractice::PATH,
+            &[("name", "Klinikk Fjord"), ("address", "Storgata 1"), ("org_number", "923609016")],
+        )
         .await;
     assert_eq!(saved.status(), 200);
 
-    let profile: Value = app.call("profile/get", &[]).await.json().await.unwrap();
+    let profile: Value = app.call(GetProfile::PATH, &[]).await.json().await.unwrap();
     assert_eq!(profile["agreement_ready"], false);
     for (lang, texts) in [("en", &app::i18n::EN), ("nb", &app::i18n::NB)] {
         let refused = agreement(&app, &app.client, lang).await;

@@ -1,6 +1,8 @@
 //! DNS rebinding and the development outbox: a request must name our own host, and the outbox
 //! (live reset and consent links) answers only direct requests from this machine.
 
+use app::auth::api::{DevOutbox, SignUp};
+use leptos::server_fn::ServerFn as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -51,13 +53,13 @@ async fn a_page_on_another_host_name_reaches_nothing_not_even_the_outbox() {
         assert_eq!(status, 421, "{host}");
         assert!(!answer.contains(&token), "{host}: {answer}");
         assert!(answer.contains("Misdirected request"), "{answer}");
-        let (status, answer) = raw(&app, &post("/api/dev_outbox", host, "")).await;
+        let (status, answer) = raw(&app, &post(DevOutbox::PATH, host, "")).await;
         assert_eq!(status, 421, "{host}");
         assert!(!answer.contains(&token), "{host}");
         assert_eq!(raw(&app, &get("/login", host)).await.0, 421, "{host}");
     }
     let form = "practice_name=Evil&name=Eve&email=eve%40example.no&password=a+calm+river+under+nine+bridges";
-    assert_eq!(raw(&app, &post("/api/sign_up", &rebound, form)).await.0, 421);
+    assert_eq!(raw(&app, &post(SignUp::PATH, &rebound, form)).await.0, 421);
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'eve@example.no'").await, 0);
     let absolute = format!("GET http://{rebound}/dev/outbox HTTP/1.1\r\nHost: {ours}\r\nConnection: close\r\n\r\n");
     assert_eq!(raw(&app, &absolute).await.0, 421, "an absolute request target names the host too");
@@ -77,7 +79,7 @@ async fn the_outbox_refuses_requests_that_came_through_a_proxy() {
     let app = spawn_app().await;
     assert_eq!(app.sign_up("kari@example.no").await.status(), 200);
     let token = app.verification_token("kari@example.no").await;
-    let direct = app.call("dev_outbox", &[]).await;
+    let direct = app.call(DevOutbox::PATH, &[]).await;
     assert_eq!(direct.status(), 200);
     assert!(direct.text().await.unwrap().contains(&token));
 
@@ -88,7 +90,7 @@ async fn the_outbox_refuses_requests_that_came_through_a_proxy() {
         ("x-real-ip", "127.0.0.1"),
         ("via", "1.1 localhost (nginx)"),
     ] {
-        let api = app.client.post(app.url("/api/dev_outbox")).header(name, value).send().await.unwrap();
+        let api = app.client.post(app.url(DevOutbox::PATH)).header(name, value).send().await.unwrap();
         assert_eq!(api.status(), 404, "{name}");
         assert!(!api.text().await.unwrap().contains(&token), "{name}");
         let page = app.client.get(app.url("/dev/outbox")).header(name, value).send().await.unwrap();

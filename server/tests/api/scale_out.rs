@@ -2,6 +2,9 @@
 //! made on one works on the other, a revocation on one holds at once on the other, and the login
 //! throttle counts the attempts made on both.
 
+use app::auth::api::{LogIn, LogOut, Whoami};
+use app::security::api::{ListSessions, RevokeSession};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 
 use crate::helpers::{PASSWORD, TestApp, browser, set_cookies, spawn_app, spawn_app_with};
@@ -29,7 +32,7 @@ async fn two_instances() -> Option<(TestApp, TestApp)> {
 /// A fresh login on `instance`: the session token its answer sets.
 async fn log_in_on(instance: &TestApp, email: &str) -> String {
     let response =
-        instance.call_with(&browser(&instance.base), "log_in", &[("email", email), ("password", PASSWORD)]).await;
+        instance.call_with(&browser(&instance.base), LogIn::PATH, &[("email", email), ("password", PASSWORD)]).await;
     assert_eq!(response.status(), 200);
     let cookie = set_cookies(&response).into_iter().find(|c| c.starts_with("trygg_session=")).unwrap();
     cookie.trim_start_matches("trygg_session=").split(';').next().unwrap().to_string()
@@ -57,9 +60,8 @@ async fn signed_in_on(instance: &TestApp, token: &str) -> bool {
     }
 }
 
-async fn call_on(instance: &TestApp, token: &str, function: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    let path = format!("/api/{function}");
-    with_session(instance, reqwest::Method::POST, &path, token).form(form).send().await.unwrap()
+async fn call_on(instance: &TestApp, token: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    with_session(instance, reqwest::Method::POST, path, token).form(form).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -68,22 +70,22 @@ async fn a_session_from_one_instance_works_on_the_other_and_revocations_hold_at_
     a.verified_user(OWNER).await;
     let phone = log_in_on(&a, OWNER).await;
     assert!(signed_in_on(&b, &phone).await, "signed in on A, recognised on B");
-    let me: Value = call_on(&b, &phone, "whoami", &[]).await.json().await.unwrap();
+    let me: Value = call_on(&b, &phone, Whoami::PATH, &[]).await.json().await.unwrap();
     assert_eq!(me["email"], OWNER);
     let laptop = log_in_on(&a, OWNER).await;
     assert!(signed_in_on(&b, &laptop).await);
 
     // The owner signs the laptop out on A: B refuses it on the very next request.
-    let sessions: Vec<Value> = call_on(&a, &phone, "security/sessions", &[]).await.json().await.unwrap();
+    let sessions: Vec<Value> = call_on(&a, &phone, ListSessions::PATH, &[]).await.json().await.unwrap();
     assert_eq!(sessions.len(), 2);
     let other = sessions.iter().find(|s| s["this_device"] == false).unwrap()["id"].to_string();
-    assert_eq!(call_on(&a, &phone, "security/revoke_session", &[("id", &other)]).await.status(), 200);
+    assert_eq!(call_on(&a, &phone, RevokeSession::PATH, &[("id", &other)]).await.status(), 200);
     assert!(!signed_in_on(&b, &laptop).await, "revoked on A, refused on B at once");
-    assert_eq!(call_on(&b, &laptop, "whoami", &[]).await.json::<Value>().await.unwrap(), Value::Null);
+    assert_eq!(call_on(&b, &laptop, Whoami::PATH, &[]).await.json::<Value>().await.unwrap(), Value::Null);
     assert!(signed_in_on(&b, &phone).await, "the other session goes on");
 
     // And the other way round: logging out through B ends the session on A.
-    assert_eq!(call_on(&b, &phone, "log_out", &[]).await.status(), 200);
+    assert_eq!(call_on(&b, &phone, LogOut::PATH, &[]).await.status(), 200);
     assert!(!signed_in_on(&a, &phone).await, "logged out on B, refused on A");
 }
 

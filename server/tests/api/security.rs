@@ -1,17 +1,23 @@
 //! Settings → Security: sessions and the security log, each only ever the caller's own.
 
+use app::auth::api::{ConfirmPassword, LogOut};
+use app::security::api::{
+    AccountSecurity, ChangePassword, ListSessions, NotMe, RevokeOtherSessions, RevokeSession, SecurityLog,
+    SetIdleTimeout,
+};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 
 use crate::helpers::{PHONE_SAFARI, TestApp, error_of, spawn_app};
 
 async fn sessions(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
-    let response = app.call_with(client, "security/sessions", &[]).await;
+    let response = app.call_with(client, ListSessions::PATH, &[]).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
 
 async fn event_kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
-    let events: Vec<Value> = app.call_with(client, "security/log", &[]).await.json().await.unwrap();
+    let events: Vec<Value> = app.call_with(client, SecurityLog::PATH, &[]).await.json().await.unwrap();
     events.iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
 }
 
@@ -38,7 +44,7 @@ async fn the_owner_sees_each_session_with_device_ip_and_times() {
     let page = app.get("/settings/security").await.text().await.unwrap();
     assert!(page.contains("Safari on iPhone") && page.contains("This device"), "{page}");
     assert!(page.contains("Sign out all other sessions"));
-    app.call("security/revoke_others", &[]).await;
+    app.call(RevokeOtherSessions::PATH, &[]).await;
     let alone = app.get("/settings/security").await.text().await.unwrap();
     assert!(!alone.contains("Sign out all other sessions"), "offered only when there are others");
 }
@@ -52,7 +58,7 @@ async fn signing_out_another_session_ends_it_on_its_very_next_request() {
 
     let other = sessions(&app, &app.client).await.into_iter().find(|s| s["this_device"] == false).unwrap();
     let id = other["id"].as_i64().unwrap().to_string();
-    assert_eq!(app.call("security/revoke_session", &[("id", &id)]).await.status(), 200);
+    assert_eq!(app.call(RevokeSession::PATH, &[("id", &id)]).await.status(), 200);
 
     let next = tablet.get(app.url("/calendar")).send().await.unwrap();
     assert_eq!(next.status(), 303, "the signed-out browser loses access at once");
@@ -66,7 +72,7 @@ async fn sign_out_all_others_keeps_only_this_session() {
     app.signed_in_user("kari@example.no").await;
     let a = app.another_browser("kari@example.no", PHONE_SAFARI).await;
     let b = app.another_browser("kari@example.no", PHONE_SAFARI).await;
-    assert_eq!(app.call("security/revoke_others", &[]).await.status(), 200);
+    assert_eq!(app.call(RevokeOtherSessions::PATH, &[]).await.status(), 200);
     let list = sessions(&app, &app.client).await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["this_device"], true);
@@ -82,7 +88,7 @@ async fn this_was_not_me_signs_out_records_and_leads_to_the_password() {
     let intruder = app.another_browser("kari@example.no", PHONE_SAFARI).await;
     let other = sessions(&app, &app.client).await.into_iter().find(|s| s["this_device"] == false).unwrap();
     let id = other["id"].as_i64().unwrap().to_string();
-    let response = app.call("security/not_me", &[("id", &id)]).await;
+    let response = app.call(NotMe::PATH, &[("id", &id)]).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["location"], "/settings/security?not_me=1#password");
     assert_eq!(intruder.get(app.url("/calendar")).send().await.unwrap().status(), 303);
@@ -101,12 +107,12 @@ async fn one_owner_can_neither_see_nor_end_another_owners_sessions() {
     assert_eq!(kari_sees.len(), 1, "Kari sees only her own session");
     assert!(kari_sees.iter().all(|s| s["id"].as_i64().unwrap().to_string() != ola_session));
 
-    for function in ["security/revoke_session", "security/not_me"] {
+    for function in [RevokeSession::PATH, NotMe::PATH] {
         let response = app.call(function, &[("id", &ola_session)]).await;
         assert_eq!(response.status(), 404, "{function}");
         assert_eq!(error_of(response).await, serde_json::json!("NotFound"));
     }
-    app.call("security/revoke_others", &[]).await;
+    app.call(RevokeOtherSessions::PATH, &[]).await;
     assert_eq!(ola.get(app.url("/calendar")).send().await.unwrap().status(), 200, "Ola is still signed in");
     assert!(!event_kinds(&app, &app.client).await.is_empty());
     let ola_log = event_kinds(&app, &ola).await;
@@ -116,11 +122,11 @@ async fn one_owner_can_neither_see_nor_end_another_owners_sessions() {
 #[tokio::test]
 async fn signed_out_callers_get_nothing() {
     let app = spawn_app().await;
-    for function in ["security/sessions", "security/log", "security/revoke_others"] {
+    for function in [ListSessions::PATH, SecurityLog::PATH, RevokeOtherSessions::PATH] {
         let response = app.call(function, &[]).await;
         assert_eq!(response.status(), 401, "{function}");
     }
-    assert_eq!(app.call("security/revoke_session", &[("id", "1")]).await.status(), 401);
+    assert_eq!(app.call(RevokeSession::PATH, &[("id", "1")]).await.status(), 401);
 }
 
 #[tokio::test]
@@ -129,7 +135,7 @@ async fn the_log_records_sign_ins_failures_and_sign_outs() {
     app.signed_in_user("kari@example.no").await;
     app.log_in("kari@example.no", "not the password at all").await;
     let phone = app.another_browser("kari@example.no", PHONE_SAFARI).await;
-    app.call_with(&phone, "log_out", &[]).await;
+    app.call_with(&phone, LogOut::PATH, &[]).await;
     let kinds = event_kinds(&app, &app.client).await;
     assert_eq!(kinds, ["SignOut", "SignIn", "SignInFailed", "SignIn"]);
     let page = app.get("/settings/security").await.text().await.unwrap();
@@ -160,23 +166,23 @@ async fn a_sign_in_from_a_new_device_is_mailed_to_the_owner() {
 async fn changing_the_logout_setting_needs_a_fresh_password() {
     let app = spawn_app().await;
     app.signed_in_user("kari@example.no").await;
-    let settings: Value = app.call("security/settings", &[]).await.json().await.unwrap();
+    let settings: Value = app.call(AccountSecurity::PATH, &[]).await.json().await.unwrap();
     assert_eq!(settings, serde_json::json!({"idle_timeout_minutes": 1440, "fresh": true}), "24 hours by default");
 
     // Just after login the password is fresh.
-    assert_eq!(app.call("security/idle_timeout", &[("minutes", "60")]).await.status(), 200);
+    assert_eq!(app.call(SetIdleTimeout::PATH, &[("minutes", "60")]).await.status(), 200);
     // Ten minutes later it is not.
     app.clock.advance(10 * 60 + 1);
-    let stale = app.call("security/idle_timeout", &[("minutes", "30")]).await;
+    let stale = app.call(SetIdleTimeout::PATH, &[("minutes", "30")]).await;
     assert_eq!(stale.status(), 401);
     assert_eq!(error_of(stale).await, serde_json::json!({"Rejected": "FreshSignInRequired"}));
     assert_eq!(app.count("SELECT idle_timeout_secs FROM users").await, 3600, "nothing changed");
 
-    let wrong = app.call("security/confirm_password", &[("password", "not my password at all")]).await;
+    let wrong = app.call(ConfirmPassword::PATH, &[("password", "not my password at all")]).await;
     assert_eq!(wrong.status(), 422);
     assert_eq!(error_of(wrong).await["Validation"][0]["problem"], "WrongPassword");
-    assert_eq!(app.call("security/confirm_password", &[("password", crate::helpers::PASSWORD)]).await.status(), 200);
-    assert_eq!(app.call("security/idle_timeout", &[("minutes", "30")]).await.status(), 200);
+    assert_eq!(app.call(ConfirmPassword::PATH, &[("password", crate::helpers::PASSWORD)]).await.status(), 200);
+    assert_eq!(app.call(SetIdleTimeout::PATH, &[("minutes", "30")]).await.status(), 200);
     assert_eq!(app.count("SELECT idle_timeout_secs FROM users").await, 1800);
     assert_eq!(event_kinds(&app, &app.client).await[0], "LogoutSettingChanged");
 }
@@ -186,7 +192,7 @@ async fn only_the_offered_idle_times_are_accepted() {
     let app = spawn_app().await;
     app.signed_in_user("kari@example.no").await;
     for bad in ["0", "5", "45", "100000", "-15", "soon", ""] {
-        let response = app.call("security/idle_timeout", &[("minutes", bad)]).await;
+        let response = app.call(SetIdleTimeout::PATH, &[("minutes", bad)]).await;
         assert_eq!(response.status(), 422, "{bad}");
         assert_eq!(error_of(response).await["Validation"][0]["field"], "minutes");
     }
@@ -200,7 +206,7 @@ async fn the_chosen_idle_time_ends_every_session_of_the_account_only() {
     let phone = app.another_browser("kari@example.no", PHONE_SAFARI).await;
     app.verified_user("ola@example.no").await;
     let ola = app.another_browser("ola@example.no", PHONE_SAFARI).await;
-    assert_eq!(app.call("security/idle_timeout", &[("minutes", "15")]).await.status(), 200);
+    assert_eq!(app.call(SetIdleTimeout::PATH, &[("minutes", "15")]).await.status(), 200);
 
     app.clock.advance(14 * 60);
     assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 200);
@@ -215,12 +221,9 @@ async fn confirming_the_password_counts_toward_the_throttle() {
     let app = spawn_app().await;
     app.signed_in_user("kari@example.no").await;
     for _ in 0..5 {
-        assert_eq!(
-            app.call("security/confirm_password", &[("password", "guess guess guess guess")]).await.status(),
-            422
-        );
+        assert_eq!(app.call(ConfirmPassword::PATH, &[("password", "guess guess guess guess")]).await.status(), 422);
     }
-    let locked = app.call("security/confirm_password", &[("password", crate::helpers::PASSWORD)]).await;
+    let locked = app.call(ConfirmPassword::PATH, &[("password", crate::helpers::PASSWORD)]).await;
     assert_eq!(locked.status(), 429);
 }
 
@@ -232,10 +235,7 @@ async fn changing_the_password_signs_out_the_others_mails_and_logs() {
     let new_password = "seven quiet herons by the fjord";
 
     let wrong = app
-        .call(
-            "security/change_password",
-            &[("current_password", "not it at all at all"), ("new_password", new_password)],
-        )
+        .call(ChangePassword::PATH, &[("current_password", "not it at all at all"), ("new_password", new_password)])
         .await;
     assert_eq!(wrong.status(), 422);
     assert_eq!(
@@ -249,7 +249,7 @@ async fn changing_the_password_signs_out_the_others_mails_and_logs() {
         ("000webhost4ever", serde_json::json!("PasswordTooCommon")),
     ] {
         let response = app
-            .call("security/change_password", &[("current_password", crate::helpers::PASSWORD), ("new_password", bad)])
+            .call(ChangePassword::PATH, &[("current_password", crate::helpers::PASSWORD), ("new_password", bad)])
             .await;
         assert_eq!(response.status(), 422, "{bad}");
         let error = error_of(response).await;
@@ -259,10 +259,7 @@ async fn changing_the_password_signs_out_the_others_mails_and_logs() {
     assert_eq!(phone.get(app.url("/calendar")).send().await.unwrap().status(), 200, "nothing changed yet");
 
     let ok = app
-        .call(
-            "security/change_password",
-            &[("current_password", crate::helpers::PASSWORD), ("new_password", new_password)],
-        )
+        .call(ChangePassword::PATH, &[("current_password", crate::helpers::PASSWORD), ("new_password", new_password)])
         .await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["location"], "/settings/security?changed=password#password");
@@ -281,7 +278,7 @@ async fn signed_out_callers_cannot_change_a_password() {
     app.verified_user("kari@example.no").await;
     let response = app
         .call(
-            "security/change_password",
+            ChangePassword::PATH,
             &[("current_password", crate::helpers::PASSWORD), ("new_password", "x".repeat(20).as_str())],
         )
         .await;

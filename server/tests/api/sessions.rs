@@ -1,5 +1,7 @@
 //! Server-side sessions: tokens, cookie flags, idle and absolute expiry, logout, fixation.
 
+use app::auth::api::{LogIn, LogOut, SignUp, VerifyEmail, Whoami};
+use leptos::server_fn::ServerFn as _;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{PASSWORD, browser_of_deployment, set_cookies, spawn_app, spawn_app_with};
@@ -38,13 +40,14 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed_with_hsts() {
     let https_browser = browser_of_deployment("https://trygg.example");
     app.call_with(
         &https_browser,
-        "sign_up",
+        SignUp::PATH,
         &[("practice_name", "P"), ("name", "N"), ("email", "tls@example.no"), ("password", PASSWORD)],
     )
     .await;
     let token = app.verification_token("tls@example.no").await;
-    app.call_with(&https_browser, "verify_email", &[("token", &token)]).await;
-    let login = app.call_with(&https_browser, "log_in", &[("email", "tls@example.no"), ("password", PASSWORD)]).await;
+    app.call_with(&https_browser, VerifyEmail::PATH, &[("token", &token)]).await;
+    let login =
+        app.call_with(&https_browser, LogIn::PATH, &[("email", "tls@example.no"), ("password", PASSWORD)]).await;
     assert_eq!(login.status(), 200);
     let cookies = set_cookies(&login);
     let line = cookies.iter().find(|c| c.starts_with("__Host-trygg_session=")).expect("__Host- cookie");
@@ -87,7 +90,7 @@ async fn a_login_replaces_any_earlier_session_token() {
         .await
         .unwrap();
     assert_eq!(still_there, 0, "the planted session is gone");
-    let me: serde_json::Value = app.call("whoami", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = app.call(Whoami::PATH, &[]).await.json().await.unwrap();
     assert_eq!(me["email"], "fixation@example.no");
 }
 
@@ -102,14 +105,14 @@ async fn signed_in_pages_need_a_session() {
     assert_eq!(app.get("/").await.headers()["location"], "/login");
     let head = app.client.head(app.url("/calendar")).send().await.unwrap();
     assert_eq!(head.status(), 303, "HEAD is guarded like GET");
-    assert_eq!(app.call("whoami", &[]).await.text().await.unwrap(), "null");
+    assert_eq!(app.call(Whoami::PATH, &[]).await.text().await.unwrap(), "null");
 
     app.signed_in_user("pages@example.no").await;
     for path in ["/calendar", "/clients", "/settings", "/settings/profile", "/settings/security"] {
         assert_eq!(app.get(path).await.status(), 200, "{path}");
     }
     assert_eq!(app.get("/").await.headers()["location"], "/calendar");
-    let me: serde_json::Value = app.call("whoami", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = app.call(Whoami::PATH, &[]).await.json().await.unwrap();
     assert_eq!(me["email"], "pages@example.no");
 }
 
@@ -143,7 +146,7 @@ async fn a_login_sent_with_an_ended_sessions_cookie_stays_signed_in() {
     assert!(cookies.iter().any(|c| c.starts_with("trygg_session=") && !c.contains("Max-Age=0")));
     assert!(!cookies.iter().any(|c| c.contains("Max-Age=0")), "not cleared again after the new one: {cookies:?}");
     assert_eq!(app.get("/calendar").await.status(), 200);
-    let me: serde_json::Value = app.call("whoami", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = app.call(Whoami::PATH, &[]).await.json().await.unwrap();
     assert_eq!(me["email"], "back@example.no");
 }
 
@@ -169,7 +172,7 @@ async fn sessions_end_at_their_absolute_lifetime_even_when_active() {
     app.clock.advance(13 * 3600);
     let response = app.get("/calendar").await;
     assert_eq!(response.headers()["location"], "/login?reason=expired");
-    assert_eq!(app.call("whoami", &[]).await.text().await.unwrap(), "null");
+    assert_eq!(app.call(Whoami::PATH, &[]).await.text().await.unwrap(), "null");
 }
 
 #[tokio::test]
@@ -177,7 +180,7 @@ async fn logout_deletes_the_session_and_clears_the_site() {
     let app = spawn_app().await;
     app.signed_in_user("bye@example.no").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
-    let response = app.call("log_out", &[]).await;
+    let response = app.call(LogOut::PATH, &[]).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["clear-site-data"], "\"cache\", \"cookies\", \"storage\"");
     assert_eq!(response.headers()["location"], "/login?reason=signed_out");
@@ -192,7 +195,7 @@ async fn a_stolen_cookie_stops_working_after_logout() {
     app.verified_user("stolen@example.no").await;
     let login = app.log_in("stolen@example.no", PASSWORD).await;
     let value = session_cookie_value(&set_cookies(&login), "trygg_session");
-    app.call("log_out", &[]).await;
+    app.call(LogOut::PATH, &[]).await;
     let thief = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let response =
         thief.get(app.url("/calendar")).header("cookie", format!("trygg_session={value}")).send().await.unwrap();

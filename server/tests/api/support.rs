@@ -1,6 +1,11 @@
 //! Support staff and the lost-2FA process: who reaches what, the request with its evidence, and
 //! the decisions with their audit trail.
 
+use app::auth::api::{LogIn, LogInCode, ResetPassword};
+use app::security::api::{AccountSecurity, ChangePassword, ListSessions, RevokeOtherSessions, SecurityLog};
+use app::support::api::{DecideRequest, SupportAudit, SupportQueue, SupportRequest};
+use app::two_factor::api::{BeginTwoFactor, TwoFactorState};
+use leptos::server_fn::ServerFn as _;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -33,9 +38,9 @@ async fn signed_in_staff(app: &TestApp) -> Staff {
 async fn signed_in_staff_as(app: &TestApp, email: &str) -> Staff {
     let account = app::support::service::add_staff(&app.state, email, "Siri Support").await.unwrap();
     let client = browser(&app.base);
-    let password = app.call_with(&client, "log_in", &[("email", email), ("password", &account.password)]).await;
+    let password = app.call_with(&client, LogIn::PATH, &[("email", email), ("password", &account.password)]).await;
     assert_eq!(password.headers()["location"], "/login/code", "support always gives a code");
-    let code = app.call_with(&client, "log_in_code", &[("code", &totp_code(app, &account.totp_key, 0))]).await;
+    let code = app.call_with(&client, LogInCode::PATH, &[("code", &totp_code(app, &account.totp_key, 0))]).await;
     assert_eq!(code.headers()["location"], "/support");
     let set_cookie = crate::helpers::set_cookies(&code).join("\n");
     assert!(set_cookie.contains("trygg_session=") && !set_cookie.contains("trygg_session=; "));
@@ -49,7 +54,7 @@ async fn approve(app: &TestApp, staff: &Staff, id: &str) -> reqwest::Response {
     app.clock.advance(30);
     let code = totp_code(app, &staff.totp_key, 0);
     let form = [("id", id), ("decision", "approve"), ("reason", ""), ("password", &staff.password), ("code", &code)];
-    app.call_with(staff, "support/decide", &form).await
+    app.call_with(staff, DecideRequest::PATH, &form).await
 }
 
 /// Opens each piece of evidence the way the page's links do.
@@ -84,9 +89,9 @@ async fn filed_request(app: &TestApp) -> (reqwest::Client, String) {
     (client, status_link)
 }
 
-async fn staff_call(app: &TestApp, staff: &reqwest::Client, function: &str, form: &[(&str, &str)]) -> Value {
-    let response = app.call_with(staff, function, form).await;
-    assert_eq!(response.status(), 200, "{function}");
+async fn staff_call(app: &TestApp, staff: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> Value {
+    let response = app.call_with(staff, path, form).await;
+    assert_eq!(response.status(), 200, "{path}");
     response.json().await.unwrap()
 }
 
@@ -100,12 +105,12 @@ async fn support_reaches_only_the_support_area() {
         assert_eq!(response.headers()["location"], "/support", "{page}");
     }
     for function in [
-        "security/sessions",
-        "security/log",
-        "security/settings",
-        "security/revoke_others",
-        "two_factor/status",
-        "two_factor/begin",
+        ListSessions::PATH,
+        SecurityLog::PATH,
+        AccountSecurity::PATH,
+        RevokeOtherSessions::PATH,
+        TwoFactorState::PATH,
+        BeginTwoFactor::PATH,
     ] {
         let response = app.call_with(&staff, function, &[]).await;
         assert_eq!(response.status(), 403, "{function}");
@@ -120,10 +125,10 @@ async fn a_practitioner_or_a_stranger_cannot_reach_support() {
     assert_eq!(app.get("/support").await.headers()["location"], "/calendar");
     assert_eq!(app.get("/support/audit").await.headers()["location"], "/calendar");
     for (function, form) in [
-        ("support/queue", vec![]),
-        ("support/audit", vec![]),
-        ("support/request", vec![("id", "1")]),
-        ("support/decide", vec![("id", "1"), ("decision", "approve"), ("reason", "")]),
+        (SupportQueue::PATH, vec![]),
+        (SupportAudit::PATH, vec![]),
+        (SupportRequest::PATH, vec![("id", "1")]),
+        (DecideRequest::PATH, vec![("id", "1"), ("decision", "approve"), ("reason", "")]),
     ] {
         assert_eq!(app.call(function, &form).await.status(), 403, "{function}");
         let stranger = browser(&app.base);
@@ -153,11 +158,11 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
     assert!(!card.windows(4).any(|w| w == b"4242"));
 
     let staff = signed_in_staff(&app).await;
-    let queue = staff_call(&app, &staff, "support/queue", &[]).await;
+    let queue = staff_call(&app, &staff, SupportQueue::PATH, &[]).await;
     assert_eq!(queue[0]["email"], OWNER);
     assert_eq!(queue[0]["status"], "Pending");
     let id = queue[0]["id"].as_i64().unwrap().to_string();
-    let detail = staff_call(&app, &staff, "support/request", &[("id", &id)]).await;
+    let detail = staff_call(&app, &staff, SupportRequest::PATH, &[("id", &id)]).await;
     assert_eq!(detail["card_last4"], "4242");
     let photo_url = detail["evidence"].as_array().unwrap().iter().find(|e| e["kind"] == "photo_id").unwrap()["url"]
         .as_str()
@@ -190,7 +195,7 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
     assert_eq!(staff.get(app.url(&photo_url)).send().await.unwrap().status(), 404);
 
     // Every step is audited with the support person's identity, and on the owner's log.
-    let audit = staff_call(&app, &staff, "support/audit", &[]).await;
+    let audit = staff_call(&app, &staff, SupportAudit::PATH, &[]).await;
     let actions: Vec<(String, String)> = audit
         .as_array()
         .unwrap()
@@ -209,15 +214,15 @@ async fn a_lost_2fa_request_goes_through_support_approval_to_a_login_without_a_c
 
     // The old password is no factor any more: the mail carries a link to set a new one.
     let fresh = browser(&app.base);
-    let old = app.call_with(&fresh, "log_in", &[("email", OWNER), ("password", PASSWORD)]).await;
+    let old = app.call_with(&fresh, LogIn::PATH, &[("email", OWNER), ("password", PASSWORD)]).await;
     assert_eq!(old.status(), 401, "whoever asked knew the old password");
     let token = mail[0].split("reset-password?token=").nth(1).expect("a reset link").split_whitespace().next().unwrap();
     let new_password = "seven quiet herons by the fjord";
-    let reset = app.call_with(&fresh, "reset_password", &[("token", token), ("new_password", new_password)]).await;
+    let reset = app.call_with(&fresh, ResetPassword::PATH, &[("token", token), ("new_password", new_password)]).await;
     assert_eq!(reset.status(), 200);
-    let login = app.call_with(&fresh, "log_in", &[("email", OWNER), ("password", new_password)]).await;
+    let login = app.call_with(&fresh, LogIn::PATH, &[("email", OWNER), ("password", new_password)]).await;
     assert_eq!(login.headers()["location"], "/calendar", "the owner signs in without a code");
-    let log: Vec<Value> = app.call_with(&fresh, "security/log", &[]).await.json().await.unwrap();
+    let log: Vec<Value> = app.call_with(&fresh, SecurityLog::PATH, &[]).await.json().await.unwrap();
     let approved = log.iter().find(|e| e["kind"] == "LostTwoFactorApproved").expect("on the owner's log");
     assert_eq!(approved["by"], "Siri Support");
     assert!(log.iter().any(|e| e["kind"] == "LostTwoFactorRequested"));
@@ -229,17 +234,17 @@ async fn a_rejection_needs_a_reason_keeps_two_factor_and_deletes_the_evidence() 
     let app = spawn_app().await;
     let (owner, status_link) = filed_request(&app).await;
     let staff = signed_in_staff(&app).await;
-    let id = staff_call(&app, &staff, "support/queue", &[]).await[0]["id"].as_i64().unwrap().to_string();
+    let id = staff_call(&app, &staff, SupportQueue::PATH, &[]).await[0]["id"].as_i64().unwrap().to_string();
 
     let no_reason =
-        app.call_with(&staff, "support/decide", &[("id", &id), ("decision", "reject"), ("reason", " ")]).await;
+        app.call_with(&staff, DecideRequest::PATH, &[("id", &id), ("decision", "reject"), ("reason", " ")]).await;
     assert_eq!(no_reason.status(), 422);
     assert_eq!(error_of(no_reason).await["Validation"][0]["field"], "reason");
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 2, "nothing changes");
 
     let reason = "The name on the bill does not match the account.";
     let rejected =
-        app.call_with(&staff, "support/decide", &[("id", &id), ("decision", "reject"), ("reason", reason)]).await;
+        app.call_with(&staff, DecideRequest::PATH, &[("id", &id), ("decision", "reject"), ("reason", reason)]).await;
     assert_eq!(rejected.status(), 200);
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 0);
     assert_eq!(
@@ -321,11 +326,11 @@ async fn approval_needs_every_piece_opened_by_the_approver_and_their_password_an
     let (_owner, _status) = filed_request(&app).await;
     let staff = signed_in_staff(&app).await;
     let colleague = signed_in_staff_as(&app, "ola@trygg.example").await;
-    let id = staff_call(&app, &staff, "support/queue", &[]).await[0]["id"].as_i64().unwrap().to_string();
+    let id = staff_call(&app, &staff, SupportQueue::PATH, &[]).await[0]["id"].as_i64().unwrap().to_string();
 
     // The bill was never opened: refused, as today's review showed it must be.
     open_evidence(&app, &staff, &id, &["photo_id"]).await;
-    let detail = staff_call(&app, &staff, "support/request", &[("id", &id)]).await;
+    let detail = staff_call(&app, &staff, SupportRequest::PATH, &[("id", &id)]).await;
     let opened: Vec<(String, bool)> = detail["evidence"]
         .as_array()
         .unwrap()
@@ -362,7 +367,7 @@ async fn approval_needs_every_piece_opened_by_the_approver_and_their_password_an
     ] {
         let form =
             [("id", id.as_str()), ("decision", "approve"), ("reason", ""), ("password", password), ("code", code)];
-        let refused = app.call_with(&staff, "support/decide", &form).await;
+        let refused = app.call_with(&staff, DecideRequest::PATH, &form).await;
         assert_eq!(refused.status(), 422, "{field}");
         assert_eq!(error_of(refused).await["Validation"][0]["field"], field);
         assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 2, "nothing changes");
@@ -377,16 +382,16 @@ async fn a_changed_password_ends_a_pending_request_and_deletes_its_evidence() {
     let (owner, status_link) = filed_request(&app).await;
     let new_password = "seven quiet herons by the fjord";
     let changed =
-        app.call("security/change_password", &[("current_password", PASSWORD), ("new_password", new_password)]).await;
+        app.call(ChangePassword::PATH, &[("current_password", PASSWORD), ("new_password", new_password)]).await;
     assert_eq!(changed.status(), 200);
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_evidence").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM lost_2fa_requests WHERE status = 'cancelled'").await, 1);
     let status = owner.get(app.url(&status_link)).send().await.unwrap().text().await.unwrap();
     assert!(status.contains("Ended") && status.contains("password was changed"), "{status}");
     let staff = signed_in_staff(&app).await;
-    let queue = staff_call(&app, &staff, "support/queue", &[]).await;
+    let queue = staff_call(&app, &staff, SupportQueue::PATH, &[]).await;
     assert_eq!(queue[0]["status"], "Cancelled");
-    let audit = staff_call(&app, &staff, "support/audit", &[]).await;
+    let audit = staff_call(&app, &staff, SupportAudit::PATH, &[]).await;
     assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "Cancelled"));
 }
 

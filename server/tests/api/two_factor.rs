@@ -1,6 +1,10 @@
 //! Two-factor sign-in: set-up, the code step, replay, drift, throttling, recovery codes, and
 //! turning it off.
 
+use app::auth::api::{ConfirmPassword, LogIn, LogInCode, Whoami};
+use app::security::api::{ChangePassword, ListSessions, RevokeOtherSessions, SecurityLog};
+use app::two_factor::api::{BeginTwoFactor, DisableTwoFactor, EnableTwoFactor, RenewRecoveryCodes, TwoFactorState};
+use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 
 use crate::helpers::{PASSWORD, TestApp, browser, error_of, set_cookies, spawn_app, totp_code};
@@ -16,12 +20,12 @@ fn field_problem(error: &Value, field: &str) -> Value {
 }
 
 async fn event_kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
-    let events: Vec<Value> = app.call_with(client, "security/log", &[]).await.json().await.unwrap();
+    let events: Vec<Value> = app.call_with(client, SecurityLog::PATH, &[]).await.json().await.unwrap();
     events.iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
 }
 
 async fn code_step(app: &TestApp, client: &reqwest::Client, code: &str) -> reqwest::Response {
-    app.call_with(client, "log_in_code", &[("code", code)]).await
+    app.call_with(client, LogInCode::PATH, &[("code", code)]).await
 }
 
 #[tokio::test]
@@ -30,32 +34,32 @@ async fn set_up_needs_a_fresh_sign_in_and_a_right_code_and_stores_no_secret_in_t
     app.signed_in_user(EMAIL).await;
     let phone = app.another_browser(EMAIL, crate::helpers::PHONE_SAFARI).await;
     app.clock.advance(11 * 60);
-    let stale = app.call("two_factor/begin", &[]).await;
+    let stale = app.call(BeginTwoFactor::PATH, &[]).await;
     assert_eq!(stale.status(), 401);
     assert_eq!(problem_of(stale).await["Rejected"], "FreshSignInRequired");
 
-    assert_eq!(app.call("security/confirm_password", &[("password", PASSWORD)]).await.status(), 200);
-    let setup: Value = app.call("two_factor/begin", &[]).await.json().await.unwrap();
+    assert_eq!(app.call(ConfirmPassword::PATH, &[("password", PASSWORD)]).await.status(), 200);
+    let setup: Value = app.call(BeginTwoFactor::PATH, &[]).await.json().await.unwrap();
     let key = setup["key"].as_str().unwrap().to_string();
     assert!(setup["qr_png_base64"].as_str().unwrap().len() > 200, "a QR code is drawn");
     assert_eq!(setup["account"], EMAIL);
 
-    let wrong = app.call("two_factor/enable", &[("code", "000000")]).await;
+    let wrong = app.call(EnableTwoFactor::PATH, &[("code", "000000")]).await;
     assert_eq!(wrong.status(), 422);
     let right_code = totp_code(&app, &key, 0);
     if right_code != "000000" {
         assert_eq!(field_problem(&problem_of(wrong).await, "code"), "WrongCode");
     }
-    let garbled = app.call("two_factor/enable", &[("code", "12ab")]).await;
+    let garbled = app.call(EnableTwoFactor::PATH, &[("code", "12ab")]).await;
     assert_eq!(field_problem(&problem_of(garbled).await, "code"), "CodeFormat");
-    let status: Value = app.call("two_factor/status", &[]).await.json().await.unwrap();
+    let status: Value = app.call(TwoFactorState::PATH, &[]).await.json().await.unwrap();
     assert_eq!(status["enabled"], false, "nothing changes on a wrong code");
 
-    let enabled = app.call("two_factor/enable", &[("code", &right_code)]).await;
+    let enabled = app.call(EnableTwoFactor::PATH, &[("code", &right_code)]).await;
     assert_eq!(enabled.status(), 200);
     let codes: Vec<String> = enabled.json().await.unwrap();
     assert_eq!(codes.len(), 10);
-    let status: Value = app.call("two_factor/status", &[]).await.json().await.unwrap();
+    let status: Value = app.call(TwoFactorState::PATH, &[]).await.json().await.unwrap();
     assert_eq!((status["enabled"].clone(), status["recovery_codes_left"].clone()), (Value::Bool(true), 10.into()));
     assert!(event_kinds(&app, &app.client).await.contains(&"TwoFactorEnabled".to_string()));
     assert_eq!(
@@ -93,7 +97,7 @@ async fn after_the_password_only_the_code_step_is_open_and_a_code_replaces_the_s
     let two_factor = app.enable_two_factor().await;
 
     let client = browser(&app.base);
-    let password = app.call_with(&client, "log_in", &[("email", EMAIL), ("password", PASSWORD)]).await;
+    let password = app.call_with(&client, LogIn::PATH, &[("email", EMAIL), ("password", PASSWORD)]).await;
     assert_eq!(password.headers()["location"], "/login/code");
     let cookies = set_cookies(&password);
     assert!(
@@ -106,10 +110,10 @@ async fn after_the_password_only_the_code_step_is_open_and_a_code_replaces_the_s
     // The partial state reaches nothing but the code step.
     assert_eq!(client.get(app.url("/calendar")).send().await.unwrap().headers()["location"], "/login");
     assert_eq!(client.get(app.url("/settings/security")).send().await.unwrap().status(), 303);
-    let whoami: Value = app.call_with(&client, "whoami", &[]).await.json().await.unwrap();
+    let whoami: Value = app.call_with(&client, Whoami::PATH, &[]).await.json().await.unwrap();
     assert_eq!(whoami, Value::Null);
     for function in
-        ["security/sessions", "security/log", "two_factor/status", "two_factor/begin", "security/revoke_others"]
+        [ListSessions::PATH, SecurityLog::PATH, TwoFactorState::PATH, BeginTwoFactor::PATH, RevokeOtherSessions::PATH]
     {
         assert_eq!(app.call_with(&client, function, &[]).await.status(), 401, "{function}");
     }
@@ -135,10 +139,10 @@ async fn after_the_password_only_the_code_step_is_open_and_a_code_replaces_the_s
 async fn a_code_is_accepted_once_and_the_set_up_code_never_signs_in() {
     let app = spawn_app().await;
     app.signed_in_user(EMAIL).await;
-    let setup: Value = app.call("two_factor/begin", &[]).await.json().await.unwrap();
+    let setup: Value = app.call(BeginTwoFactor::PATH, &[]).await.json().await.unwrap();
     let key = setup["key"].as_str().unwrap().to_string();
     let setup_code = totp_code(&app, &key, 0);
-    assert_eq!(app.call("two_factor/enable", &[("code", &setup_code)]).await.status(), 200);
+    assert_eq!(app.call(EnableTwoFactor::PATH, &[("code", &setup_code)]).await.status(), 200);
 
     let client = app.password_step(EMAIL).await;
     let replayed = code_step(&app, &client, &setup_code).await;
@@ -237,14 +241,14 @@ async fn each_recovery_code_works_once_also_in_parallel_and_renewing_voids_the_o
     }
     let results = futures::future::join_all(clients.iter().map(|client| code_step(&app, client, second))).await;
     assert_eq!(results.iter().filter(|r| r.status() == 200).count(), 1);
-    let status: Value = app.call("two_factor/status", &[]).await.json().await.unwrap();
+    let status: Value = app.call(TwoFactorState::PATH, &[]).await.json().await.unwrap();
     assert_eq!(status["recovery_codes_left"], 8);
 
     app.clock.advance(11 * 60);
-    let stale = app.call("two_factor/recovery_codes", &[]).await;
+    let stale = app.call(RenewRecoveryCodes::PATH, &[]).await;
     assert_eq!(problem_of(stale).await["Rejected"], "FreshSignInRequired");
-    app.call("security/confirm_password", &[("password", PASSWORD)]).await;
-    let renewed: Vec<String> = app.call("two_factor/recovery_codes", &[]).await.json().await.unwrap();
+    app.call(ConfirmPassword::PATH, &[("password", PASSWORD)]).await;
+    let renewed: Vec<String> = app.call(RenewRecoveryCodes::PATH, &[]).await.json().await.unwrap();
     assert_eq!(renewed.len(), 10);
     assert!(renewed.iter().all(|code| !two_factor.recovery_codes.contains(code)));
     let old = app.password_step(EMAIL).await;
@@ -259,24 +263,24 @@ async fn turning_off_needs_the_password_and_a_code() {
     let two_factor = app.enable_two_factor().await;
     let code = totp_code(&app, &two_factor.key, 0);
 
-    let no_code = app.call("two_factor/disable", &[("password", PASSWORD), ("code", "")]).await;
+    let no_code = app.call(DisableTwoFactor::PATH, &[("password", PASSWORD), ("code", "")]).await;
     assert_eq!(field_problem(&problem_of(no_code).await, "code"), "Required");
     let wrong_password =
-        app.call("two_factor/disable", &[("password", "not the password at all"), ("code", &code)]).await;
+        app.call(DisableTwoFactor::PATH, &[("password", "not the password at all"), ("code", &code)]).await;
     assert_eq!(field_problem(&problem_of(wrong_password).await, "password"), "WrongPassword");
     let wrong_code = if code == "123456" { "654321" } else { "123456" };
-    let bad = app.call("two_factor/disable", &[("password", PASSWORD), ("code", wrong_code)]).await;
+    let bad = app.call(DisableTwoFactor::PATH, &[("password", PASSWORD), ("code", wrong_code)]).await;
     assert_eq!(field_problem(&problem_of(bad).await, "code"), "WrongCode");
-    let status: Value = app.call("two_factor/status", &[]).await.json().await.unwrap();
+    let status: Value = app.call(TwoFactorState::PATH, &[]).await.json().await.unwrap();
     assert_eq!(status["enabled"], true, "still on after refused attempts");
 
-    let off = app.call("two_factor/disable", &[("password", PASSWORD), ("code", &code)]).await;
+    let off = app.call(DisableTwoFactor::PATH, &[("password", PASSWORD), ("code", &code)]).await;
     assert_eq!(off.status(), 200);
-    let status: Value = app.call("two_factor/status", &[]).await.json().await.unwrap();
+    let status: Value = app.call(TwoFactorState::PATH, &[]).await.json().await.unwrap();
     assert_eq!((status["enabled"].clone(), status["recovery_codes_left"].clone()), (Value::Bool(false), 0.into()));
     assert!(event_kinds(&app, &app.client).await.contains(&"TwoFactorDisabled".to_string()));
     let plain = browser(&app.base);
-    let login = app.call_with(&plain, "log_in", &[("email", EMAIL), ("password", PASSWORD)]).await;
+    let login = app.call_with(&plain, LogIn::PATH, &[("email", EMAIL), ("password", PASSWORD)]).await;
     assert_eq!(login.headers()["location"], "/calendar", "no code step any more");
 }
 
@@ -285,18 +289,16 @@ async fn with_two_factor_the_password_minimum_is_eight() {
     let app = spawn_app().await;
     app.signed_in_user(EMAIL).await;
     let short = "tindra-lake";
-    let refused =
-        app.call("security/change_password", &[("current_password", PASSWORD), ("new_password", short)]).await;
+    let refused = app.call(ChangePassword::PATH, &[("current_password", PASSWORD), ("new_password", short)]).await;
     assert_eq!(field_problem(&problem_of(refused).await, "new_password")["PasswordTooShort"]["min"], 15);
     let two_factor = app.enable_two_factor().await;
-    let changed =
-        app.call("security/change_password", &[("current_password", PASSWORD), ("new_password", short)]).await;
+    let changed = app.call(ChangePassword::PATH, &[("current_password", PASSWORD), ("new_password", short)]).await;
     assert_eq!(changed.status(), 200);
 
     // Turning two-factor off with a password that short is refused until the password is longer.
     let code = totp_code(&app, &two_factor.key, 0);
-    let off = app.call("two_factor/disable", &[("password", short), ("code", &code)]).await;
+    let off = app.call(DisableTwoFactor::PATH, &[("password", short), ("code", &code)]).await;
     assert_eq!(field_problem(&problem_of(off).await, "password")["PasswordTooShortWithoutTwoFactor"]["min"], 15);
-    let status: Value = app.call("two_factor/status", &[]).await.json().await.unwrap();
+    let status: Value = app.call(TwoFactorState::PATH, &[]).await.json().await.unwrap();
     assert_eq!(status["enabled"], true);
 }

@@ -1,6 +1,8 @@
 //! Same-origin checks for state changes, and the headers on every response.
 
 use crate::helpers::{PASSWORD, spawn_app};
+use app::auth::api::{DevOutbox, LogIn, LogOut, SignUp, Whoami};
+use leptos::server_fn::ServerFn as _;
 
 #[tokio::test]
 async fn cross_origin_state_changes_are_refused_and_change_nothing() {
@@ -14,7 +16,7 @@ async fn cross_origin_state_changes_are_refused_and_change_nothing() {
         ("no Origin at all", None),
     ];
     for (case, header) in cases {
-        let mut request = plain.post(app.url("/api/sign_up")).form(&form);
+        let mut request = plain.post(app.url(SignUp::PATH)).form(&form);
         if let Some((name, value)) = header {
             request = request.header(name, value);
         }
@@ -24,23 +26,21 @@ async fn cross_origin_state_changes_are_refused_and_change_nothing() {
     }
     // Even with a valid session, a cross-origin logout is refused.
     app.signed_in_user("target@example.no").await;
-    let response =
-        app.client.post(app.url("/api/log_out")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    let response = app.client.post(app.url(LogOut::PATH)).header("sec-fetch-site", "cross-site").send().await.unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'eve@example.no'").await, 0);
 
     // The same request from our own origin goes through.
     let same =
-        plain.post(app.url("/api/sign_up")).header("sec-fetch-site", "same-origin").form(&form).send().await.unwrap();
+        plain.post(app.url(SignUp::PATH)).header("sec-fetch-site", "same-origin").form(&form).send().await.unwrap();
     assert_eq!(same.status(), 200);
 }
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
-    for path in ["/login", "/signup", "/calendar", "/no-such-page", "/api/whoami", "/healthz", "/manifest.webmanifest"]
-    {
+    for path in ["/login", "/signup", "/calendar", "/no-such-page", Whoami::PATH, "/healthz", "/manifest.webmanifest"] {
         let response = app.get(path).await;
         let headers = response.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
@@ -56,7 +56,7 @@ async fn every_response_carries_the_security_headers() {
         );
         assert!(!headers.contains_key("strict-transport-security"), "no HSTS over plain http");
     }
-    assert_eq!(app.get("/api/whoami").await.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(app.get(Whoami::PATH).await.headers()["referrer-policy"], "no-referrer");
     assert_eq!(app.get("/login").await.headers()["referrer-policy"], "same-origin");
     // Pages are private unless listed as public, so an unknown page first asks for a login...
     assert_eq!(app.get("/no-such-page").await.headers()["location"], "/login");
@@ -89,7 +89,7 @@ async fn pages_get_a_fresh_nonce_that_their_scripts_carry() {
 async fn signed_in_pages_and_api_answers_are_never_cached() {
     let app = spawn_app().await;
     app.signed_in_user("cache@example.no").await;
-    for path in ["/calendar", "/settings/security", "/api/whoami", "/login"] {
+    for path in ["/calendar", "/settings/security", Whoami::PATH, "/login"] {
         assert_eq!(app.get(path).await.headers()["cache-control"], "no-store", "{path}");
     }
 }
@@ -105,7 +105,7 @@ async fn health_check_reports_the_database() {
 #[tokio::test]
 async fn errors_carry_codes_not_internal_text() {
     let app = spawn_app().await;
-    let response = app.call("log_in", &[("email", "x@example.no"), ("password", "y")]).await;
+    let response = app.call(LogIn::PATH, &[("email", "x@example.no"), ("password", "y")]).await;
     let body = response.text().await.unwrap();
     for leak in ["sqlx", "SQLite", "argon2", "panicked", "Error {"] {
         assert!(!body.contains(leak), "{body}");
@@ -118,7 +118,7 @@ async fn an_internal_failure_answers_500_with_no_detail() {
     let app = spawn_app().await;
     app.signed_in_user("broken@example.no").await;
     sqlx::query("DROP TABLE outbox").execute(&app.state.db).await.unwrap();
-    let response = app.call("dev_outbox", &[]).await;
+    let response = app.call(DevOutbox::PATH, &[]).await;
     assert_eq!(response.status(), 500);
     assert_eq!(response.text().await.unwrap(), r#""Internal""#);
     let page = app.get("/dev/outbox").await.text().await.unwrap();
