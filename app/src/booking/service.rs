@@ -122,11 +122,12 @@ pub async fn book(
     }
     let time_text = input.time.trim();
     let minute = parse_clock(time_text).ok_or_else(|| AppError::field("time", Problem::InvalidTime))?;
-    if !free(state, &practice, &service, input.date).await?.contains(&clock_label(minute)) {
-        return Err(AppError::field("time", Problem::TimeTaken));
-    }
+    // Every well-formed attempt counts, taken times too: probing the calendar costs like booking.
     if let Err(retry_after_secs) = state.throttle.admit_mail_request("booking", origin.ip).await? {
         return Err(AppError::RateLimited { retry_after_secs });
+    }
+    if !free(state, &practice, &service, input.date).await?.contains(&clock_label(minute)) {
+        return Err(AppError::field("time", Problem::TimeTaken));
     }
     let zone = local_time::zone(&practice.time_zone);
     let day =

@@ -156,10 +156,10 @@ pub async fn for_booking_in(
     .await
 }
 
-/// Stores the client's sealed notes (`None`: no notes), and clears the plaintext column that
-/// held them before notes were sealed.
+/// Stores the client's sealed notes (`None`: no notes). The older plaintext `notes` column is
+/// never written: it stays empty.
 pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option<Vec<u8>>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE clients SET notes_sealed = $1, notes = '' WHERE id = $2 AND practice_id = $3")
+    sqlx::query("UPDATE clients SET notes_sealed = $1 WHERE id = $2 AND practice_id = $3")
         .bind(sealed)
         .bind(id)
         .bind(practice_id)
