@@ -4,6 +4,8 @@
 
 use std::time::Instant;
 
+use app::ids::{PracticeId, UserId};
+
 #[path = "common.rs"]
 mod common;
 
@@ -53,11 +55,12 @@ async fn main() {
         .await
         .unwrap();
     }
-    let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
+    let token = state.sessions.create(UserId(user_id), "127.0.0.1", "bench").await.unwrap();
     let mut samples = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();
-        let rows = app::calendar::store::booked_between(db, 1, MONDAY_UTC, MONDAY_UTC + 7 * 86_400).await.unwrap();
+        let rows =
+            app::calendar::store::booked_between(db, PracticeId(1), MONDAY_UTC, MONDAY_UTC + 7 * 86_400).await.unwrap();
         samples.push(started.elapsed());
         assert_eq!(rows.len() as i64, APPOINTMENTS);
     }

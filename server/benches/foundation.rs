@@ -53,7 +53,7 @@ async fn bench_start() {
 
 async fn bench_lookup(label: &str, state: &AppState) {
     sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(&state.db).await.unwrap();
-    let user_id: i64 = sqlx::query_scalar(
+    let user_id: app::ids::UserId = sqlx::query_scalar(
         "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
          VALUES ((SELECT MAX(id) FROM practices), $1, 'Bench', 'x', 0, 0) RETURNING id",
     )

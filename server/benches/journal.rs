@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use app::ids::{ClientId, PracticeId, UserId};
 use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
 use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
@@ -40,8 +41,8 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
 #[tokio::main]
 async fn main() {
     let common::Bench { state, listener, addr, dir, user_id } = common::start().await;
-    let db = &state.db;
-    let client_id: i64 = sqlx::query_scalar(
+    let (user_id, db) = (UserId(user_id), &state.db);
+    let client_id: ClientId = sqlx::query_scalar(
         "INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, 'Ola Nordmann', 0, 0) RETURNING id",
     )
     .fetch_one(db)
@@ -49,7 +50,7 @@ async fn main() {
     .unwrap();
     let user = CurrentUser {
         user_id,
-        practice_id: 1,
+        practice_id: PracticeId(1),
         email: "bench@example.no".into(),
         name: "Bench".into(),
         practice_name: "Bench".into(),
@@ -60,7 +61,7 @@ async fn main() {
     };
 
     // One entry, sealed and opened with the client's key (in memory).
-    let keys = envelope::for_client(db, &state.master_key, 1, client_id).await.unwrap();
+    let keys = envelope::for_client(db, &state.master_key, PracticeId(1), client_id).await.unwrap();
     let text = entry_text(0);
     let record_name = record(1, 1);
     let field = Field { record: &record_name, field: TEXT_FIELD };
@@ -77,7 +78,7 @@ async fn main() {
     let mut unwrap = Vec::with_capacity(2000);
     for _ in 0..2000 {
         let started = Instant::now();
-        envelope::existing(db, &state.master_key, 1, client_id).await.unwrap().unwrap();
+        envelope::existing(db, &state.master_key, PracticeId(1), client_id).await.unwrap().unwrap();
         unwrap.push(started.elapsed());
     }
     println!("  the client's key from the database, unwrapped  n=2000 p50={:.2?}", percentile(&mut unwrap, 0.5));
@@ -141,13 +142,13 @@ async fn main() {
     let mut query = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();
-        let rows = app::journal::store::current(db, 1, client_id, ENTRIES as i64).await.unwrap();
+        let rows = app::journal::store::current(db, PracticeId(1), client_id, ENTRIES as i64).await.unwrap();
         query.push(started.elapsed());
         assert_eq!(rows.len(), ENTRIES);
     }
     println!("  of which the query (sealed rows)  n=200 p50={:.2?}", percentile(&mut query, 0.5));
 
-    let practice = app::profile::store::practice(db, 1).await.unwrap();
+    let practice = app::profile::store::practice(db, PracticeId(1)).await.unwrap();
     let mut pdf = time(200, || {
         std::hint::black_box(app::profile::service::render(
             app::i18n::Lang::Nb,

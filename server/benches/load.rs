@@ -20,6 +20,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use app::ids::{ClientId, PracticeId, UserId};
 use app::journal::service::{RawEntry, create};
 use app::server::password::PlainPassword;
 use app::server::sessions::{CurrentUser, Role};
@@ -42,7 +43,7 @@ const FLOOD_SOURCES: u32 = 250;
 #[derive(Clone)]
 struct Browser {
     token: String,
-    clients: Vec<i64>,
+    clients: Vec<ClientId>,
 }
 
 /// xorshift64: think times and picks vary per browser without another dependency.
@@ -113,15 +114,15 @@ async fn seed(state: &AppState, first_user: i64) -> Vec<Browser> {
     let mut browsers = Vec::with_capacity(BROWSERS);
     for i in 0..BROWSERS {
         let (practice_id, user_id) = if i == 0 {
-            (1, first_user)
+            (PracticeId(1), UserId(first_user))
         } else {
-            let practice: i64 =
+            let practice: PracticeId =
                 sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, 0) RETURNING id")
                     .bind(format!("Praksis {i}"))
                     .fetch_one(db)
                     .await
                     .unwrap();
-            let user: i64 = sqlx::query_scalar(
+            let user: UserId = sqlx::query_scalar(
                 "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
                  VALUES ($1, $2, 'Bench', 'x', 0, 0) RETURNING id",
             )
@@ -151,7 +152,7 @@ async fn seed(state: &AppState, first_user: i64) -> Vec<Browser> {
         .unwrap();
         let mut clients = Vec::new();
         for c in 0..CLIENTS_PER_PRACTICE {
-            let id: i64 = sqlx::query_scalar(
+            let id: ClientId = sqlx::query_scalar(
                 "INSERT INTO clients (practice_id, name, email, created_at, updated_at) VALUES ($1, $2, $3, 0, 0) RETURNING id",
             )
             .bind(practice_id)

@@ -1,6 +1,7 @@
 //! SQL for the practice's audit log.
 
 use super::types::{AuditAction, AuditEvent};
+use crate::ids::{ClientId, PracticeId, UserId};
 use crate::local_time::moment_text;
 use crate::server::db::Db;
 use crate::server::sessions::CurrentUser;
@@ -11,7 +12,7 @@ pub async fn record<'e, E>(
     user: &CurrentUser,
     at: i64,
     action: AuditAction,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     record_id: Option<i64>,
 ) -> Result<(), sqlx::Error>
 where
@@ -24,10 +25,10 @@ where
 /// No name is kept for them: the client id says who.
 pub async fn record_by_client<'e, E>(
     db: E,
-    practice_id: i64,
+    practice_id: PracticeId,
     at: i64,
     action: AuditAction,
-    client_id: i64,
+    client_id: ClientId,
     record_id: Option<i64>,
 ) -> Result<(), sqlx::Error>
 where
@@ -38,11 +39,11 @@ where
 
 async fn insert<'e, E>(
     db: E,
-    practice_id: i64,
+    practice_id: PracticeId,
     at: i64,
-    actor: Option<(i64, &str)>,
+    actor: Option<(UserId, &str)>,
     action: AuditAction,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     record_id: Option<i64>,
 ) -> Result<(), sqlx::Error>
 where
@@ -67,7 +68,7 @@ where
 #[derive(sqlx::FromRow)]
 struct EventRow {
     at: i64,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     actor_name: String,
     action: String,
 }
@@ -76,8 +77,8 @@ struct EventRow {
 pub async fn for_client(
     db: &Db,
     zone: chrono_tz::Tz,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     let rows: Vec<EventRow> = sqlx::query_as(

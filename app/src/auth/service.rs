@@ -5,6 +5,7 @@ use super::types::SignUpInput;
 use crate::error::{AppError, Problem};
 use crate::fields::Email;
 use crate::i18n::Lang;
+use crate::ids::UserId;
 use crate::security::service as security;
 use crate::security::types::EventKind;
 use crate::server::alerts;
@@ -75,7 +76,7 @@ pub async fn sign_up(
 
 async fn send_verification(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     email: &str,
     lang: Lang,
@@ -202,7 +203,7 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Logge
 /// cookie counts only against itself; any other against its network.
 pub async fn password_source(
     state: &AppState,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     device_token: Option<&str>,
     ip: std::net::IpAddr,
 ) -> Result<Source, sqlx::Error> {
@@ -222,7 +223,7 @@ fn plausible_token(token: &&str) -> bool {
 /// notice, a new session, and the browser remembered as known to the account.
 pub async fn finish_sign_in(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     role: Role,
     origin: &Origin<'_>,
@@ -296,7 +297,7 @@ pub async fn change_password(
 
 /// A sign-in factor changed: logins waiting for their code step and lost-2FA requests waiting
 /// for support end, since both were begun with the old password.
-pub async fn end_pending_sign_ins(state: &AppState, user_id: i64) -> Result<(), AppError> {
+pub async fn end_pending_sign_ins(state: &AppState, user_id: UserId) -> Result<(), AppError> {
     crate::two_factor::store::delete_challenges_of(&state.db, user_id).await?;
     crate::support::store::cancel_pending(&state.db, user_id, state.clock.now()).await?;
     Ok(())
@@ -305,7 +306,11 @@ pub async fn end_pending_sign_ins(state: &AppState, user_id: i64) -> Result<(), 
 const RESET_LIFETIME_SECS: i64 = 3600;
 
 /// A single-use link that sets a new password, valid `lifetime_secs`; it replaces any earlier one.
-pub async fn new_password_reset_link(state: &AppState, user_id: i64, lifetime_secs: i64) -> Result<String, AppError> {
+pub async fn new_password_reset_link(
+    state: &AppState,
+    user_id: UserId,
+    lifetime_secs: i64,
+) -> Result<String, AppError> {
     let token = new_token();
     store::add_password_reset(&state.db, &token_hash(&token), user_id, state.clock.now() + lifetime_secs).await?;
     Ok(format!("{}/reset-password?token={token}", state.config.base_url))

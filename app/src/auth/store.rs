@@ -3,11 +3,12 @@
 
 use sqlx::AnyConnection;
 
+use crate::ids::{PracticeId, UserId};
 use crate::server::db::Db;
 use crate::server::sessions::Role;
 
 pub struct UserCredentials {
-    pub id: i64,
+    pub id: UserId,
     pub password_hash: String,
     pub verified: bool,
     pub name: String,
@@ -17,7 +18,7 @@ pub struct UserCredentials {
 
 #[derive(sqlx::FromRow)]
 struct CredentialsRow {
-    id: i64,
+    id: UserId,
     password_hash: String,
     email_verified_at: Option<i64>,
     name: String,
@@ -56,7 +57,7 @@ struct AccountRow {
     role: String,
 }
 
-pub async fn account(db: &Db, user_id: i64) -> Result<Option<Account>, sqlx::Error> {
+pub async fn account(db: &Db, user_id: UserId) -> Result<Option<Account>, sqlx::Error> {
     let row: Option<AccountRow> =
         sqlx::query_as("SELECT email, name, role FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?;
     Ok(row.map(|row| Account { email: row.email, name: row.name, role: Role::from_code(&row.role) }))
@@ -72,7 +73,7 @@ pub struct NewAccount<'a> {
 
 /// Creates the practice and its owner in one transaction. `None` when the email is taken
 /// (also when a parallel sign-up won the race).
-pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<UserId>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     let practice_id = crate::profile::store::create_in(&mut tx, account.practice_name, account.now).await?;
     let user = NewUser {
@@ -98,7 +99,7 @@ pub async fn create_account(db: &Db, account: NewAccount<'_>) -> Result<Option<i
 
 /// An account about to be added to a practice.
 pub struct NewUser<'a> {
-    pub practice_id: i64,
+    pub practice_id: PracticeId,
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: &'a str,
@@ -109,7 +110,7 @@ pub struct NewUser<'a> {
 }
 
 /// Adds the account in the caller's transaction; `None` when the email is taken.
-pub async fn insert_user_in(conn: &mut AnyConnection, user: NewUser<'_>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn insert_user_in(conn: &mut AnyConnection, user: NewUser<'_>) -> Result<Option<UserId>, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at, role)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -126,7 +127,7 @@ pub async fn insert_user_in(conn: &mut AnyConnection, user: NewUser<'_>) -> Resu
     .await
 }
 
-pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: UserId, expires_at: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
         .bind(token_hash)
         .bind(user_id)
@@ -137,7 +138,7 @@ pub async fn add_verification(db: &Db, token_hash: &[u8], user_id: i64, expires_
 }
 
 /// Whether a verification link expiring after `expires_after` exists, i.e. one sent recently.
-pub async fn verification_sent_since(db: &Db, user_id: i64, expires_after: i64) -> Result<bool, sqlx::Error> {
+pub async fn verification_sent_since(db: &Db, user_id: UserId, expires_after: i64) -> Result<bool, sqlx::Error> {
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM email_verifications WHERE user_id = $1 AND expires_at > $2")
             .bind(user_id)
@@ -151,7 +152,7 @@ pub async fn verification_sent_since(db: &Db, user_id: i64, expires_after: i64) 
 /// `false` when the token is unknown or expired.
 pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    let user_id: Option<i64> = sqlx::query_scalar(
+    let user_id: Option<UserId> = sqlx::query_scalar(
         "DELETE FROM email_verifications WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id",
     )
     .bind(token_hash)
@@ -173,18 +174,23 @@ pub async fn consume_verification(db: &Db, token_hash: &[u8], now: i64) -> Resul
 }
 
 pub struct ResetTarget {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub practice_name: String,
     pub two_factor: bool,
 }
 
-pub async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<UserId>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(db).await
 }
 
 /// Replaces any earlier reset link of the user with this one.
-pub async fn add_password_reset(db: &Db, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+pub async fn add_password_reset(
+    db: &Db,
+    token_hash: &[u8],
+    user_id: UserId,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
@@ -199,9 +205,9 @@ pub async fn add_password_reset(db: &Db, token_hash: &[u8], user_id: i64, expire
 /// The account a valid, unexpired reset link belongs to. Does not use the link up.
 #[derive(sqlx::FromRow)]
 struct ResetTargetRow {
-    user_id: i64,
+    user_id: UserId,
     email: String,
-    practice_id: i64,
+    practice_id: PracticeId,
     totp_enabled_at: Option<i64>,
 }
 
@@ -229,7 +235,7 @@ pub async fn reset_target(db: &Db, token_hash: &[u8], now: i64) -> Result<Option
 pub async fn complete_password_reset(
     db: &Db,
     token_hash: &[u8],
-    user_id: i64,
+    user_id: UserId,
     password_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -259,7 +265,7 @@ pub async fn complete_password_reset(
 }
 
 /// The known browser of this account whose device cookie hashes to `token_hash`, if any.
-pub async fn known_device(db: &Db, token_hash: &[u8], user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn known_device(db: &Db, token_hash: &[u8], user_id: UserId) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM known_devices WHERE token_hash = $1 AND user_id = $2")
         .bind(token_hash)
         .bind(user_id)
@@ -267,7 +273,7 @@ pub async fn known_device(db: &Db, token_hash: &[u8], user_id: i64) -> Result<Op
         .await
 }
 
-pub async fn add_device(db: &Db, token_hash: &[u8], user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn add_device(db: &Db, token_hash: &[u8], user_id: UserId, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)")
         .bind(token_hash)
         .bind(user_id)
@@ -292,7 +298,7 @@ const RESET_REQUIRED: &str = "!reset-required";
 
 pub async fn require_password_reset_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(RESET_REQUIRED)
@@ -312,21 +318,21 @@ pub async fn delete_expired_links(db: &Db, now: i64) -> Result<(u64, u64), sqlx:
 }
 
 /// How long the account may stay idle before it is signed out, in seconds.
-pub async fn idle_timeout_secs(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn idle_timeout_secs(db: &Db, user_id: UserId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT idle_timeout_secs FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
 }
 
-pub async fn set_idle_timeout_secs(db: &Db, user_id: i64, secs: i64) -> Result<(), sqlx::Error> {
+pub async fn set_idle_timeout_secs(db: &Db, user_id: UserId, secs: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET idle_timeout_secs = $1 WHERE id = $2").bind(secs).bind(user_id).execute(db).await?;
     Ok(())
 }
 
 /// After how many idle minutes the calendar hides client data.
-pub async fn hide_after_idle_minutes(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn hide_after_idle_minutes(db: &Db, user_id: UserId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT hide_after_idle_minutes FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
 }
 
-pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<(), sqlx::Error> {
+pub async fn set_hide_after_idle(db: &Db, user_id: UserId, minutes: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET hide_after_idle_minutes = $1 WHERE id = $2")
         .bind(minutes)
         .bind(user_id)
@@ -335,17 +341,17 @@ pub async fn set_hide_after_idle(db: &Db, user_id: i64, minutes: i64) -> Result<
     Ok(())
 }
 
-pub async fn password_hash(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+pub async fn password_hash(db: &Db, user_id: UserId) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(db).await
 }
 
-pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash(db: &Db, user_id: UserId, hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(db).await?;
     Ok(())
 }
 
 /// The addresses of the practice's practitioners.
-pub async fn practitioner_emails(db: &Db, practice_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn practitioner_emails(db: &Db, practice_id: PracticeId) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT email FROM users WHERE practice_id = $1 AND role = 'practitioner'")
         .bind(practice_id)
         .fetch_all(db)

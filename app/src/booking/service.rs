@@ -8,6 +8,7 @@ use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_i
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
+use crate::ids::PracticeId;
 use crate::local_time;
 use crate::profile::store::{self as practices, BookingPractice};
 use crate::server::db;
@@ -45,7 +46,7 @@ pub async fn page(state: &AppState, slug: &str) -> Result<BookingOffer, AppError
     Ok(BookingOffer { practice_name: practice.name, services, days })
 }
 
-async fn service_of(state: &AppState, practice_id: i64, service_id: &str) -> Result<Service, AppError> {
+async fn service_of(state: &AppState, practice_id: PracticeId, service_id: &str) -> Result<Service, AppError> {
     let id = service_id.trim().parse::<i64>().map_err(|_| AppError::field("service_id", Problem::Required))?;
     crate::services::store::service(&state.db, practice_id, id)
         .await?
@@ -210,7 +211,11 @@ fn appointment_record(id: i64) -> String {
 
 /// The booker's IP address and User-Agent of an online booking, opened. Never shown in the
 /// normal UI: only the approval process for releasing an IP address (a later part) calls this.
-pub async fn booker_details(state: &AppState, practice_id: i64, id: i64) -> Result<Option<(String, String)>, AppError> {
+pub async fn booker_details(
+    state: &AppState,
+    practice_id: PracticeId,
+    id: i64,
+) -> Result<Option<(String, String)>, AppError> {
     let Some(row) = booker_of(&state.db, practice_id, id).await? else { return Ok(None) };
     let Some(keys) = envelope::existing(&state.db, &state.master_key, practice_id, row.client_id).await? else {
         return Ok(None);

@@ -18,6 +18,7 @@ use crate::components::forms::{FormMessage, Submit, action_error};
 use crate::components::icons::Globe;
 use crate::error::AppError;
 use crate::i18n::{Texts, t};
+use crate::ids::ClientId;
 use crate::services::api::list_services;
 use crate::services::types::colour_class;
 use crate::times::{clock_label, duration_label, weekday_name};
@@ -760,7 +761,7 @@ fn AppointmentFields(
 /// the practice's clients that match what is typed appear below it (fetched only then); without
 /// it the server finds the one client the typed name means.
 #[component]
-fn ClientFinder(chosen: Option<(i64, String)>, problem: Memo<Option<crate::error::Problem>>) -> impl IntoView {
+fn ClientFinder(chosen: Option<(ClientId, String)>, problem: Memo<Option<crate::error::Problem>>) -> impl IntoView {
     let texts = t();
     let (chosen_id, chosen_name) = chosen.map_or((None, String::new()), |(id, name)| (Some(id), name));
     let typed = RwSignal::new(chosen_name.clone());

@@ -8,6 +8,7 @@ use super::types::{
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
+use crate::ids::{ClientId, PracticeId};
 use crate::local_time;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -30,7 +31,7 @@ pub struct AppointmentInput<'a> {
 /// Checks a local date and clock time against the opening hours; the UTC start and end.
 pub async fn place(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     date: &str,
     clock: &str,
     duration_minutes: i64,
@@ -49,7 +50,7 @@ pub async fn place(
 }
 
 struct Checked {
-    client_id: i64,
+    client_id: ClientId,
     service_id: i64,
     duration_minutes: i64,
     notes: String,
@@ -57,9 +58,9 @@ struct Checked {
 
 /// The client and the service must be the practice's own; an id of another practice is refused
 /// exactly like one that does not exist.
-async fn check(state: &AppState, practice_id: i64, input: &AppointmentInput<'_>) -> Result<Checked, AppError> {
+async fn check(state: &AppState, practice_id: PracticeId, input: &AppointmentInput<'_>) -> Result<Checked, AppError> {
     let mut errors = Vec::new();
-    let client_id = input.client_id.trim().parse::<i64>().ok();
+    let client_id = input.client_id.trim().parse::<ClientId>().ok();
     let client = match client_id {
         Some(id) => {
             crate::clients::store::name_of(&state.db, practice_id, id).await?.map(|_| id).ok_or(Problem::Required)
@@ -90,10 +91,14 @@ async fn check(state: &AppState, practice_id: i64, input: &AppointmentInput<'_>)
 
 /// The one client of the practice a typed name means: the only one it matches (name, email or
 /// phone, in part), or else the only one with exactly that name.
-async fn find_client(state: &AppState, practice_id: i64, typed: &str) -> Result<Result<i64, Problem>, AppError> {
+async fn find_client(
+    state: &AppState,
+    practice_id: PracticeId,
+    typed: &str,
+) -> Result<Result<ClientId, Problem>, AppError> {
     let Ok(query) = crate::clients::types::search_text(typed) else { return Ok(Err(Problem::NoClientMatches)) };
     let found = crate::clients::store::search(&state.db, practice_id, &query, 50).await?;
-    let exact: Vec<i64> =
+    let exact: Vec<ClientId> =
         found.iter().filter(|c| c.name.trim().to_lowercase() == query.trim().to_lowercase()).map(|c| c.id).collect();
     Ok(match (found.as_slice(), exact.as_slice()) {
         ([], _) => Err(Problem::NoClientMatches),

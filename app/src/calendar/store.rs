@@ -3,11 +3,12 @@
 
 use sqlx::AnyConnection;
 
+use crate::ids::{ClientId, PracticeId};
 use crate::server::db::{Backend, Db};
 
 pub struct NewAppointment<'a> {
-    pub practice_id: i64,
-    pub client_id: i64,
+    pub practice_id: PracticeId,
+    pub client_id: ClientId,
     pub service_id: Option<i64>,
     pub starts_at: i64,
     pub ends_at: i64,
@@ -21,7 +22,7 @@ pub struct NewAppointment<'a> {
 async fn lock_practice(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
-    practice_id: i64,
+    practice_id: PracticeId,
 ) -> Result<(), sqlx::Error> {
     if backend == Backend::Postgres {
         // Counted, so that the Any driver never meets PostgreSQL's `void`.
@@ -85,8 +86,8 @@ pub async fn set_booker(db: &Db, id: i64, ip: &[u8], agent: &[u8]) -> Result<(),
 #[derive(sqlx::FromRow)]
 pub struct BookerRow {
     pub id: i64,
-    pub practice_id: i64,
-    pub client_id: i64,
+    pub practice_id: PracticeId,
+    pub client_id: ClientId,
     #[sqlx(rename = "booker_ip")]
     pub ip: Vec<u8>,
     #[sqlx(rename = "booker_agent")]
@@ -94,7 +95,7 @@ pub struct BookerRow {
 }
 
 /// One appointment's sealed booker details, if it was booked online.
-pub async fn booker_of(db: &Db, practice_id: i64, id: i64) -> Result<Option<BookerRow>, sqlx::Error> {
+pub async fn booker_of(db: &Db, practice_id: PracticeId, id: i64) -> Result<Option<BookerRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
          WHERE id = $1 AND practice_id = $2 AND booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
@@ -106,9 +107,9 @@ pub async fn booker_of(db: &Db, practice_id: i64, id: i64) -> Result<Option<Book
 }
 
 pub struct Change<'a> {
-    pub practice_id: i64,
+    pub practice_id: PracticeId,
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub service_id: Option<i64>,
     pub starts_at: i64,
     pub ends_at: i64,
@@ -157,7 +158,7 @@ pub async fn change_if_free(db: &Db, change: Change<'_>) -> Result<Changed, sqlx
     Ok(result)
 }
 
-pub async fn cancel(db: &Db, practice_id: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn cancel(db: &Db, practice_id: PracticeId, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
         "UPDATE appointments SET status = 'cancelled', cancelled_at = $3
          WHERE id = $1 AND practice_id = $2 AND status = 'booked'",
@@ -181,7 +182,7 @@ pub enum Restored {
 
 /// Books a cancelled appointment again, if it was cancelled after `since` and its time is still
 /// free.
-pub async fn restore_if_free(db: &Db, practice_id: i64, id: i64, since: i64) -> Result<Restored, sqlx::Error> {
+pub async fn restore_if_free(db: &Db, practice_id: PracticeId, id: i64, since: i64) -> Result<Restored, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     lock_practice(&mut tx, db.backend(), practice_id).await?;
     let recent = "FROM appointments WHERE id = $1 AND practice_id = $2 AND status = 'cancelled' AND cancelled_at > $3";
@@ -215,7 +216,7 @@ pub async fn restore_if_free(db: &Db, practice_id: i64, id: i64, since: i64) -> 
 #[derive(sqlx::FromRow)]
 pub struct AppointmentRow {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub client_name: String,
     pub service_id: Option<i64>,
     pub service_name: Option<String>,
@@ -235,7 +236,12 @@ pub struct AppointmentRow {
 /// Booked appointments that overlap `[from, to)`, by start. A busy week holds hundreds: they
 /// come back as one JSON array in one row, because the database drivers hand over rows one at a
 /// time (on SQLite through a worker thread), which cost more than the query itself.
-pub async fn booked_between(db: &Db, practice_id: i64, from: i64, to: i64) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+pub async fn booked_between(
+    db: &Db,
+    practice_id: PracticeId,
+    from: i64,
+    to: i64,
+) -> Result<Vec<AppointmentRow>, sqlx::Error> {
     const COLUMNS: &str =
         "id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status, colour";
     const ROWS: &str = "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
@@ -254,7 +260,8 @@ pub async fn booked_between(db: &Db, practice_id: i64, from: i64, to: i64) -> Re
         ),
     };
     let json: String = sqlx::query_scalar(&sql).bind(practice_id).bind(from).bind(to).fetch_one(db).await?;
-    type Fields = (i64, i64, String, Option<i64>, Option<String>, i64, i64, String, String, String, Option<String>);
+    type Fields =
+        (i64, ClientId, String, Option<i64>, Option<String>, i64, i64, String, String, String, Option<String>);
     let rows: Vec<Fields> = serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
     Ok(rows
         .into_iter()
@@ -290,7 +297,7 @@ pub async fn booked_between(db: &Db, practice_id: i64, from: i64, to: i64) -> Re
         .collect())
 }
 
-pub async fn appointment(db: &Db, practice_id: i64, id: i64) -> Result<Option<AppointmentRow>, sqlx::Error> {
+pub async fn appointment(db: &Db, practice_id: PracticeId, id: i64) -> Result<Option<AppointmentRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
                 s.name AS service_name, s.colour AS service_colour, a.starts_at AS starts_at, a.ends_at AS ends_at,
@@ -305,7 +312,7 @@ pub async fn appointment(db: &Db, practice_id: i64, id: i64) -> Result<Option<Ap
 }
 
 /// How many appointments the client has, past, coming and cancelled.
-pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_for_client(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM appointments WHERE practice_id = $1 AND client_id = $2")
         .bind(practice_id)
         .bind(client_id)
@@ -316,8 +323,8 @@ pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Resu
 /// Deletes the client's appointments, in the caller's transaction (the client is deleted next).
 pub async fn delete_for_client_in(
     conn: &mut AnyConnection,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM appointments WHERE client_id = $1 AND practice_id = $2")
         .bind(client_id)

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::consent::types::ConsentStatus;
+use crate::ids::ClientId;
 
 /// How many days the calendar shows (`?view=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +106,7 @@ pub struct AppointmentView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentOverview {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub client_name: String,
     pub service_name: String,
     pub colour: String,
@@ -124,7 +125,7 @@ pub struct AppointmentOverview {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentDetail {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub client_name: String,
     pub service_id: Option<i64>,
     pub date: String,

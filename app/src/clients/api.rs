@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::types::{Client, ClientSummary, DeletionSummary};
 use crate::error::AppError;
+use crate::ids::ClientId;
 
 #[server(endpoint = "clients/list")]
 pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError> {
@@ -15,7 +16,7 @@ pub async fn list_clients(query: String) -> Result<Vec<ClientSummary>, AppError>
 }
 
 #[server(endpoint = "clients/get")]
-pub async fn get_client(id: i64) -> Result<Client, AppError> {
+pub async fn get_client(id: ClientId) -> Result<Client, AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::get(&request.state, user, id).await
@@ -47,7 +48,7 @@ pub async fn create_client(
 
 #[server(endpoint = "clients/update")]
 pub async fn update_client(
-    id: i64,
+    id: ClientId,
     name: String,
     email: String,
     phone: String,
@@ -72,13 +73,13 @@ pub async fn update_client(
 
 /// What deleting the client would take with it, shown before the practitioner confirms.
 #[server(endpoint = "clients/deletion_preview")]
-pub async fn deletion_preview(id: i64) -> Result<DeletionSummary, AppError> {
+pub async fn deletion_preview(id: ClientId) -> Result<DeletionSummary, AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     super::service::deletion_preview(&request.state, request.user()?, id).await
 }
 
 #[server(endpoint = "clients/delete")]
-pub async fn delete_client(id: i64) -> Result<(), AppError> {
+pub async fn delete_client(id: ClientId) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::delete(&request.state, user, id).await?;

@@ -16,6 +16,7 @@ use crate::consent::{ConsentSection, ConsentState, StatusIcon};
 use crate::dates;
 use crate::error::AppError;
 use crate::i18n::{t, use_lang};
+use crate::ids::ClientId;
 use crate::journal::{JournalSection, JournalState};
 use api::{CreateClient, DeleteClient, UpdateClient, deletion_preview, get_client, list_clients};
 use types::Client;
@@ -131,12 +132,12 @@ pub fn NewClientPage() -> impl IntoView {
     }
 }
 
-fn client_id() -> impl Fn() -> Option<i64> + Copy {
+fn client_id() -> impl Fn() -> Option<ClientId> + Copy {
     let params = use_params_map();
-    move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()))
+    move || params.with(|p| p.get("id").and_then(|id| id.parse::<ClientId>().ok()))
 }
 
-async fn load_client(id: Option<i64>) -> Result<Client, AppError> {
+async fn load_client(id: Option<ClientId>) -> Result<Client, AppError> {
     match id {
         Some(id) => get_client(id).await,
         None => Err(AppError::NotFound),

@@ -5,6 +5,7 @@ use super::types::{Client, ClientInput, ClientSummary, DeletionSummary, RawClien
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::error::{AppError, Problem};
+use crate::ids::{ClientId, PracticeId};
 use crate::server::crypto::MasterKey;
 use crate::server::db::Db;
 use crate::server::envelope::{self, Field};
@@ -22,7 +23,13 @@ fn checked(state: &AppState, raw: RawClient<'_>) -> Result<ClientInput, AppError
 const NOTES: Field<'static> = Field { record: "profile", field: "clients.notes" };
 
 /// Seals the notes with the client's key (creating the key when the client has none yet).
-async fn store_notes(db: &Db, master: &MasterKey, practice_id: i64, id: i64, notes: &str) -> Result<(), AppError> {
+async fn store_notes(
+    db: &Db,
+    master: &MasterKey,
+    practice_id: PracticeId,
+    id: ClientId,
+    notes: &str,
+) -> Result<(), AppError> {
     let sealed = if notes.is_empty() {
         None
     } else {
@@ -31,7 +38,7 @@ async fn store_notes(db: &Db, master: &MasterKey, practice_id: i64, id: i64, not
     Ok(store::set_sealed_notes(db, practice_id, id, sealed).await?)
 }
 
-pub async fn create(state: &AppState, user: &CurrentUser, raw: RawClient<'_>) -> Result<i64, AppError> {
+pub async fn create(state: &AppState, user: &CurrentUser, raw: RawClient<'_>) -> Result<ClientId, AppError> {
     let input = checked(state, raw)?;
     let now = state.clock.now();
     let id = store::create(&state.db, user.practice_id, &input, now).await?;
@@ -40,7 +47,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, raw: RawClient<'_>) ->
     Ok(id)
 }
 
-pub async fn update(state: &AppState, user: &CurrentUser, id: i64, raw: RawClient<'_>) -> Result<(), AppError> {
+pub async fn update(state: &AppState, user: &CurrentUser, id: ClientId, raw: RawClient<'_>) -> Result<(), AppError> {
     let input = checked(state, raw)?;
     let now = state.clock.now();
     if !store::update(&state.db, user.practice_id, id, &input, now).await? {
@@ -64,12 +71,12 @@ pub async fn list(state: &AppState, user: &CurrentUser, query: &str) -> Result<V
 
 /// The client with its notes opened, recorded as a reading; `NotFound` when the practice has no
 /// such client.
-pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Client, AppError> {
+pub async fn get(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<Client, AppError> {
     let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let mut client = row.client;
     if let Some(sealed) = row.sealed_notes {
         let keys = envelope::existing(&state.db, &state.master_key, user.practice_id, id).await?.ok_or_else(|| {
-            tracing::error!(client_id = id, "sealed notes without a data key");
+            tracing::error!(client_id = %id, "sealed notes without a data key");
             AppError::Internal
         })?;
         client.notes = keys.open_text(&sealed, NOTES)?;
@@ -80,7 +87,7 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Client
 
 /// What deleting the client would take with it: its name (a reading of client data, so
 /// recorded) and how many records of each kind.
-pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: i64) -> Result<DeletionSummary, AppError> {
+pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<DeletionSummary, AppError> {
     let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let db = &state.db;
     let preview = DeletionSummary {
@@ -99,7 +106,7 @@ pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: i64) -> 
 /// in the audit log, all in one transaction.
 /// Then the old pages leave the SQLite WAL too, so the files on disk no longer hold the client's
 /// name, key or journals.
-pub async fn delete(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<(), AppError> {
     let mut tx = crate::server::db::begin_write(&state.db).await?;
     store::delete_keys(&mut tx, user.practice_id, id).await?;
     crate::calendar::store::delete_for_client_in(&mut tx, user.practice_id, id).await?;

@@ -5,10 +5,16 @@ use sqlx::AnyConnection;
 
 use super::types::{Client, ClientInput, ClientSummary};
 use crate::consent::types::ConsentStatus;
+use crate::ids::{ClientId, PracticeId};
 use crate::server::db::Db;
 
 /// The practice's clients whose name, email or phone contains `query` (all when empty), by name.
-pub async fn search(db: &Db, practice_id: i64, query: &str, limit: i64) -> Result<Vec<ClientSummary>, sqlx::Error> {
+pub async fn search(
+    db: &Db,
+    practice_id: PracticeId,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<ClientSummary>, sqlx::Error> {
     let pattern = format!("%{}%", escape_like(&query.trim().to_lowercase()));
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT id, name, email, phone FROM clients
@@ -35,7 +41,7 @@ pub async fn search(db: &Db, practice_id: i64, query: &str, limit: i64) -> Resul
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
-    id: i64,
+    id: ClientId,
     name: String,
     email: String,
     phone: String,
@@ -54,7 +60,7 @@ pub struct ClientRow {
 
 #[derive(sqlx::FromRow)]
 struct DetailsRow {
-    id: i64,
+    id: ClientId,
     name: String,
     email: String,
     phone: String,
@@ -63,7 +69,7 @@ struct DetailsRow {
     notes_sealed: Option<Vec<u8>>,
 }
 
-pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<ClientRow>, sqlx::Error> {
+pub async fn get(db: &Db, practice_id: PracticeId, id: ClientId) -> Result<Option<ClientRow>, sqlx::Error> {
     let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT id, name, email, phone, birth_date, address, notes_sealed FROM clients WHERE id = $1 AND practice_id = $2",
     )
@@ -86,7 +92,7 @@ pub async fn get(db: &Db, practice_id: i64, id: i64) -> Result<Option<ClientRow>
 }
 
 /// A new client, without notes (they are sealed with the client's key, which needs its id).
-pub async fn create(db: &Db, practice_id: i64, input: &ClientInput, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn create(db: &Db, practice_id: PracticeId, input: &ClientInput, now: i64) -> Result<ClientId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO clients (practice_id, name, email, phone, birth_date, address, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -103,7 +109,13 @@ pub async fn create(db: &Db, practice_id: i64, input: &ClientInput, now: i64) ->
 }
 
 /// `false` when the practice has no such client. The notes are set apart, sealed.
-pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    db: &Db,
+    practice_id: PracticeId,
+    id: ClientId,
+    input: &ClientInput,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
         "UPDATE clients SET name = $1, email = $2, phone = $3, birth_date = $4, address = $5, updated_at = $6
          WHERE id = $7 AND practice_id = $8",
@@ -126,13 +138,13 @@ pub async fn update(db: &Db, practice_id: i64, id: i64, input: &ClientInput, now
 /// name must match too: a stranger's booking never lands on another client's record by email alone.
 pub async fn for_booking_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    practice_id: i64,
+    practice_id: PracticeId,
     name: &str,
     email: &str,
     phone: &str,
     now: i64,
-) -> Result<i64, sqlx::Error> {
-    let existing: Option<i64> = sqlx::query_scalar(
+) -> Result<ClientId, sqlx::Error> {
+    let existing: Option<ClientId> = sqlx::query_scalar(
         "SELECT id FROM clients WHERE practice_id = $1 AND LOWER(email) = $2 AND LOWER(name) = $3 ORDER BY id LIMIT 1",
     )
     .bind(practice_id)
@@ -158,7 +170,12 @@ pub async fn for_booking_in(
 
 /// Stores the client's sealed notes (`None`: no notes). The older plaintext `notes` column is
 /// never written: it stays empty.
-pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option<Vec<u8>>) -> Result<(), sqlx::Error> {
+pub async fn set_sealed_notes(
+    db: &Db,
+    practice_id: PracticeId,
+    id: ClientId,
+    sealed: Option<Vec<u8>>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE clients SET notes_sealed = $1 WHERE id = $2 AND practice_id = $3")
         .bind(sealed)
         .bind(id)
@@ -169,7 +186,7 @@ pub async fn set_sealed_notes(db: &Db, practice_id: i64, id: i64, sealed: Option
 }
 
 /// The name of the practice's client; `None` when the practice has no such client.
-pub async fn name_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn name_of(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM clients WHERE id = $1 AND practice_id = $2")
         .bind(client_id)
         .bind(practice_id)
@@ -179,7 +196,7 @@ pub async fn name_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Option
 
 /// Deletes the client's data keys, so that anything sealed with them (journals, booking details,
 /// wherever a copy lies) can no longer be read. The first step of deleting a client.
-pub async fn delete_keys(conn: &mut AnyConnection, practice_id: i64, id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete_keys(conn: &mut AnyConnection, practice_id: PracticeId, id: ClientId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM client_keys WHERE client_id = $1 AND practice_id = $2")
         .bind(id)
         .bind(practice_id)
@@ -190,7 +207,7 @@ pub async fn delete_keys(conn: &mut AnyConnection, practice_id: i64, id: i64) ->
 
 /// Deletes the client with everything that hangs on it (its keys and appointments are gone
 /// already). `false` when the practice has no such client.
-pub async fn delete(conn: &mut AnyConnection, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete(conn: &mut AnyConnection, practice_id: PracticeId, id: ClientId) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM clients WHERE id = $1 AND practice_id = $2")
         .bind(id)
         .bind(practice_id)

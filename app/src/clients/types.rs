@@ -6,6 +6,7 @@ use crate::consent::types::ConsentStatus;
 use crate::dates::parse_date;
 use crate::error::{AppError, FieldChecks, Problem};
 use crate::fields::{Email, text};
+use crate::ids::ClientId;
 
 pub const CLIENT_NAME_MAX: usize = 200;
 const ADDRESS_MAX: usize = 300;
@@ -18,7 +19,7 @@ pub const SEARCH_MAX: usize = 254;
 /// One line of the client list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSummary {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -28,7 +29,7 @@ pub struct ClientSummary {
 /// What deleting a client takes with it, named before it happens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionSummary {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
     pub journal_entries: i64,
     pub appointments: i64,
@@ -38,7 +39,7 @@ pub struct DeletionSummary {
 /// Everything the profile shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Client {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
     pub email: String,
     pub phone: String,

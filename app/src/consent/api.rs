@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::types::{ConsentPage, RequestView, Template};
 use crate::error::AppError;
+use crate::ids::ClientId;
 use crate::secret::SecretText;
 
 #[server(endpoint = "consent/templates")]
@@ -46,28 +47,28 @@ pub async fn ask_again(template_id: i64) -> Result<usize, AppError> {
 
 /// A reminder with a fresh link for an unanswered request.
 #[server(endpoint = "consent/remind")]
-pub async fn remind_consent(client_id: i64, id: i64) -> Result<(), AppError> {
+pub async fn remind_consent(client_id: ClientId, id: i64) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::remind(&request.state, user, client_id, id, request.lang).await
 }
 
 #[server(endpoint = "consent/requests")]
-pub async fn consent_requests(client_id: i64) -> Result<Vec<RequestView>, AppError> {
+pub async fn consent_requests(client_id: ClientId) -> Result<Vec<RequestView>, AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::requests(&request.state, user, client_id).await
 }
 
 #[server(endpoint = "consent/send")]
-pub async fn send_consent(client_id: i64, template_id: i64) -> Result<(), AppError> {
+pub async fn send_consent(client_id: ClientId, template_id: i64) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::send(&request.state, user, client_id, template_id, request.lang).await
 }
 
 #[server(endpoint = "consent/revoke")]
-pub async fn revoke_consent(client_id: i64, id: i64) -> Result<(), AppError> {
+pub async fn revoke_consent(client_id: ClientId, id: i64) -> Result<(), AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let user = request.user()?;
     super::service::revoke(&request.state, user, client_id, id).await

@@ -10,6 +10,7 @@ use axum::routing::get;
 
 use crate::error::{AppError, Translated};
 use crate::i18n::Lang;
+use crate::ids::ClientId;
 use crate::server::request::RequestInfo;
 use crate::server::state::AppState;
 
@@ -20,7 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/consent/copy.pdf", get(download_by_link))
 }
 
-async fn download(request: RequestInfo, Path((client_id, id)): Path<(i64, i64)>) -> Response {
+async fn download(request: RequestInfo, Path((client_id, id)): Path<(ClientId, i64)>) -> Response {
     let copy = match request.user() {
         Ok(user) => super::service::signed_copy(&request.state, user, client_id, id, request.lang).await,
         Err(error) => Err(error),

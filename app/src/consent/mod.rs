@@ -25,6 +25,7 @@ use crate::components::forms::{
 use crate::dates;
 use crate::error::AppError;
 use crate::i18n::{Lang, t, use_lang};
+use crate::ids::ClientId;
 use api::{
     AskAgain, ConsentOpened, DeclineConsent, RemindConsent, RevokeConsent, SaveTemplate, SendConsent,
     SendWithdrawalCode, SignConsent, WithdrawConsent, consent_declarations, consent_requests, consent_templates,
@@ -177,7 +178,7 @@ pub struct ConsentState {
 }
 
 impl ConsentState {
-    pub fn new(client_id: impl Fn() -> Option<i64> + Send + Sync + Copy + 'static) -> Self {
+    pub fn new(client_id: impl Fn() -> Option<ClientId> + Send + Sync + Copy + 'static) -> Self {
         let send = ServerAction::<SendConsent>::new();
         let revoke = ServerAction::<RevokeConsent>::new();
         let remind = ServerAction::<RemindConsent>::new();
@@ -196,7 +197,7 @@ impl ConsentState {
 }
 
 #[component]
-pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> impl IntoView {
+pub fn ConsentSection(client_id: ClientId, has_email: bool, state: ConsentState) -> impl IntoView {
     let texts = t();
     let ConsentState { send, revoke, remind, requests, templates } = state;
     let error = action_error(send);
@@ -276,7 +277,7 @@ pub fn ConsentSection(client_id: i64, has_email: bool, state: ConsentState) -> i
 
 #[component]
 fn RequestItem(
-    client_id: i64,
+    client_id: ClientId,
     request: RequestView,
     revoke: ServerAction<RevokeConsent>,
     remind: ServerAction<RemindConsent>,

@@ -26,6 +26,7 @@ use crate::audit::types::AuditAction;
 use crate::dates;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
+use crate::ids::{ClientId, PracticeId};
 use crate::local_time;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::envelope::{self, ClientKeys, Field};
@@ -140,7 +141,7 @@ pub async fn save_template(
 pub async fn send(
     state: &AppState,
     user: &CurrentUser,
-    client_id: i64,
+    client_id: ClientId,
     template_id: i64,
     lang: Lang,
 ) -> Result<(), AppError> {
@@ -156,7 +157,7 @@ pub async fn send(
 async fn send_version(
     state: &AppState,
     user: &CurrentUser,
-    client_id: i64,
+    client_id: ClientId,
     email: String,
     template: &Template,
     lang: Lang,
@@ -177,7 +178,7 @@ async fn send_version(
     mail_link(state, user, email, &token, expires_at, template.lang_or(lang), false).await
 }
 
-async fn client_email(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<String, AppError> {
+async fn client_email(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<String, AppError> {
     let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
     if client.client.email.is_empty() {
         return Err(AppError::Rejected(Problem::ClientHasNoEmail));
@@ -216,7 +217,13 @@ async fn mail_link(
 
 /// A reminder for an unanswered request: a new link (the old one stops working) that runs
 /// another 14 days.
-pub async fn remind(state: &AppState, user: &CurrentUser, client_id: i64, id: i64, lang: Lang) -> Result<(), AppError> {
+pub async fn remind(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: ClientId,
+    id: i64,
+    lang: Lang,
+) -> Result<(), AppError> {
     let email = client_email(state, user, client_id).await?;
     let token = new_token();
     let now = state.clock.now();
@@ -261,7 +268,7 @@ pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Templ
 }
 
 /// The client's requests, newest first. Recorded as a reading.
-pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<RequestView>, AppError> {
+pub async fn requests(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<Vec<RequestView>, AppError> {
     crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let now = state.clock.now();
@@ -287,8 +294,8 @@ pub async fn requests(state: &AppState, user: &CurrentUser, client_id: i64) -> R
 /// Each client's consent status: that of its newest request that was not revoked.
 pub async fn statuses(
     state: &AppState,
-    practice_id: i64,
-) -> Result<std::collections::HashMap<i64, ConsentStatus>, AppError> {
+    practice_id: PracticeId,
+) -> Result<std::collections::HashMap<ClientId, ConsentStatus>, AppError> {
     let now = state.clock.now();
     Ok(store::statuses(&state.db, practice_id)
         .await?
@@ -297,7 +304,7 @@ pub async fn statuses(
         .collect())
 }
 
-pub async fn revoke(state: &AppState, user: &CurrentUser, client_id: i64, id: i64) -> Result<(), AppError> {
+pub async fn revoke(state: &AppState, user: &CurrentUser, client_id: ClientId, id: i64) -> Result<(), AppError> {
     if !store::revoke(&state.db, user.practice_id, client_id, id).await? {
         return Err(AppError::NotFound);
     }
@@ -599,7 +606,7 @@ async fn answer(
 pub async fn signed_copy(
     state: &AppState,
     user: &CurrentUser,
-    client_id: i64,
+    client_id: ClientId,
     id: i64,
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {

@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 
 use super::types::{RequestStatus, Template};
 use crate::i18n::Lang;
+use crate::ids::{ClientId, PracticeId};
 use crate::server::db::Db;
 
 /// A stored language code; `None` for versions saved before declarations had one.
@@ -30,7 +31,7 @@ impl From<TemplateRow> for Template {
 }
 
 /// The practice's declarations in their current version, oldest first.
-pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx::Error> {
+pub async fn templates(db: &Db, practice_id: PracticeId) -> Result<Vec<Template>, sqlx::Error> {
     let rows: Vec<TemplateRow> = sqlx::query_as(
         "SELECT t.id AS id, v.version AS version, v.title AS title, v.body AS body, v.lang AS lang
          FROM consent_templates t
@@ -48,7 +49,7 @@ pub async fn templates(db: &Db, practice_id: i64) -> Result<Vec<Template>, sqlx:
 /// One version of one of the practice's declarations.
 pub async fn template_version(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     template_id: i64,
     version: i64,
 ) -> Result<Option<Template>, sqlx::Error> {
@@ -67,7 +68,7 @@ pub async fn template_version(
 
 /// Marks the practice as given the default declarations; `false` when it was already (by this
 /// or a parallel request), so the defaults are added once.
-pub async fn claim_defaults(conn: &mut AnyConnection, practice_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim_defaults(conn: &mut AnyConnection, practice_id: PracticeId) -> Result<bool, sqlx::Error> {
     let added = sqlx::query("INSERT INTO consent_defaults (practice_id) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(practice_id)
         .execute(conn)
@@ -76,7 +77,7 @@ pub async fn claim_defaults(conn: &mut AnyConnection, practice_id: i64) -> Resul
     Ok(added == 1)
 }
 
-pub async fn insert_template(conn: &mut AnyConnection, practice_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn insert_template(conn: &mut AnyConnection, practice_id: PracticeId, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("INSERT INTO consent_templates (practice_id, created_at) VALUES ($1, $2) RETURNING id")
         .bind(practice_id)
         .bind(now)
@@ -87,7 +88,7 @@ pub async fn insert_template(conn: &mut AnyConnection, practice_id: i64, now: i6
 /// Adds the next version of one of the practice's declarations; `None` when it has no such one.
 pub async fn add_version(
     conn: &mut AnyConnection,
-    practice_id: i64,
+    practice_id: PracticeId,
     template_id: i64,
     title: &str,
     body: &str,
@@ -119,8 +120,8 @@ pub async fn add_version(
 }
 
 pub struct NewRequest<'a> {
-    pub practice_id: i64,
-    pub client_id: i64,
+    pub practice_id: PracticeId,
+    pub client_id: ClientId,
     pub template: &'a Template,
     pub token_hash: &'a [u8],
     pub now: i64,
@@ -164,8 +165,8 @@ pub async fn insert_request(db: &Db, request: NewRequest<'_>) -> Result<i64, sql
 #[derive(sqlx::FromRow)]
 pub struct RequestRow {
     pub id: i64,
-    pub practice_id: i64,
-    pub client_id: i64,
+    pub practice_id: PracticeId,
+    pub client_id: ClientId,
     pub template_id: i64,
     #[sqlx(rename = "template_version")]
     pub version: i64,
@@ -193,7 +194,11 @@ pub async fn request_by_token(db: &Db, token_hash: &[u8]) -> Result<Option<Reque
 }
 
 /// The client's requests, newest first.
-pub async fn requests_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Vec<RequestRow>, sqlx::Error> {
+pub async fn requests_of(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
     sqlx::query_as(select_request!("practice_id = $1 AND client_id = $2 ORDER BY id DESC"))
         .bind(practice_id)
         .bind(client_id)
@@ -204,13 +209,13 @@ pub async fn requests_of(db: &Db, practice_id: i64, client_id: i64) -> Result<Ve
 /// Where one request stands.
 #[derive(sqlx::FromRow)]
 pub struct StatusRow {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub status: RequestStatus,
     pub expires_at: i64,
 }
 
 /// Every request of the practice that was not revoked, oldest first.
-pub async fn statuses(db: &Db, practice_id: i64) -> Result<Vec<StatusRow>, sqlx::Error> {
+pub async fn statuses(db: &Db, practice_id: PracticeId) -> Result<Vec<StatusRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT client_id, status, expires_at FROM consent_requests
          WHERE practice_id = $1 AND status <> 'revoked' ORDER BY id",
@@ -271,7 +276,7 @@ pub async fn advance(db: &Db, id: i64, step: Step, now: i64, evidence: &[u8]) ->
 }
 
 /// Revokes an unanswered request of the practice's client; `false` when there is none.
-pub async fn revoke(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(db: &Db, practice_id: PracticeId, client_id: ClientId, id: i64) -> Result<bool, sqlx::Error> {
     let changed = sqlx::query(
         "UPDATE consent_requests SET status = 'revoked'
          WHERE id = $1 AND practice_id = $2 AND client_id = $3 AND status IN ('sent', 'opened')",
@@ -286,7 +291,12 @@ pub async fn revoke(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Resul
 }
 
 /// One request of the practice's client.
-pub async fn request_of(db: &Db, practice_id: i64, client_id: i64, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
+pub async fn request_of(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    id: i64,
+) -> Result<Option<RequestRow>, sqlx::Error> {
     sqlx::query_as(select_request!("id = $1 AND practice_id = $2 AND client_id = $3"))
         .bind(id)
         .bind(practice_id)
@@ -299,8 +309,8 @@ pub async fn request_of(db: &Db, practice_id: i64, client_id: i64, id: i64) -> R
 /// and a new expiry; `false` when there is no such open request.
 pub async fn renew_link(
     db: &Db,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
     id: i64,
     token_hash: &[u8],
     expires_at: i64,
@@ -324,10 +334,10 @@ pub async fn renew_link(
 /// version than `current`.
 pub async fn signed_older_version(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     template_id: i64,
     current: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> Result<Vec<ClientId>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT r.client_id FROM consent_requests r
          WHERE r.practice_id = $1 AND r.template_id = $2 AND r.status = 'signed' AND r.template_version < $3
@@ -428,7 +438,7 @@ pub async fn use_code(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// How many consent requests the client has, whatever their status.
-pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_for_client(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM consent_requests WHERE practice_id = $1 AND client_id = $2")
         .bind(practice_id)
         .bind(client_id)

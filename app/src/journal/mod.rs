@@ -18,6 +18,7 @@ use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_erro
 use crate::dates;
 use crate::error::AppError;
 use crate::i18n::{t, use_lang};
+use crate::ids::ClientId;
 use api::{CreateJournalEntry, EditJournalEntry, get_journal, get_journal_history};
 use types::{ENTRIES_PAGE, Journal, JournalEntry};
 
@@ -31,7 +32,7 @@ pub struct JournalState {
 }
 
 impl JournalState {
-    pub fn new(client_id: impl Fn() -> Option<i64> + Send + Sync + Copy + 'static) -> Self {
+    pub fn new(client_id: impl Fn() -> Option<ClientId> + Send + Sync + Copy + 'static) -> Self {
         let create = ServerAction::<CreateJournalEntry>::new();
         let saved = success_count(move || succeeded(create));
         // `?entries=40` shows older entries: a plain link, so it works without JavaScript too.
@@ -52,7 +53,7 @@ impl JournalState {
 
 /// The journal part of the client profile.
 #[component]
-pub fn JournalSection(client_id: i64, state: JournalState) -> impl IntoView {
+pub fn JournalSection(client_id: ClientId, state: JournalState) -> impl IntoView {
     let texts = t();
     let JournalState { create, journal: entries } = state;
     let error = action_error(create);
@@ -157,7 +158,7 @@ fn AccessLog(events: Vec<AuditEvent>) -> impl IntoView {
 }
 
 #[component]
-fn EntryView(client_id: i64, entry: JournalEntry) -> impl IntoView {
+fn EntryView(client_id: ClientId, entry: JournalEntry) -> impl IntoView {
     let texts = t();
     let lang = use_lang();
     let edited = entry.version > 1;
@@ -196,8 +197,8 @@ pub fn JournalEntryPage() -> impl IntoView {
     let params = use_params_map();
     let ids = move || {
         params.with(|p| {
-            let id = |key: &str| p.get(key).and_then(|v| v.parse::<i64>().ok());
-            id("id").zip(id("entry"))
+            let client_id = p.get("id").and_then(|v| v.parse::<ClientId>().ok());
+            client_id.zip(p.get("entry").and_then(|v| v.parse::<i64>().ok()))
         })
     };
     let history = Resource::new_blocking(ids, |ids| async move {

@@ -9,6 +9,7 @@ use super::types::{Journal, JournalEntry, JournalHistory, JournalInput};
 use crate::audit::store as audit;
 use crate::audit::types::{AuditAction, AuditEvent};
 use crate::error::{AppError, Problem};
+use crate::ids::ClientId;
 use crate::local_time;
 use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::sessions::CurrentUser;
@@ -25,7 +26,7 @@ pub fn record(entry_id: i64, version: i64) -> String {
 }
 
 /// The client's name, or `NotFound` when the practice has no such client.
-async fn client_name(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<String, AppError> {
+async fn client_name(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<String, AppError> {
     let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?;
     client.map(|row| row.client.name).ok_or(AppError::NotFound)
 }
@@ -45,7 +46,12 @@ fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, Ap
 
 /// The client's journal: the newest `shown` entries (see `types::shown_entries`), newest first,
 /// and whether older ones exist. Recorded as a reading.
-pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown: usize) -> Result<Journal, AppError> {
+pub async fn journal(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: ClientId,
+    shown: usize,
+) -> Result<Journal, AppError> {
     client_name(state, user, client_id).await?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let mut rows = store::current(&state.db, user.practice_id, client_id, shown as i64 + 1).await?;
@@ -55,7 +61,7 @@ pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown
         Some(keys) => rows.into_iter().map(|row| open(&keys, zone, row)).collect::<Result<_, _>>()?,
         None if rows.is_empty() => Vec::new(),
         None => {
-            tracing::error!(client_id, "journal entries without a data key");
+            tracing::error!(%client_id, "journal entries without a data key");
             return Err(AppError::Internal);
         }
     };
@@ -68,7 +74,7 @@ pub async fn journal(state: &AppState, user: &CurrentUser, client_id: i64, shown
 pub async fn history(
     state: &AppState,
     user: &CurrentUser,
-    client_id: i64,
+    client_id: ClientId,
     entry_id: i64,
 ) -> Result<JournalHistory, AppError> {
     let client_name = client_name(state, user, client_id).await?;
@@ -78,7 +84,7 @@ pub async fn history(
     }
     let keys =
         envelope::existing(&state.db, &state.master_key, user.practice_id, client_id).await?.ok_or_else(|| {
-            tracing::error!(client_id, "journal entries without a data key");
+            tracing::error!(%client_id, "journal entries without a data key");
             AppError::Internal
         })?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
@@ -120,7 +126,12 @@ fn parse(state: &AppState, raw: RawEntry<'_>) -> Result<JournalInput, AppError> 
 }
 
 /// A new entry; returns its id.
-pub async fn create(state: &AppState, user: &CurrentUser, client_id: i64, raw: RawEntry<'_>) -> Result<i64, AppError> {
+pub async fn create(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: ClientId,
+    raw: RawEntry<'_>,
+) -> Result<i64, AppError> {
     let input = parse(state, raw)?;
     client_name(state, user, client_id).await?;
     let keys = envelope::for_client(&state.db, &state.master_key, user.practice_id, client_id).await?;
@@ -138,7 +149,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, client_id: i64, raw: R
 pub async fn edit(
     state: &AppState,
     user: &CurrentUser,
-    client_id: i64,
+    client_id: ClientId,
     entry_id: i64,
     base: i64,
     raw: RawEntry<'_>,
@@ -160,7 +171,7 @@ pub async fn edit(
 }
 
 /// The newest audit events about the client: who read or wrote its journal, and when.
-pub async fn log(state: &AppState, user: &CurrentUser, client_id: i64) -> Result<Vec<AuditEvent>, AppError> {
+pub async fn log(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<Vec<AuditEvent>, AppError> {
     client_name(state, user, client_id).await?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     Ok(audit::for_client(&state.db, zone, user.practice_id, client_id, LOG_LENGTH).await?)

@@ -3,6 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
+use crate::ids::{ClientId, PracticeId, UserId};
 use crate::server::db::Db;
 
 /// One version of an entry, still sealed.
@@ -23,7 +24,7 @@ pub struct NewVersion<'a> {
     pub date: &'a str,
     pub title: Vec<u8>,
     pub body: Vec<u8>,
-    pub author_id: i64,
+    pub author_id: UserId,
     pub author: &'a str,
     pub written_at: i64,
 }
@@ -41,7 +42,12 @@ fn version_row(row: &sqlx::any::AnyRow) -> Result<VersionRow, sqlx::Error> {
 }
 
 /// The client's newest `limit` entries in their current wording, newest date first.
-pub async fn current(db: &Db, practice_id: i64, client_id: i64, limit: i64) -> Result<Vec<VersionRow>, sqlx::Error> {
+pub async fn current(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    limit: i64,
+) -> Result<Vec<VersionRow>, sqlx::Error> {
     let rows = sqlx::query(
         // The page is chosen first on the dates alone, so that only its rows' sealed texts are read.
         "SELECT v.entry_id, v.version, v.entry_date, v.title, v.body, v.author_name, v.written_at
@@ -63,7 +69,12 @@ pub async fn current(db: &Db, practice_id: i64, client_id: i64, limit: i64) -> R
 }
 
 /// Every version of one entry, newest first; empty when the client has no such entry.
-pub async fn history(db: &Db, practice_id: i64, client_id: i64, entry_id: i64) -> Result<Vec<VersionRow>, sqlx::Error> {
+pub async fn history(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    entry_id: i64,
+) -> Result<Vec<VersionRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT v.entry_id, v.version, v.entry_date, v.title, v.body, v.author_name, v.written_at
          FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id
@@ -81,8 +92,8 @@ pub async fn history(db: &Db, practice_id: i64, client_id: i64, entry_id: i64) -
 /// A new entry, at version 1 (whose row the caller adds next, in the same transaction).
 pub async fn insert_entry(
     conn: &mut AnyConnection,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -100,8 +111,8 @@ pub async fn insert_entry(
 /// edited it meanwhile) or is not the client's.
 pub async fn advance(
     conn: &mut AnyConnection,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
     entry_id: i64,
     base: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -138,7 +149,7 @@ pub async fn insert_version(conn: &mut AnyConnection, version: NewVersion<'_>) -
 }
 
 /// Whether the practice has this entry for this client at all.
-pub async fn exists(db: &Db, practice_id: i64, client_id: i64, entry_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn exists(db: &Db, practice_id: PracticeId, client_id: ClientId, entry_id: i64) -> Result<bool, sqlx::Error> {
     let found: Option<i64> =
         sqlx::query_scalar("SELECT id FROM journal_entries WHERE id = $1 AND practice_id = $2 AND client_id = $3")
             .bind(entry_id)
@@ -150,7 +161,7 @@ pub async fn exists(db: &Db, practice_id: i64, client_id: i64, entry_id: i64) ->
 }
 
 /// How many journal entries the client has (each with all its versions).
-pub async fn count_for_client(db: &Db, practice_id: i64, client_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_for_client(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries WHERE practice_id = $1 AND client_id = $2")
         .bind(practice_id)
         .bind(client_id)

@@ -4,6 +4,7 @@
 use sqlx::AnyConnection;
 
 use super::types::PracticeDetails;
+use crate::ids::PracticeId;
 use crate::server::db::Db;
 
 #[derive(sqlx::FromRow)]
@@ -13,7 +14,7 @@ struct DetailsRow {
     org_number: String,
 }
 
-pub async fn practice(db: &Db, practice_id: i64) -> Result<PracticeDetails, sqlx::Error> {
+pub async fn practice(db: &Db, practice_id: PracticeId) -> Result<PracticeDetails, sqlx::Error> {
     let row: DetailsRow = sqlx::query_as("SELECT name, address, org_number FROM practices WHERE id = $1")
         .bind(practice_id)
         .fetch_one(db)
@@ -21,7 +22,7 @@ pub async fn practice(db: &Db, practice_id: i64) -> Result<PracticeDetails, sqlx
     Ok(PracticeDetails { name: row.name, address: row.address, org_number: row.org_number })
 }
 
-pub async fn update_practice(db: &Db, practice_id: i64, details: &PracticeDetails) -> Result<(), sqlx::Error> {
+pub async fn update_practice(db: &Db, practice_id: PracticeId, details: &PracticeDetails) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE practices SET name = $1, address = $2, org_number = $3 WHERE id = $4")
         .bind(&details.name)
         .bind(&details.address)
@@ -33,7 +34,7 @@ pub async fn update_practice(db: &Db, practice_id: i64, details: &PracticeDetail
 }
 
 /// A new practice, in the caller's transaction (with its first account).
-pub async fn create_in(conn: &mut AnyConnection, name: &str, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn create_in(conn: &mut AnyConnection, name: &str, now: i64) -> Result<PracticeId, sqlx::Error> {
     sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(name)
         .bind(now)
@@ -42,12 +43,12 @@ pub async fn create_in(conn: &mut AnyConnection, name: &str, now: i64) -> Result
 }
 
 /// The practice's name.
-pub async fn name_of(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
+pub async fn name_of(db: &Db, practice_id: PracticeId) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await
 }
 
 /// The practice's time zone.
-pub async fn zone_of(db: &Db, practice_id: i64) -> Result<chrono_tz::Tz, sqlx::Error> {
+pub async fn zone_of(db: &Db, practice_id: PracticeId) -> Result<chrono_tz::Tz, sqlx::Error> {
     let name: String =
         sqlx::query_scalar("SELECT time_zone FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await?;
     Ok(crate::local_time::zone(&name))
@@ -56,7 +57,7 @@ pub async fn zone_of(db: &Db, practice_id: i64) -> Result<chrono_tz::Tz, sqlx::E
 /// The practice behind a booking address.
 #[derive(sqlx::FromRow)]
 pub struct BookingPractice {
-    pub id: i64,
+    pub id: PracticeId,
     pub name: String,
     pub time_zone: String,
 }
@@ -69,12 +70,12 @@ pub async fn by_booking_slug(db: &Db, slug: &str) -> Result<Option<BookingPracti
 }
 
 /// The practice's name and booking address, if it has one.
-pub async fn booking_slug_of(db: &Db, practice_id: i64) -> Result<(String, Option<String>), sqlx::Error> {
+pub async fn booking_slug_of(db: &Db, practice_id: PracticeId) -> Result<(String, Option<String>), sqlx::Error> {
     sqlx::query_as("SELECT name, booking_slug FROM practices WHERE id = $1").bind(practice_id).fetch_one(db).await
 }
 
 /// Sets the booking address unless one is set; `false` when the slug is taken by another practice.
-pub async fn set_booking_slug(db: &Db, practice_id: i64, slug: &str) -> Result<bool, sqlx::Error> {
+pub async fn set_booking_slug(db: &Db, practice_id: PracticeId, slug: &str) -> Result<bool, sqlx::Error> {
     let taken: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM practices WHERE booking_slug = $1").bind(slug).fetch_one(db).await?;
     if taken > 0 {

@@ -4,6 +4,7 @@ use super::store;
 use super::types::{Device, DeviceKind, EventKind, EventView, FRESH_SIGN_IN_SECS, SecuritySettings, SessionView};
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
+use crate::ids::UserId;
 use crate::server::mail::Email;
 use crate::server::password::PlainPassword;
 use crate::server::request::Origin;
@@ -34,14 +35,19 @@ pub fn device_key(device: &Device) -> String {
     format!("{:?}|{}|{}", device.kind, device.browser, device.os)
 }
 
-pub async fn record(state: &AppState, user_id: i64, kind: EventKind, origin: &Origin<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(
+    state: &AppState,
+    user_id: UserId,
+    kind: EventKind,
+    origin: &Origin<'_>,
+) -> Result<(), sqlx::Error> {
     record_by(state, user_id, kind, origin, "").await
 }
 
 /// Records an event on the owner's log that someone else caused (`actor`: a support person).
 pub async fn record_by(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     kind: EventKind,
     origin: &Origin<'_>,
     actor: &str,
@@ -64,7 +70,7 @@ pub async fn record_by(
 /// signed in from before (not for the very first sign-in).
 pub async fn record_sign_in(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     origin: &Origin<'_>,
     lang: Lang,

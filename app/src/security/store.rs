@@ -1,11 +1,12 @@
 //! SQL for the owner's security log.
 
 use super::types::EventKind;
+use crate::ids::UserId;
 use crate::server::db::Db;
 
 /// One row of the owner's security log.
 pub struct NewEvent<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: EventKind,
     pub at: i64,
     pub ip: &'a str,
@@ -33,7 +34,7 @@ pub async fn insert_event(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Erro
 }
 
 /// How many sign-ins the user has had, from any device (`None`) or from this device key.
-pub async fn sign_in_count(db: &Db, user_id: i64, device: Option<&str>) -> Result<i64, sqlx::Error> {
+pub async fn sign_in_count(db: &Db, user_id: UserId, device: Option<&str>) -> Result<i64, sqlx::Error> {
     let query = match device {
         Some(device) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE user_id = $1 AND kind = $2 AND device = $3")
@@ -57,7 +58,7 @@ pub struct EventRow {
     pub detail: String,
 }
 
-pub async fn recent_events(db: &Db, user_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn recent_events(db: &Db, user_id: UserId, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT kind, at, ip, user_agent, detail FROM security_events
          WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",

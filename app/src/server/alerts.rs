@@ -5,19 +5,20 @@
 use std::net::IpAddr;
 
 use super::network::network_of;
+use crate::ids::UserId;
 
 const TARGET: &str = "trygg::security";
 
-pub fn sign_in_failed(user_id: Option<i64>, ip: IpAddr) {
-    tracing::warn!(target: TARGET, event = "sign_in_failed", user_id, network = %network_of(ip));
+pub fn sign_in_failed(user_id: Option<UserId>, ip: IpAddr) {
+    tracing::warn!(target: TARGET, event = "sign_in_failed", user_id = user_id.map(|id| id.0), network = %network_of(ip));
 }
 
-pub fn wrong_code(user_id: i64, ip: IpAddr) {
-    tracing::warn!(target: TARGET, event = "wrong_code", user_id, network = %network_of(ip));
+pub fn wrong_code(user_id: UserId, ip: IpAddr) {
+    tracing::warn!(target: TARGET, event = "wrong_code", user_id = %user_id, network = %network_of(ip));
 }
 
-pub fn code_step_locked(user_id: i64, ip: IpAddr) {
-    tracing::error!(target: TARGET, event = "code_step_locked", user_id, network = %network_of(ip));
+pub fn code_step_locked(user_id: UserId, ip: IpAddr) {
+    tracing::error!(target: TARGET, event = "code_step_locked", user_id = %user_id, network = %network_of(ip));
 }
 
 /// A throttle refused a request (`what`: sign-in, code, sign-up, ...).

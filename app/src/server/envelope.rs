@@ -19,6 +19,7 @@ use sqlx::Row;
 use super::crypto::{Binding, MasterKey, OpenError, open_with, seal_with, split_versioned};
 use super::db::Db;
 use crate::error::AppError;
+use crate::ids::{ClientId, PracticeId};
 
 /// The format byte of a value sealed with a client's data key (master-sealed values use 1–2).
 pub const CLIENT_SEALED: u8 = 0x10;
@@ -34,8 +35,8 @@ pub struct Field<'a> {
 /// A client's data keys, unwrapped, by version; the highest seals new values. Neither `Debug`
 /// nor `Serialize`, and never leaves the server.
 pub struct ClientKeys {
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
     keys: BTreeMap<u32, XChaCha20Poly1305>,
 }
 
@@ -64,7 +65,7 @@ impl ClientKeys {
     /// logged, and answered as an internal error.
     pub fn open_text(&self, sealed: &[u8], field: Field<'_>) -> Result<String, AppError> {
         self.open(sealed, field).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(|| {
-            tracing::error!(client_id = self.client_id, field = field.field, "a client value did not decrypt");
+            tracing::error!(client_id = %self.client_id, field = field.field, "a client value did not decrypt");
             AppError::Internal
         })
     }
@@ -76,7 +77,7 @@ pub fn is_client_sealed(value: &[u8]) -> bool {
     value.first() == Some(&CLIENT_SEALED)
 }
 
-pub fn wrap_binding_row(practice_id: i64, client_id: i64, version: u32) -> String {
+pub fn wrap_binding_row(practice_id: PracticeId, client_id: ClientId, version: u32) -> String {
     format!("practice:{practice_id}/client:{client_id}/key:{version}")
 }
 
@@ -84,8 +85,8 @@ pub const WRAP_PURPOSE: &str = "client_keys.key";
 
 fn unwrap_keys(
     master: &MasterKey,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
     rows: &[(i64, Vec<u8>)],
 ) -> Result<ClientKeys, AppError> {
     let mut keys = BTreeMap::new();
@@ -93,7 +94,7 @@ fn unwrap_keys(
         let version = u32::try_from(*version).map_err(AppError::internal)?;
         let row = wrap_binding_row(practice_id, client_id, version);
         let bytes = master.open(wrapped, Binding { purpose: WRAP_PURPOSE, row: &row }).map_err(|_| {
-            tracing::error!(client_id, version, "a client's data key did not unwrap (wrong master key?)");
+            tracing::error!(%client_id, version, "a client's data key did not unwrap (wrong master key?)");
             AppError::Internal
         })?;
         let key: [u8; 32] = bytes.try_into().map_err(|_| AppError::Internal)?;
@@ -102,7 +103,11 @@ fn unwrap_keys(
     Ok(ClientKeys { practice_id, client_id, keys })
 }
 
-async fn stored_keys(db: &Db, practice_id: i64, client_id: i64) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
+async fn stored_keys(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT version, wrapped FROM client_keys WHERE practice_id = $1 AND client_id = $2 ORDER BY version",
     )
@@ -117,8 +122,8 @@ async fn stored_keys(db: &Db, practice_id: i64, client_id: i64) -> Result<Vec<(i
 pub async fn existing(
     db: &Db,
     master: &MasterKey,
-    practice_id: i64,
-    client_id: i64,
+    practice_id: PracticeId,
+    client_id: ClientId,
 ) -> Result<Option<ClientKeys>, AppError> {
     let rows = stored_keys(db, practice_id, client_id).await?;
     if rows.is_empty() {
@@ -129,7 +134,12 @@ pub async fn existing(
 
 /// The client's keys, creating its first data key when it has none. The client must belong to
 /// the practice: the key is only inserted for a client row that does.
-pub async fn for_client(db: &Db, master: &MasterKey, practice_id: i64, client_id: i64) -> Result<ClientKeys, AppError> {
+pub async fn for_client(
+    db: &Db,
+    master: &MasterKey,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<ClientKeys, AppError> {
     if let Some(keys) = existing(db, master, practice_id, client_id).await? {
         return Ok(keys);
     }
@@ -159,13 +169,13 @@ pub async fn rewrap_all(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
         sqlx::query("SELECT client_id, version, practice_id, wrapped FROM client_keys").fetch_all(&mut *tx).await?;
     let mut count = 0;
     for row in rows {
-        let (client_id, version, practice_id): (i64, i64, i64) =
+        let (client_id, version, practice_id): (ClientId, i64, PracticeId) =
             (row.try_get("client_id")?, row.try_get("version")?, row.try_get("practice_id")?);
         let wrapped: Vec<u8> = row.try_get("wrapped")?;
         let binding_row = wrap_binding_row(practice_id, client_id, u32::try_from(version).map_err(AppError::internal)?);
         let binding = Binding { purpose: WRAP_PURPOSE, row: &binding_row };
         let key = master.open(&wrapped, binding).map_err(|_| {
-            tracing::error!(client_id, version, "a client's data key did not unwrap during rotation");
+            tracing::error!(%client_id, version, "a client's data key did not unwrap during rotation");
             AppError::Internal
         })?;
         sqlx::query("UPDATE client_keys SET wrapped = $1 WHERE client_id = $2 AND version = $3")
@@ -185,7 +195,11 @@ mod tests {
     use super::*;
 
     fn keys(practice_id: i64, client_id: i64, key: [u8; 32]) -> ClientKeys {
-        ClientKeys { practice_id, client_id, keys: BTreeMap::from([(1, XChaCha20Poly1305::new((&key).into()))]) }
+        ClientKeys {
+            practice_id: PracticeId(practice_id),
+            client_id: ClientId(client_id),
+            keys: BTreeMap::from([(1, XChaCha20Poly1305::new((&key).into()))]),
+        }
     }
 
     const TEXT: Field<'static> = Field { record: "journal:3/version:1", field: "journal.text" };

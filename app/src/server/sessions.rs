@@ -8,6 +8,7 @@ use super::clock::Clock;
 use super::config::SessionPolicy;
 use super::crypto::{new_token, token_hash};
 use super::db::Db;
+use crate::ids::{PracticeId, UserId};
 
 /// The session token as the browser holds it, and how long its cookie may outlive the browser.
 /// Not `Debug`: it must never be logged.
@@ -57,8 +58,8 @@ impl SessionLimits {
 /// session middleware; server functions read it from there.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
-    pub user_id: i64,
-    pub practice_id: i64,
+    pub user_id: UserId,
+    pub practice_id: PracticeId,
     pub email: String,
     pub name: String,
     pub practice_name: String,
@@ -102,12 +103,12 @@ pub enum SessionEnd {
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     session_id: i64,
-    user_id: i64,
+    user_id: UserId,
     created_at: i64,
     last_seen_at: i64,
     password_confirmed_at: i64,
     idle_timeout_secs: i64,
-    practice_id: i64,
+    practice_id: PracticeId,
     email: String,
     name: String,
     practice_name: String,
@@ -147,7 +148,7 @@ impl SessionStore {
         Ok(deleted.rows_affected())
     }
 
-    pub async fn create(&self, user_id: i64, ip: &str, user_agent: &str) -> Result<SessionToken, sqlx::Error> {
+    pub async fn create(&self, user_id: UserId, ip: &str, user_agent: &str) -> Result<SessionToken, sqlx::Error> {
         let token = new_token();
         let now = self.clock.now();
         let (idle_timeout_secs, role): (i64, String) =
@@ -223,7 +224,7 @@ impl SessionStore {
     }
 
     /// The account's sessions, last used first.
-    pub async fn of_user(&self, user_id: i64) -> Result<Vec<UserSession>, sqlx::Error> {
+    pub async fn of_user(&self, user_id: UserId) -> Result<Vec<UserSession>, sqlx::Error> {
         sqlx::query_as(
             "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions WHERE user_id = $1
              ORDER BY last_seen_at DESC",
@@ -235,7 +236,7 @@ impl SessionStore {
 
     /// Deletes one of the account's sessions. `false` when it is not theirs or already gone: the
     /// `user_id` condition is what keeps one owner away from another's sessions.
-    pub async fn delete_of_user(&self, user_id: i64, session_id: i64) -> Result<bool, sqlx::Error> {
+    pub async fn delete_of_user(&self, user_id: UserId, session_id: i64) -> Result<bool, sqlx::Error> {
         let result = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
             .bind(session_id)
             .bind(user_id)
@@ -245,7 +246,7 @@ impl SessionStore {
     }
 
     /// Deletes every session of the account but `keep`; how many there were.
-    pub async fn delete_others_of_user(&self, user_id: i64, keep: i64) -> Result<u64, sqlx::Error> {
+    pub async fn delete_others_of_user(&self, user_id: UserId, keep: i64) -> Result<u64, sqlx::Error> {
         let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user_id)
             .bind(keep)
@@ -275,7 +276,7 @@ pub struct UserSession {
 }
 
 /// Ends every session of the account, in the caller's transaction.
-pub async fn delete_all_of_in(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete_all_of_in(conn: &mut AnyConnection, user_id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
     Ok(())
 }

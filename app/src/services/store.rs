@@ -1,6 +1,7 @@
 //! SQL for services and opening hours, each scoped to one practice.
 
 use super::types::{DayHours, Service, ServiceInput};
+use crate::ids::PracticeId;
 use crate::server::db::Db;
 
 #[derive(sqlx::FromRow)]
@@ -12,7 +13,7 @@ struct ServiceRow {
     colour: String,
 }
 
-pub async fn services(db: &Db, practice_id: i64) -> Result<Vec<Service>, sqlx::Error> {
+pub async fn services(db: &Db, practice_id: PracticeId) -> Result<Vec<Service>, sqlx::Error> {
     let rows: Vec<ServiceRow> = sqlx::query_as(
         "SELECT id, name, duration_minutes, price_ore, colour FROM services WHERE practice_id = $1
          ORDER BY LOWER(name), id",
@@ -32,12 +33,17 @@ pub async fn services(db: &Db, practice_id: i64) -> Result<Vec<Service>, sqlx::E
         .collect())
 }
 
-pub async fn service(db: &Db, practice_id: i64, id: i64) -> Result<Option<Service>, sqlx::Error> {
+pub async fn service(db: &Db, practice_id: PracticeId, id: i64) -> Result<Option<Service>, sqlx::Error> {
     Ok(services(db, practice_id).await?.into_iter().find(|service| service.id == id))
 }
 
 /// A new service; without a chosen colour it takes the first one no other service has.
-pub async fn create_service(db: &Db, practice_id: i64, input: &ServiceInput, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn create_service(
+    db: &Db,
+    practice_id: PracticeId,
+    input: &ServiceInput,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     let colour = match input.colour {
         Some(colour) => colour,
         None => {
@@ -59,7 +65,7 @@ pub async fn create_service(db: &Db, practice_id: i64, input: &ServiceInput, now
     .await
 }
 
-pub async fn delete_service(db: &Db, practice_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete_service(db: &Db, practice_id: PracticeId, id: i64) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM services WHERE id = $1 AND practice_id = $2")
         .bind(id)
         .bind(practice_id)
@@ -77,7 +83,7 @@ struct HoursRow {
 }
 
 /// All seven days, Monday first; a day without a row is closed.
-pub async fn opening_hours(db: &Db, practice_id: i64) -> Result<Vec<DayHours>, sqlx::Error> {
+pub async fn opening_hours(db: &Db, practice_id: PracticeId) -> Result<Vec<DayHours>, sqlx::Error> {
     let rows: Vec<HoursRow> =
         sqlx::query_as("SELECT weekday, opens_minute, closes_minute FROM opening_hours WHERE practice_id = $1")
             .bind(practice_id)
@@ -92,7 +98,7 @@ pub async fn opening_hours(db: &Db, practice_id: i64) -> Result<Vec<DayHours>, s
     Ok(week)
 }
 
-pub async fn set_opening_hours(db: &Db, practice_id: i64, week: &[DayHours]) -> Result<(), sqlx::Error> {
+pub async fn set_opening_hours(db: &Db, practice_id: PracticeId, week: &[DayHours]) -> Result<(), sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     sqlx::query("DELETE FROM opening_hours WHERE practice_id = $1").bind(practice_id).execute(&mut *tx).await?;
     for day in week {

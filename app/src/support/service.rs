@@ -12,6 +12,7 @@ use super::types::{
 use crate::error::{AppError, Problem};
 use crate::fields::{DisplayName, Email};
 use crate::i18n::Lang;
+use crate::ids::UserId;
 use crate::security::service as security;
 use crate::security::types::EventKind;
 use crate::server::crypto::{Binding, MasterKey, new_token, token_hash};
@@ -118,7 +119,7 @@ pub async fn reseal_master_sealed(tx: &mut sqlx::AnyConnection, master: &MasterK
 /// proven the password). Evidence is sealed with the master key. Returns the status-link token.
 pub async fn submit(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     submission: Submission,
     origin: &Origin<'_>,
@@ -365,7 +366,7 @@ async fn audit(
     state: &AppState,
     staff: &CurrentUser,
     action: AuditAction,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
 ) -> Result<(), AppError> {
     let entry = AuditEntry {

@@ -2,6 +2,7 @@
 //! reads a practice's clients, journals or messages.
 
 use crate::auth::store::NewUser;
+use crate::ids::UserId;
 use crate::server::db::Db;
 use crate::server::sessions::Role;
 
@@ -17,8 +18,8 @@ pub struct NewStaff<'a> {
 pub async fn create_staff(
     db: &Db,
     staff: NewStaff<'_>,
-    set_secret: impl FnOnce(i64) -> Vec<u8>,
-) -> Result<Option<i64>, sqlx::Error> {
+    set_secret: impl FnOnce(UserId) -> Vec<u8>,
+) -> Result<Option<UserId>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     let practice_id = crate::profile::store::create_in(&mut tx, "Trygg support", staff.now).await?;
     let user = NewUser {
@@ -39,7 +40,7 @@ pub async fn create_staff(
     Ok(Some(user_id))
 }
 
-pub async fn pending_request_of(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn pending_request_of(db: &Db, user_id: UserId) -> Result<bool, sqlx::Error> {
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM lost_2fa_requests WHERE user_id = $1 AND status = 'pending'")
             .bind(user_id)
@@ -49,7 +50,7 @@ pub async fn pending_request_of(db: &Db, user_id: i64) -> Result<bool, sqlx::Err
 }
 
 pub struct NewRequest<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub status_token_hash: &'a [u8],
     pub ip: &'a str,
     pub user_agent: &'a str,
@@ -104,7 +105,7 @@ pub async fn create_request(
 #[derive(sqlx::FromRow)]
 pub struct RequestRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub name: String,
     pub practice_name: String,
@@ -183,9 +184,9 @@ pub struct Decision<'a> {
 /// off, ends every session and login challenge of the account and voids its password (a reset
 /// link sets a new one): all in one transaction. `None`
 /// when the request was not pending (decided meanwhile, or never existed).
-pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<UserId>, sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
-    let user_id: Option<i64> = sqlx::query_scalar(
+    let user_id: Option<UserId> = sqlx::query_scalar(
         "UPDATE lost_2fa_requests SET status = $1, decided_at = $2, decided_by = $3, reason = $4, card_last4 = NULL
          WHERE id = $5 AND status = 'pending' RETURNING user_id",
     )
@@ -218,7 +219,7 @@ pub async fn decide(db: &Db, decision: Decision<'_>) -> Result<Option<i64>, sqlx
 
 /// Ends the account's pending request without a decision (a sign-in factor changed): the
 /// evidence goes, and the support audit log records the cancellation, in one transaction.
-pub async fn cancel_pending(db: &Db, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn cancel_pending(db: &Db, user_id: UserId, now: i64) -> Result<(), sqlx::Error> {
     let mut tx = crate::server::db::begin_write(db).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "UPDATE lost_2fa_requests SET status = 'cancelled', decided_at = $1, card_last4 = NULL
@@ -251,7 +252,7 @@ pub async fn mark_evidence_viewed(
     db: &Db,
     request_id: i64,
     kind: &str,
-    staff_id: i64,
+    staff_id: UserId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
@@ -269,7 +270,7 @@ pub async fn mark_evidence_viewed(
 }
 
 /// The kinds of a request's evidence this support person has opened.
-pub async fn viewed_kinds(db: &Db, request_id: i64, staff_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn viewed_kinds(db: &Db, request_id: i64, staff_id: UserId) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT kind FROM lost_2fa_evidence_views WHERE request_id = $1 AND staff_id = $2")
         .bind(request_id)
         .bind(staff_id)
@@ -278,10 +279,10 @@ pub async fn viewed_kinds(db: &Db, request_id: i64, staff_id: i64) -> Result<Vec
 }
 
 pub struct AuditEntry<'a> {
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_email: &'a str,
     pub action: &'a str,
-    pub subject_user_id: Option<i64>,
+    pub subject_user_id: Option<UserId>,
     pub request_id: Option<i64>,
 }
 

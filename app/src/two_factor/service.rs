@@ -9,6 +9,7 @@ use super::types::SetupView;
 use crate::auth::types::PASSWORD_MIN;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
+use crate::ids::UserId;
 use crate::security::service as security;
 use crate::security::types::EventKind;
 use crate::server::alerts;
@@ -38,12 +39,12 @@ pub(crate) fn setup_binding(row: &str) -> Binding<'_> {
     Binding { purpose: SETUP_PURPOSE, row }
 }
 
-fn user_row(user_id: i64) -> String {
+fn user_row(user_id: UserId) -> String {
     format!("user:{user_id}")
 }
 
 /// The account's secret, opened. `None` when two-factor is off.
-async fn secret_of(state: &AppState, user_id: i64) -> Result<Option<TotpSecret>, AppError> {
+async fn secret_of(state: &AppState, user_id: UserId) -> Result<Option<TotpSecret>, AppError> {
     let row = store::two_factor_of(&state.db, user_id).await?;
     let Some(sealed) = row.sealed_secret else { return Ok(None) };
     let opened = state
@@ -83,7 +84,7 @@ fn parse_code(input: &str, field: &str) -> Result<TypedCode, AppError> {
 
 /// Checks a code from the app, or a recovery code, and uses it up: a time step is accepted
 /// once, a recovery code once. `None` when it is wrong.
-async fn use_code(state: &AppState, user_id: i64, code: &TypedCode) -> Result<Option<Proof>, AppError> {
+async fn use_code(state: &AppState, user_id: UserId, code: &TypedCode) -> Result<Option<Proof>, AppError> {
     match code {
         TypedCode::App(code) => {
             let Some(secret) = secret_of(state, user_id).await? else { return Ok(None) };
@@ -134,7 +135,7 @@ pub async fn check_counted_code(
 
 /// Whose code a code step checks.
 pub struct CodeAccount<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: &'a str,
 }
 
@@ -246,7 +247,7 @@ fn code_problem(input: &str) -> Problem {
     if input.trim().is_empty() { Problem::Required } else { Problem::CodeFormat }
 }
 
-fn recovery_hashes(user_id: i64, codes: &[String]) -> Vec<Vec<u8>> {
+fn recovery_hashes(user_id: UserId, codes: &[String]) -> Vec<Vec<u8>> {
     codes.iter().filter_map(|code| RecoveryCode::parse(code)).map(|code| code.hash(user_id)).collect()
 }
 
@@ -261,7 +262,7 @@ fn notify(state: &AppState, to: &str, subject: &str, body: &str) {
 
 /// After the right password for an account with two-factor: a token that opens only the code
 /// step. It is not a session.
-pub async fn start_challenge(state: &AppState, user_id: i64) -> Result<String, AppError> {
+pub async fn start_challenge(state: &AppState, user_id: UserId) -> Result<String, AppError> {
     let token = new_token();
     let now = state.clock.now();
     store::create_challenge(&state.db, &token_hash(&token), user_id, now, now + CHALLENGE_LIFETIME_SECS).await?;
@@ -301,7 +302,7 @@ pub async fn challenge(state: &AppState, token: Option<&str>) -> Result<store::C
 
 /// The account whose login challenge a code passed.
 pub struct PassedChallenge {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub role: crate::server::sessions::Role,
 }

@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
+use crate::ids::UserId;
+
 pub const STEP_SECS: i64 = 30;
 /// Steps of clock drift accepted on either side of the current one.
 pub const DRIFT_STEPS: i64 = 1;
@@ -121,7 +123,7 @@ impl RecoveryCode {
     }
 
     /// What is stored: bound to the account, so one hash says nothing about another account.
-    pub fn hash(&self, user_id: i64) -> Vec<u8> {
+    pub fn hash(&self, user_id: UserId) -> Vec<u8> {
         Sha256::digest(format!("trygg-recovery-code:{user_id}:{}", self.0)).to_vec()
     }
 }
@@ -227,8 +229,8 @@ mod tests {
         for code in &codes {
             assert_eq!(code.len(), 19);
             let parsed = RecoveryCode::parse(&code.to_lowercase().replace('-', " ")).unwrap();
-            assert_eq!(parsed.hash(7), RecoveryCode::parse(code).unwrap().hash(7));
-            assert_ne!(parsed.hash(7), parsed.hash(8));
+            assert_eq!(parsed.hash(UserId(7)), RecoveryCode::parse(code).unwrap().hash(UserId(7)));
+            assert_ne!(parsed.hash(UserId(7)), parsed.hash(UserId(8)));
         }
         assert!(RecoveryCode::parse("ABCD-EFGH-JKLM-NPQ0").is_none());
         assert!(RecoveryCode::parse("ABCD-EFGH-JKLM").is_none());

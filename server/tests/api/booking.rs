@@ -110,7 +110,8 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     assert!(!ip.windows(9).any(|w| w == b"127.0.0.1"));
     assert!(!agent.windows(6).any(|w| w == b"iPhone"));
     assert!(envelope::is_client_sealed(&ip) && envelope::is_client_sealed(&agent), "sealed with the client's key");
-    let practice_id: i64 = sqlx::query_scalar("SELECT id FROM practices").fetch_one(&app.state.db).await.unwrap();
+    let practice_id: app::ids::PracticeId =
+        sqlx::query_scalar("SELECT id FROM practices").fetch_one(&app.state.db).await.unwrap();
     let details = booker_details(&app.state, practice_id, id).await.unwrap();
     assert_eq!(details, Some(("127.0.0.1".to_string(), PHONE_SAFARI.to_string())));
     assert_eq!(app.state.master_key.open(&ip, Binding { purpose: "appointments.booker_ip", row: "x" }).ok(), None);

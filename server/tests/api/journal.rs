@@ -56,7 +56,7 @@ async fn raw_versions(app: &TestApp) -> Vec<(i64, i64, Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
-async fn practice_id(app: &TestApp) -> i64 {
+async fn practice_id(app: &TestApp) -> app::ids::PracticeId {
     sqlx::query_scalar("SELECT MIN(id) FROM practices").fetch_one(&app.state.db).await.unwrap()
 }
 
@@ -299,7 +299,7 @@ async fn deleting_a_client_destroys_its_key_so_leftover_copies_cannot_be_read() 
     // A copy of the records, as a backup or an export would hold them.
     let (entry, _, _, body) = raw_versions(&app).await.remove(0);
     let practice = practice_id(&app).await;
-    let client_id: i64 = id.parse().unwrap();
+    let client_id: app::ids::ClientId = id.parse().unwrap();
     let record = format!("journal:{entry}/version:1");
     let field = Field { record: &record, field: "journal.text" };
     let keys = envelope::existing(&app.state.db, &app.state.master_key, practice, client_id).await.unwrap().unwrap();
