@@ -115,7 +115,7 @@ fn declared_server_fns() -> Vec<ServerFn> {
                     if let Some((name, ty)) = arg.split_once(':') {
                         let kind = if ty.contains("HashMap") {
                             Kind::Map
-                        } else if ["i64", "i32", "u32", "u64", "usize"].iter().any(|t| ty.contains(t)) {
+                        } else if ["i64", "i32", "u32", "u64", "usize", "ClientId"].iter().any(|t| ty.contains(t)) {
                             Kind::Int
                         } else {
                             Kind::Text
