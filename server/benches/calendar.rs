@@ -55,7 +55,7 @@ async fn main() {
         .await
         .unwrap();
     }
-    let token = state.sessions.create(UserId(user_id), "127.0.0.1", "bench").await.unwrap();
+    let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
     let mut samples = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::ids::UserId;
 use app::server::clock::Clock;
 use app::server::state::AppState;
 use tokio::net::TcpListener;
@@ -18,7 +19,7 @@ pub struct Bench {
     pub addr: SocketAddr,
     pub dir: PathBuf,
     /// The owner of practice 1.
-    pub user_id: i64,
+    pub user_id: UserId,
 }
 
 pub async fn start() -> Bench {
@@ -27,7 +28,7 @@ pub async fn start() -> Bench {
     let addr = listener.local_addr().unwrap();
     let state = launch::build(config, addr, Clock::default()).await;
     sqlx::query("INSERT INTO practices (name, created_at) VALUES ('Bench', 0)").execute(&state.db).await.unwrap();
-    let user_id: i64 = sqlx::query_scalar(
+    let user_id: UserId = sqlx::query_scalar(
         "INSERT INTO users (practice_id, email, name, password_hash, email_verified_at, created_at)
          VALUES (1, 'bench@example.no', 'Bench', 'x', 0, 0) RETURNING id",
     )

@@ -41,7 +41,7 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
 #[tokio::main]
 async fn main() {
     let common::Bench { state, listener, addr, dir, user_id } = common::start().await;
-    let (user_id, db) = (UserId(user_id), &state.db);
+    let db = &state.db;
     let client_id: ClientId = sqlx::query_scalar(
         "INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, 'Ola Nordmann', 0, 0) RETURNING id",
     )

@@ -108,13 +108,13 @@ fn report(title: &str, secs: u64, mut samples: Samples) {
 
 /// 200 practices with their owner signed in, opening hours, a service, 20 clients, 30
 /// appointments around today and five journal entries each.
-async fn seed(state: &AppState, first_user: i64) -> Vec<Browser> {
+async fn seed(state: &AppState, first_user: UserId) -> Vec<Browser> {
     let db = &state.db;
     let now = state.clock.now();
     let mut browsers = Vec::with_capacity(BROWSERS);
     for i in 0..BROWSERS {
         let (practice_id, user_id) = if i == 0 {
-            (PracticeId(1), UserId(first_user))
+            (PracticeId(1), first_user)
         } else {
             let practice: PracticeId =
                 sqlx::query_scalar("INSERT INTO practices (name, created_at) VALUES ($1, 0) RETURNING id")

@@ -1,0 +1,476 @@
+//! The client's page behind a consent link (`/consent?token=…`, phone first, works without
+//! JavaScript): read the declaration, sign with a typed name and an optional drawn signature, or
+//! decline; later the own copy, and withdrawal with a mailed code.
+
+use leptos::context::Provider;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::StatusIcon;
+use super::api::{ConsentOpened, DeclineConsent, SendWithdrawalCode, SignConsent, WithdrawConsent, get_consent_page};
+use super::types::{self, ConsentPage, ConsentStatus, Drawing};
+use crate::components::forms::{Field, FormMessage, Submit, action_error, field_problem, succeeded, success_count};
+use crate::dates;
+use crate::error::AppError;
+use crate::i18n::{Lang, t, use_lang};
+
+/// `/consent?token=…`: what the client opens from the email. It works before, and without, any
+/// WebAssembly: plain forms. Showing it changes nothing; see `OpenedOnUse`.
+///
+/// It speaks the declaration's language, whatever the browser's, unless the client picks the
+/// other one with the switch at the top (`&lang=…`, a plain link).
+#[component]
+pub fn ConsentLinkPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    let chosen = query.with_untracked(|q| q.get("lang").and_then(|code| Lang::from_code(&code)));
+    let browser = use_lang();
+    let actions = LinkActions {
+        sign: ServerAction::<SignConsent>::new(),
+        decline: ServerAction::<DeclineConsent>::new(),
+        withdraw: ServerAction::<WithdrawConsent>::new(),
+        send_code: ServerAction::<SendWithdrawalCode>::new(),
+    };
+    // Read again once an answer went through (a refused one keeps the form as filled in).
+    let answered = success_count(move || {
+        [succeeded(actions.sign), succeeded(actions.decline), succeeded(actions.withdraw)].contains(&true)
+    });
+    let page = Resource::new_blocking(
+        {
+            let token = token.clone();
+            move || (token.clone(), answered.get())
+        },
+        |(token, _)| get_consent_page(token.into()),
+    );
+    // After a code was mailed the page is loaded again with `code=sent` (also without JavaScript).
+    let code_sent = Signal::derive(move || query.with(|q| q.get("code").as_deref() == Some("sent")));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let token = token.clone();
+                Suspend::new(async move {
+                    let page = page.await;
+                    let lang = types::page_lang(chosen, page.as_ref().ok().and_then(|page| page.lang), browser);
+                    view! {
+                        <Provider value=lang>
+                            <LinkFrame lang token=token.clone()>
+                                {match page {
+                                    Ok(page) => view! { <LinkView page token actions code_sent /> }.into_any(),
+                                    Err(error) => {
+                                        error.set_page_status();
+                                        let texts = t();
+                                        view! {
+                                            <h1>{texts.consent_title}</h1>
+                                            <p class="error">{error.form_message(texts)}</p>
+                                        }
+                                            .into_any()
+                                    }
+                                }}
+                            </LinkFrame>
+                        </Provider>
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The page around the link's content, in its language, with the switch to the other one: a
+/// link that loads the page again, so it works without JavaScript too.
+#[component]
+fn LinkFrame(lang: Lang, token: String, children: Children) -> impl IntoView {
+    let texts = t();
+    let other = match lang {
+        Lang::Nb => (Lang::En, texts.lang_en),
+        Lang::En => (Lang::Nb, texts.lang_nb),
+    };
+    let switch = format!("/consent?token={token}&lang={}", other.0.code());
+    view! {
+        <Title text=format!("{} · Trygg", texts.consent_title) />
+        <main id="main" class="card public consent-page" lang=lang.code()>
+            <nav class="consent-language" aria-label=texts.language>
+                // A full load: the whole page, its forms' messages included, changes language.
+                <a href=switch hreflang=other.0.code() lang=other.0.code() rel="external">
+                    {other.1}
+                </a>
+            </nav>
+            {children()}
+        </main>
+    }
+}
+
+/// The client's actions on the link page, made once per page.
+#[derive(Clone, Copy)]
+struct LinkActions {
+    sign: ServerAction<SignConsent>,
+    decline: ServerAction<DeclineConsent>,
+    withdraw: ServerAction<WithdrawConsent>,
+    send_code: ServerAction<SendWithdrawalCode>,
+}
+
+#[component]
+fn LinkView(page: ConsentPage, token: String, actions: LinkActions, code_sent: Signal<bool>) -> impl IntoView {
+    let texts = t();
+    let status = page.status;
+    let heading = match &page.declaration {
+        Some(declaration) => view! {
+            <p class="practice">{declaration.practice.clone()}</p>
+            <h1>{declaration.title.clone()}</h1>
+            <div class="declaration">{declaration.body.clone()}</div>
+        }
+        .into_any(),
+        None if page.withdraw_needs_code => view! { <h1>{texts.consent_withdraw_title}</h1> }.into_any(),
+        None => view! {
+            <h1>{texts.consent_title}</h1>
+            <p class="hint">{texts.consent_closed_intro}</p>
+        }
+        .into_any(),
+    };
+    let answer = if status.is_open() {
+        view! {
+            {(status == ConsentStatus::Sent).then(|| view! { <OpenedOnUse token=token.clone() /> })}
+            <SignForms token actions />
+        }
+        .into_any()
+    } else if page.withdraw_needs_code {
+        view! { <WithdrawByCode token actions code_sent /> }.into_any()
+    } else if status == ConsentStatus::Signed {
+        let withdraw_error = action_error(actions.withdraw);
+        view! {
+            <p class="notice" role="status">
+                <StatusIcon status />
+            </p>
+            <OwnCopy token=token.clone() until=page.copy_until />
+            <p class="hint">{texts.consent_withdraw_intro}</p>
+            <ActionForm action=actions.withdraw attr:class="decline">
+                <FormMessage error=withdraw_error />
+                <input type="hidden" name="token" value=token />
+                <button type="submit" class="danger">
+                    {texts.consent_withdraw}
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="notice" role="status">
+                <StatusIcon status />
+            </p>
+            <OwnCopy token until=page.copy_until />
+        }
+        .into_any()
+    };
+    view! {
+        {heading}
+        {answer}
+    }
+}
+
+/// The signing form and the decline button.
+#[component]
+fn SignForms(token: String, actions: LinkActions) -> impl IntoView {
+    let texts = t();
+    let error = action_error(actions.sign);
+    let decline_error = action_error(actions.decline);
+    let sign_token = token.clone();
+    view! {
+        <ActionForm action=actions.sign attr:class="stack" attr:novalidate=true>
+            <FormMessage error />
+            <input type="hidden" name="token" value=sign_token />
+            <AgreeBox error />
+            <Field label=texts.consent_full_name name="name" autocomplete="name" error />
+            <SignaturePad error />
+            <Submit action=actions.sign label=texts.consent_sign />
+        </ActionForm>
+        <ActionForm action=actions.decline attr:class="decline">
+            <FormMessage error=decline_error />
+            <input type="hidden" name="token" value=token />
+            <button type="submit" class="secondary">
+                {texts.consent_decline}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// The link to the client's own copy (labelled in the page's language), with until when the
+/// link serves it.
+#[component]
+fn OwnCopy(token: String, until: Option<String>) -> impl IntoView {
+    let texts = t();
+    let lang = use_lang();
+    until.map(|until| {
+        let copy = format!("/consent/copy.pdf?token={token}&lang={}", lang.code());
+        let until = dates::moment(lang, &until);
+        view! {
+            <p>
+                <a class="button secondary" href=copy download="">
+                    {texts.consent_copy_mine}
+                </a>
+            </p>
+            <p class="hint copy-until">{texts.consent_copy_until.replace("{date}", &until)}</p>
+        }
+    })
+}
+
+/// Withdrawal through a link whose 30 days are over: a code mailed to the client, then the code.
+#[component]
+fn WithdrawByCode(token: String, actions: LinkActions, code_sent: Signal<bool>) -> impl IntoView {
+    let texts = t();
+    let send_error = action_error(actions.send_code);
+    let error = action_error(actions.withdraw);
+    let send_token = token.clone();
+    view! {
+        <p class="notice" role="status">
+            <StatusIcon status=ConsentStatus::Signed />
+        </p>
+        <p class="hint">{texts.consent_withdraw_old_intro}</p>
+        <ActionForm action=actions.send_code attr:class="send-code">
+            <FormMessage error=send_error />
+            <input type="hidden" name="token" value=send_token />
+            {move || {
+                code_sent
+                    .get()
+                    .then(|| {
+                        view! {
+                            <p class="notice" role="status">
+                                {texts.consent_code_sent}
+                            </p>
+                        }
+                    })
+            }}
+            <button type="submit" class="secondary">
+                {move || if code_sent.get() { texts.consent_code_resend } else { texts.consent_code_send }}
+            </button>
+        </ActionForm>
+        <ActionForm action=actions.withdraw attr:class="stack withdraw-code" attr:novalidate=true>
+            <FormMessage error />
+            <input type="hidden" name="token" value=token />
+            <Field
+                label=texts.consent_code_label
+                name="code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                hint=texts.consent_code_hint
+                error
+            />
+            <Submit action=actions.withdraw label=texts.consent_withdraw />
+        </ActionForm>
+    }
+}
+
+/// Records "opened" once a person uses the page: the first touch, click, key, wheel or scroll
+/// in a browser that runs it. A mail scanner that only fetches the link, or renders it without
+/// using it, leaves the request as it was. Without JavaScript the first form sent opens it.
+#[component]
+fn OpenedOnUse(token: String) -> impl IntoView {
+    let opened = ServerAction::<ConsentOpened>::new();
+    // Effects run only in the browser.
+    Effect::new(move |_| {
+        let sent = std::rc::Rc::new(std::cell::Cell::new(false));
+        let handles: Vec<_> = ["pointerdown", "touchstart", "keydown", "wheel", "scroll"]
+            .into_iter()
+            .map(|event| {
+                let (sent, token) = (sent.clone(), token.clone());
+                window_event_listener_untyped(event, move |_| {
+                    if !sent.replace(true) {
+                        opened.dispatch(ConsentOpened { token: token.clone().into() });
+                    }
+                })
+            })
+            .collect();
+        on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
+    });
+}
+
+/// The box the client ticks to consent, with its error beside it.
+#[component]
+fn AgreeBox(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let texts = t();
+    let (problem, changed) = field_problem(error, "agree");
+    view! {
+        <div class="field check" class:invalid=move || problem.get().is_some()>
+            <input
+                id="agree"
+                name="agree"
+                type="checkbox"
+                value="yes"
+                aria-describedby="agree-error"
+                on:change=changed
+            />
+            <label for="agree">{texts.consent_agree}</label>
+            <p class="field-error" id="agree-error">
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
+        </div>
+    }
+}
+
+/// The optional drawn signature: strokes on a canvas with a finger, a pen or the mouse (pointer
+/// events), written as `Drawing` text into a hidden field of the signing form. The canvas appears
+/// once the page runs its WebAssembly; before that, and without JavaScript, the form signs with
+/// the typed name alone.
+#[component]
+fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let texts = t();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let strokes = RwSignal::new(Vec::<Vec<(u16, u16)>>::new());
+    let pressed = RwSignal::new(false);
+    // Effects run only in the browser, so the canvas is not part of the server's page.
+    let running = RwSignal::new(false);
+    Effect::new(move |_| running.set(true));
+    let value = move || strokes.with(|strokes| Drawing::text_of(strokes));
+    let down = move |event: leptos::ev::PointerEvent| {
+        event.prevent_default();
+        if let Some(element) = canvas.get_untracked() {
+            let _ = element.set_pointer_capture(event.pointer_id());
+            let point = pad::point(&element, &event);
+            pressed.set(true);
+            strokes.update(|strokes| {
+                if pad::room_for(strokes) {
+                    pad::dot(&element, point);
+                    strokes.push(vec![point]);
+                }
+            });
+        }
+    };
+    let moved = move |event: leptos::ev::PointerEvent| {
+        let Some(element) = canvas.get_untracked().filter(|_| pressed.get_untracked()) else { return };
+        let point = pad::point(&element, &event);
+        strokes.update(|strokes| {
+            let room = pad::room_for(strokes);
+            let Some(stroke) = strokes.last_mut() else { return };
+            let last = *stroke.last().unwrap_or(&point);
+            if room && pad::far_enough(last, point) {
+                pad::segment(&element, last, point);
+                stroke.push(point);
+            }
+        });
+    };
+    let lifted = move |_: leptos::ev::PointerEvent| pressed.set(false);
+    let clear = move |_| {
+        strokes.set(Vec::new());
+        if let Some(element) = canvas.get_untracked() {
+            pad::clear(&element);
+        }
+    };
+    let field_error = move || error.get().and_then(|e| e.for_field("signature")).map(|p| p.message(texts));
+    view! {
+        <div class="field signature">
+            <Show
+                when=move || running.get()
+                fallback=move || view! { <p class="hint">{texts.consent_draw_needs_js}</p> }
+            >
+                // A canvas cannot take a <label>; it is named by this text instead.
+                <p class="label" id="signature-label">
+                    {texts.consent_draw}
+                </p>
+                <p class="hint" id="signature-hint">
+                    {texts.consent_draw_hint}
+                </p>
+                <canvas
+                    id="signature-pad"
+                    class="signature-pad"
+                    node_ref=canvas
+                    width=pad::PIXELS.0
+                    height=pad::PIXELS.1
+                    aria-labelledby="signature-label"
+                    aria-describedby="signature-hint signature-error"
+                    on:pointerdown=down
+                    on:pointermove=moved
+                    on:pointerup=lifted
+                    on:pointercancel=lifted
+                ></canvas>
+                <input type="hidden" name="signature" prop:value=value />
+                <button type="button" class="secondary clear" on:click=clear>
+                    {texts.consent_draw_clear}
+                </button>
+            </Show>
+            <p class="field-error" id="signature-error">
+                {field_error}
+            </p>
+        </div>
+    }
+}
+
+/// Drawing on the signature canvas. The canvas has twice the grid's pixels, for sharp lines on
+/// phone screens; points are kept on the `Drawing` grid.
+mod pad {
+    use super::Drawing;
+
+    pub const PIXELS: (u32, u32) = (Drawing::WIDTH as u32 * 2, Drawing::HEIGHT as u32 * 2);
+
+    /// Whether another point still fits in what the server accepts.
+    pub fn room_for(strokes: &[Vec<(u16, u16)>]) -> bool {
+        strokes.iter().map(Vec::len).sum::<usize>() < Drawing::MAX_POINTS && strokes.len() < Drawing::MAX_STROKES
+    }
+
+    /// Points closer than this to the last one add nothing to see.
+    pub fn far_enough(a: (u16, u16), b: (u16, u16)) -> bool {
+        a.0.abs_diff(b.0) + a.1.abs_diff(b.1) >= 2
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub use browser::*;
+
+    #[cfg(feature = "hydrate")]
+    mod browser {
+        use leptos::wasm_bindgen::JsCast;
+        use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
+
+        use super::Drawing;
+
+        /// Where the pointer is, on the grid (the canvas may be shown at any size).
+        pub fn point(canvas: &HtmlCanvasElement, event: &PointerEvent) -> (u16, u16) {
+            let scale = |offset: i32, shown: i32, grid: u16| {
+                (f64::from(offset) * f64::from(grid) / f64::from(shown.max(1))).round().clamp(0.0, f64::from(grid))
+                    as u16
+            };
+            (
+                scale(event.offset_x(), canvas.client_width(), Drawing::WIDTH),
+                scale(event.offset_y(), canvas.client_height(), Drawing::HEIGHT),
+            )
+        }
+
+        fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+            let context = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
+            context.set_line_width(7.0);
+            context.set_line_cap("round");
+            context.set_line_join("round");
+            context.set_stroke_style_str("#1c2321");
+            Some(context)
+        }
+
+        pub fn segment(canvas: &HtmlCanvasElement, from: (u16, u16), to: (u16, u16)) {
+            if let Some(context) = context(canvas) {
+                context.begin_path();
+                context.move_to(f64::from(from.0) * 2.0, f64::from(from.1) * 2.0);
+                context.line_to(f64::from(to.0) * 2.0, f64::from(to.1) * 2.0);
+                context.stroke();
+            }
+        }
+
+        pub fn dot(canvas: &HtmlCanvasElement, at: (u16, u16)) {
+            segment(canvas, at, at);
+        }
+
+        pub fn clear(canvas: &HtmlCanvasElement) {
+            if let Some(context) = context(canvas) {
+                context.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+            }
+        }
+    }
+
+    /// On the server nothing is drawn: the handlers run only in the browser.
+    #[cfg(not(feature = "hydrate"))]
+    mod server {
+        pub fn point<C, E>(_: &C, _: &E) -> (u16, u16) {
+            (0, 0)
+        }
+        pub fn segment<C>(_: &C, _: (u16, u16), _: (u16, u16)) {}
+        pub fn dot<C>(_: &C, _: (u16, u16)) {}
+        pub fn clear<C>(_: &C) {}
+    }
+    #[cfg(not(feature = "hydrate"))]
+    pub use server::*;
+}
