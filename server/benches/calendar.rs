@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use app::ids::{PracticeId, UserId};
+use app::ids::PracticeId;
 
 #[path = "common.rs"]
 mod common;

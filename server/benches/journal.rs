@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::ids::{ClientId, PracticeId, UserId};
+use app::ids::{ClientId, PracticeId};
 use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
 use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
