@@ -290,7 +290,7 @@ fn LogoutSetting(
 
 /// Current password and a new one, with a strength meter that follows the typing.
 #[component]
-fn PasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
+fn PasswordSection(action: ServerAction<ChangePassword>) -> AnyView {
     use crate::auth::types::password_strength;
     let texts = t();
     let error = action_error(action);
@@ -366,4 +366,5 @@ fn PasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }

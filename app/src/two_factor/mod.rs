@@ -47,7 +47,7 @@ pub fn LoginCodePage() -> impl IntoView {
 
 /// The Security page's two-factor part.
 #[component]
-pub fn TwoFactorSection(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
+pub fn TwoFactorSection(confirm: ServerAction<ConfirmPassword>) -> AnyView {
     let texts = t();
     let begin = ServerAction::<BeginTwoFactor>::new();
     let enable = ServerAction::<EnableTwoFactor>::new();
@@ -87,6 +87,7 @@ pub fn TwoFactorSection(confirm: ServerAction<ConfirmPassword>) -> impl IntoView
             </Suspense>
         </section>
     }
+    .into_any()
 }
 
 #[component]
