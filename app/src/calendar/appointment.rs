@@ -11,7 +11,7 @@ use super::api::{
 use super::long_date;
 use super::types::AppointmentDetail;
 use crate::clients::api::list_clients;
-use crate::components::forms::{FormMessage, Submit, action_error};
+use crate::components::forms::{FormMessage, Submit, action_error, page_error};
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::ids::ClientId;
@@ -137,10 +137,7 @@ pub fn AppointmentPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => {
-                        error.set_page_status();
-                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
-                    }
+                    Err(error) => page_error(&error, texts),
                 }
             })}
         </Suspense>
@@ -192,10 +189,7 @@ pub fn EditAppointmentPage() -> impl IntoView {
                             .into_any()
                     }
                     Ok(_) => view! { <p class="empty">{texts.appointment_cancelled}</p> }.into_any(),
-                    Err(error) => {
-                        error.set_page_status();
-                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
-                    }
+                    Err(error) => page_error(&error, texts),
                 }
             })}
         </Suspense>

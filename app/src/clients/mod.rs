@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
+use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, page_error};
 use crate::consent::{ConsentSection, ConsentState, StatusIcon};
 use crate::dates;
 use crate::error::AppError;
@@ -260,10 +260,7 @@ pub fn EditClientPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => {
-                        error.set_page_status();
-                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
-                    }
+                    Err(error) => page_error(&error, texts),
                 }
             })}
         </Suspense>
@@ -341,10 +338,7 @@ pub fn DeleteClientPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => {
-                        error.set_page_status();
-                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
-                    }
+                    Err(error) => page_error(&error, texts),
                 }
             })}
         </Suspense>

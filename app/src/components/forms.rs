@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::error::{AppError, Problem};
-use crate::i18n::t;
+use crate::i18n::{Texts, t};
 
 /// The error of an action's last call, if it failed (also after a submit without JavaScript,
 /// when Leptos restores it from the URL).
@@ -137,6 +137,13 @@ pub fn TextArea(
             </p>
         </div>
     }
+}
+
+/// A page whose data could not be loaded: the error's message in its place, and (when the server
+/// renders it) the error's status on the response.
+pub fn page_error(error: &AppError, texts: &Texts) -> AnyView {
+    error.set_page_status();
+    view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
 }
 
 /// The form-level error (wrong password, too many attempts, network trouble), announced to

@@ -14,7 +14,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::audit::types::AuditEvent;
-use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error, succeeded, success_count};
+use crate::components::forms::{
+    Field, FormMessage, Submit, TextArea, action_error, page_error, succeeded, success_count,
+};
 use crate::dates;
 use crate::error::AppError;
 use crate::i18n::{t, use_lang};
@@ -278,10 +280,7 @@ pub fn JournalEntryPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => {
-                        error.set_page_status();
-                        view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
-                    }
+                    Err(error) => page_error(&error, texts),
                 }
             })}
         </Suspense>

@@ -19,7 +19,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::forms::{Field, FormMessage, action_error};
+use crate::components::forms::{Field, FormMessage, action_error, page_error};
 use crate::components::layout::PublicFrame;
 use crate::error::{AppError, Problem};
 use crate::i18n::{Texts, t};
@@ -161,10 +161,7 @@ pub fn LostTwoFactorStatusPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => {
-                            error.set_page_status();
-                            view! { <p class="error">{error.form_message(texts)}</p> }.into_any()
-                        }
+                        Err(error) => page_error(&error, texts),
                     }
                 })}
             </Suspense>
