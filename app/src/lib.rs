@@ -31,6 +31,8 @@ pub mod startup;
 pub mod support;
 pub mod times;
 pub mod two_factor;
+#[cfg(feature = "ssr")]
+pub mod upgrade;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};

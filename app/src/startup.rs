@@ -42,6 +42,8 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     #[error(transparent)]
     NotPrivate(#[from] NotPrivate),
+    #[error("sealing the client data of an older version failed (see the log above)")]
+    Upgrade,
 }
 
 /// Connects the database (running migrations), loads the master key, and wires the services.
@@ -49,7 +51,14 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
     private_dir(&config.data_dir, "data directory")?;
     let master_key = Arc::new(MasterKey::load(&config.master_key)?);
     let db = db::connect(&config.database_url).await?;
-    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone())?;
+    let sealed = crate::upgrade::seal_plaintext(&db, &master_key).await.map_err(|_| StartError::Upgrade)?;
+    db::finish_migrations(&db).await?;
+    if sealed != Default::default() {
+        // The plaintext is gone from the tables; now from the WAL too.
+        db::purge_wal(&db).await;
+    }
+    let mailer =
+        Mailer::new(config.smtp_url.as_deref(), &config.mail_from, db.clone(), clock.clone(), master_key.clone())?;
     Ok(AppState {
         leptos_options,
         sessions: SessionStore::new(db.clone(), clock.clone(), config.session),
@@ -57,6 +66,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions, clock: C
         passwords: PasswordHasherPool::new().await,
         mailer,
         master_key,
+        clients: Default::default(),
         db,
         clock,
         config: Arc::new(config),

@@ -33,27 +33,17 @@ async fn main() {
         .execute(db)
         .await
         .unwrap();
+    let mut clients = Vec::new();
     for i in 0..50 {
-        sqlx::query("INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, $1, 0, 0)")
-            .bind(format!("Klient Nummer {i}"))
-            .execute(db)
-            .await
-            .unwrap();
+        clients.push(common::add_client(&state, PracticeId(1), &format!("Klient Nummer {i}"), "").await);
     }
-    // 500 ten-minute appointments: 72 a day from 08:00, Monday to Sunday (the last day has 68).
+    // 500 ten-minute appointments: 72 a day from 08:00, Monday to Sunday (the last day has 68);
+    // names and notes sealed, as the app keeps them.
     for i in 0..APPOINTMENTS {
         let (day, slot) = (i / 72, i % 72);
         let starts = MONDAY_UTC + day * 86_400 + 8 * 3600 + slot * 600;
-        sqlx::query(
-            "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, created_at)
-             VALUES (1, $1, 1, $2, $3, 'Oppfølging', 0)",
-        )
-        .bind(i % 50 + 1)
-        .bind(starts)
-        .bind(starts + 600)
-        .execute(db)
-        .await
-        .unwrap();
+        let owner = (PracticeId(1), clients[(i % 50) as usize], 1);
+        common::add_appointment(&state, owner, starts, starts + 600, "Oppfølging").await;
     }
     let token = state.sessions.create(user_id, "127.0.0.1", "bench").await.unwrap();
     let mut samples = Vec::with_capacity(200);

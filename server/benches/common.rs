@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::ids::UserId;
+use app::clients::types::ClientInput;
+use app::ids::{ClientId, PracticeId, UserId};
+use app::server::envelope;
 use app::server::clock::Clock;
 use app::server::state::AppState;
 use tokio::net::TcpListener;
@@ -36,6 +38,49 @@ pub async fn start() -> Bench {
     .await
     .unwrap();
     Bench { state, listener, addr, dir, user_id }
+}
+
+/// A client of the practice, made as the app makes one: its profile sealed with its own key.
+pub async fn add_client(state: &AppState, practice_id: PracticeId, name: &str, email: &str) -> ClientId {
+    let input = ClientInput {
+        name: name.into(),
+        email: email.into(),
+        phone: String::new(),
+        birth_date: String::new(),
+        address: String::new(),
+        notes: String::new(),
+    };
+    let mut tx = app::server::db::begin_write(&state.db).await.unwrap();
+    let id = app::clients::service::create_in(state, &mut tx, practice_id, &input, 0).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// An appointment with these notes, sealed with the client's key as the calendar seals them.
+#[allow(dead_code, reason = "each bench compiles this file; the journal bench has no appointments")]
+pub async fn add_appointment(
+    state: &AppState,
+    (practice_id, client_id, service_id): (PracticeId, ClientId, i64),
+    starts_at: i64,
+    ends_at: i64,
+    notes: &str,
+) {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
+    )
+    .bind(practice_id)
+    .bind(client_id)
+    .bind(service_id)
+    .bind(starts_at)
+    .bind(ends_at)
+    .fetch_one(&state.db)
+    .await
+    .unwrap();
+    let keys = envelope::for_client(&state.db, &state.master_key, practice_id, client_id).await.unwrap();
+    let sealed = app::calendar::service::seal_notes(&keys, id, notes);
+    let mut conn = state.db.acquire().await.unwrap();
+    app::calendar::store::set_notes_in(&mut conn, id, sealed.as_deref()).await.unwrap();
 }
 
 pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {

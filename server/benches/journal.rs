@@ -42,12 +42,7 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
 async fn main() {
     let common::Bench { state, listener, addr, dir, user_id } = common::start().await;
     let db = &state.db;
-    let client_id: ClientId = sqlx::query_scalar(
-        "INSERT INTO clients (practice_id, name, created_at, updated_at) VALUES (1, 'Ola Nordmann', 0, 0) RETURNING id",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
+    let client_id: ClientId = common::add_client(&state, PracticeId(1), "Ola Nordmann", "").await;
     let user = CurrentUser {
         user_id,
         practice_id: PracticeId(1),

@@ -152,31 +152,13 @@ async fn seed(state: &AppState, first_user: UserId) -> Vec<Browser> {
         .unwrap();
         let mut clients = Vec::new();
         for c in 0..CLIENTS_PER_PRACTICE {
-            let id: ClientId = sqlx::query_scalar(
-                "INSERT INTO clients (practice_id, name, email, created_at, updated_at) VALUES ($1, $2, $3, 0, 0) RETURNING id",
-            )
-            .bind(practice_id)
-            .bind(format!("Klient Nummer {c}"))
-            .bind(format!("klient{c}@example.no"))
-            .fetch_one(db)
-            .await
-            .unwrap();
-            clients.push(id);
+            let (name, email) = (format!("Klient Nummer {c}"), format!("klient{c}@example.no"));
+            clients.push(common::add_client(state, practice_id, &name, &email).await);
         }
         for a in 0..APPOINTMENTS_PER_PRACTICE {
             let starts = now - 2 * 86_400 + a * 5 * 3600;
-            sqlx::query(
-                "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, created_at)
-                 VALUES ($1, $2, $3, $4, $5, '', 0)",
-            )
-            .bind(practice_id)
-            .bind(clients[(a % CLIENTS_PER_PRACTICE) as usize])
-            .bind(service)
-            .bind(starts)
-            .bind(starts + 3000)
-            .execute(db)
-            .await
-            .unwrap();
+            let owner = (practice_id, clients[(a % CLIENTS_PER_PRACTICE) as usize], service);
+            common::add_appointment(state, owner, starts, starts + 3000, "").await;
         }
         let owner = CurrentUser {
             user_id,

@@ -1,19 +1,23 @@
 //! Online booking: free times from the opening hours and the calendar, and a booking that lands
 //! in the practice's calendar. The booker's IP address and User-Agent are kept sealed.
 
+use sqlx::AnyConnection;
+
 use super::types::{BookingOffer, slugify};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
-use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free_in, set_booker};
+use crate::calendar::service::appointment_record;
+use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free_in, set_booker_in};
+use crate::clients;
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
 use crate::i18n::Lang;
-use crate::ids::PracticeId;
+use crate::ids::{ClientId, PracticeId};
 use crate::local_time;
 use crate::profile::store::{self as practices, BookingPractice};
 use crate::server::db;
 use crate::server::envelope::{self, Field};
-use crate::server::mail::Email;
+use crate::server::mail::{ClientRecipient, Email};
 use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -139,32 +143,30 @@ pub async fn book(
     // The client and the appointment in one transaction: a time taken in the meantime leaves no
     // client behind.
     let mut tx = db::begin_write(&state.db).await?;
-    let client_id =
-        crate::clients::store::for_booking_in(&mut tx, practice.id, &person.name, &person.email, &person.phone, now)
-            .await?;
+    let client_id = client_for(state, &mut tx, practice.id, &person, now).await?;
     let appointment = NewAppointment {
         practice_id: practice.id,
         client_id,
         service_id: Some(service.id),
         starts_at,
         ends_at: starts_at + service.duration_minutes * 60,
-        notes: "",
         source: "online",
         now,
     };
     let Some(id) = insert_if_free_in(&mut tx, state.db.backend(), appointment).await? else {
         return Err(AppError::field("time", Problem::TimeTaken));
     };
-    tx.commit().await?;
-    let keys = envelope::for_client(&state.db, &state.master_key, practice.id, client_id).await?;
+    let keys = envelope::for_client_in(&mut tx, &state.master_key, practice.id, client_id).await?;
     let record = appointment_record(id);
     let ip = keys.seal(origin.ip.to_string().as_bytes(), Field { record: &record, field: BOOKER_IP });
     let agent = keys.seal(origin.user_agent.as_bytes(), Field { record: &record, field: BOOKER_AGENT });
-    set_booker(&state.db, id, &ip, &agent).await?;
+    set_booker_in(&mut tx, id, &ip, &agent).await?;
+    tx.commit().await?;
     audit::record_by_client(&state.db, practice.id, now, AuditAction::AppointmentBooked, client_id, Some(id)).await?;
     let (date, time) = (crate::dates::date_text(day), clock_label(minute));
     let t = lang.texts();
-    state.mailer.send_in_background(Email {
+    let recipient = ClientRecipient { practice_id: practice.id, client_id };
+    state.mailer.send_to_client_in_background(recipient, Email {
         to: person.email.clone(),
         attachments: Vec::new(),
         subject: t.mail_booked_subject.replace("{practice}", &practice.name),
@@ -205,8 +207,21 @@ pub async fn booking_address(state: &AppState, user: &CurrentUser) -> Result<Str
 const BOOKER_IP: &str = "appointments.booker_ip";
 const BOOKER_AGENT: &str = "appointments.booker_agent";
 
-fn appointment_record(id: i64) -> String {
-    format!("appointment:{id}")
+/// The practice's client with the booker's name and e-mail (found in the opened directory, as
+/// the database cannot compare sealed values), or a new one with the booker's details; in the
+/// booking's transaction, so two bookings at once by a new person make one client on SQLite.
+async fn client_for(
+    state: &AppState,
+    tx: &mut AnyConnection,
+    practice_id: PracticeId,
+    person: &ClientInput,
+    now: i64,
+) -> Result<ClientId, AppError> {
+    let directory = clients::service::directory_in(state, &mut *tx, practice_id).await?;
+    if let Some(id) = directory.with_name_and_email(&person.name, &person.email) {
+        return Ok(id);
+    }
+    clients::service::create_in(state, tx, practice_id, person, now).await
 }
 
 /// The booker's IP address and User-Agent of an online booking, opened. Never shown in the

@@ -1,20 +1,50 @@
 //! Calendar rules: an appointment lies inside the opening hours, does not overlap another, and
 //! belongs with its client and service to the caller's practice.
 
-use super::store::{self, Change, Changed, NewAppointment, Restored};
+use super::store::{self, AppointmentRow, Change, Changed, NewAppointment, Restored};
 use super::types::{
     AppointmentDetail, AppointmentOverview, AppointmentView, CalendarMode, DayColumn, WeekView, three_day_start,
 };
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
+use crate::clients;
+use crate::clients::directory::Directory;
 use crate::error::{AppError, Problem};
 use crate::ids::{ClientId, PracticeId};
 use crate::local_time;
+use crate::server::db::begin_write;
+use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 use crate::times::{clock_label, parse_clock};
 
 const NOTES_MAX: usize = 2000;
+const NOTES: &str = "appointments.notes";
+
+/// Where an appointment's sealed values belong inside its client (notes; booking's booker
+/// details): bound to the appointment, so a value moved to another row does not open.
+pub fn appointment_record(id: i64) -> String {
+    format!("appointment:{id}")
+}
+
+/// The notes sealed for appointment `id` (`None`: no notes).
+pub fn seal_notes(keys: &ClientKeys, id: i64, notes: &str) -> Option<Vec<u8>> {
+    (!notes.is_empty()).then(|| keys.seal_text(notes, Field { record: &appointment_record(id), field: NOTES }))
+}
+
+fn open_notes(keys: &ClientKeys, id: i64, sealed: Option<&[u8]>) -> Result<String, AppError> {
+    let Some(sealed) = sealed else { return Ok(String::new()) };
+    keys.open_text(sealed, Field { record: &appointment_record(id), field: NOTES })
+}
+
+/// A row's client name and notes, opened with the client from the practice's directory.
+fn opened(directory: &Directory, row: &AppointmentRow) -> Result<(String, String), AppError> {
+    let entry = directory.get(row.client_id).ok_or_else(|| {
+        tracing::error!(client_id = %row.client_id, "an appointment's client is not in the directory");
+        AppError::Internal
+    })?;
+    Ok((entry.profile.name.clone(), open_notes(&entry.keys, row.id, row.notes_sealed.as_deref())?))
+}
 
 /// An appointment as the form sends it.
 pub struct AppointmentInput<'a> {
@@ -62,9 +92,7 @@ async fn check(state: &AppState, practice_id: PracticeId, input: &AppointmentInp
     let mut errors = Vec::new();
     let client_id = input.client_id.trim().parse::<ClientId>().ok();
     let client = match client_id {
-        Some(id) => {
-            crate::clients::store::name_of(&state.db, practice_id, id).await?.map(|_| id).ok_or(Problem::Required)
-        }
+        Some(id) => clients::service::entry(state, practice_id, id).await?.map(|_| id).ok_or(Problem::Required),
         None if !input.client_name.trim().is_empty() => find_client(state, practice_id, input.client_name).await?,
         None => Err(Problem::Required),
     };
@@ -97,9 +125,13 @@ async fn find_client(
     typed: &str,
 ) -> Result<Result<ClientId, Problem>, AppError> {
     let Ok(query) = crate::clients::types::search_text(typed) else { return Ok(Err(Problem::NoClientMatches)) };
-    let found = crate::clients::store::search(&state.db, practice_id, &query, 50).await?;
-    let exact: Vec<ClientId> =
-        found.iter().filter(|c| c.name.trim().to_lowercase() == query.trim().to_lowercase()).map(|c| c.id).collect();
+    let directory = clients::service::directory(state, practice_id).await?;
+    let found = directory.search(&query, 50);
+    let exact: Vec<ClientId> = found
+        .iter()
+        .filter(|c| c.profile.name.trim().to_lowercase() == query.trim().to_lowercase())
+        .map(|c| c.id)
+        .collect();
     Ok(match (found.as_slice(), exact.as_slice()) {
         ([], _) => Err(Problem::NoClientMatches),
         ([only], _) => Ok(only.id),
@@ -117,15 +149,18 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: AppointmentInpu
         service_id: Some(checked.service_id),
         starts_at,
         ends_at,
-        notes: &checked.notes,
         source: "practitioner",
         now: state.clock.now(),
     };
-    let id = store::insert_if_free(&state.db, appointment)
+    let mut tx = begin_write(&state.db).await?;
+    let id = store::insert_if_free_in(&mut tx, state.db.backend(), appointment)
         .await?
         .ok_or_else(|| AppError::field("time", Problem::TimeTaken))?;
+    let keys = envelope::for_client_in(&mut tx, &state.master_key, user.practice_id, checked.client_id).await?;
+    store::set_notes_in(&mut tx, id, seal_notes(&keys, id, &checked.notes).as_deref()).await?;
     let now = state.clock.now();
-    audit::record(&state.db, user, now, AuditAction::AppointmentCreated, Some(checked.client_id), Some(id)).await?;
+    audit::record(&mut *tx, user, now, AuditAction::AppointmentCreated, Some(checked.client_id), Some(id)).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -139,6 +174,8 @@ pub async fn update(
     let checked = check(state, user.practice_id, &input).await?;
     let (starts_at, ends_at) = place(state, user.practice_id, input.date, input.time, checked.duration_minutes).await?;
     let before = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let keys = envelope::for_client(&state.db, &state.master_key, user.practice_id, checked.client_id).await?;
+    let notes_sealed = seal_notes(&keys, id, &checked.notes);
     let change = Change {
         practice_id: user.practice_id,
         id,
@@ -146,7 +183,7 @@ pub async fn update(
         service_id: Some(checked.service_id),
         starts_at,
         ends_at,
-        notes: &checked.notes,
+        notes_sealed: notes_sealed.as_deref(),
     };
     match store::change_if_free(&state.db, change).await? {
         Changed::Done => {
@@ -168,6 +205,7 @@ pub async fn update(
 
 pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentDetail, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let (client_name, notes) = opened(&*clients::service::directory(state, user.practice_id).await?, &row)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let (date, minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
@@ -175,12 +213,12 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
     Ok(AppointmentDetail {
         id: row.id,
         client_id: row.client_id,
-        client_name: row.client_name,
+        client_name,
         service_id: row.service_id,
         date: crate::dates::date_text(date),
         time: clock_label(minute),
         duration_minutes: (row.ends_at - row.starts_at) / 60,
-        notes: row.notes,
+        notes,
         cancelled: row.status != "booked",
     })
 }
@@ -189,6 +227,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
 /// `NotFound`); the read is recorded in the practice's audit log, like every client read.
 pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentOverview, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let (client_name, notes) = opened(&*clients::service::directory(state, user.practice_id).await?, &row)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let (date, start_minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
@@ -201,14 +240,14 @@ pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<Ap
     Ok(AppointmentOverview {
         id: row.id,
         client_id: row.client_id,
-        client_name: row.client_name,
+        client_name,
         service_name: row.service_name.unwrap_or_default(),
         colour: row.service_colour.unwrap_or_default(),
         date: crate::dates::date_text(date),
         weekday: local_time::weekday(date),
         start_minute,
         end_minute: (start_minute + (row.ends_at - row.starts_at) / 60).min(24 * 60),
-        notes: row.notes,
+        notes,
         online: row.source == "online",
         consent,
         cancelled: row.status != "booked",
@@ -292,29 +331,34 @@ pub async fn week(
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
     let from = local_time::to_utc(zone, first, 0).unwrap_or(now);
     let to = local_time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
-    let consent = crate::consent::service::statuses(state, user.practice_id).await?;
+    let (consent, directory, rows) = tokio::try_join!(
+        crate::consent::service::statuses(state, user.practice_id),
+        clients::service::directory(state, user.practice_id),
+        async { Ok(store::booked_between(&state.db, user.practice_id, from, to).await?) },
+    )?;
     let shown = days.len() as i64;
-    let appointments = store::booked_between(&state.db, user.practice_id, from, to)
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            let (date, start_minute) = local_time::to_local(zone, row.starts_at);
-            let day = (date - first).num_days();
-            let signed = consent.get(&row.client_id).copied() == Some(crate::consent::types::ConsentStatus::Signed);
-            (0..shown).contains(&day).then(|| AppointmentView {
-                id: row.id,
-                day: day as usize,
-                start_minute,
-                end_minute: (start_minute + (row.ends_at - row.starts_at) / 60).min(24 * 60),
-                client_name: row.client_name,
-                service_name: row.service_name.unwrap_or_default(),
-                notes: row.notes,
-                online: row.source == "online",
-                colour: row.service_colour.unwrap_or_default(),
-                consent_missing: !signed,
-            })
-        })
-        .collect();
+    let mut appointments = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (date, start_minute) = local_time::to_local(zone, row.starts_at);
+        let day = (date - first).num_days();
+        if !(0..shown).contains(&day) {
+            continue;
+        }
+        let signed = consent.get(&row.client_id).copied() == Some(crate::consent::types::ConsentStatus::Signed);
+        let (client_name, notes) = opened(&directory, &row)?;
+        appointments.push(AppointmentView {
+            id: row.id,
+            day: day as usize,
+            start_minute,
+            end_minute: (start_minute + (row.ends_at - row.starts_at) / 60).min(24 * 60),
+            client_name,
+            service_name: row.service_name.unwrap_or_default(),
+            notes,
+            online: row.source == "online",
+            colour: row.service_colour.unwrap_or_default(),
+            consent_missing: !signed,
+        });
+    }
     let now_day = (today - first).num_days();
     Ok(WeekView {
         mode,

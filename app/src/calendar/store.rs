@@ -12,7 +12,6 @@ pub struct NewAppointment<'a> {
     pub service_id: Option<i64>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub notes: &'a str,
     pub source: &'a str,
     pub now: i64,
 }
@@ -37,17 +36,10 @@ async fn lock_practice(
 const OVERLAP: &str = "SELECT 1 FROM appointments o WHERE o.practice_id = $1 AND o.status = 'booked'
                         AND o.starts_at < $5 AND o.ends_at > $4";
 
-/// Books the time if it is free. `None` when another appointment takes any of it.
-pub async fn insert_if_free(db: &Db, appointment: NewAppointment<'_>) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = crate::server::db::begin_write(db).await?;
-    let id = insert_if_free_in(&mut tx, db.backend(), appointment).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// [`insert_if_free`] inside the caller's write transaction (begun with
-/// [`crate::server::db::begin_write`]) on `backend` (the transaction's [`Db::backend`]), for a
-/// booking that adds its client in the same one.
+/// Books the time if it is free, inside the caller's write transaction (begun with
+/// [`crate::server::db::begin_write`]) on `backend` (the transaction's [`Db::backend`]): the
+/// caller seals the notes (bound to the new id) in the same one, and a booking adds its client
+/// there too. `None` when another appointment takes any of the time.
 pub async fn insert_if_free_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
@@ -55,15 +47,14 @@ pub async fn insert_if_free_in(
 ) -> Result<Option<i64>, sqlx::Error> {
     lock_practice(tx, backend, appointment.practice_id).await?;
     let id: Option<i64> = sqlx::query_scalar(&format!(
-        "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, notes, source, created_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS ({OVERLAP}) RETURNING id"
+        "INSERT INTO appointments (practice_id, client_id, service_id, starts_at, ends_at, source, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS ({OVERLAP}) RETURNING id"
     ))
     .bind(appointment.practice_id)
     .bind(appointment.client_id)
     .bind(appointment.service_id)
     .bind(appointment.starts_at)
     .bind(appointment.ends_at)
-    .bind(appointment.notes)
     .bind(appointment.source)
     .bind(appointment.now)
     .fetch_optional(&mut **tx)
@@ -71,13 +62,19 @@ pub async fn insert_if_free_in(
     Ok(id)
 }
 
-/// Stores the sealed booker details of an online booking.
-pub async fn set_booker(db: &Db, id: i64, ip: &[u8], agent: &[u8]) -> Result<(), sqlx::Error> {
+/// Stores a new appointment's sealed notes (`None`: no notes), in the transaction that made it.
+pub async fn set_notes_in(conn: &mut AnyConnection, id: i64, sealed: Option<&[u8]>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE appointments SET notes_sealed = $1 WHERE id = $2").bind(sealed).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Stores the sealed booker details of an online booking, in the transaction that made it.
+pub async fn set_booker_in(conn: &mut AnyConnection, id: i64, ip: &[u8], agent: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE appointments SET booker_ip = $1, booker_agent = $2 WHERE id = $3")
         .bind(ip)
         .bind(agent)
         .bind(id)
-        .execute(db)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -113,7 +110,8 @@ pub struct Change<'a> {
     pub service_id: Option<i64>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub notes: &'a str,
+    /// Sealed with the (new) client's key; `None`: no notes.
+    pub notes_sealed: Option<&'a [u8]>,
 }
 
 pub enum Changed {
@@ -127,7 +125,7 @@ pub async fn change_if_free(db: &Db, change: Change<'_>) -> Result<Changed, sqlx
     let mut tx = crate::server::db::begin_write(db).await?;
     lock_practice(&mut tx, db.backend(), change.practice_id).await?;
     let updated = sqlx::query(
-        "UPDATE appointments SET starts_at = $3, ends_at = $4, client_id = $5, service_id = $6, notes = $7
+        "UPDATE appointments SET starts_at = $3, ends_at = $4, client_id = $5, service_id = $6, notes_sealed = $7
          WHERE id = $2 AND practice_id = $1 AND status = 'booked'
            AND NOT EXISTS (SELECT 1 FROM appointments o WHERE o.practice_id = $1 AND o.status = 'booked'
                            AND o.id <> $2 AND o.starts_at < $4 AND o.ends_at > $3)",
@@ -138,7 +136,7 @@ pub async fn change_if_free(db: &Db, change: Change<'_>) -> Result<Changed, sqlx
     .bind(change.ends_at)
     .bind(change.client_id)
     .bind(change.service_id)
-    .bind(change.notes)
+    .bind(change.notes_sealed)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -217,92 +215,88 @@ pub async fn restore_if_free(db: &Db, practice_id: PracticeId, id: i64, since: i
 pub struct AppointmentRow {
     pub id: i64,
     pub client_id: ClientId,
-    pub client_name: String,
     pub service_id: Option<i64>,
     pub service_name: Option<String>,
     pub service_colour: Option<String>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub notes: String,
+    /// Sealed with the client's key (see `calendar::service`); `None`: no notes.
+    pub notes_sealed: Option<Vec<u8>>,
     pub source: String,
     pub status: String,
 }
 
-// The two listings below read the clients' names and the services' names and colours in the
-// same query, though those tables belong to `clients/store.rs` and `services/store.rs`: the
-// calendar week is the app's hottest page, and one query for it is what keeps it fast (see
-// `booked_between`); a name per appointment would be a query per appointment.
+// The two listings below read the services' names and colours in the same query, though that
+// table belongs to `services/store.rs`: the calendar week is the app's hottest page, and one
+// query for it is what keeps it fast (see `booked_between`). The clients' names come opened from
+// `clients::directory`.
 
 /// Booked appointments that overlap `[from, to)`, by start. A busy week holds hundreds: they
 /// come back as one JSON array in one row, because the database drivers hand over rows one at a
-/// time (on SQLite through a worker thread), which cost more than the query itself.
+/// time (on SQLite through a worker thread), which cost more than the query itself. JSON holds
+/// no bytes, so the sealed notes travel in hex.
 pub async fn booked_between(
     db: &Db,
     practice_id: PracticeId,
     from: i64,
     to: i64,
 ) -> Result<Vec<AppointmentRow>, sqlx::Error> {
-    const COLUMNS: &str =
-        "id, client_id, client_name, service_id, service_name, starts_at, ends_at, notes, source, status, colour";
-    const ROWS: &str = "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
-                s.name AS service_name, a.starts_at AS starts_at, a.ends_at AS ends_at, a.notes AS notes,
-                a.source AS source, a.status AS status, s.colour AS colour
-         FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id
-         WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2";
+    const COLUMNS: &str = "id, client_id, service_id, service_name, starts_at, ends_at, notes, source, status, colour";
+    let notes_hex = match db.backend() {
+        Backend::Sqlite => "CASE WHEN a.notes_sealed IS NULL THEN NULL ELSE hex(a.notes_sealed) END",
+        Backend::Postgres => "encode(a.notes_sealed, 'hex')",
+    };
+    let rows = format!(
+        "SELECT a.id AS id, a.client_id AS client_id, a.service_id AS service_id, s.name AS service_name,
+                a.starts_at AS starts_at, a.ends_at AS ends_at, {notes_hex} AS notes, a.source AS source,
+                a.status AS status, s.colour AS colour
+         FROM appointments a LEFT JOIN services s ON s.id = a.service_id
+         WHERE a.practice_id = $1 AND a.status = 'booked' AND a.starts_at < $3 AND a.ends_at > $2"
+    );
     let sql = match db.backend() {
         // SQLite aggregates in the order the subquery delivers.
         Backend::Sqlite => {
-            format!("SELECT json_group_array(json_array({COLUMNS})) FROM ({ROWS} ORDER BY a.starts_at, a.id) AS week")
+            format!("SELECT json_group_array(json_array({COLUMNS})) FROM ({rows} ORDER BY a.starts_at, a.id) AS week")
         }
         Backend::Postgres => format!(
             "SELECT COALESCE(json_agg(json_build_array({COLUMNS}) ORDER BY starts_at, id), '[]')::text
-             FROM ({ROWS}) AS week"
+             FROM ({rows}) AS week"
         ),
     };
     let json: String = sqlx::query_scalar(&sql).bind(practice_id).bind(from).bind(to).fetch_one(db).await?;
-    type Fields =
-        (i64, ClientId, String, Option<i64>, Option<String>, i64, i64, String, String, String, Option<String>);
+    type Fields = (i64, ClientId, Option<i64>, Option<String>, i64, i64, Option<String>, String, String, Option<String>);
     let rows: Vec<Fields> = serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
+    rows.into_iter()
+        .map(|(id, client_id, service_id, service_name, starts_at, ends_at, notes, source, status, colour)| {
+            let notes_sealed =
+                notes.map(|hex| decode_hex(&hex)).transpose().map_err(|error| sqlx::Error::Decode(error.into()))?;
+            Ok(AppointmentRow {
                 id,
                 client_id,
-                client_name,
                 service_id,
                 service_name,
+                service_colour: colour,
                 starts_at,
                 ends_at,
-                notes,
+                notes_sealed,
                 source,
                 status,
-                colour,
-            )| {
-                AppointmentRow {
-                    id,
-                    client_id,
-                    client_name,
-                    service_id,
-                    service_name,
-                    service_colour: colour,
-                    starts_at,
-                    ends_at,
-                    notes,
-                    source,
-                    status,
-                }
-            },
-        )
-        .collect())
+            })
+        })
+        .collect()
+}
+
+fn decode_hex(hex: &str) -> Result<Vec<u8>, &'static str> {
+    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8).ok_or("not hex");
+    hex.as_bytes().chunks(2).map(|pair| Ok(digit(pair[0])? << 4 | digit(*pair.get(1).ok_or("odd hex")?)?)).collect()
 }
 
 pub async fn appointment(db: &Db, practice_id: PracticeId, id: i64) -> Result<Option<AppointmentRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT a.id AS id, a.client_id AS client_id, c.name AS client_name, a.service_id AS service_id,
-                s.name AS service_name, s.colour AS service_colour, a.starts_at AS starts_at, a.ends_at AS ends_at,
-                a.notes AS notes, a.source AS source, a.status AS status
-         FROM appointments a JOIN clients c ON c.id = a.client_id LEFT JOIN services s ON s.id = a.service_id
+        "SELECT a.id AS id, a.client_id AS client_id, a.service_id AS service_id, s.name AS service_name,
+                s.colour AS service_colour, a.starts_at AS starts_at, a.ends_at AS ends_at,
+                a.notes_sealed AS notes_sealed, a.source AS source, a.status AS status
+         FROM appointments a LEFT JOIN services s ON s.id = a.service_id
          WHERE a.id = $1 AND a.practice_id = $2",
     )
     .bind(id)

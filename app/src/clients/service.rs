@@ -1,13 +1,19 @@
-//! Client rules: the input checks that need the server (today's date), then the store.
+//! Client rules: the input checks that need the server (today's date); the client's profile and
+//! notes sealed with its own key; reading through the practice's opened [`Directory`].
 
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
+
+use super::directory::{Directory, Entry, Profile};
 use super::store;
 use super::types::{Client, ClientInput, ClientSummary, DeletionSummary, RawClient};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
+use crate::consent::types::ConsentStatus;
 use crate::error::{AppError, Problem};
 use crate::ids::{ClientId, PracticeId};
-use crate::server::crypto::MasterKey;
-use crate::server::db::Db;
+use crate::server::db::begin_write;
 use crate::server::envelope::{self, Field};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -20,79 +26,157 @@ fn checked(state: &AppState, raw: RawClient<'_>) -> Result<ClientInput, AppError
     Ok(input)
 }
 
-const NOTES: Field<'static> = Field { record: "profile", field: "clients.notes" };
+pub const NOTES: Field<'static> = Field { record: "profile", field: "clients.notes" };
 
-/// Seals the notes with the client's key (creating the key when the client has none yet).
-async fn store_notes(
-    db: &Db,
-    master: &MasterKey,
+/// The practice's clients, opened (see [`super::directory`]).
+pub async fn directory(state: &AppState, practice_id: PracticeId) -> Result<Arc<Directory>, AppError> {
+    directory_in(state, &mut *state.db.acquire().await?, practice_id).await
+}
+
+/// [`directory`] read through the caller's transaction.
+pub async fn directory_in(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    practice_id: PracticeId,
+) -> Result<Arc<Directory>, AppError> {
+    state.clients.of(conn, &state.master_key, practice_id).await
+}
+
+/// The practice's client, opened; `None` when it has no such client.
+pub async fn entry(state: &AppState, practice_id: PracticeId, id: ClientId) -> Result<Option<Arc<Entry>>, AppError> {
+    Ok(directory(state, practice_id).await?.get(id).cloned())
+}
+
+/// One client's profile, opened on its own (a client's link page has no reason to open the whole
+/// practice); `None` when the practice has no such client.
+pub async fn profile(state: &AppState, practice_id: PracticeId, id: ClientId) -> Result<Option<Profile>, AppError> {
+    let Some(Some(sealed)) = store::sealed_profile(&state.db, practice_id, id).await? else { return Ok(None) };
+    let keys = envelope::existing(&state.db, &state.master_key, practice_id, id).await?.ok_or_else(|| {
+        tracing::error!(client_id = %id, "a sealed profile without a data key");
+        AppError::Internal
+    })?;
+    Profile::open(&keys, &sealed).map(Some)
+}
+
+/// The client's name; `None` when the practice has no such client.
+pub async fn name_of(state: &AppState, practice_id: PracticeId, id: ClientId) -> Result<Option<String>, AppError> {
+    Ok(profile(state, practice_id, id).await?.map(|profile| profile.name))
+}
+
+fn profile_of(input: &ClientInput) -> Profile {
+    Profile {
+        name: input.name.clone(),
+        email: input.email.clone(),
+        phone: input.phone.clone(),
+        birth_date: input.birth_date.clone(),
+        address: input.address.clone(),
+    }
+}
+
+/// Seals the profile and the notes with the client's key (creating the key when the client has
+/// none yet), in the caller's transaction. `false` when the practice has no such client.
+async fn store_sealed(
+    state: &AppState,
+    tx: &mut AnyConnection,
     practice_id: PracticeId,
     id: ClientId,
-    notes: &str,
-) -> Result<(), AppError> {
-    let sealed = if notes.is_empty() {
-        None
-    } else {
-        Some(envelope::for_client(db, master, practice_id, id).await?.seal_text(notes, NOTES))
+    input: &ClientInput,
+    now: i64,
+) -> Result<bool, AppError> {
+    let keys = match envelope::for_client_in(&mut *tx, &state.master_key, practice_id, id).await {
+        Err(AppError::NotFound) => return Ok(false),
+        keys => keys?,
     };
-    Ok(store::set_sealed_notes(db, practice_id, id, sealed).await?)
+    let notes = (!input.notes.is_empty()).then(|| keys.seal_text(&input.notes, NOTES));
+    store::set_sealed_notes_in(&mut *tx, practice_id, id, notes).await?;
+    Ok(store::set_profile_in(tx, practice_id, id, &profile_of(input).seal(&keys), now).await?)
+}
+
+/// A new client from checked input, its key and sealed values, in the caller's transaction.
+pub async fn create_in(
+    state: &AppState,
+    tx: &mut AnyConnection,
+    practice_id: PracticeId,
+    input: &ClientInput,
+    now: i64,
+) -> Result<ClientId, AppError> {
+    let id = store::create_in(&mut *tx, practice_id, now).await?;
+    store_sealed(state, tx, practice_id, id, input, now).await?;
+    Ok(id)
 }
 
 pub async fn create(state: &AppState, user: &CurrentUser, raw: RawClient<'_>) -> Result<ClientId, AppError> {
     let input = checked(state, raw)?;
     let now = state.clock.now();
-    let id = store::create(&state.db, user.practice_id, &input, now).await?;
-    store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await?;
-    audit::record(&state.db, user, now, AuditAction::ClientCreated, Some(id), None).await?;
+    let mut tx = begin_write(&state.db).await?;
+    let id = create_in(state, &mut tx, user.practice_id, &input, now).await?;
+    audit::record(&mut *tx, user, now, AuditAction::ClientCreated, Some(id), None).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 pub async fn update(state: &AppState, user: &CurrentUser, id: ClientId, raw: RawClient<'_>) -> Result<(), AppError> {
     let input = checked(state, raw)?;
     let now = state.clock.now();
-    if !store::update(&state.db, user.practice_id, id, &input, now).await? {
+    let mut tx = begin_write(&state.db).await?;
+    if !store_sealed(state, &mut tx, user.practice_id, id, &input, now).await? {
         return Err(AppError::NotFound);
     }
-    store_notes(&state.db, &state.master_key, user.practice_id, id, &input.notes).await?;
-    audit::record(&state.db, user, now, AuditAction::ClientUpdated, Some(id), None).await?;
+    audit::record(&mut *tx, user, now, AuditAction::ClientUpdated, Some(id), None).await?;
+    tx.commit().await?;
     Ok(())
 }
+
+/// The most clients one list shows.
+const LIST_MAX: usize = 500;
 
 /// The practice's clients whose name, e-mail or phone matches `query` (at most 500), each with
 /// its consent status.
 pub async fn list(state: &AppState, user: &CurrentUser, query: &str) -> Result<Vec<ClientSummary>, AppError> {
-    let mut clients = store::search(&state.db, user.practice_id, query, 500).await?;
-    let consent = crate::consent::service::statuses(state, user.practice_id).await?;
-    for client in &mut clients {
-        client.consent = consent.get(&client.id).copied().unwrap_or(client.consent);
-    }
-    Ok(clients)
+    let (directory, consent) = tokio::try_join!(
+        directory(state, user.practice_id),
+        crate::consent::service::statuses(state, user.practice_id)
+    )?;
+    Ok(directory
+        .search(query, LIST_MAX)
+        .into_iter()
+        .map(|entry| ClientSummary {
+            id: entry.id,
+            name: entry.profile.name.clone(),
+            email: entry.profile.email.clone(),
+            phone: entry.profile.phone.clone(),
+            consent: consent.get(&entry.id).copied().unwrap_or(ConsentStatus::NotAsked),
+        })
+        .collect())
 }
 
 /// The client with its notes opened, recorded as a reading; `NotFound` when the practice has no
 /// such client.
 pub async fn get(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<Client, AppError> {
-    let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let mut client = row.client;
-    if let Some(sealed) = row.sealed_notes {
-        let keys = envelope::existing(&state.db, &state.master_key, user.practice_id, id).await?.ok_or_else(|| {
-            tracing::error!(client_id = %id, "sealed notes without a data key");
-            AppError::Internal
-        })?;
-        client.notes = keys.open_text(&sealed, NOTES)?;
-    }
+    let entry = entry(state, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let sealed_notes = store::sealed_notes(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let notes = sealed_notes.map(|sealed| entry.keys.open_text(&sealed, NOTES)).transpose()?.unwrap_or_default();
     audit::record(&state.db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
-    Ok(client)
+    let profile = entry.profile.clone();
+    Ok(Client {
+        id,
+        name: profile.name,
+        email: profile.email,
+        phone: profile.phone,
+        birth_date: profile.birth_date,
+        address: profile.address,
+        notes,
+    })
 }
 
 /// What deleting the client would take with it: its name (a reading of client data, so
 /// recorded) and how many records of each kind.
 pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<DeletionSummary, AppError> {
-    let row = store::get(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
+    let name = name_of(state, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     let db = &state.db;
     let preview = DeletionSummary {
         id,
-        name: row.client.name,
+        name,
         journal_entries: crate::journal::store::count_for_client(db, user.practice_id, id).await?,
         appointments: crate::calendar::store::count_for_client(db, user.practice_id, id).await?,
         consents: crate::consent::store::count_for_client(db, user.practice_id, id).await?,
@@ -107,7 +191,7 @@ pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: ClientId
 /// Then the old pages leave the SQLite WAL too, so the files on disk no longer hold the client's
 /// name, key or journals.
 pub async fn delete(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<(), AppError> {
-    let mut tx = crate::server::db::begin_write(&state.db).await?;
+    let mut tx = begin_write(&state.db).await?;
     store::delete_keys(&mut tx, user.practice_id, id).await?;
     crate::calendar::store::delete_for_client_in(&mut tx, user.practice_id, id).await?;
     if !store::delete(&mut tx, user.practice_id, id).await? {

@@ -1,177 +1,129 @@
 //! SQL for clients. Every statement is scoped to one practice: a client id alone never reaches
-//! a row.
+//! a row. A client's name and contact details are one sealed value (`profile_sealed`); the
+//! database can neither search nor sort them, so the practice's clients are opened into
+//! [`super::directory`], which reads here only the clients changed since it last looked.
 
 use sqlx::AnyConnection;
 
-use super::types::{Client, ClientInput, ClientSummary};
-use crate::consent::types::ConsentStatus;
 use crate::ids::{ClientId, PracticeId};
 use crate::server::db::Db;
 
-/// The practice's clients whose name, email or phone contains `query` (all when empty), by name.
-pub async fn search(
-    db: &Db,
-    practice_id: PracticeId,
-    query: &str,
-    limit: i64,
-) -> Result<Vec<ClientSummary>, sqlx::Error> {
-    let pattern = format!("%{}%", escape_like(&query.trim().to_lowercase()));
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT id, name, email, phone FROM clients
-         WHERE practice_id = $1
-           AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(email) LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')
-         ORDER BY LOWER(name), id LIMIT $3",
-    )
-    .bind(practice_id)
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ClientSummary {
-            id: row.id,
-            name: row.name,
-            email: row.email,
-            phone: row.phone,
-            consent: ConsentStatus::NotAsked,
-        })
-        .collect())
+/// How the practice's client list has changed: every change of a client raises `revision`,
+/// every deletion also `deletions`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Revision {
+    pub revision: i64,
+    pub deletions: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct SummaryRow {
-    id: ClientId,
-    name: String,
-    email: String,
-    phone: String,
+pub async fn revision_of(conn: &mut AnyConnection, practice_id: PracticeId) -> Result<Revision, sqlx::Error> {
+    let row: Option<Revision> =
+        sqlx::query_as("SELECT revision, deletions FROM client_revisions WHERE practice_id = $1")
+            .bind(practice_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.unwrap_or_default())
 }
 
-/// `%` and `_` typed in a search are letters, not wildcards.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
-/// A client's row; the notes still sealed (or `None` when there are none).
-pub struct ClientRow {
-    pub client: Client,
-    pub sealed_notes: Option<Vec<u8>>,
-}
-
-#[derive(sqlx::FromRow)]
-struct DetailsRow {
-    id: ClientId,
-    name: String,
-    email: String,
-    phone: String,
-    birth_date: String,
-    address: String,
-    notes_sealed: Option<Vec<u8>>,
-}
-
-pub async fn get(db: &Db, practice_id: PracticeId, id: ClientId) -> Result<Option<ClientRow>, sqlx::Error> {
-    let row: Option<DetailsRow> = sqlx::query_as(
-        "SELECT id, name, email, phone, birth_date, address, notes_sealed FROM clients WHERE id = $1 AND practice_id = $2",
-    )
-    .bind(id)
-    .bind(practice_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|row| ClientRow {
-        client: Client {
-            id: row.id,
-            name: row.name,
-            email: row.email,
-            phone: row.phone,
-            birth_date: row.birth_date,
-            address: row.address,
-            notes: String::new(),
-        },
-        sealed_notes: row.notes_sealed,
-    }))
-}
-
-/// A new client, without notes (they are sealed with the client's key, which needs its id).
-pub async fn create(db: &Db, practice_id: PracticeId, input: &ClientInput, now: i64) -> Result<ClientId, sqlx::Error> {
+/// Counts a change of the practice's client list, in the caller's transaction (which holds the
+/// row until it commits, so revisions are committed in order); the new revision.
+async fn next_revision(conn: &mut AnyConnection, practice_id: PracticeId, deletion: bool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO clients (practice_id, name, email, phone, birth_date, address, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO client_revisions (practice_id, revision, deletions) VALUES ($1, 1, $2)
+         ON CONFLICT (practice_id) DO UPDATE
+         SET revision = client_revisions.revision + 1, deletions = client_revisions.deletions + $2
+         RETURNING revision",
     )
     .bind(practice_id)
-    .bind(&input.name)
-    .bind(&input.email)
-    .bind(&input.phone)
-    .bind(&input.birth_date)
-    .bind(&input.address)
-    .bind(now)
-    .fetch_one(db)
+    .bind(i64::from(deletion))
+    .fetch_one(conn)
     .await
 }
 
-/// `false` when the practice has no such client. The notes are set apart, sealed.
-pub async fn update(
-    db: &Db,
+/// A client's sealed profile, as the directory reads it.
+#[derive(sqlx::FromRow)]
+pub struct SealedProfile {
+    pub id: ClientId,
+    pub profile_sealed: Option<Vec<u8>>,
+}
+
+/// The practice's clients changed after `since` (all of them for `-1`).
+pub async fn profiles_since(
+    conn: &mut AnyConnection,
+    practice_id: PracticeId,
+    since: i64,
+) -> Result<Vec<SealedProfile>, sqlx::Error> {
+    sqlx::query_as("SELECT id, profile_sealed FROM clients WHERE practice_id = $1 AND revision > $2")
+        .bind(practice_id)
+        .bind(since)
+        .fetch_all(conn)
+        .await
+}
+
+/// A new client row, still without its sealed values (they are sealed with the client's key,
+/// which needs its id): the caller's transaction stores them before it commits.
+pub async fn create_in(conn: &mut AnyConnection, practice_id: PracticeId, now: i64) -> Result<ClientId, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO clients (practice_id, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id")
+        .bind(practice_id)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+/// Stores the client's sealed profile and counts the change; `false` when the practice has no
+/// such client.
+pub async fn set_profile_in(
+    conn: &mut AnyConnection,
     practice_id: PracticeId,
     id: ClientId,
-    input: &ClientInput,
+    sealed: &[u8],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
+    let revision = next_revision(&mut *conn, practice_id, false).await?;
     let changed = sqlx::query(
-        "UPDATE clients SET name = $1, email = $2, phone = $3, birth_date = $4, address = $5, updated_at = $6
-         WHERE id = $7 AND practice_id = $8",
+        "UPDATE clients SET profile_sealed = $1, revision = $2, updated_at = $3 WHERE id = $4 AND practice_id = $5",
     )
-    .bind(&input.name)
-    .bind(&input.email)
-    .bind(&input.phone)
-    .bind(&input.birth_date)
-    .bind(&input.address)
+    .bind(sealed)
+    .bind(revision)
     .bind(now)
     .bind(id)
     .bind(practice_id)
-    .execute(db)
+    .execute(conn)
     .await?
     .rows_affected();
     Ok(changed == 1)
 }
 
-/// The practice's client with this name and email, or a new one with the booker's details. The
-/// name must match too: a stranger's booking never lands on another client's record by email alone.
-pub async fn for_booking_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+/// The client's sealed profile; `None` when the practice has no such client.
+pub async fn sealed_profile(
+    db: &Db,
     practice_id: PracticeId,
-    name: &str,
-    email: &str,
-    phone: &str,
-    now: i64,
-) -> Result<ClientId, sqlx::Error> {
-    let existing: Option<ClientId> = sqlx::query_scalar(
-        "SELECT id FROM clients WHERE practice_id = $1 AND LOWER(email) = $2 AND LOWER(name) = $3 ORDER BY id LIMIT 1",
-    )
-    .bind(practice_id)
-    .bind(email)
-    .bind(name.to_lowercase())
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(id) = existing {
-        return Ok(id);
-    }
-    sqlx::query_scalar(
-        "INSERT INTO clients (practice_id, name, email, phone, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-    )
-    .bind(practice_id)
-    .bind(name)
-    .bind(email)
-    .bind(phone)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
+    id: ClientId,
+) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT profile_sealed FROM clients WHERE id = $1 AND practice_id = $2")
+        .bind(id)
+        .bind(practice_id)
+        .fetch_optional(db)
+        .await
 }
 
-/// Stores the client's sealed notes (`None`: no notes). The older plaintext `notes` column is
-/// never written: it stays empty.
-pub async fn set_sealed_notes(
+/// The client's sealed notes; `None` when the practice has no such client, `Some(None)` when
+/// it has no notes.
+pub async fn sealed_notes(
     db: &Db,
+    practice_id: PracticeId,
+    id: ClientId,
+) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT notes_sealed FROM clients WHERE id = $1 AND practice_id = $2")
+        .bind(id)
+        .bind(practice_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Stores the client's sealed notes (`None`: no notes).
+pub async fn set_sealed_notes_in(
+    conn: &mut AnyConnection,
     practice_id: PracticeId,
     id: ClientId,
     sealed: Option<Vec<u8>>,
@@ -180,22 +132,14 @@ pub async fn set_sealed_notes(
         .bind(sealed)
         .bind(id)
         .bind(practice_id)
-        .execute(db)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
-/// The name of the practice's client; `None` when the practice has no such client.
-pub async fn name_of(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM clients WHERE id = $1 AND practice_id = $2")
-        .bind(client_id)
-        .bind(practice_id)
-        .fetch_optional(db)
-        .await
-}
-
-/// Deletes the client's data keys, so that anything sealed with them (journals, booking details,
-/// wherever a copy lies) can no longer be read. The first step of deleting a client.
+/// Deletes the client's data keys, so that anything sealed with them (its profile, journals,
+/// booking details, wherever a copy lies) can no longer be read. The first step of deleting a
+/// client.
 pub async fn delete_keys(conn: &mut AnyConnection, practice_id: PracticeId, id: ClientId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM client_keys WHERE client_id = $1 AND practice_id = $2")
         .bind(id)
@@ -206,7 +150,7 @@ pub async fn delete_keys(conn: &mut AnyConnection, practice_id: PracticeId, id: 
 }
 
 /// Deletes the client with everything that hangs on it (its keys and appointments are gone
-/// already). `false` when the practice has no such client.
+/// already) and counts the deletion. `false` when the practice has no such client.
 pub async fn delete(conn: &mut AnyConnection, practice_id: PracticeId, id: ClientId) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM clients WHERE id = $1 AND practice_id = $2")
         .bind(id)
@@ -214,5 +158,8 @@ pub async fn delete(conn: &mut AnyConnection, practice_id: PracticeId, id: Clien
         .execute(&mut *conn)
         .await?
         .rows_affected();
+    if deleted == 1 {
+        next_revision(conn, practice_id, true).await?;
+    }
     Ok(deleted == 1)
 }

@@ -30,7 +30,7 @@ use crate::ids::{ClientId, PracticeId};
 use crate::local_time;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::envelope::{self, ClientKeys, Field};
-use crate::server::mail::{Attachment, Email};
+use crate::server::mail::{Attachment, ClientRecipient, Email};
 use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -175,22 +175,22 @@ async fn send_version(
     };
     let id = store::insert_request(&state.db, request).await?;
     audit::record(&state.db, user, now, AuditAction::ConsentSent, Some(client_id), Some(id)).await?;
-    mail_link(state, user, email, &token, expires_at, template.lang_or(lang), false).await
+    mail_link(state, user, (client_id, email), &token, expires_at, template.lang_or(lang), false).await
 }
 
 async fn client_email(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<String, AppError> {
-    let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
-    if client.client.email.is_empty() {
+    let client = crate::clients::service::profile(state, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    if client.email.is_empty() {
         return Err(AppError::Rejected(Problem::ClientHasNoEmail));
     }
-    Ok(client.client.email)
+    Ok(client.email)
 }
 
 /// The mail with the link. It names the practice, never what the declaration is about.
 async fn mail_link(
     state: &AppState,
     user: &CurrentUser,
-    to: String,
+    (client_id, to): (ClientId, String),
     token: &str,
     expires_at: i64,
     lang: Lang,
@@ -199,7 +199,8 @@ async fn mail_link(
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let t = lang.texts();
     let subject = if reminder { t.mail_consent_reminder_subject } else { t.mail_consent_subject };
-    state.mailer.send_in_background(Email {
+    let client = ClientRecipient { practice_id: user.practice_id, client_id };
+    state.mailer.send_to_client_in_background(client, Email {
         to,
         attachments: Vec::new(),
         subject: subject.replace("{practice}", &user.practice_name),
@@ -235,7 +236,7 @@ pub async fn remind(
     let request = store::request_of(&state.db, user.practice_id, client_id, id).await?.ok_or(AppError::NotFound)?;
     let template = store::template_version(&state.db, user.practice_id, request.template_id, request.version).await?;
     let lang = template.map_or(lang, |template| template.lang_or(lang));
-    mail_link(state, user, email, &token, expires_at, lang, true).await
+    mail_link(state, user, (client_id, email), &token, expires_at, lang, true).await
 }
 
 /// After a declaration changed: asks everyone whose newest answer to it is a signature of an
@@ -269,7 +270,7 @@ pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Templ
 
 /// The client's requests, newest first. Recorded as a reading.
 pub async fn requests(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<Vec<RequestView>, AppError> {
-    crate::clients::store::get(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    crate::clients::service::profile(state, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::ConsentRequestsRead, Some(client_id), None).await?;
@@ -449,7 +450,8 @@ pub async fn sign(
     let SignedCopy { pdf, client_email, practice, .. } = copy_of(state, &signed, Some(lang), lang).await?;
     if !client_email.is_empty() {
         let t = lang.texts();
-        state.mailer.send_in_background(Email {
+        let client = ClientRecipient { practice_id: signed.practice_id, client_id: signed.client_id };
+        state.mailer.send_to_client_in_background(client, Email {
             to: client_email,
             attachments: vec![Attachment {
                 filename: format!("{}.pdf", t.consent_copy_file),
@@ -522,10 +524,10 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     if ConsentStatus::of(request.status, request.expires_at, now) != ConsentStatus::Signed {
         return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
-    let client = crate::clients::store::get(&state.db, request.practice_id, request.client_id)
+    let client = crate::clients::service::profile(state, request.practice_id, request.client_id)
         .await?
         .ok_or(AppError::Rejected(Problem::InvalidLink))?;
-    if client.client.email.is_empty() {
+    if client.email.is_empty() {
         return Err(AppError::Rejected(Problem::ConsentNoAddress));
     }
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
@@ -547,8 +549,9 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     }
     let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
     let t = lang.texts();
-    state.mailer.send_in_background(Email {
-        to: client.client.email,
+    let recipient = ClientRecipient { practice_id: request.practice_id, client_id: request.client_id };
+    state.mailer.send_to_client_in_background(recipient, Email {
+        to: client.email,
         attachments: Vec::new(),
         subject: t.mail_consent_code_subject.into(),
         body: t.mail_consent_code_body.replace("{practice}", &practice).replace("{code}", &code),
@@ -658,7 +661,7 @@ async fn copy_of(
     let template = store::template_version(&state.db, practice_id, request.template_id, request.version)
         .await?
         .ok_or(AppError::NotFound)?;
-    let client = crate::clients::store::get(&state.db, practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    let client = crate::clients::service::profile(state, practice_id, client_id).await?.ok_or(AppError::NotFound)?;
     let practice = crate::profile::store::practice(&state.db, practice_id).await?.name;
     let evidence = match envelope::existing(&state.db, &state.master_key, practice_id, client_id).await? {
         Some(keys) => open_evidence(&keys, request)?,
@@ -675,7 +678,7 @@ async fn copy_of(
     doc.title(&template.title);
     doc.paragraph(&template.body);
     doc.heading(t.consent_copy_title);
-    doc.row(t.consent_copy_client, &client.client.name);
+    doc.row(t.consent_copy_client, &client.name);
     doc.row(t.consent_copy_status, status.label(t));
     doc.row(t.consent_copy_version, &request.version.to_string());
     doc.row(t.consent_copy_typed_name, evidence.typed_name.as_deref().unwrap_or_default());
@@ -706,5 +709,5 @@ async fn copy_of(
             format!("{what}\n{}\n{}: {}\n{}", utc.unwrap_or_default(), t.sessions_ip, event.ip, event.user_agent);
         doc.row(&moment(event.at), &detail);
     }
-    Ok(SignedCopy { pdf: doc.finish(), client_email: client.client.email, practice, lang })
+    Ok(SignedCopy { pdf: doc.finish(), client_email: client.email, practice, lang })
 }

@@ -27,8 +27,8 @@ pub fn record(entry_id: i64, version: i64) -> String {
 
 /// The client's name, or `NotFound` when the practice has no such client.
 async fn client_name(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<String, AppError> {
-    let client = crate::clients::store::get(&state.db, user.practice_id, client_id).await?;
-    client.map(|row| row.client.name).ok_or(AppError::NotFound)
+    let client = crate::clients::service::profile(state, user.practice_id, client_id).await?;
+    client.map(|profile| profile.name).ok_or(AppError::NotFound)
 }
 
 fn open(keys: &ClientKeys, zone: Tz, row: VersionRow) -> Result<JournalEntry, AppError> {

@@ -108,7 +108,12 @@ pub enum DbSetupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Connects and runs the migrations. A SQLite file is created on first start, in WAL mode.
+/// The first migration that needs start-up code to have run before it: 0017 drops the plaintext
+/// client columns that start-up first seals (`crate::clients::sealing`).
+pub const AFTER_SEALING: i64 = 17;
+
+/// Connects and runs the migrations before [`AFTER_SEALING`]; [`finish_migrations`] runs the
+/// rest. A SQLite file is created on first start, in WAL mode.
 pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of_url(url).ok_or(DbSetupError::UnsupportedUrl)?;
@@ -139,14 +144,35 @@ pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
         })
         .connect_with(options)
         .await?;
-    match backend {
-        Backend::Sqlite => {
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-            SQLITE_MIGRATIONS.run(&pool).await?;
-        }
-        Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+    if backend == Backend::Sqlite {
+        pool.execute("PRAGMA journal_mode = WAL").await?;
     }
-    Ok(Db { pool, backend })
+    let db = Db { pool, backend };
+    let all = db.migrations();
+    let before = Migrator {
+        migrations: all.iter().filter(|m| m.version < AFTER_SEALING).cloned().collect::<Vec<_>>().into(),
+        // A database that already ran the later ones is not refused for them.
+        ignore_missing: true,
+        locking: all.locking,
+        no_tx: all.no_tx,
+    };
+    before.run(&db.pool).await?;
+    Ok(db)
+}
+
+/// Runs the migrations from [`AFTER_SEALING`] on, once start-up has done what they need.
+pub async fn finish_migrations(db: &Db) -> Result<(), DbSetupError> {
+    db.migrations().run(&db.pool).await?;
+    Ok(())
+}
+
+impl Db {
+    fn migrations(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
 }
 
 /// A transaction that writes. On SQLite it takes the write lock at its start (`BEGIN IMMEDIATE`):

@@ -1,20 +1,21 @@
 //! Envelope encryption of client data.
 //!
 //! Each client has its own random 256-bit data key. It is stored only wrapped (sealed) by the
-//! master key, in `client_keys`. Every per-client secret field (journal text, the booking's IP
-//! address and User-Agent, the client's notes) is sealed with that data key: XChaCha20-Poly1305,
+//! master key, in `client_keys`. Everything that names a client or says why they come (the
+//! profile, notes, appointment notes, journal texts, the booking's IP address and User-Agent,
+//! consent evidence, the outbox's copies of mails to the client) is sealed with that data key: XChaCha20-Poly1305,
 //! with associated data that binds practice, client, record, field and key version. Deleting a
 //! client deletes its keys first, so whatever copies of its records remain (a backup, a stray
 //! export) can no longer be opened. Rotating the master key re-wraps the data keys and leaves the
 //! records alone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::crypto::{Binding, MasterKey, OpenError, open_with, seal_with, split_versioned};
 use super::db::Db;
@@ -71,6 +72,18 @@ impl ClientKeys {
     }
 }
 
+#[cfg(test)]
+impl ClientKeys {
+    /// Keys of a fixed value, for unit tests elsewhere.
+    pub fn for_tests(practice_id: i64, client_id: i64) -> Self {
+        Self {
+            practice_id: PracticeId(practice_id),
+            client_id: ClientId(client_id),
+            keys: BTreeMap::from([(1, XChaCha20Poly1305::new((&[7u8; 32]).into()))]),
+        }
+    }
+}
+
 /// Whether a stored value is sealed with a client's data key (rather than the master key, as
 /// values from before envelope encryption were).
 pub fn is_client_sealed(value: &[u8]) -> bool {
@@ -104,18 +117,25 @@ fn unwrap_keys(
 }
 
 async fn stored_keys(
-    db: &Db,
+    conn: &mut AnyConnection,
     practice_id: PracticeId,
     client_id: ClientId,
 ) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT version, wrapped FROM client_keys WHERE practice_id = $1 AND client_id = $2 ORDER BY version",
+    let rows: Vec<KeyRow> = sqlx::query_as(
+        "SELECT client_id, version, wrapped FROM client_keys WHERE practice_id = $1 AND client_id = $2 ORDER BY version",
     )
     .bind(practice_id)
     .bind(client_id)
-    .fetch_all(db)
+    .fetch_all(conn)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("version")?, r.try_get("wrapped")?))).collect()
+    Ok(rows.into_iter().map(|row| (row.version, row.wrapped)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    client_id: ClientId,
+    version: i64,
+    wrapped: Vec<u8>,
 }
 
 /// The client's keys, or `None` when it has none (never had a sealed value, or was deleted).
@@ -125,11 +145,53 @@ pub async fn existing(
     practice_id: PracticeId,
     client_id: ClientId,
 ) -> Result<Option<ClientKeys>, AppError> {
-    let rows = stored_keys(db, practice_id, client_id).await?;
+    existing_in(&mut *db.acquire().await?, master, practice_id, client_id).await
+}
+
+/// [`existing`] on the caller's connection (or transaction).
+pub async fn existing_in(
+    conn: &mut AnyConnection,
+    master: &MasterKey,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<Option<ClientKeys>, AppError> {
+    let rows = stored_keys(conn, practice_id, client_id).await?;
     if rows.is_empty() {
         return Ok(None);
     }
     unwrap_keys(master, practice_id, client_id, &rows).map(Some)
+}
+
+/// The keys of the practice's clients in `only` (all its clients when `None`), in one query:
+/// for pages that open many clients' values at once.
+pub async fn of_clients(
+    conn: &mut AnyConnection,
+    master: &MasterKey,
+    practice_id: PracticeId,
+    only: Option<&[ClientId]>,
+) -> Result<HashMap<ClientId, ClientKeys>, AppError> {
+    if only.is_some_and(|ids| ids.is_empty()) {
+        return Ok(HashMap::new());
+    }
+    let mut sql = "SELECT client_id, version, wrapped FROM client_keys WHERE practice_id = $1".to_string();
+    if let Some(ids) = only {
+        let list = (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        sql.push_str(&format!(" AND client_id IN ({list})"));
+    }
+    sql.push_str(" ORDER BY client_id, version");
+    let mut query = sqlx::query_as::<_, KeyRow>(&sql).bind(practice_id);
+    for id in only.unwrap_or_default() {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(conn).await?;
+    let mut by_client: HashMap<ClientId, Vec<(i64, Vec<u8>)>> = HashMap::new();
+    for row in rows {
+        by_client.entry(row.client_id).or_default().push((row.version, row.wrapped));
+    }
+    by_client
+        .into_iter()
+        .map(|(client_id, rows)| Ok((client_id, unwrap_keys(master, practice_id, client_id, &rows)?)))
+        .collect()
 }
 
 /// The client's keys, creating its first data key when it has none. The client must belong to
@@ -140,7 +202,18 @@ pub async fn for_client(
     practice_id: PracticeId,
     client_id: ClientId,
 ) -> Result<ClientKeys, AppError> {
-    if let Some(keys) = existing(db, master, practice_id, client_id).await? {
+    for_client_in(&mut *db.acquire().await?, master, practice_id, client_id).await
+}
+
+/// [`for_client`] on the caller's connection (or transaction): a client created in it gets its
+/// key in it too.
+pub async fn for_client_in(
+    conn: &mut AnyConnection,
+    master: &MasterKey,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<ClientKeys, AppError> {
+    if let Some(keys) = existing_in(conn, master, practice_id, client_id).await? {
         return Ok(keys);
     }
     let mut key = [0u8; 32];
@@ -156,9 +229,9 @@ pub async fn for_client(
     .bind(client_id)
     .bind(practice_id)
     .bind(wrapped)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
-    existing(db, master, practice_id, client_id).await?.ok_or(AppError::NotFound)
+    existing_in(conn, master, practice_id, client_id).await?.ok_or(AppError::NotFound)
 }
 
 /// Rotation: every data key unwrapped with whichever master version wrapped it and wrapped

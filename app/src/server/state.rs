@@ -25,6 +25,9 @@ pub struct AppState {
     pub passwords: PasswordHasherPool,
     pub mailer: Mailer,
     pub master_key: Arc<MasterKey>,
+    /// Each practice's clients, opened: their names and contact details are sealed in the
+    /// database, which can therefore neither search nor sort them (the one feature type here).
+    pub clients: Arc<crate::clients::directory::Directories>,
 }
 
 impl AppState {

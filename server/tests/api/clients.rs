@@ -78,15 +78,15 @@ async fn clients_are_created_found_edited_and_deleted() {
     assert_eq!((client["name"].as_str(), client["email"].as_str()), (Some("Ola N. Nordmann"), Some("")));
     assert_eq!(client["address"], "Storgata 1\n0155 Oslo");
     assert_eq!(client["notes"], "Prefers mornings.");
-    // The notes are sealed with the client's key: the raw row holds no plaintext.
-    let row = sqlx::query("SELECT notes, notes_sealed FROM clients WHERE id = $1")
+    // The profile and the notes are sealed with the client's key: the raw row holds no plaintext.
+    let row = sqlx::query("SELECT profile_sealed, notes_sealed FROM clients WHERE id = $1")
         .bind(id.parse::<i64>().unwrap())
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    let (plain, sealed): (String, Vec<u8>) = (row.get(0), row.get(1));
-    assert_eq!(plain, "");
-    assert!(envelope::is_client_sealed(&sealed) && !sealed.windows(8).any(|w| w == b"mornings"));
+    let (profile, notes): (Vec<u8>, Vec<u8>) = (row.get(0), row.get(1));
+    assert!(envelope::is_client_sealed(&notes) && !notes.windows(8).any(|w| w == b"mornings"));
+    assert!(envelope::is_client_sealed(&profile) && !profile.windows(8).any(|w| w == b"Nordmann"));
 
     let deleted = app.call(DeleteClient::PATH, &[("id", &id)]).await;
     assert_eq!(deleted.headers()["location"], "/clients?deleted=1");

@@ -13,7 +13,6 @@ use app::server::config::Config;
 use app::server::state::AppState;
 use app::two_factor::totp::TotpSecret;
 use reqwest::header::{HeaderMap, HeaderValue};
-use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -290,16 +289,19 @@ impl TestApp {
         location.strip_prefix("/clients/").expect("a redirect to the new client's page").to_string()
     }
 
+    /// The outbox's mails to this address, newest first, as the app reads them (a client's are
+    /// sealed with the client's key).
+    pub async fn mails_to(&self, to: &str) -> Vec<app::server::mail::OutboxRow> {
+        self.state.mailer.outbox().await.unwrap().into_iter().filter(|mail| mail.recipient == to).collect()
+    }
+
     /// Waits for mail to this address (sending happens in the background) and returns the newest.
     pub async fn wait_for_mail(&self, to: &str, count: usize) -> Vec<(String, String)> {
         for _ in 0..200 {
-            let rows = sqlx::query("SELECT subject, body FROM outbox WHERE recipient = $1 ORDER BY id DESC")
-                .bind(to)
-                .fetch_all(&self.state.db)
-                .await
-                .unwrap();
+            let rows: Vec<(String, String)> =
+                self.mails_to(to).await.into_iter().map(|mail| (mail.subject, mail.body)).collect();
             if rows.len() >= count {
-                return rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+                return rows;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -310,12 +312,7 @@ impl TestApp {
     pub async fn wait_for_subject(&self, to: &str, subject: &str, count: usize) -> Vec<String> {
         for _ in 0..200 {
             let bodies: Vec<String> =
-                sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = $1 AND subject = $2 ORDER BY id DESC")
-                    .bind(to)
-                    .bind(subject)
-                    .fetch_all(&self.state.db)
-                    .await
-                    .unwrap();
+                self.mails_to(to).await.into_iter().filter(|mail| mail.subject == subject).map(|m| m.body).collect();
             if bodies.len() >= count {
                 return bodies;
             }

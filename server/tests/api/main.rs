@@ -22,6 +22,7 @@ mod process;
 mod profile;
 mod rebinding;
 mod scale_out;
+mod sealing;
 mod security;
 mod sessions;
 mod start;
