@@ -115,13 +115,19 @@ struct PlainNotes {
 
 async fn seal_client(tx: &mut AnyConnection, master: &MasterKey, row: PlainClient) -> Result<(), AppError> {
     let keys = envelope::for_client_in(&mut *tx, master, row.practice_id, row.id).await?;
-    let profile =
-        Profile { name: row.name, email: row.email, phone: row.phone, birth_date: row.birth_date, address: row.address };
+    let profile = Profile {
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        birth_date: row.birth_date,
+        address: row.address,
+    };
     if !row.notes.is_empty() {
         let notes = keys.seal_text(&row.notes, crate::clients::service::NOTES);
         crate::clients::store::set_sealed_notes_in(&mut *tx, row.practice_id, row.id, Some(notes)).await?;
     }
-    let now: i64 = sqlx::query_scalar("SELECT updated_at FROM clients WHERE id = $1").bind(row.id).fetch_one(&mut *tx).await?;
+    let now: i64 =
+        sqlx::query_scalar("SELECT updated_at FROM clients WHERE id = $1").bind(row.id).fetch_one(&mut *tx).await?;
     crate::clients::store::set_profile_in(&mut *tx, row.practice_id, row.id, &profile.seal(&keys), now).await?;
     sqlx::query(
         "UPDATE clients SET name = '', email = '', phone = '', birth_date = '', address = '', notes = '' WHERE id = $1",

@@ -94,11 +94,16 @@ async fn main() {
 
     // 3. A keyed blind index in the database (measured here only, not part of the app).
     let key = state.master_key.derive("bench.blind-index");
-    sqlx::query("CREATE TABLE blind_index (practice_id BIGINT NOT NULL, token BLOB NOT NULL, client_id BIGINT NOT NULL)")
+    sqlx::query(
+        "CREATE TABLE blind_index (practice_id BIGINT NOT NULL, token BLOB NOT NULL, client_id BIGINT NOT NULL)",
+    )
+    .execute(&state.db)
+    .await
+    .unwrap();
+    sqlx::query("CREATE INDEX blind_index_by_token ON blind_index (practice_id, token)")
         .execute(&state.db)
         .await
         .unwrap();
-    sqlx::query("CREATE INDEX blind_index_by_token ON blind_index (practice_id, token)").execute(&state.db).await.unwrap();
     let mut tx = state.db.begin().await.unwrap();
     let mut count = 0;
     for i in 0..CLIENTS {
@@ -179,7 +184,8 @@ async fn main() {
     let mut samples = Vec::new();
     for i in 0..200 {
         let started = Instant::now();
-        let response = client.get(format!("{origin}/clients?q=klient04242")).header("cookie", &cookie).send().await.unwrap();
+        let response =
+            client.get(format!("{origin}/clients?q=klient04242")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let page = response.text().await.unwrap();
         assert!(page.contains("Klient04242"));

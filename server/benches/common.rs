@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use app::clients::types::ClientInput;
 use app::ids::{ClientId, PracticeId, UserId};
-use app::server::envelope;
 use app::server::clock::Clock;
+use app::server::envelope;
 use app::server::state::AppState;
 use tokio::net::TcpListener;
 

@@ -166,17 +166,20 @@ pub async fn book(
     let (date, time) = (crate::dates::date_text(day), clock_label(minute));
     let t = lang.texts();
     let recipient = ClientRecipient { practice_id: practice.id, client_id };
-    state.mailer.send_to_client_in_background(recipient, Email {
-        to: person.email.clone(),
-        attachments: Vec::new(),
-        subject: t.mail_booked_subject.replace("{practice}", &practice.name),
-        body: t
-            .mail_booked_body
-            .replace("{practice}", &practice.name)
-            .replace("{service}", &service.name)
-            .replace("{date}", &crate::dates::long_date_of(lang, &date))
-            .replace("{time}", &time),
-    });
+    state.mailer.send_to_client_in_background(
+        recipient,
+        Email {
+            to: person.email.clone(),
+            attachments: Vec::new(),
+            subject: t.mail_booked_subject.replace("{practice}", &practice.name),
+            body: t
+                .mail_booked_body
+                .replace("{practice}", &practice.name)
+                .replace("{service}", &service.name)
+                .replace("{date}", &crate::dates::long_date_of(lang, &date))
+                .replace("{time}", &time),
+        },
+    );
     Ok((date, time))
 }
 

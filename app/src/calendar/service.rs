@@ -37,13 +37,12 @@ fn open_notes(keys: &ClientKeys, id: i64, sealed: Option<&[u8]>) -> Result<Strin
     keys.open_text(sealed, Field { record: &appointment_record(id), field: NOTES })
 }
 
-/// A row's client name and notes, opened with the client from the practice's directory.
-fn opened(directory: &Directory, row: &AppointmentRow) -> Result<(String, String), AppError> {
-    let entry = directory.get(row.client_id).ok_or_else(|| {
-        tracing::error!(client_id = %row.client_id, "an appointment's client is not in the directory");
-        AppError::Internal
-    })?;
-    Ok((entry.profile.name.clone(), open_notes(&entry.keys, row.id, row.notes_sealed.as_deref())?))
+/// A row's client name and notes, opened with the client from the practice's directory; `None`
+/// when the client is gone (deleted, with its appointments, since the row was read). Read the
+/// directory after the rows: a client is committed before, or with, its first appointment.
+fn opened(directory: &Directory, row: &AppointmentRow) -> Result<Option<(String, String)>, AppError> {
+    let Some(entry) = directory.get(row.client_id) else { return Ok(None) };
+    Ok(Some((entry.profile.name.clone(), open_notes(&entry.keys, row.id, row.notes_sealed.as_deref())?)))
 }
 
 /// An appointment as the form sends it.
@@ -205,7 +204,8 @@ pub async fn update(
 
 pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentDetail, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let (client_name, notes) = opened(&*clients::service::directory(state, user.practice_id).await?, &row)?;
+    let directory = clients::service::directory(state, user.practice_id).await?;
+    let (client_name, notes) = opened(&directory, &row)?.ok_or(AppError::NotFound)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let (date, minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
@@ -227,7 +227,8 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> Result<App
 /// `NotFound`); the read is recorded in the practice's audit log, like every client read.
 pub async fn summary(state: &AppState, user: &CurrentUser, id: i64) -> Result<AppointmentOverview, AppError> {
     let row = store::appointment(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let (client_name, notes) = opened(&*clients::service::directory(state, user.practice_id).await?, &row)?;
+    let directory = clients::service::directory(state, user.practice_id).await?;
+    let (client_name, notes) = opened(&directory, &row)?.ok_or(AppError::NotFound)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let (date, start_minute) = local_time::to_local(zone, row.starts_at);
     let now = state.clock.now();
@@ -331,11 +332,10 @@ pub async fn week(
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
     let from = local_time::to_utc(zone, first, 0).unwrap_or(now);
     let to = local_time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
-    let (consent, directory, rows) = tokio::try_join!(
-        crate::consent::service::statuses(state, user.practice_id),
-        clients::service::directory(state, user.practice_id),
-        async { Ok(store::booked_between(&state.db, user.practice_id, from, to).await?) },
-    )?;
+    let (consent, rows) = tokio::try_join!(crate::consent::service::statuses(state, user.practice_id), async {
+        Ok(store::booked_between(&state.db, user.practice_id, from, to).await?)
+    },)?;
+    let directory = clients::service::directory(state, user.practice_id).await?;
     let shown = days.len() as i64;
     let mut appointments = Vec::with_capacity(rows.len());
     for row in rows {
@@ -345,7 +345,7 @@ pub async fn week(
             continue;
         }
         let signed = consent.get(&row.client_id).copied() == Some(crate::consent::types::ConsentStatus::Signed);
-        let (client_name, notes) = opened(&directory, &row)?;
+        let Some((client_name, notes)) = opened(&directory, &row)? else { continue };
         appointments.push(AppointmentView {
             id: row.id,
             day: day as usize,

@@ -264,7 +264,8 @@ pub async fn booked_between(
         ),
     };
     let json: String = sqlx::query_scalar(&sql).bind(practice_id).bind(from).bind(to).fetch_one(db).await?;
-    type Fields = (i64, ClientId, Option<i64>, Option<String>, i64, i64, Option<String>, String, String, Option<String>);
+    type Fields =
+        (i64, ClientId, Option<i64>, Option<String>, i64, i64, Option<String>, String, String, Option<String>);
     let rows: Vec<Fields> = serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
     rows.into_iter()
         .map(|(id, client_id, service_id, service_name, starts_at, ends_at, notes, source, status, colour)| {
@@ -326,4 +327,18 @@ pub async fn delete_for_client_in(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex;
+
+    #[test]
+    fn hex_from_either_database_decodes_and_garbage_is_refused() {
+        assert_eq!(decode_hex("10ff00").unwrap(), [0x10, 0xff, 0x00], "PostgreSQL writes lower case");
+        assert_eq!(decode_hex("10FF00").unwrap(), [0x10, 0xff, 0x00], "SQLite upper case");
+        assert_eq!(decode_hex("").unwrap(), Vec::<u8>::new());
+        assert!(decode_hex("1").is_err());
+        assert!(decode_hex("zz").is_err());
+    }
 }

@@ -19,6 +19,7 @@ use super::store::{self, Revision};
 use crate::error::AppError;
 use crate::ids::{ClientId, PracticeId};
 use crate::server::crypto::MasterKey;
+use crate::server::db::Db;
 use crate::server::envelope::{self, ClientKeys, Field};
 
 /// What identifies a client, sealed as one JSON value with the client's key.
@@ -108,6 +109,22 @@ impl Directory {
         let (name, email) = (name.trim().to_lowercase(), email.trim().to_lowercase());
         self.by_name.iter().filter(|e| e.name_key == name && e.email_key == email).map(|e| e.id).min_by_key(|id| id.0)
     }
+}
+
+/// One client's profile, opened on its own (a client's link page has no reason to open the whole
+/// practice); `None` when the practice has no such client.
+pub async fn profile(
+    db: &Db,
+    master: &MasterKey,
+    practice_id: PracticeId,
+    id: ClientId,
+) -> Result<Option<Profile>, AppError> {
+    let Some(Some(sealed)) = store::sealed_profile(db, practice_id, id).await? else { return Ok(None) };
+    let keys = envelope::existing(db, master, practice_id, id).await?.ok_or_else(|| {
+        tracing::error!(client_id = %id, "a sealed profile without a data key");
+        AppError::Internal
+    })?;
+    Profile::open(&keys, &sealed).map(Some)
 }
 
 /// The opened client lists of the practices this server has served; one per app.

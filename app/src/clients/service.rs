@@ -47,20 +47,9 @@ pub async fn entry(state: &AppState, practice_id: PracticeId, id: ClientId) -> R
     Ok(directory(state, practice_id).await?.get(id).cloned())
 }
 
-/// One client's profile, opened on its own (a client's link page has no reason to open the whole
-/// practice); `None` when the practice has no such client.
-pub async fn profile(state: &AppState, practice_id: PracticeId, id: ClientId) -> Result<Option<Profile>, AppError> {
-    let Some(Some(sealed)) = store::sealed_profile(&state.db, practice_id, id).await? else { return Ok(None) };
-    let keys = envelope::existing(&state.db, &state.master_key, practice_id, id).await?.ok_or_else(|| {
-        tracing::error!(client_id = %id, "a sealed profile without a data key");
-        AppError::Internal
-    })?;
-    Profile::open(&keys, &sealed).map(Some)
-}
-
 /// The client's name; `None` when the practice has no such client.
 pub async fn name_of(state: &AppState, practice_id: PracticeId, id: ClientId) -> Result<Option<String>, AppError> {
-    Ok(profile(state, practice_id, id).await?.map(|profile| profile.name))
+    Ok(super::directory::profile(&state.db, &state.master_key, practice_id, id).await?.map(|profile| profile.name))
 }
 
 fn profile_of(input: &ClientInput) -> Profile {

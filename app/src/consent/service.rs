@@ -179,7 +179,9 @@ async fn send_version(
 }
 
 async fn client_email(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<String, AppError> {
-    let client = crate::clients::service::profile(state, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    let client = crate::clients::directory::profile(&state.db, &state.master_key, user.practice_id, client_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if client.email.is_empty() {
         return Err(AppError::Rejected(Problem::ClientHasNoEmail));
     }
@@ -200,19 +202,22 @@ async fn mail_link(
     let t = lang.texts();
     let subject = if reminder { t.mail_consent_reminder_subject } else { t.mail_consent_subject };
     let client = ClientRecipient { practice_id: user.practice_id, client_id };
-    state.mailer.send_to_client_in_background(client, Email {
-        to,
-        attachments: Vec::new(),
-        subject: subject.replace("{practice}", &user.practice_name),
-        body: t
-            .mail_consent_body
-            .replace("{practice}", &user.practice_name)
-            .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url))
-            .replace(
-                "{expires}",
-                &dates::long_date_of(lang, &crate::dates::date_text(local_time::to_local(zone, expires_at).0)),
-            ),
-    });
+    state.mailer.send_to_client_in_background(
+        client,
+        Email {
+            to,
+            attachments: Vec::new(),
+            subject: subject.replace("{practice}", &user.practice_name),
+            body: t
+                .mail_consent_body
+                .replace("{practice}", &user.practice_name)
+                .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url))
+                .replace(
+                    "{expires}",
+                    &dates::long_date_of(lang, &crate::dates::date_text(local_time::to_local(zone, expires_at).0)),
+                ),
+        },
+    );
     Ok(())
 }
 
@@ -270,7 +275,9 @@ pub async fn outdated_counts(state: &AppState, user: &CurrentUser, list: &[Templ
 
 /// The client's requests, newest first. Recorded as a reading.
 pub async fn requests(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<Vec<RequestView>, AppError> {
-    crate::clients::service::profile(state, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    crate::clients::directory::profile(&state.db, &state.master_key, user.practice_id, client_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let zone = crate::profile::store::zone_of(&state.db, user.practice_id).await?;
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::ConsentRequestsRead, Some(client_id), None).await?;
@@ -451,19 +458,22 @@ pub async fn sign(
     if !client_email.is_empty() {
         let t = lang.texts();
         let client = ClientRecipient { practice_id: signed.practice_id, client_id: signed.client_id };
-        state.mailer.send_to_client_in_background(client, Email {
-            to: client_email,
-            attachments: vec![Attachment {
-                filename: format!("{}.pdf", t.consent_copy_file),
-                content_type: "application/pdf",
-                bytes: pdf,
-            }],
-            subject: t.mail_consent_receipt_subject.replace("{practice}", &practice),
-            body: t
-                .mail_consent_receipt_body
-                .replace("{practice}", &practice)
-                .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url)),
-        });
+        state.mailer.send_to_client_in_background(
+            client,
+            Email {
+                to: client_email,
+                attachments: vec![Attachment {
+                    filename: format!("{}.pdf", t.consent_copy_file),
+                    content_type: "application/pdf",
+                    bytes: pdf,
+                }],
+                subject: t.mail_consent_receipt_subject.replace("{practice}", &practice),
+                body: t
+                    .mail_consent_receipt_body
+                    .replace("{practice}", &practice)
+                    .replace("{link}", &format!("{}/consent?token={token}", state.config.base_url)),
+            },
+        );
     }
     Ok(())
 }
@@ -524,9 +534,10 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     if ConsentStatus::of(request.status, request.expires_at, now) != ConsentStatus::Signed {
         return Err(AppError::Conflict(Problem::ConsentAnswered));
     }
-    let client = crate::clients::service::profile(state, request.practice_id, request.client_id)
-        .await?
-        .ok_or(AppError::Rejected(Problem::InvalidLink))?;
+    let client =
+        crate::clients::directory::profile(&state.db, &state.master_key, request.practice_id, request.client_id)
+            .await?
+            .ok_or(AppError::Rejected(Problem::InvalidLink))?;
     if client.email.is_empty() {
         return Err(AppError::Rejected(Problem::ConsentNoAddress));
     }
@@ -550,12 +561,15 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
     let t = lang.texts();
     let recipient = ClientRecipient { practice_id: request.practice_id, client_id: request.client_id };
-    state.mailer.send_to_client_in_background(recipient, Email {
-        to: client.email,
-        attachments: Vec::new(),
-        subject: t.mail_consent_code_subject.into(),
-        body: t.mail_consent_code_body.replace("{practice}", &practice).replace("{code}", &code),
-    });
+    state.mailer.send_to_client_in_background(
+        recipient,
+        Email {
+            to: client.email,
+            attachments: Vec::new(),
+            subject: t.mail_consent_code_subject.into(),
+            body: t.mail_consent_code_body.replace("{practice}", &practice).replace("{code}", &code),
+        },
+    );
     let sent = AuditAction::ConsentCodeSent;
     audit::record_by_client(&state.db, request.practice_id, now, sent, request.client_id, Some(request.id)).await?;
     Ok(())
@@ -661,7 +675,9 @@ async fn copy_of(
     let template = store::template_version(&state.db, practice_id, request.template_id, request.version)
         .await?
         .ok_or(AppError::NotFound)?;
-    let client = crate::clients::service::profile(state, practice_id, client_id).await?.ok_or(AppError::NotFound)?;
+    let client = crate::clients::directory::profile(&state.db, &state.master_key, practice_id, client_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let practice = crate::profile::store::practice(&state.db, practice_id).await?.name;
     let evidence = match envelope::existing(&state.db, &state.master_key, practice_id, client_id).await? {
         Some(keys) => open_evidence(&keys, request)?,

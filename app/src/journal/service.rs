@@ -27,7 +27,7 @@ pub fn record(entry_id: i64, version: i64) -> String {
 
 /// The client's name, or `NotFound` when the practice has no such client.
 async fn client_name(state: &AppState, user: &CurrentUser, client_id: ClientId) -> Result<String, AppError> {
-    let client = crate::clients::service::profile(state, user.practice_id, client_id).await?;
+    let client = crate::clients::directory::profile(&state.db, &state.master_key, user.practice_id, client_id).await?;
     client.map(|profile| profile.name).ok_or(AppError::NotFound)
 }
 

@@ -149,7 +149,8 @@ impl Mailer {
             None => {
                 let attachments = email.attachments.iter().map(Attachment::label).collect::<Vec<_>>().join("\n");
                 if let Some(client) = client {
-                    let mail = SealedMail { recipient: email.to, subject: email.subject, body: email.body, attachments };
+                    let mail =
+                        SealedMail { recipient: email.to, subject: email.subject, body: email.body, attachments };
                     return self.keep_sealed(client, &mail).await;
                 }
                 sqlx::query(

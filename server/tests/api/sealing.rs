@@ -5,7 +5,7 @@
 
 use app::booking::api::{Book, BookingAddress, BookingPage};
 use app::calendar::api::{CalendarWeek, CreateAppointment};
-use app::clients::api::{GetClient, ListClients};
+use app::clients::api::{DeleteClient, GetClient, ListClients, UpdateClient};
 use app::consent::api::{ConsentTemplates, SendConsent};
 use app::ids::{ClientId, PracticeId, UserId};
 use app::journal::api::CreateJournalEntry;
@@ -14,7 +14,9 @@ use leptos::server_fn::ServerFn as _;
 use serde_json::Value;
 
 use crate::calendar::practice;
-use crate::helpers::{PHONE_SAFARI, TestApp, browser_with_agent, private_temp_dir, spawn_app, spawn_app_with};
+use crate::helpers::{
+    PHONE_SAFARI, TestApp, browser_with_agent, private_temp_dir, spawn_another_instance, spawn_app, spawn_app_with,
+};
 
 const OWNER: &str = "kari@example.no";
 const NAME: &str = "Zyx-Unique-Name-123";
@@ -145,7 +147,10 @@ async fn a_copy_of_the_database_reads_out_nothing_about_a_client() {
     }
     let week: Value = app.call(CalendarWeek::PATH, &[("date", "2030-01-07")]).await.json().await.unwrap();
     let appointment = &week["appointments"][0];
-    assert_eq!((appointment["client_name"].as_str(), appointment["notes"].as_str()), (Some(NAME), Some(APPOINTMENT_NOTE)));
+    assert_eq!(
+        (appointment["client_name"].as_str(), appointment["notes"].as_str()),
+        (Some(NAME), Some(APPOINTMENT_NOTE))
+    );
 }
 
 #[tokio::test]
@@ -270,4 +275,50 @@ async fn an_older_database_is_sealed_at_start_and_its_plaintext_columns_dropped(
     let again = app::upgrade::seal_plaintext(&app.state.db, &app.state.master_key).await.unwrap();
     assert_eq!(again, Default::default());
     drop(temp);
+}
+
+/// The names `instance` lists for `query`.
+async fn names(instance: &TestApp, query: &str) -> Vec<String> {
+    let list: Vec<Value> = instance.call(ListClients::PATH, &[("query", query)]).await.json().await.unwrap();
+    list.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_second_server_lists_at_once_what_the_first_changed() {
+    let a = spawn_app().await;
+    a.signed_in_user(OWNER).await;
+    let b = spawn_another_instance(&a).await;
+    let ola = a.create_client(&a.client, &[("name", "Ola Nordmann")]).await;
+    assert_eq!(names(&b, "").await, ["Ola Nordmann"], "B opens the practice's clients");
+
+    let kari = a.create_client(&a.client, &[("name", "Kari Berg")]).await;
+    assert_eq!(names(&b, "").await, ["Kari Berg", "Ola Nordmann"], "a new client");
+    let rename = [
+        ("id", ola.as_str()),
+        ("name", "Ola Renamed"),
+        ("email", "ola@example.no"),
+        ("phone", ""),
+        ("birth_date", ""),
+        ("address", ""),
+        ("notes", ""),
+    ];
+    assert_eq!(a.call(UpdateClient::PATH, &rename).await.status(), 200);
+    assert_eq!(names(&b, "ola@").await, ["Ola Renamed"], "a change");
+    assert_eq!(a.call(DeleteClient::PATH, &[("id", &kari)]).await.status(), 200);
+    assert_eq!(names(&b, "").await, ["Ola Renamed"], "a deletion");
+    assert_eq!(b.call(GetClient::PATH, &[("id", &kari)]).await.status(), 404);
+    assert_eq!(names(&a, "").await, ["Ola Renamed"]);
+}
+
+#[tokio::test]
+async fn another_practice_finds_none_of_the_clients_by_search_or_booking() {
+    let app = spawn_app().await;
+    fill(&app).await;
+    let other = app.other_practitioner("other@example.no").await;
+    for query in ["", "zyx", "qwv", "example.no"] {
+        let list: Vec<Value> =
+            app.call_with(&other, ListClients::PATH, &[("query", query)]).await.json().await.unwrap();
+        assert!(list.is_empty(), "{query}: {list:?}");
+    }
+    assert_eq!(names(&app, "zyx-unique").await, [NAME], "the practice's own search still finds it");
 }
