@@ -4,7 +4,10 @@
 
 use std::time::Instant;
 
+use app::calendar::types::CalendarMode;
 use app::ids::PracticeId;
+use app::server::envelope::{self, Field};
+use app::server::sessions::{CurrentUser, Role};
 
 #[path = "common.rs"]
 mod common;
@@ -56,6 +59,52 @@ async fn main() {
     }
     let p50 = percentile(&mut samples, 0.5);
     println!("query: the week's 500 appointments (SQLite)               n=200 p50={p50:.2?}");
+    let mut samples = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        let directory = app::clients::service::directory(&state, PracticeId(1)).await.unwrap();
+        samples.push(started.elapsed());
+        assert_eq!(directory.len(), 50);
+    }
+    let p50 = percentile(&mut samples, 0.5);
+    println!("the practice's opened clients (revision check)          n=200 p50={p50:.2?}");
+    // What remembering the opened notes saves: opening 500 of them each time.
+    let keys = envelope::for_client(db, &state.master_key, PracticeId(1), clients[0]).await.unwrap();
+    let sealed: Vec<Vec<u8>> =
+        (0..APPOINTMENTS).map(|id| app::calendar::service::seal_notes(&keys, id, "Oppfølging").unwrap()).collect();
+    let mut samples = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        for (id, sealed) in sealed.iter().enumerate() {
+            let record = app::calendar::service::appointment_record(id as i64);
+            let field = Field { record: &record, field: "appointments.notes" };
+            assert_eq!(keys.open_text(sealed, field).unwrap().len(), 11);
+        }
+        samples.push(started.elapsed());
+    }
+    let p50 = percentile(&mut samples, 0.5);
+    println!("opening 500 sealed notes (what the memory saves)         n=200 p50={p50:.2?}");
+    let user = CurrentUser {
+        user_id,
+        practice_id: PracticeId(1),
+        email: "bench@example.no".into(),
+        name: "Bench".into(),
+        practice_name: "Bench".into(),
+        session_id: 0,
+        password_confirmed_at: 0,
+        idle_timeout_secs: 86_400,
+        role: Role::Practitioner,
+    };
+    let mut samples = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        let week = app::calendar::service::week(&state, &user, MONDAY, CalendarMode::Week, false).await.unwrap();
+        samples.push(started.elapsed());
+        assert_eq!(week.appointments.len() as i64, APPOINTMENTS);
+        assert_eq!(week.appointments[0].notes, "Oppfølging");
+    }
+    let p50 = percentile(&mut samples, 0.5);
+    println!("the week's data: queries, names and 500 notes opened     n=200 p50={p50:.2?}");
     let common::launch::Running { stop, server } = common::launch::run(listener, state.clone());
 
     let client = reqwest::Client::new();

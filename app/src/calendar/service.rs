@@ -32,17 +32,16 @@ pub fn seal_notes(keys: &ClientKeys, id: i64, notes: &str) -> Option<Vec<u8>> {
     (!notes.is_empty()).then(|| keys.seal_text(notes, Field { record: &appointment_record(id), field: NOTES }))
 }
 
-fn open_notes(keys: &ClientKeys, id: i64, sealed: Option<&[u8]>) -> Result<String, AppError> {
-    let Some(sealed) = sealed else { return Ok(String::new()) };
-    keys.open_text(sealed, Field { record: &appointment_record(id), field: NOTES })
-}
-
 /// A row's client name and notes, opened with the client from the practice's directory; `None`
-/// when the client is gone (deleted, with its appointments, since the row was read). Read the
-/// directory after the rows: a client is committed before, or with, its first appointment.
+/// when the client is not in it. A directory read after the rows holds every client they name
+/// (a client is committed before, or with, its first appointment) but one deleted meanwhile.
 fn opened(directory: &Directory, row: &AppointmentRow) -> Result<Option<(String, String)>, AppError> {
     let Some(entry) = directory.get(row.client_id) else { return Ok(None) };
-    Ok(Some((entry.profile.name.clone(), open_notes(&entry.keys, row.id, row.notes_sealed.as_deref())?)))
+    let notes = match &row.notes_sealed {
+        Some(sealed) => entry.open_remembered(NOTES, row.id, || appointment_record(row.id), sealed)?,
+        None => String::new(),
+    };
+    Ok(Some((entry.profile.name.clone(), notes)))
 }
 
 /// An appointment as the form sends it.
@@ -332,10 +331,16 @@ pub async fn week(
         (hours.iter().filter_map(|d| d.open.map(|o| o.1)).max().unwrap_or(16 * 60).max(16 * 60) + 59) / 60 * 60;
     let from = local_time::to_utc(zone, first, 0).unwrap_or(now);
     let to = local_time::to_utc(zone, dates[dates.len() - 1], 0).unwrap_or(now);
-    let (consent, rows) = tokio::try_join!(crate::consent::service::statuses(state, user.practice_id), async {
-        Ok(store::booked_between(&state.db, user.practice_id, from, to).await?)
-    },)?;
-    let directory = clients::service::directory(state, user.practice_id).await?;
+    let (consent, rows, mut directory) = tokio::try_join!(
+        crate::consent::service::statuses(state, user.practice_id),
+        async { Ok(store::booked_between(&state.db, user.practice_id, from, to).await?) },
+        clients::service::directory(state, user.practice_id),
+    )?;
+    // Read side by side, the clients may predate a booking that the rows already show: then once
+    // more, after the rows.
+    if rows.iter().any(|row| directory.get(row.client_id).is_none()) {
+        directory = clients::service::directory(state, user.practice_id).await?;
+    }
     let shown = days.len() as i64;
     let mut appointments = Vec::with_capacity(rows.len());
     for row in rows {

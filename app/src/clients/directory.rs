@@ -47,20 +47,51 @@ impl Profile {
 }
 
 /// One opened client: its profile, its keys (to open its other values without another query),
-/// and the lower-case text that search and sorting compare.
+/// the lower-case text that search and sorting compare, and the values of its rows opened so far.
 pub struct Entry {
     pub id: ClientId,
     pub profile: Profile,
     pub keys: Arc<ClientKeys>,
     name_key: String,
     email_key: String,
+    /// By field and row id: the sealed bytes and their text.
+    opened: Mutex<HashMap<(&'static str, i64), (Vec<u8>, String)>>,
 }
+
+/// How many opened row values an entry remembers before it starts again.
+const OPENED_MAX: usize = 2_000;
 
 impl Entry {
     fn new(id: ClientId, profile: Profile, keys: Arc<ClientKeys>) -> Self {
         let name_key = profile.name.to_lowercase();
         let email_key = profile.email.to_lowercase();
-        Self { id, profile, keys, name_key, email_key }
+        Self { id, profile, keys, name_key, email_key, opened: Mutex::default() }
+    }
+
+    /// Opens `field` of row `id` (bound to `record`), sealed with this client's key, and remembers
+    /// it: the calendar shows the same notes on every visit, and opening them each time cost more
+    /// than the rest of the week's data. Only the very same sealed bytes of the same row and field
+    /// are answered from memory; anything else is opened (and checked) again. The memory goes
+    /// with the entry, which is replaced when the client changes and dropped when it is deleted.
+    pub fn open_remembered(
+        &self,
+        field: &'static str,
+        id: i64,
+        record: impl FnOnce() -> String,
+        sealed: &[u8],
+    ) -> Result<String, AppError> {
+        if let Some((known, text)) = self.opened.lock().expect("opened lock").get(&(field, id))
+            && known == sealed
+        {
+            return Ok(text.clone());
+        }
+        let text = self.keys.open_text(sealed, Field { record: &record(), field })?;
+        let mut opened = self.opened.lock().expect("opened lock");
+        if opened.len() >= OPENED_MAX {
+            opened.clear();
+        }
+        opened.insert((field, id), (sealed.to_vec(), text.clone()));
+        Ok(text)
     }
 
     /// Name or e-mail contains the (lower-case) query, or the phone number does as typed.
@@ -202,6 +233,23 @@ mod tests {
         assert_eq!(names("912 34"), ["Åse Berg"]);
         assert!(names("%").is_empty(), "no wildcards");
         assert_eq!(d.search("", 2).len(), 2);
+    }
+
+    #[test]
+    fn a_remembered_value_is_only_the_same_bytes_of_the_same_row() {
+        let e = entry(1, "Ola", "", "");
+        let record = |id: i64| move || format!("appointment:{id}");
+        let seal = |id: i64, text: &str| e.keys.seal_text(text, Field { record: &record(id)(), field: "n" });
+        let first = seal(5, "Med partner");
+        assert_eq!(e.open_remembered("n", 5, record(5), &first).unwrap(), "Med partner");
+        assert_eq!(e.open_remembered("n", 5, record(5), &first).unwrap(), "Med partner", "from memory");
+        let changed = seal(5, "Alene");
+        assert_eq!(e.open_remembered("n", 5, record(5), &changed).unwrap(), "Alene", "new bytes are opened");
+        // Row 6 holding row 5's sealed value (moved in the database) does not open.
+        assert!(e.open_remembered("n", 6, record(6), &changed).is_err());
+        let mut tampered = changed.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        assert!(e.open_remembered("n", 5, record(5), &tampered).is_err(), "changed bytes are checked again");
     }
 
     #[test]
