@@ -54,8 +54,13 @@ pub struct Entry {
     pub keys: Arc<ClientKeys>,
     name_key: String,
     email_key: String,
-    /// By field and row id: the sealed bytes and their text.
-    opened: Mutex<HashMap<(&'static str, i64), (Vec<u8>, String)>>,
+    opened: Mutex<HashMap<(&'static str, i64), Opened>>,
+}
+
+/// A row's sealed value (by field and row id) and its text.
+struct Opened {
+    sealed: Vec<u8>,
+    text: String,
 }
 
 /// How many opened row values an entry remembers before it starts again.
@@ -80,17 +85,17 @@ impl Entry {
         record: impl FnOnce() -> String,
         sealed: &[u8],
     ) -> Result<String, AppError> {
-        if let Some((known, text)) = self.opened.lock().expect("opened lock").get(&(field, id))
-            && known == sealed
+        if let Some(known) = self.opened.lock().expect("opened lock").get(&(field, id))
+            && known.sealed == sealed
         {
-            return Ok(text.clone());
+            return Ok(known.text.clone());
         }
         let text = self.keys.open_text(sealed, Field { record: &record(), field })?;
         let mut opened = self.opened.lock().expect("opened lock");
         if opened.len() >= OPENED_MAX {
             opened.clear();
         }
-        opened.insert((field, id), (sealed.to_vec(), text.clone()));
+        opened.insert((field, id), Opened { sealed: sealed.to_vec(), text: text.clone() });
         Ok(text)
     }
 
