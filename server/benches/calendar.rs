@@ -7,7 +7,6 @@ use std::time::Instant;
 use app::calendar::types::CalendarMode;
 use app::ids::PracticeId;
 use app::server::envelope::{self, Field};
-use app::server::sessions::{CurrentUser, Role};
 
 #[path = "common.rs"]
 mod common;
@@ -84,17 +83,7 @@ async fn main() {
     }
     let p50 = percentile(&mut samples, 0.5);
     println!("opening 500 sealed notes (what the memory saves)         n=200 p50={p50:.2?}");
-    let user = CurrentUser {
-        user_id,
-        practice_id: PracticeId(1),
-        email: "bench@example.no".into(),
-        name: "Bench".into(),
-        practice_name: "Bench".into(),
-        session_id: 0,
-        password_confirmed_at: 0,
-        idle_timeout_secs: 86_400,
-        role: Role::Practitioner,
-    };
+    let user = common::owner(user_id);
     let mut samples = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();

@@ -9,6 +9,7 @@ use app::clients::types::ClientInput;
 use app::ids::{ClientId, PracticeId, UserId};
 use app::server::clock::Clock;
 use app::server::envelope;
+use app::server::sessions::{CurrentUser, Role};
 use app::server::state::AppState;
 use tokio::net::TcpListener;
 
@@ -38,6 +39,22 @@ pub async fn start() -> Bench {
     .await
     .unwrap();
     Bench { state, listener, addr, dir, user_id }
+}
+
+/// The owner of practice 1 as a signed-in request sees them, for calling services directly.
+#[allow(dead_code, reason = "each bench compiles this file; not all call services directly")]
+pub fn owner(user_id: UserId) -> CurrentUser {
+    CurrentUser {
+        user_id,
+        practice_id: PracticeId(1),
+        email: "bench@example.no".into(),
+        name: "Bench".into(),
+        practice_name: "Bench".into(),
+        session_id: 0,
+        password_confirmed_at: 0,
+        idle_timeout_secs: 86_400,
+        role: Role::Practitioner,
+    }
 }
 
 /// A client of the practice, made as the app makes one: its profile sealed with its own key.

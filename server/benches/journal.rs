@@ -10,7 +10,6 @@ use app::ids::{ClientId, PracticeId};
 use app::journal::service::{RawEntry, TEXT_FIELD, create, record};
 use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
-use app::server::sessions::{CurrentUser, Role};
 
 #[path = "common.rs"]
 mod common;
@@ -43,17 +42,7 @@ async fn main() {
     let common::Bench { state, listener, addr, dir, user_id } = common::start().await;
     let db = &state.db;
     let client_id: ClientId = common::add_client(&state, PracticeId(1), "Ola Nordmann", "").await;
-    let user = CurrentUser {
-        user_id,
-        practice_id: PracticeId(1),
-        email: "bench@example.no".into(),
-        name: "Bench".into(),
-        practice_name: "Bench".into(),
-        session_id: 0,
-        password_confirmed_at: 0,
-        idle_timeout_secs: 86_400,
-        role: Role::Practitioner,
-    };
+    let user = common::owner(user_id);
 
     // One entry, sealed and opened with the client's key (in memory).
     let keys = envelope::for_client(db, &state.master_key, PracticeId(1), client_id).await.unwrap();
