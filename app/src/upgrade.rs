@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::ids::{ClientId, PracticeId};
 use crate::server::crypto::MasterKey;
 use crate::server::db::{self, AFTER_SEALING, Db};
-use crate::server::envelope::{self, Field};
+use crate::server::envelope;
 
 const BATCH: i64 = 200;
 
@@ -47,7 +47,7 @@ pub async fn seal_plaintext(db: &Db, master: &MasterKey) -> Result<Sealed, AppEr
     loop {
         let mut tx = db::begin_write(db).await?;
         let rows: Vec<PlainClient> = sqlx::query_as(
-            "SELECT id, practice_id, name, email, phone, birth_date, address, notes FROM clients
+            "SELECT id, practice_id, name, email, phone, birth_date, address, notes, updated_at FROM clients
              WHERE profile_sealed IS NULL ORDER BY id LIMIT $1",
         )
         .bind(BATCH)
@@ -76,8 +76,7 @@ pub async fn seal_plaintext(db: &Db, master: &MasterKey) -> Result<Sealed, AppEr
         }
         for row in rows {
             let keys = envelope::for_client_in(&mut tx, master, row.practice_id, row.client_id).await?;
-            let record = crate::calendar::service::appointment_record(row.id);
-            let notes = keys.seal_text(&row.notes, Field { record: &record, field: "appointments.notes" });
+            let notes = crate::calendar::service::seal_notes(&keys, row.id, &row.notes);
             sqlx::query("UPDATE appointments SET notes_sealed = $1, notes = '' WHERE id = $2")
                 .bind(notes)
                 .bind(row.id)
@@ -103,6 +102,7 @@ struct PlainClient {
     birth_date: String,
     address: String,
     notes: String,
+    updated_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -126,9 +126,8 @@ async fn seal_client(tx: &mut AnyConnection, master: &MasterKey, row: PlainClien
         let notes = keys.seal_text(&row.notes, crate::clients::service::NOTES);
         crate::clients::store::set_sealed_notes_in(&mut *tx, row.practice_id, row.id, Some(notes)).await?;
     }
-    let now: i64 =
-        sqlx::query_scalar("SELECT updated_at FROM clients WHERE id = $1").bind(row.id).fetch_one(&mut *tx).await?;
-    crate::clients::store::set_profile_in(&mut *tx, row.practice_id, row.id, &profile.seal(&keys), now).await?;
+    let sealed = profile.seal(&keys);
+    crate::clients::store::set_profile_in(&mut *tx, row.practice_id, row.id, &sealed, row.updated_at).await?;
     sqlx::query(
         "UPDATE clients SET name = '', email = '', phone = '', birth_date = '', address = '', notes = '' WHERE id = $1",
     )

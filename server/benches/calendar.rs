@@ -76,7 +76,7 @@ async fn main() {
         let started = Instant::now();
         for (id, sealed) in sealed.iter().enumerate() {
             let record = app::calendar::service::appointment_record(id as i64);
-            let field = Field { record: &record, field: "appointments.notes" };
+            let field = Field { record: &record, field: app::calendar::service::NOTES };
             assert_eq!(keys.open_text(sealed, field).unwrap().len(), 11);
         }
         samples.push(started.elapsed());

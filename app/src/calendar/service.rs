@@ -19,7 +19,8 @@ use crate::server::state::AppState;
 use crate::times::{clock_label, parse_clock};
 
 const NOTES_MAX: usize = 2000;
-const NOTES: &str = "appointments.notes";
+/// The field name an appointment's notes are sealed under.
+pub const NOTES: &str = "appointments.notes";
 
 /// Where an appointment's sealed values belong inside its client (notes; booking's booker
 /// details): bound to the appointment, so a value moved to another row does not open.
