@@ -133,6 +133,19 @@ pub enum Problem {
     SeveralClientsMatch,
     /// The operator's details are incomplete, so no data processing agreement can be made.
     AgreementNotReady,
+    /// A sent file of a kind messages do not carry (decided by its content).
+    FileNotAllowed,
+    TooManyFiles {
+        max: usize,
+    },
+    /// The conversation was closed by the practitioner: it can be read, not answered.
+    ConversationClosed,
+    /// The date of birth as second factor needs one in the client's profile.
+    ClientHasNoBirthDate,
+    /// The date of birth typed on a message link is not the one the practice has.
+    BirthDateWrong,
+    /// A message could not be sent (try again); nothing of it was kept.
+    SendFailed,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -246,6 +259,12 @@ impl Problem {
             Self::ConsentCodeWrong => t.err_consent_code_wrong.into(),
             Self::ConsentCodeSpent => t.err_consent_code_spent.into(),
             Self::ConsentNoAddress => t.err_consent_no_address.into(),
+            Self::FileNotAllowed => t.err_file_not_allowed.into(),
+            Self::TooManyFiles { max } => t.err_too_many_files.replace("{max}", &max.to_string()),
+            Self::ConversationClosed => t.err_conversation_closed.into(),
+            Self::ClientHasNoBirthDate => t.err_client_has_no_birth_date.into(),
+            Self::BirthDateWrong => t.err_birth_date_wrong.into(),
+            Self::SendFailed => t.err_send_failed.into(),
             Self::NoClientMatches => t.err_no_client_matches.into(),
             Self::SeveralClientsMatch => t.err_several_clients_match.into(),
             Self::AgreementNotReady => t.dpa_not_ready.into(),
@@ -347,6 +366,8 @@ impl Problem {
             | Self::EvidenceNotOpened
             | Self::UndoExpired
             | Self::TimeTaken
+            | Self::ConversationClosed
+            | Self::SendFailed
             | Self::AgreementNotReady => StatusCode::CONFLICT,
             Self::WrongCredentials
             | Self::EmailNotVerified
@@ -358,7 +379,8 @@ impl Problem {
             | Self::SetupExpired
             | Self::CodeStepLocked
             | Self::ConsentCodeWrong
-            | Self::ConsentCodeSpent => StatusCode::UNAUTHORIZED,
+            | Self::ConsentCodeSpent
+            | Self::BirthDateWrong => StatusCode::UNAUTHORIZED,
             Self::Required
             | Self::TooLong { .. }
             | Self::InvalidEmail
@@ -390,7 +412,10 @@ impl Problem {
             | Self::ConsentCodeFormat
             | Self::ConsentNoAddress
             | Self::NoClientMatches
-            | Self::SeveralClientsMatch => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::SeveralClientsMatch
+            | Self::FileNotAllowed
+            | Self::TooManyFiles { .. }
+            | Self::ClientHasNoBirthDate => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

@@ -65,9 +65,31 @@ pub fn text(input: &str, max: usize) -> Result<String, Problem> {
     if cleaned.chars().count() > max { Err(Problem::TooLong { max }) } else { Ok(cleaned) }
 }
 
+/// A mailed one-time code as typed: six digits, spaces or a dash allowed between them.
+pub fn one_time_code(input: &str) -> Result<String, Problem> {
+    let digits: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if digits.is_empty() {
+        Err(Problem::Required)
+    } else if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(Problem::ConsentCodeFormat)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_time_code_is_six_digits() {
+        assert_eq!(one_time_code(" 123 456 "), Ok("123456".into()));
+        assert_eq!(one_time_code("123-456"), Ok("123456".into()));
+        assert_eq!(one_time_code("  "), Err(Problem::Required));
+        for bad in ["12345", "1234567", "12a456", "١٢٣٤٥٦", "123456\u{0}"] {
+            assert_eq!(one_time_code(bad), Err(Problem::ConsentCodeFormat), "{bad}");
+        }
+    }
 
     #[test]
     fn emails_are_normalised_and_checked() {

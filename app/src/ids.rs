@@ -42,6 +42,18 @@ id!(
     /// An account: a practitioner or a support person.
     UserId
 );
+id!(
+    /// The secure conversation between a practice and one of its clients.
+    ConversationId
+);
+id!(
+    /// One message in a conversation.
+    MessageId
+);
+id!(
+    /// A file sent with a message.
+    FileId
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod journal;
 #[cfg(feature = "ssr")]
 pub mod local_time;
+pub mod messages;
 pub mod profile;
 #[cfg(feature = "ssr")]
 pub mod rotation;
@@ -49,6 +50,7 @@ use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClie
 use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
 use journal::JournalEntryPage;
+use messages::{ConversationPage, MessagesPage, SecureMessagePage};
 use profile::ProfilePage;
 use security::SecurityPage;
 use services::ServicesPage;
@@ -117,6 +119,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dev/outbox") view=OutboxPage ssr=SsrMode::Async />
                 <Route path=path!("/book/:slug") view=BookingPageView ssr=SsrMode::Async />
                 <Route path=path!("/consent") view=ConsentLinkPage ssr=SsrMode::Async />
+                <Route path=path!("/secure-message") view=SecureMessagePage ssr=SsrMode::Async />
                 <Route path=path!("/book/:slug/booked") view=BookedPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/calendar") view=CalendarPage />
@@ -129,6 +132,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clients/:id/edit") view=EditClientPage />
                     <Route path=path!("/clients/:id/delete") view=DeleteClientPage />
                     <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage />
+                    <Route path=path!("/messages") view=MessagesPage />
+                    <Route path=path!("/messages/:id") view=ConversationPage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=SettingsIndex />
                         <Route path=path!("/profile") view=ProfilePage />

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::support::routes())
         .merge(crate::profile::routes())
         .merge(crate::consent::routes())
+        .merge(crate::messages::files::routes())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = options.clone();
@@ -132,9 +133,10 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
     let (devices, links, resets) = crate::auth::service::purge_expired(state).await?;
     let challenges = crate::two_factor::service::purge_expired(state).await?;
     let attempts = state.throttle.purge().await?;
+    let messages = crate::messages::service::purge(state).await?;
     // Also catches a WAL that a deletion could not empty at the time.
     db::purge_wal(&state.db).await;
-    tracing::debug!(sessions, devices, links, resets, challenges, attempts, "purged expired rows");
+    tracing::debug!(sessions, devices, links, resets, challenges, attempts, messages, "purged expired rows");
     Ok(())
 }
 

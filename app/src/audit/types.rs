@@ -32,10 +32,23 @@ pub enum AuditAction {
     ConsentWithdrawn,
     ConsentCopyByLink,
     ConsentCodeSent,
+    /// The practitioner opened the conversation.
+    MessagesRead,
+    MessageSent,
+    MessageFileDownloaded,
+    ConversationClosed,
+    ConversationReopened,
+    MessageLinksRevoked,
+    /// The client's steps through their message link.
+    MessageCodeSent,
+    MessageDeviceVerified,
+    MessagesReadByClient,
+    MessageReplied,
+    MessageFileByLink,
 }
 
 impl AuditAction {
-    const ALL: [Self; 24] = [
+    const ALL: [Self; 35] = [
         Self::JournalRead,
         Self::JournalCreated,
         Self::JournalEdited,
@@ -60,6 +73,17 @@ impl AuditAction {
         Self::ConsentWithdrawn,
         Self::ConsentCopyByLink,
         Self::ConsentCodeSent,
+        Self::MessagesRead,
+        Self::MessageSent,
+        Self::MessageFileDownloaded,
+        Self::ConversationClosed,
+        Self::ConversationReopened,
+        Self::MessageLinksRevoked,
+        Self::MessageCodeSent,
+        Self::MessageDeviceVerified,
+        Self::MessagesReadByClient,
+        Self::MessageReplied,
+        Self::MessageFileByLink,
     ];
 
     /// The name stored in the database.
@@ -89,6 +113,17 @@ impl AuditAction {
             Self::ConsentWithdrawn => "consent.withdrawn",
             Self::ConsentCopyByLink => "consent.copy_by_link",
             Self::ConsentCodeSent => "consent.code_sent",
+            Self::MessagesRead => "messages.read",
+            Self::MessageSent => "message.sent",
+            Self::MessageFileDownloaded => "message.file",
+            Self::ConversationClosed => "conversation.closed",
+            Self::ConversationReopened => "conversation.reopened",
+            Self::MessageLinksRevoked => "message.links_revoked",
+            Self::MessageCodeSent => "message.code_sent",
+            Self::MessageDeviceVerified => "message.verified",
+            Self::MessagesReadByClient => "messages.read_by_client",
+            Self::MessageReplied => "message.replied",
+            Self::MessageFileByLink => "message.file_by_link",
         }
     }
 
@@ -122,6 +157,17 @@ impl AuditAction {
             Self::ConsentWithdrawn => t.audit_consent_withdrawn,
             Self::ConsentCopyByLink => t.audit_consent_copy_by_link,
             Self::ConsentCodeSent => t.audit_consent_code_sent,
+            Self::MessagesRead => t.audit_messages_read,
+            Self::MessageSent => t.audit_message_sent,
+            Self::MessageFileDownloaded => t.audit_message_file,
+            Self::ConversationClosed => t.audit_conversation_closed,
+            Self::ConversationReopened => t.audit_conversation_reopened,
+            Self::MessageLinksRevoked => t.audit_message_links_revoked,
+            Self::MessageCodeSent => t.audit_message_code_sent,
+            Self::MessageDeviceVerified => t.audit_message_verified,
+            Self::MessagesReadByClient => t.audit_messages_read_by_client,
+            Self::MessageReplied => t.audit_message_replied,
+            Self::MessageFileByLink => t.audit_message_file_by_link,
         }
     }
 }

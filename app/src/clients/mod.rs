@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::i18n::{t, use_lang};
 use crate::ids::ClientId;
 use crate::journal::{JournalSection, JournalState};
+use crate::messages::ConversationSection;
 use api::{CreateClient, DeleteClient, UpdateClient, deletion_preview, get_client, list_clients};
 use types::Client;
 
@@ -222,6 +223,7 @@ fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -
             })}
         <ConsentSection client_id=id has_email state=consent />
         <JournalSection client_id=id state=journal />
+        <ConversationSection client_id=id on_profile=true />
     }
 }
 

@@ -19,7 +19,6 @@ use super::store::{self, NewRequest, RequestRow, Step};
 use super::types::{
     CODE_LIFETIME_SECS, CODE_MAILS_PER_DAY, CODE_RESEND_SECS, CODE_TRIES, COPY_DAYS, ConsentPage, ConsentStatus,
     Declaration, Drawing, LINK_DAYS, LinkOffer, RequestStatus, RequestView, Template, TemplateInput, signature,
-    withdrawal_code,
 };
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
@@ -579,7 +578,7 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
 /// which takes constant time; after `CODE_TRIES` tries, or `CODE_LIFETIME_SECS`, a new code is
 /// needed.
 async fn check_code(state: &AppState, token: &str, request: &RequestRow, input: &str) -> Result<(), AppError> {
-    let code = withdrawal_code(input).map_err(|problem| AppError::field("code", problem))?;
+    let code = crate::fields::one_time_code(input).map_err(|problem| AppError::field("code", problem))?;
     let spent = || AppError::field("code", Problem::ConsentCodeSpent);
     let live = store::newest_code(&state.db, request.id).await?.ok_or_else(spent)?;
     let now = state.clock.now();

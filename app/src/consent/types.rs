@@ -15,7 +15,6 @@ pub const LINK_DAYS: i64 = 14;
 /// (with its IP addresses, browsers and signature). Later it offers only withdrawal, with a code.
 pub const COPY_DAYS: i64 = 30;
 /// A withdrawal code: six digits, for ten minutes, at most five tries.
-pub const CODE_DIGITS: usize = 6;
 pub const CODE_LIFETIME_SECS: i64 = 10 * 60;
 pub const CODE_TRIES: i64 = 5;
 /// Codes mailed for one link: at most one a minute and five a day, so the link cannot flood the
@@ -220,18 +219,6 @@ impl LinkOffer {
     }
 }
 
-/// A withdrawal code as typed: six digits, spaces or a dash allowed between them.
-pub fn withdrawal_code(input: &str) -> Result<String, Problem> {
-    let digits: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    if digits.is_empty() {
-        Err(Problem::Required)
-    } else if digits.len() == CODE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(digits)
-    } else {
-        Err(Problem::ConsentCodeFormat)
-    }
-}
-
 /// A declaration as typed: title and text, both required, and the language it is written in.
 pub struct TemplateInput {
     pub title: String,
@@ -402,16 +389,6 @@ mod tests {
             assert!(offer.declaration && !offer.copy && !offer.withdraw_needs_code);
         }
         assert_eq!(LinkOffer::at(ConsentStatus::Signed, None, 0), old, "no answer time: nothing is served");
-    }
-
-    #[test]
-    fn a_withdrawal_code_is_six_digits() {
-        assert_eq!(withdrawal_code(" 123 456 "), Ok("123456".into()));
-        assert_eq!(withdrawal_code("123-456"), Ok("123456".into()));
-        assert_eq!(withdrawal_code("  "), Err(Problem::Required));
-        for bad in ["12345", "1234567", "12a456", "١٢٣٤٥٦", "123456\u{0}"] {
-            assert_eq!(withdrawal_code(bad), Err(Problem::ConsentCodeFormat), "{bad}");
-        }
     }
 
     #[test]

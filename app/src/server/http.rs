@@ -47,7 +47,12 @@ fn is_static_asset(path: &str) -> bool {
 }
 
 fn is_signed_in_page(path: &str) -> bool {
-    !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/") && !is_booking_page(path)
+    !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/") && !is_booking_page(path) && !is_client_message_path(path)
+}
+
+/// The client's message link and its files: the link's session decides, not a practice login.
+fn is_client_message_path(path: &str) -> bool {
+    path == "/secure-message" || path.starts_with("/secure-message/")
 }
 
 /// A practice's public booking pages: `/book/<practice>` and its confirmation.
@@ -429,6 +434,11 @@ mod tests {
         assert!(!is_signed_in_page("/book/klinikk-nord/booked"));
         assert!(is_signed_in_page("/book"));
         assert!(is_signed_in_page("/bookkeeping"));
+        assert!(!is_signed_in_page("/secure-message"));
+        assert!(!is_signed_in_page("/secure-message/files/3"));
+        assert!(is_signed_in_page("/secure-messages"));
+        assert!(is_signed_in_page("/messages"));
+        assert!(is_signed_in_page("/messages/files/3"));
         assert!(is_support_page("/support"));
         assert!(is_support_page("/support/requests/1"));
         assert!(is_support_page("/support/evidence/1/bill"));

@@ -140,6 +140,17 @@ impl LoginThrottle {
         Ok(admitted)
     }
 
+    /// Tries against one thing of the caller's naming (a client's message link), at most `limit`
+    /// in `window_secs`.
+    pub async fn admit_scope(
+        &self,
+        scope: &str,
+        limit: i64,
+        window_secs: i64,
+    ) -> Result<Result<Admitted, i64>, sqlx::Error> {
+        self.admit_scopes(&[Scope { text: scope.to_string(), limit, window_secs }]).await
+    }
+
     /// The stored form of a scope: a keyed hash, so the table names no email or IP address.
     fn key_of(&self, scope: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.master_key.derive("login_attempts.scope"))

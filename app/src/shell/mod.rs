@@ -9,7 +9,7 @@ use crate::auth::api::{LogOut, whoami};
 use crate::i18n::t;
 use inactivity::{InactivityGuard, announce_logout};
 
-/// The signed-in practice app: top menu (Calendar, Clients, Settings). A part appears in the menu
+/// The signed-in practice app: top menu (Calendar, Clients, Messages, Settings). A part appears in the menu
 /// once it is built.
 #[component]
 pub fn AppShell() -> impl IntoView {
@@ -18,6 +18,7 @@ pub fn AppShell() -> impl IntoView {
         <Shell home="/calendar">
             <A href="/calendar">{texts.nav_calendar}</A>
             <A href="/clients">{texts.nav_clients}</A>
+            <A href="/messages">{texts.nav_messages}</A>
             <A href="/settings">{texts.nav_settings}</A>
         </Shell>
     }
