@@ -57,8 +57,7 @@ async fn send(request: RequestInfo, Path(client_id): Path<ClientId>, multipart: 
         Err(error) => return Translated(error, request.lang).into_response(),
     };
     let back = |from_profile: bool, query: &str| {
-        let page =
-            if from_profile { format!("/clients/{client_id}") } else { format!("/messages/{client_id}") };
+        let page = if from_profile { format!("/clients/{client_id}") } else { format!("/messages/{client_id}") };
         Redirect::to(&format!("{page}?{query}#messages")).into_response()
     };
     let (mut draft, profile) = match service::begin_message(state, user, client_id).await {
@@ -93,9 +92,8 @@ async fn reply(request: RequestInfo, multipart: Multipart) -> Response {
         Ok(draft) => draft,
         Err(error) => return Translated(error, request.lang).into_response(),
     };
-    let back = |token: &str, query: &str| {
-        Redirect::to(&format!("{}&{query}#reply", super::link_path(token))).into_response()
-    };
+    let back =
+        |token: &str, query: &str| Redirect::to(&format!("{}&{query}#reply", super::link_path(token))).into_response();
     let fields = match read_form(&mut draft, &state.db, multipart).await {
         Ok(fields) => fields,
         Err((fields, problems)) => {
@@ -292,8 +290,10 @@ fn serve(request: RequestInfo, download: Result<Download, AppError>) -> Response
 
 /// `attachment` with the name as plain ASCII for old browsers and exactly (RFC 5987) for others.
 fn attachment(name: &str) -> String {
-    let ascii: String =
-        name.chars().map(|c| if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' { c } else { '_' }).collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' { c } else { '_' })
+        .collect();
     let encoded: String = name
         .bytes()
         .map(|b| match b {

@@ -50,7 +50,8 @@ pub fn session_cookie(state: &crate::server::state::AppState, token: Option<&str
 
 /// The link's page, with only a token's own characters taken from `token`.
 pub fn link_path(token: &str) -> String {
-    let token: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).take(64).collect();
+    let token: String =
+        token.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).take(64).collect();
     format!("/secure-message?token={token}")
 }
 

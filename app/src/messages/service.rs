@@ -163,7 +163,12 @@ pub fn open_messages(
 }
 
 /// Closes the conversation (the client can still read it, but not answer), or opens it again.
-pub async fn set_closed(state: &AppState, user: &CurrentUser, client_id: ClientId, closed: bool) -> Result<(), AppError> {
+pub async fn set_closed(
+    state: &AppState,
+    user: &CurrentUser,
+    client_id: ClientId,
+    closed: bool,
+) -> Result<(), AppError> {
     profile(state, user.practice_id, client_id).await?;
     let conversation = store::of_client(&state.db, user.practice_id, client_id).await?.ok_or(AppError::NotFound)?;
     let now = state.clock.now();
@@ -203,8 +208,8 @@ pub struct FileWriter {
 
 impl Draft {
     async fn begin(state: &AppState, conversation: ConversationRow, author: Option<UserId>) -> Result<Self, AppError> {
-        let keys =
-            envelope::for_client(&state.db, &state.master_key, conversation.practice_id, conversation.client_id).await?;
+        let keys = envelope::for_client(&state.db, &state.master_key, conversation.practice_id, conversation.client_id)
+            .await?;
         let message_id = store::begin_message(&state.db, conversation.id, author, state.clock.now()).await?;
         Ok(Self { conversation, message_id, keys, files: 0 })
     }
@@ -245,7 +250,12 @@ impl Draft {
     }
 
     /// Seals the body and sends the message: its files become visible with it.
-    async fn send(&self, state: &AppState, body: &str, factor: Option<SecondFactor>) -> Result<Option<String>, AppError> {
+    async fn send(
+        &self,
+        state: &AppState,
+        body: &str,
+        factor: Option<SecondFactor>,
+    ) -> Result<Option<String>, AppError> {
         let now = state.clock.now();
         let record = message_record(self.conversation.id, self.message_id);
         let sealed = self.keys.seal_text(body, Field { record: &record, field: BODY_FIELD });
@@ -288,9 +298,8 @@ pub async fn begin_message(
     if profile.email.is_empty() {
         return Err(AppError::Rejected(Problem::ClientHasNoEmail));
     }
-    let conversation = store::ensure(&state.db, user.practice_id, client_id, state.clock.now())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let conversation =
+        store::ensure(&state.db, user.practice_id, client_id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
     if conversation.closed_at.is_some() {
         return Err(AppError::Conflict(Problem::ConversationClosed));
     }
@@ -399,8 +408,15 @@ pub async fn send_reply(state: &AppState, draft: Draft, body: &str, lang: Lang) 
     }
     let replied = AuditAction::MessageReplied;
     let now = state.clock.now();
-    audit::record_by_client(&state.db, conversation.practice_id, now, replied, conversation.client_id, Some(conversation.id.0))
-        .await?;
+    audit::record_by_client(
+        &state.db,
+        conversation.practice_id,
+        now,
+        replied,
+        conversation.client_id,
+        Some(conversation.id.0),
+    )
+    .await?;
     Ok(())
 }
 
@@ -467,8 +483,15 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
     let now = state.clock.now();
     store::mark_read(&state.db, conversation.id, PRACTITIONER, now).await?;
     let read = AuditAction::MessagesReadByClient;
-    audit::record_by_client(&state.db, conversation.practice_id, now, read, conversation.client_id, Some(conversation.id.0))
-        .await?;
+    audit::record_by_client(
+        &state.db,
+        conversation.practice_id,
+        now,
+        read,
+        conversation.client_id,
+        Some(conversation.id.0),
+    )
+    .await?;
     Ok(LinkPage { practice, access: Access::Open { closed: conversation.closed_at.is_some(), messages } })
 }
 
@@ -528,8 +551,15 @@ pub async fn send_code(state: &AppState, token: &str, origin: &Origin<'_>, lang:
         },
     );
     let sent = AuditAction::MessageCodeSent;
-    audit::record_by_client(&state.db, conversation.practice_id, now, sent, conversation.client_id, Some(conversation.id.0))
-        .await?;
+    audit::record_by_client(
+        &state.db,
+        conversation.practice_id,
+        now,
+        sent,
+        conversation.client_id,
+        Some(conversation.id.0),
+    )
+    .await?;
     Ok(())
 }
 
@@ -559,7 +589,8 @@ pub async fn verify(state: &AppState, token: &str, answer: &str, origin: &Origin
         SecondFactor::Email => check_code(state, token, link.id, &answer).await?,
         SecondFactor::BirthDate => {
             let client = profile(state, conversation.practice_id, conversation.client_id).await?;
-            let matches = !client.birth_date.is_empty() && bool::from(client.birth_date.as_bytes().ct_eq(answer.as_bytes()));
+            let matches =
+                !client.birth_date.is_empty() && bool::from(client.birth_date.as_bytes().ct_eq(answer.as_bytes()));
             if !matches {
                 return Err(AppError::field("birth_date", Problem::BirthDateWrong));
             }
@@ -572,8 +603,15 @@ pub async fn verify(state: &AppState, token: &str, answer: &str, origin: &Origin
     store::new_session(&state.db, link.id, &token_hash(&session), now).await?;
     store::use_link(&state.db, link.id, now).await?;
     let verified = AuditAction::MessageDeviceVerified;
-    audit::record_by_client(&state.db, conversation.practice_id, now, verified, conversation.client_id, Some(conversation.id.0))
-        .await?;
+    audit::record_by_client(
+        &state.db,
+        conversation.practice_id,
+        now,
+        verified,
+        conversation.client_id,
+        Some(conversation.id.0),
+    )
+    .await?;
     Ok(session)
 }
 
@@ -618,7 +656,8 @@ impl Download {
     /// Chunk `seq`, opened. A missing or altered chunk is an error, never a shorter file.
     pub async fn chunk(&self, db: &Db, seq: i64) -> Result<Vec<u8>, AppError> {
         let row = &self.row;
-        let sealed = store::chunk(db, row.id, seq).await?.ok_or_else(|| AppError::internal("a file chunk is missing"))?;
+        let sealed =
+            store::chunk(db, row.id, seq).await?.ok_or_else(|| AppError::internal("a file chunk is missing"))?;
         let record = chunk_record(row.conversation_id, row.message_id, row.id, seq);
         self.keys.open(&sealed, Field { record: &record, field: CHUNK_FIELD }).map_err(|_| {
             tracing::error!(file_id = %row.id, seq, "a file chunk did not decrypt");
@@ -648,21 +687,33 @@ pub async fn download_for_user(state: &AppState, user: &CurrentUser, file_id: Fi
 }
 
 /// A file of the session's own conversation, for the client. Recorded.
-pub async fn download_for_client(state: &AppState, session: &ClientSession, file_id: FileId) -> Result<Download, AppError> {
+pub async fn download_for_client(
+    state: &AppState,
+    session: &ClientSession,
+    file_id: FileId,
+) -> Result<Download, AppError> {
     let conversation = &session.conversation;
     let row = store::download(&state.db, file_id).await?.filter(|row| row.conversation_id == conversation.id);
     let download = open_download(state, row.ok_or(AppError::NotFound)?).await?;
     let action = AuditAction::MessageFileByLink;
     let now = state.clock.now();
-    audit::record_by_client(&state.db, conversation.practice_id, now, action, conversation.client_id, Some(conversation.id.0))
-        .await?;
+    audit::record_by_client(
+        &state.db,
+        conversation.practice_id,
+        now,
+        action,
+        conversation.client_id,
+        Some(conversation.id.0),
+    )
+    .await?;
     Ok(download)
 }
 
 /// Deletes sessions past their limits, links dead for 30 days, and uploads cut off a day ago.
 pub async fn purge(state: &AppState) -> Result<u64, sqlx::Error> {
     let now = state.clock.now();
-    store::purge(&state.db, now - SESSION_IDLE_SECS, now - SESSION_MAX_SECS, now - 2 * LINK_IDLE_SECS, now - 86_400).await
+    store::purge(&state.db, now - SESSION_IDLE_SECS, now - SESSION_MAX_SECS, now - 2 * LINK_IDLE_SECS, now - 86_400)
+        .await
 }
 
 #[cfg(test)]

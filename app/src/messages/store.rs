@@ -170,12 +170,7 @@ pub async fn messages(db: &Db, conversation_id: ConversationId) -> Result<Vec<Me
 }
 
 /// Marks as read what `author` sent and the other party has now seen.
-pub async fn mark_read(
-    db: &Db,
-    conversation_id: ConversationId,
-    author: &str,
-    now: i64,
-) -> Result<u64, sqlx::Error> {
+pub async fn mark_read(db: &Db, conversation_id: ConversationId, author: &str, now: i64) -> Result<u64, sqlx::Error> {
     let marked = sqlx::query(
         "UPDATE messages SET read_at = $1
          WHERE conversation_id = $2 AND author = $3 AND sent_at IS NOT NULL AND read_at IS NULL",

@@ -47,7 +47,10 @@ fn is_static_asset(path: &str) -> bool {
 }
 
 fn is_signed_in_page(path: &str) -> bool {
-    !PUBLIC_PAGES.contains(&path) && !path.starts_with("/api/") && !is_booking_page(path) && !is_client_message_path(path)
+    !PUBLIC_PAGES.contains(&path)
+        && !path.starts_with("/api/")
+        && !is_booking_page(path)
+        && !is_client_message_path(path)
 }
 
 /// The client's message link and its files: the link's session decides, not a practice login.

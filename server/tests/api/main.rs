@@ -17,6 +17,7 @@ mod keys;
 mod launch;
 mod lockout;
 mod mail;
+mod messages;
 mod outage;
 mod process;
 mod profile;

@@ -107,13 +107,13 @@ async fn fill(app: &TestApp) -> String {
 }
 
 /// Which needles the bytes hold.
-fn found(bytes: &[u8], needles: &[String]) -> Vec<String> {
+pub fn found(bytes: &[u8], needles: &[String]) -> Vec<String> {
     needles.iter().filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes())).cloned().collect()
 }
 
 /// A copy of the database as an attacker would take it: the SQLite file and its WAL as they lie
 /// on disk, or everything `pg_dump` writes out.
-fn database_copy(app: &TestApp) -> Vec<u8> {
+pub fn database_copy(app: &TestApp) -> Vec<u8> {
     let url = &app.state.config.database_url;
     if let Some(file) = url.strip_prefix("sqlite://") {
         let path = std::path::PathBuf::from(file.split('?').next().unwrap());
