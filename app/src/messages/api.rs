@@ -71,7 +71,7 @@ pub async fn verify(
     let session = super::service::verify(&request.state, token.expose(), answer.expose(), &request.origin()).await?;
     let cookie = super::session_cookie(&request.state, Some(&session));
     crate::server::request::set_response_header(http::header::SET_COOKIE, &cookie);
-    leptos_axum::redirect(&format!("/secure-message?token={}", token.expose()));
+    leptos_axum::redirect(&format!("/secure-message?token={}&opened=1", token.expose()));
     Ok(())
 }
 
@@ -84,6 +84,6 @@ pub async fn sign_out(token: SecretText) -> Result<(), AppError> {
         super::service::end_session(&request.state, session).await?;
     }
     crate::server::request::set_response_header(http::header::SET_COOKIE, &super::session_cookie(&request.state, None));
-    leptos_axum::redirect(&format!("/secure-message?token={}&signed_out=1", token.expose()));
+    leptos_axum::redirect(&format!("{}&signed_out=1", super::link_path(token.expose())));
     Ok(())
 }

@@ -17,12 +17,13 @@ pub fn SecureMessagePage() -> impl IntoView {
     let texts = t();
     let query = use_query_map();
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    // Read again whenever a step brings the page back with another address (a code sent, the
+    // device verified or signed out): with JavaScript, the router stays on this page.
     let page = Resource::new_blocking(
-        {
-            let token = token.clone();
-            move || token.clone()
+        move || {
+            query.with(|q| (q.get("token").unwrap_or_default(), q.get("code"), q.get("opened"), q.get("signed_out")))
         },
-        |token| get_link_page(token.into()),
+        |(token, _, _, _)| get_link_page(token.into()),
     );
     view! {
         <Title text=format!("{} · Trygg", texts.secure_message_title) />

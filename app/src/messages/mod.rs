@@ -119,14 +119,18 @@ pub fn MessagesPage() -> impl IntoView {
                                                         .then(|| {
                                                             view! {
                                                                 <span class="badge unread">
-                                                                    {texts.messages_unread.replace("{count}", &unread.to_string())}
+                                                                    {texts
+                                                                        .messages_unread
+                                                                        .replace("{count}", &unread.to_string())}
                                                                 </span>
                                                             }
                                                         })}
                                                     {conversation
                                                         .closed
                                                         .then(|| {
-                                                            view! { <span class="badge">{texts.messages_closed_badge}</span> }
+                                                            view! {
+                                                                <span class="badge">{texts.messages_closed_badge}</span>
+                                                            }
                                                         })}
                                                     <span class="contact">{conversation.last_activity}</span>
                                                 </a>
@@ -283,7 +287,11 @@ pub fn MessageList(messages: Vec<MessageView>, mine_from_client: bool, file_base
                 .into_iter()
                 .map(|message| {
                     let mine = message.from_client == mine_from_client;
-                    let who = if message.from_client { texts.messages_from_client } else { texts.messages_from_practice };
+                    let who = if message.from_client {
+                        texts.messages_from_client
+                    } else {
+                        texts.messages_from_practice
+                    };
                     let read = match (&message.read, mine) {
                         (Some(at), true) => Some(texts.messages_read_at.replace("{time}", at)),
                         (None, true) => Some(texts.messages_unread_yet.to_string()),
@@ -307,7 +315,11 @@ pub fn MessageList(messages: Vec<MessageView>, mine_from_client: bool, file_base
                                                 .map(|file| {
                                                     view! {
                                                         <li>
-                                                            <a href=format!("{file_base}/{}", file.id) download=file.name.clone() rel="external">
+                                                            <a
+                                                                href=format!("{file_base}/{}", file.id)
+                                                                download=file.name.clone()
+                                                                rel="external"
+                                                            >
                                                                 {file.name.clone()}
                                                             </a>
                                                             " "
