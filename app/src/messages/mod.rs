@@ -300,7 +300,7 @@ pub fn MessageList(messages: Vec<MessageView>, mine_from_client: bool, file_base
                     view! {
                         <li class="message" class:mine=mine>
                             <p class="meta">
-                                <span class="who">{who}</span>
+                                <span class="author">{who}</span>
                                 " · "
                                 <time>{message.sent}</time>
                             </p>
