@@ -97,6 +97,7 @@ test("a client reads a secure message on a phone and answers with a photo; the p
   await expect(practitioner.locator(".thread")).toContainText("Takk! Her er bildet av skjemaet.");
   await expect(practitioner.getByRole("link", { name: "skjema.png" })).toBeVisible();
   await expect(practitioner.locator(".message.mine .read")).toContainText("Read");
+  await expectAccessible(practitioner);
   await practitioner.goto("/messages");
   await expect(row.locator(".unread")).toHaveCount(0);
   await tablet.close();

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::service::{self, CHUNK_BYTES, Download, Draft};
-use super::types::{MAX_FILE_BYTES, MAX_FILES, problem_code};
+use super::types::{BODY_MAX, MAX_FILE_BYTES, MAX_FILES, problem_code};
 use crate::error::{AppError, Problem, Translated};
 use crate::ids::{ClientId, FileId};
 use crate::server::db::Db;
@@ -25,6 +25,10 @@ use crate::server::state::AppState;
 
 /// A message's form may be this large: its files and a long text.
 const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
+
+/// The most a text field is read: a body of `BODY_MAX` characters of up to four bytes each, and
+/// one more so that a longer one is refused as too long.
+const TEXT_FIELD_MAX: usize = 4 * BODY_MAX + 4;
 
 /// Downloads are never shown by the browser, and could run nothing if they were.
 const DOWNLOAD_POLICY: &str = "default-src 'none'; sandbox";
@@ -170,8 +174,19 @@ async fn read_form(draft: &mut Draft, db: &Db, mut multipart: Multipart) -> Resu
     if problems.is_empty() { Ok(fields) } else { Err((fields, problems)) }
 }
 
-async fn text(field: axum::extract::multipart::Field<'_>) -> Option<String> {
-    field.text().await.ok()
+/// A text field, read up to a bound (four bytes for each of a body's characters): a form cannot
+/// make the server hold a 50 MB "text". Longer is cut there, and then refused as too long.
+async fn text(mut field: axum::extract::multipart::Field<'_>) -> Option<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.ok()? {
+        if bytes.len() + chunk.len() > TEXT_FIELD_MAX {
+            bytes.extend_from_slice(&chunk[..TEXT_FIELD_MAX - bytes.len()]);
+            while field.chunk().await.ok()?.is_some() {}
+            break;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 enum FileProblem {

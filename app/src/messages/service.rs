@@ -323,10 +323,11 @@ pub async fn send_message(
     lang: Lang,
 ) -> Result<(), AppError> {
     let mut checks = FieldChecks::default();
-    let body = checks.check("body", super::types::body(typed.body));
-    if body.is_empty() && draft.files == 0 {
-        checks.check::<()>("body", Err(Problem::Required));
-    }
+    let body = match super::types::body(typed.body) {
+        Ok(body) if body.is_empty() && draft.files == 0 => Err(Problem::Required),
+        parsed => parsed,
+    };
+    let body = checks.check("body", body);
     let current = SecondFactor::from_code(&draft.conversation.second_factor).unwrap_or_default();
     let factor = match typed.second_factor {
         None | Some("") => Ok(current),

@@ -479,6 +479,10 @@ async fn files_are_judged_by_content_and_limited_in_size_and_number() {
     assert_eq!(big.bytes().await.unwrap().as_ref(), largest.as_slice());
     let word = app.get(&format!("/messages/files/{}", listed[0]["id"])).await;
     assert!(word.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
+    // A text far over the limit is read only up to a bound, and refused as too long.
+    let long = "å".repeat(300_000);
+    let too_long = location(&send(&app, &app.client, &client_id, &long, vec![], None).await);
+    assert_eq!(too_long, format!("/messages/{client_id}?error=body.too_long#messages"));
     // A message needs a text or a file.
     let empty = location(&send(&app, &app.client, &client_id, "  ", vec![], None).await);
     assert_eq!(empty, format!("/messages/{client_id}?error=body.required#messages"));
