@@ -329,6 +329,8 @@ const PLAIN_ROUTES: &[&str] = &[
     "/support/evidence/{id}/{kind}",
     "/clients/{client}/consent/{id}/copy.pdf",
     "/consent/copy.pdf",
+    "/messages/files/{id}",
+    "/secure-message/files/{id}",
 ];
 
 #[tokio::test]
@@ -430,8 +432,14 @@ async fn no_input_makes_any_endpoint_fail_or_panic() {
         }
     }
 
-    // The lost-2FA form is a multipart route of its own.
-    for (label, content_type, body) in [
+    // The multipart routes: the lost-2FA form, and sending a message (as the practitioner, and as
+    // a client with no session).
+    let multipart_routes = [
+        (Who::Anonymous, "/api/lost_2fa"),
+        (Who::Practitioner, "/messages/1/send"),
+        (Who::Anonymous, "/secure-message/reply"),
+    ];
+    for ((label, content_type, body), (who, route)) in [
         ("not multipart", FORM, b"code=\xff\xfe".to_vec()),
         ("no boundary", "multipart/form-data", b"--x\r\n\r\n".to_vec()),
         (
@@ -439,11 +447,19 @@ async fn no_input_makes_any_endpoint_fail_or_panic() {
             "multipart/form-data; boundary=x",
             b"--x\r\nContent-Disposition: form-data\r\n\r\n\xff".to_vec(),
         ),
-        ("huge", "multipart/form-data; boundary=x", vec![b'x'; 30 * 1024 * 1024]),
-    ] {
-        let client = sweep.client(Who::Anonymous).await;
-        let request = client.post(app.url("/api/lost_2fa")).header(CONTENT_TYPE, content_type).body(body);
-        sweep.send(Who::Anonymous, format!("lost_2fa [{label}]"), request, None).await;
+        (
+            "broken file",
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\xff\"\r\n\r\n%PDF-".to_vec(),
+        ),
+        ("huge", "multipart/form-data; boundary=x", vec![b'x'; 60 * 1024 * 1024]),
+    ]
+    .into_iter()
+    .flat_map(|case| multipart_routes.map(move |route| (case.clone(), route)))
+    {
+        let client = sweep.client(who).await;
+        let request = client.post(app.url(route)).header(CONTENT_TYPE, content_type).body(body);
+        sweep.send(who, format!("{route} [{label}]"), request, None).await;
     }
 
     let thread = std::thread::current().name().unwrap_or_default().to_string();
