@@ -10,8 +10,6 @@
 //! a signature can only be withdrawn, with a one-time code mailed to the client. Every step, the
 //! practitioner's and the client's, lands in the practice's audit log.
 
-use hmac::{Hmac, Mac};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -30,6 +28,7 @@ use crate::local_time;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::mail::{Attachment, ClientRecipient, Email};
+use crate::server::one_time_code;
 use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -512,16 +511,8 @@ pub async fn withdraw(
     Ok(())
 }
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// A withdrawal code's MAC, keyed with the link's token: the database holds only the token's
-/// hash, so a copy of it cannot be searched for the million possible codes.
-fn code_mac(token: &str, request_id: i64, code: &str) -> HmacSha256 {
-    // HMAC takes a key of any length; this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(token.as_bytes()).unwrap_or_else(|_| unreachable!());
-    mac.update(format!("consent-withdrawal:{request_id}:{code}").as_bytes());
-    mac
-}
+/// What a withdrawal code is MACed for (`server::one_time_code`).
+const CODE_PURPOSE: &str = "consent-withdrawal";
 
 /// Mails a new one-time code for withdrawing a signed consent to the client's address (the one
 /// the practice has now); earlier codes stop working. At most one a minute and
@@ -540,22 +531,15 @@ pub async fn send_withdrawal_code(state: &AppState, token: &str, lang: Lang) -> 
     if client.email.is_empty() {
         return Err(AppError::Rejected(Problem::ConsentNoAddress));
     }
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    let hash = code_mac(token, request.id, &code).finalize().into_bytes();
+    let code = one_time_code::new_code();
+    let hash = one_time_code::stored(token, CODE_PURPOSE, request.id, &code);
     let day_ago = now - 86_400;
     // Written before counted, so each of several parallel requests sees those before it.
     let id = store::insert_code(&state.db, request.id, &hash, now, now + CODE_LIFETIME_SECS, day_ago).await?;
     let before = store::codes_before(&state.db, request.id, id, day_ago).await?;
-    let wait = match before.last() {
-        Some(last) if now - last < CODE_RESEND_SECS => Some(last + CODE_RESEND_SECS - now),
-        _ if before.len() as i64 >= CODE_MAILS_PER_DAY => {
-            Some(before[before.len() - CODE_MAILS_PER_DAY as usize] + 86_400 - now)
-        }
-        _ => None,
-    };
-    if let Some(wait) = wait {
+    if let Some(wait) = one_time_code::wait_before_next(&before, now, CODE_RESEND_SECS, CODE_MAILS_PER_DAY) {
         store::delete_code(&state.db, id).await?;
-        return Err(AppError::RateLimited { retry_after_secs: wait.max(1) });
+        return Err(AppError::RateLimited { retry_after_secs: wait });
     }
     let practice = crate::profile::store::practice(&state.db, request.practice_id).await?.name;
     let t = lang.texts();
@@ -585,7 +569,7 @@ async fn check_code(state: &AppState, token: &str, request: &RequestRow, input: 
     if !store::take_try(&state.db, live.id, CODE_TRIES, now).await? {
         return Err(spent());
     }
-    if code_mac(token, request.id, &code).verify_slice(&live.code_hash).is_err() {
+    if !one_time_code::matches(token, CODE_PURPOSE, request.id, &code, &live.code_hash) {
         return Err(AppError::field("code", Problem::ConsentCodeWrong));
     }
     if !store::use_code(&state.db, live.id, now).await? {

@@ -12,9 +12,6 @@
 //! this one conversation only. Each read and write is recorded in the practice's audit log,
 //! naming the conversation and never its content.
 
-use hmac::{Hmac, Mac};
-use rand::Rng;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::kind::FileKind;
@@ -35,6 +32,7 @@ use crate::server::crypto::{new_token, token_hash};
 use crate::server::db::Db;
 use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::mail::{ClientRecipient, Email};
+use crate::server::one_time_code;
 use crate::server::request::Origin;
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
@@ -496,16 +494,8 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
     Ok(LinkPage { practice, access: Access::Open { closed: conversation.closed_at.is_some(), messages } })
 }
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// A code's MAC, keyed with the link's token: the database holds only the token's hash, so a
-/// copy of it cannot be searched for the million possible codes.
-fn code_mac(token: &str, link_id: i64, code: &str) -> HmacSha256 {
-    // HMAC takes a key of any length; this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(token.as_bytes()).unwrap_or_else(|_| unreachable!());
-    mac.update(format!("message-code:{link_id}:{code}").as_bytes());
-    mac
-}
+/// What a message link's codes are MACed for (`server::one_time_code`).
+const CODE_PURPOSE: &str = "message-code";
 
 /// Mails a new one-time code to the client's address (the one the practice has now); earlier
 /// codes of the link stop working. At most one a minute and `CODE_MAILS_PER_DAY` a day per link,
@@ -523,22 +513,15 @@ pub async fn send_code(state: &AppState, token: &str, origin: &Origin<'_>, lang:
         return Err(AppError::RateLimited { retry_after_secs: wait });
     }
     let now = state.clock.now();
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    let hash = code_mac(token, link.id, &code).finalize().into_bytes();
+    let code = one_time_code::new_code();
+    let hash = one_time_code::stored(token, CODE_PURPOSE, link.id, &code);
     let day_ago = now - 86_400;
     // Written before counted, so each of several parallel requests sees those before it.
     let id = store::insert_code(&state.db, link.id, &hash, now, now + CODE_LIFETIME_SECS, day_ago).await?;
     let before = store::codes_before(&state.db, link.id, id, day_ago).await?;
-    let wait = match before.last() {
-        Some(last) if now - last < CODE_RESEND_SECS => Some(last + CODE_RESEND_SECS - now),
-        _ if before.len() as i64 >= CODE_MAILS_PER_DAY => {
-            Some(before[before.len() - CODE_MAILS_PER_DAY as usize] + 86_400 - now)
-        }
-        _ => None,
-    };
-    if let Some(wait) = wait {
+    if let Some(wait) = one_time_code::wait_before_next(&before, now, CODE_RESEND_SECS, CODE_MAILS_PER_DAY) {
         store::delete_code(&state.db, id).await?;
-        return Err(AppError::RateLimited { retry_after_secs: wait.max(1) });
+        return Err(AppError::RateLimited { retry_after_secs: wait });
     }
     let practice = crate::profile::store::practice(&state.db, conversation.practice_id).await?.name;
     let t = lang.texts();
@@ -625,7 +608,7 @@ async fn check_code(state: &AppState, token: &str, link_id: i64, code: &str) -> 
     if !store::take_try(&state.db, live.id, CODE_TRIES, now).await? {
         return Err(spent());
     }
-    if code_mac(token, link_id, code).verify_slice(&live.code_hash).is_err() {
+    if !one_time_code::matches(token, CODE_PURPOSE, link_id, code, &live.code_hash) {
         return Err(AppError::field("code", Problem::ConsentCodeWrong));
     }
     if !store::use_code(&state.db, live.id, now).await? {

@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod http;
 pub mod mail;
 pub mod network;
+pub mod one_time_code;
 pub mod password;
 pub mod pdf;
 pub mod private_files;
