@@ -79,6 +79,7 @@ test("a client reads a secure message on a phone and answers with a photo; the p
   await page.getByRole("button", { name: "Send securely" }).click();
   await expect(page.locator("#files-error")).toContainText("This type of file cannot be sent");
   await expect(page.locator(".thread .message")).toHaveCount(1);
+  await expect(page.getByLabel("Your answer"), "the typed text is not lost").toHaveValue("Her er innkallingen.");
 
   // The answer with a photo.
   await page.getByLabel("Your answer").fill("Takk! Her er bildet av skjemaet.");

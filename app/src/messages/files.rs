@@ -72,7 +72,7 @@ async fn send(request: RequestInfo, Path(client_id): Path<ClientId>, multipart: 
     let fields = match read_form(&mut draft, &state.db, multipart).await {
         Ok(fields) => fields,
         Err((fields, problems)) => {
-            draft.discard(&state.db).await;
+            draft.refuse(&state.db, &fields.body).await;
             return back(fields.from_profile, &error_query(&problems));
         }
     };
@@ -101,7 +101,7 @@ async fn reply(request: RequestInfo, multipart: Multipart) -> Response {
     let fields = match read_form(&mut draft, &state.db, multipart).await {
         Ok(fields) => fields,
         Err((fields, problems)) => {
-            draft.discard(&state.db).await;
+            draft.refuse(&state.db, &fields.body).await;
             return back(&fields.token, &error_query(&problems));
         }
     };
@@ -236,7 +236,7 @@ async fn store_file(
         }
     }
     if let Some(code) = refused {
-        // Whatever of it was stored goes with the draft, which a refused form discards.
+        // Whatever of it was stored goes when the refused draft is put aside.
         return Err(FileProblem::Field(code));
     }
     if total == 0 {

@@ -69,13 +69,13 @@ fn LinkView(page: LinkPage, token: String) -> impl IntoView {
         {match page.access {
             Access::Verify(SecondFactor::Email) => view! { <ByCode token /> }.into_any(),
             Access::Verify(SecondFactor::BirthDate) => view! { <ByBirthDate token /> }.into_any(),
-            Access::Open { closed, messages } => {
+            Access::Open { closed, messages, unsent } => {
                 view! {
                     <MessageList messages mine_from_client=true file_base="/secure-message/files" />
                     {if closed {
                         view! { <p class="notice">{texts.secure_message_closed}</p> }.into_any()
                     } else {
-                        view! { <ReplyForm token=token.clone() /> }.into_any()
+                        view! { <ReplyForm token=token.clone() unsent /> }.into_any()
                     }}
                     <SignOutForm token />
                 }
@@ -158,7 +158,7 @@ fn ByBirthDate(token: String) -> impl IntoView {
 
 /// The client's answer, with files: a plain multipart form.
 #[component]
-fn ReplyForm(token: String) -> impl IntoView {
+fn ReplyForm(token: String, unsent: String) -> impl IntoView {
     let texts = t();
     let error = returned_errors();
     let sent = use_query_map().with_untracked(|q| q.get("sent").is_some());
@@ -181,7 +181,7 @@ fn ReplyForm(token: String) -> impl IntoView {
                 })}
             <FormMessage error />
             <input type="hidden" name="token" value=token />
-            <TextArea label=texts.secure_message_answer name="body" error rows=5 />
+            <TextArea label=texts.secure_message_answer name="body" error rows=5 value=unsent />
             <FilesField error />
             <button type="submit" class="primary">
                 {texts.messages_send}

@@ -400,7 +400,7 @@ fn ComposeForm(thread: Thread, on_profile: bool) -> impl IntoView {
         >
             <FormMessage error />
             {on_profile.then(|| view! { <input type="hidden" name="from" value="profile" /> })}
-            <TextArea label=texts.messages_write name="body" error rows=5 />
+            <TextArea label=texts.messages_write name="body" error rows=5 value=thread.unsent.clone() />
             <FilesField error />
             <fieldset class="field" aria-describedby="second_factor-hint second_factor-error">
                 <legend>{texts.messages_factor}</legend>

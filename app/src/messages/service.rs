@@ -40,6 +40,8 @@ use crate::server::state::AppState;
 pub const BODY_FIELD: &str = "messages.body";
 pub const FILE_NAME_FIELD: &str = "message_files.name";
 pub const CHUNK_FIELD: &str = "message_files.chunk";
+/// A refused message's text is kept this long for its author to send again.
+const UNSENT_KEPT_SECS: i64 = 86_400;
 /// Files are stored, sealed and served in pieces of at most this size.
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
@@ -98,6 +100,7 @@ pub async fn thread(state: &AppState, user: &CurrentUser, client_id: ClientId) -
         link_live: false,
         has_email: !profile.email.is_empty(),
         has_birth_date: !profile.birth_date.is_empty(),
+        unsent: String::new(),
     };
     let Some(conversation) = store::of_client(&state.db, user.practice_id, client_id).await? else {
         return Ok(thread);
@@ -106,6 +109,7 @@ pub async fn thread(state: &AppState, user: &CurrentUser, client_id: ClientId) -
     thread.closed = conversation.closed_at.is_some();
     thread.second_factor = SecondFactor::from_code(&conversation.second_factor).unwrap_or_default();
     thread.messages = messages(state, &conversation).await?;
+    thread.unsent = unsent_text(state, &conversation, PRACTITIONER).await?;
     thread.link_live = store::has_live_link(&state.db, conversation.id, now - LINK_IDLE_SECS).await?;
     store::mark_read(&state.db, conversation.id, CLIENT, now).await?;
     let read = AuditAction::MessagesRead;
@@ -125,6 +129,18 @@ async fn messages(state: &AppState, conversation: &ConversationRow) -> Result<Ve
         .ok_or_else(|| AppError::internal("messages without a data key"))?;
     let zone = crate::profile::store::zone_of(&state.db, conversation.practice_id).await?;
     open_messages(&keys, conversation.id, zone, rows, files)
+}
+
+/// The text of the author's last refused message, opened; empty when there is none.
+async fn unsent_text(state: &AppState, conversation: &ConversationRow, author: &str) -> Result<String, AppError> {
+    let since = state.clock.now() - UNSENT_KEPT_SECS;
+    let Some((id, sealed)) = store::unsent_text(&state.db, conversation.id, author, since).await? else {
+        return Ok(String::new());
+    };
+    let keys = envelope::existing(&state.db, &state.master_key, conversation.practice_id, conversation.client_id)
+        .await?
+        .ok_or_else(|| AppError::internal("an unsent text without a data key"))?;
+    keys.open_text(&sealed, Field { record: &message_record(conversation.id, id), field: BODY_FIELD })
 }
 
 /// Opens message rows and their files' names (both in id order).
@@ -189,7 +205,7 @@ pub async fn revoke_links(state: &AppState, user: &CurrentUser, client_id: Clien
 }
 
 /// A message being written: begun in the database so its files can stream in, and seen by
-/// nobody until `send_*` sends it. Dropped with `discard` when the form is refused.
+/// nobody until `send_*` sends it. When the form is refused, `refuse` keeps what was typed.
 pub struct Draft {
     conversation: ConversationRow,
     message_id: MessageId,
@@ -240,10 +256,18 @@ impl Draft {
         Ok(())
     }
 
-    /// Drops the message and whatever of its files arrived.
-    pub async fn discard(self, db: &Db) {
-        if let Err(error) = store::drop_unsent(db, self.message_id).await {
-            tracing::error!(%error, "an unsent message could not be dropped; the purge will");
+    /// The form was refused: its files go, and the typed text (sealed) is kept for a day, so that
+    /// the page can offer it again; with no text, the message goes too.
+    pub async fn refuse(self, db: &Db, typed: &str) {
+        let kept = if typed.trim().is_empty() {
+            store::drop_unsent(db, self.message_id).await
+        } else {
+            let record = message_record(self.conversation.id, self.message_id);
+            let sealed = self.keys.seal_text(typed, Field { record: &record, field: BODY_FIELD });
+            store::keep_unsent_text(db, self.message_id, &sealed).await
+        };
+        if let Err(error) = kept {
+            tracing::error!(%error, "a refused message could not be put aside; the purge will drop it");
         }
     }
 
@@ -336,13 +360,13 @@ pub async fn send_message(
         checks.check::<()>("second_factor", Err(Problem::ClientHasNoBirthDate));
     }
     if let Err(error) = checks.finish(()) {
-        draft.discard(&state.db).await;
+        draft.refuse(&state.db, typed.body).await;
         return Err(error);
     }
     let token = match draft.send(state, &body, Some(factor)).await {
         Ok(token) => token.ok_or(AppError::Internal)?,
         Err(error) => {
-            draft.discard(&state.db).await;
+            draft.refuse(&state.db, typed.body).await;
             return Err(error);
         }
     };
@@ -381,8 +405,8 @@ pub async fn begin_reply(state: &AppState, session: ClientSession) -> Result<Dra
 
 /// Sends the client's answer, and tells the practice's practitioners by mail that one came (not
 /// who wrote it, nor what).
-pub async fn send_reply(state: &AppState, draft: Draft, body: &str, lang: Lang) -> Result<(), AppError> {
-    let body = match super::types::body(body) {
+pub async fn send_reply(state: &AppState, draft: Draft, typed: &str, lang: Lang) -> Result<(), AppError> {
+    let body = match super::types::body(typed) {
         Ok(body) if body.is_empty() && draft.files == 0 => Err(AppError::field("body", Problem::Required)),
         Ok(body) => Ok(body),
         Err(problem) => Err(AppError::field("body", problem)),
@@ -392,7 +416,7 @@ pub async fn send_reply(state: &AppState, draft: Draft, body: &str, lang: Lang) 
         Err(error) => Err(error),
     };
     if let Err(error) = sent {
-        draft.discard(&state.db).await;
+        draft.refuse(&state.db, typed).await;
         return Err(error);
     }
     let conversation = &draft.conversation;
@@ -479,6 +503,7 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
     };
     let conversation = session.conversation;
     let messages = messages(state, &conversation).await?;
+    let unsent = unsent_text(state, &conversation, CLIENT).await?;
     let now = state.clock.now();
     store::mark_read(&state.db, conversation.id, PRACTITIONER, now).await?;
     let read = AuditAction::MessagesReadByClient;
@@ -491,7 +516,7 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
         Some(conversation.id.0),
     )
     .await?;
-    Ok(LinkPage { practice, access: Access::Open { closed: conversation.closed_at.is_some(), messages } })
+    Ok(LinkPage { practice, access: Access::Open { closed: conversation.closed_at.is_some(), messages, unsent } })
 }
 
 /// What a message link's codes are MACed for (`server::one_time_code`).
@@ -693,7 +718,8 @@ pub async fn download_for_client(
     Ok(download)
 }
 
-/// Deletes sessions past their limits, links dead for 30 days, and uploads cut off a day ago.
+/// Deletes sessions past their limits, links dead for 30 days, and unsent messages (uploads cut
+/// off, refused texts) of a day ago.
 pub async fn purge(state: &AppState) -> Result<u64, sqlx::Error> {
     let now = state.clock.now();
     store::purge(&state.db, now - SESSION_IDLE_SECS, now - SESSION_MAX_SECS, now - 2 * LINK_IDLE_SECS, now - 86_400)

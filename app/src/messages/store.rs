@@ -119,6 +119,39 @@ pub async fn drop_unsent(db: &Db, id: MessageId) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Keeps the text of a refused message (sealed) for its author to send again, and drops its files.
+pub async fn keep_unsent_text(db: &Db, id: MessageId, body_sealed: &[u8]) -> Result<(), sqlx::Error> {
+    let mut tx = crate::server::db::begin_write(db).await?;
+    sqlx::query("DELETE FROM message_files WHERE message_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE messages SET body_sealed = $1 WHERE id = $2 AND sent_at IS NULL")
+        .bind(body_sealed)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// The newest text `author` wrote in the conversation since `since` that was refused and not yet
+/// sent again.
+pub async fn unsent_text(
+    db: &Db,
+    conversation_id: ConversationId,
+    author: &str,
+    since: i64,
+) -> Result<Option<(MessageId, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, body_sealed FROM messages
+         WHERE conversation_id = $1 AND author = $2 AND sent_at IS NULL AND body_sealed IS NOT NULL
+           AND created_at > $3
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .bind(author)
+    .bind(since)
+    .fetch_optional(db)
+    .await
+}
+
 /// Sends a begun message; the second factor is set with a practitioner's message.
 pub async fn send(
     conn: &mut AnyConnection,
@@ -138,6 +171,15 @@ pub async fn send(
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    // The author's refused texts are done with once a message of theirs goes.
+    sqlx::query(
+        "DELETE FROM messages WHERE conversation_id = $1 AND sent_at IS NULL AND body_sealed IS NOT NULL
+           AND author = (SELECT author FROM messages WHERE id = $2)",
+    )
+    .bind(conversation_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE conversations SET last_activity_at = $1, second_factor = COALESCE($2, second_factor) WHERE id = $3",
     )

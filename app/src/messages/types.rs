@@ -102,6 +102,8 @@ pub struct Thread {
     pub link_live: bool,
     pub has_email: bool,
     pub has_birth_date: bool,
+    /// The text of the practitioner's last refused message, to send again.
+    pub unsent: String,
 }
 
 /// What the client's link shows.
@@ -116,7 +118,8 @@ pub enum Access {
     /// The device must prove itself with the mailed code, or the date of birth.
     Verify(SecondFactor),
     /// A verified device: the conversation.
-    Open { closed: bool, messages: Vec<MessageView> },
+    /// `unsent`: the text of the client's last refused answer, to send again.
+    Open { closed: bool, messages: Vec<MessageView>, unsent: String },
 }
 
 /// A message's text as typed: trimmed, control characters other than line breaks and tabs left

@@ -290,7 +290,9 @@ async fn the_date_of_birth_can_be_the_second_step() {
     let without = app.create_client(&app.client, &[("name", "Uten Dato"), ("email", "uten@example.no")]).await;
     let refused = send(&app, &app.client, &without, "Hei", vec![], Some("birth_date")).await;
     assert_eq!(location(&refused), format!("/messages/{without}?error=second_factor.no_birth_date#messages"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0, "a refused message leaves nothing");
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL").await, 0, "nothing was sent");
+    let kept: Value = thread(&app, &app.client, &without).await.json().await.unwrap();
+    assert_eq!(kept["unsent"], "Hei", "the typed text waits in the form");
 
     send(&app, &app.client, &client_id, BODY, vec![], Some("birth_date")).await;
     let token = newest_link(&app, 1).await;
@@ -455,10 +457,13 @@ async fn files_are_judged_by_content_and_limited_in_size_and_number() {
     );
     let six = (0..6).map(|_| ("notat.txt", b"Hei".to_vec())).collect();
     assert_eq!(refused(six).await, format!("/messages/{client_id}?error=files.too_many#messages"));
-    // Nothing of a refused message stays: not the message, not a file, not a chunk.
-    for table in ["messages", "message_files", "message_file_chunks"] {
+    // Nothing of a refused message is sent or kept but its text, which waits in the form.
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL").await, 0);
+    for table in ["message_files", "message_file_chunks"] {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
     }
+    let kept: Value = thread(&app, &app.client, &client_id).await.json().await.unwrap();
+    assert_eq!((kept["messages"].as_array().unwrap().len(), kept["unsent"].as_str()), (0, Some("Hei")));
 
     // Every allowed kind passes; the largest file comes back whole, chunk by chunk.
     let mut largest = vec![b'x'; 10 * 1024 * 1024];
@@ -474,6 +479,8 @@ async fn files_are_judged_by_content_and_limited_in_size_and_number() {
     let shown: Value = thread(&app, &app.client, &client_id).await.json().await.unwrap();
     let listed = shown["messages"][0]["files"].as_array().unwrap().clone();
     assert_eq!(listed.len(), 5);
+    assert_eq!(shown["unsent"], "", "a sent message clears the texts put aside");
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NULL").await, 0);
     let big = app.get(&format!("/messages/files/{}", listed[4]["id"])).await;
     assert_eq!(big.headers()["content-length"], (10 * 1024 * 1024).to_string().as_str());
     assert_eq!(big.bytes().await.unwrap().as_ref(), largest.as_slice());
