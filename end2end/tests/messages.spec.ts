@@ -89,6 +89,15 @@ test("a client reads a secure message on a phone and answers with a photo; the p
   await expect(page.locator(".thread .message")).toHaveCount(2);
   await expect(page.locator(".message.mine")).toContainText("Takk! Her er bildet av skjemaet.");
 
+  // Later the client follows the mailed link again, from the mail app: another site, so the
+  // browser leaves the SameSite=Strict session cookie out. The page looks once more from this
+  // site, and the conversation opens without a new code.
+  const mailApp = await page.context().newPage();
+  await mailApp.setContent(`<a href="${new URL(link, page.url()).href}">Open the secure message</a>`);
+  await mailApp.getByRole("link", { name: "Open the secure message" }).click();
+  await expect(mailApp).toHaveURL(/resumed=1/);
+  await expect(mailApp.locator(".thread .message")).toHaveCount(2);
+
   // The practitioner sees one unread, reads it, and sees that the client read theirs.
   await practitioner.goto("/messages");
   const row = practitioner.locator(".conversations li", { hasText: "Ola Nordmann" });

@@ -42,11 +42,13 @@ pub async fn revoke_links(client_id: ClientId) -> Result<(), AppError> {
 }
 
 /// What the link shows. Reading it changes nothing but the read marks a verified device leaves.
+/// `recheck` says whether the browser sent no session cookie.
 #[server(endpoint = "message/page")]
 pub async fn get_link_page(token: SecretText) -> Result<LinkPage, AppError> {
     let request = crate::server::request::RequestInfo::current().await?;
     let session = request.cookie(super::session_cookie_name(&request.state));
-    super::service::link_page(&request.state, token.expose(), session.as_deref()).await
+    let page = super::service::link_page(&request.state, token.expose(), session.as_deref()).await?;
+    Ok(LinkPage { recheck: session.is_none(), ..page })
 }
 
 /// Mails the client a one-time code; back on the link's page, which then says so.

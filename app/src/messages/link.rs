@@ -3,12 +3,12 @@
 //! code, or the date of birth); then the conversation, the answer form and the files.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use super::api::{SendCode, SignOut, Verify, get_link_page};
 use super::types::{Access, LinkPage, SecondFactor};
-use super::{FilesField, MessageList, returned_errors};
+use super::{FilesField, MessageList, link_path, returned_errors};
 use crate::components::forms::{Field, FormMessage, Submit, TextArea, action_error};
 use crate::i18n::t;
 
@@ -54,8 +54,18 @@ pub fn SecureMessagePage() -> impl IntoView {
 #[component]
 fn LinkView(page: LinkPage, token: String) -> impl IntoView {
     let texts = t();
-    let signed_out = use_query_map().with_untracked(|q| q.get("signed_out").is_some());
+    let query = use_query_map();
+    let signed_out = query.with_untracked(|q| q.get("signed_out").is_some());
+    // Followed from a mail, the page came without the session cookie (`SameSite=Strict`): it
+    // loads itself once more from this site, which sends it, before asking for a code. Only on
+    // the link as mailed, so no step's page and no second load does so again.
+    let as_mailed = query.with_untracked(|q| {
+        ["resumed", "signed_out", "code", "opened", "sent", "error"].iter().all(|key| q.get(key).is_none())
+    });
+    let recheck = (page.recheck && as_mailed && matches!(page.access, Access::Verify(_)))
+        .then(|| view! { <Meta http_equiv="refresh" content=format!("0; url={}&resumed=1", link_path(&token)) /> });
     view! {
+        {recheck}
         <p class="practice">{page.practice}</p>
         <h1>{texts.secure_message_title}</h1>
         {signed_out

@@ -499,7 +499,7 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
     let session = client_session(state, session).await?.filter(|s| s.conversation.id == conversation.id);
     let Some(session) = session else {
         let factor = SecondFactor::from_code(&conversation.second_factor).unwrap_or_default();
-        return Ok(LinkPage { practice, access: Access::Verify(factor) });
+        return Ok(LinkPage { practice, access: Access::Verify(factor), recheck: false });
     };
     let conversation = session.conversation;
     let messages = messages(state, &conversation).await?;
@@ -516,7 +516,8 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
         Some(conversation.id.0),
     )
     .await?;
-    Ok(LinkPage { practice, access: Access::Open { closed: conversation.closed_at.is_some(), messages, unsent } })
+    let access = Access::Open { closed: conversation.closed_at.is_some(), messages, unsent };
+    Ok(LinkPage { practice, access, recheck: false })
 }
 
 /// What a message link's codes are MACed for (`server::one_time_code`).

@@ -111,6 +111,10 @@ pub struct Thread {
 pub struct LinkPage {
     pub practice: String,
     pub access: Access,
+    /// The browser sent no conversation cookie. It may still hold one: a link followed from a
+    /// mail (another site) does not carry a `SameSite=Strict` cookie. The page then loads itself
+    /// once more, from this site, before it asks for a code.
+    pub recheck: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -521,3 +521,25 @@ async fn the_database_holds_nothing_readable_and_a_deleted_client_takes_it_all()
     }
     assert_eq!(page(&app, &device, &token).await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_link_followed_from_a_mail_looks_once_more_for_the_session_it_could_not_carry() {
+    let app = spawn_app().await;
+    let client_id = practice_with_client(&app).await;
+    send(&app, &app.client, &client_id, BODY, vec![], None).await;
+    let token = newest_link(&app, 1).await;
+    let link = app.url(&format!("/secure-message?token={token}"));
+    let refresh = "http-equiv=\"refresh\"";
+
+    // From a mail the browser sends no `SameSite=Strict` cookie: the page loads itself once more,
+    // from this site, and that load does not do it again.
+    let from_mail = phone(&app).get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(from_mail.contains(refresh) && from_mail.contains("resumed=1"), "{from_mail}");
+    let again = phone(&app).get(format!("{link}&resumed=1")).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains(refresh) && again.contains("6-digit code"));
+
+    // A verified device that sends its cookie gets the conversation at once.
+    let device = verified_phone(&app, &token, 1).await;
+    let open = device.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(open.contains(BODY) && !open.contains(refresh));
+}
