@@ -282,6 +282,10 @@ impl Draft {
         let record = message_record(self.conversation.id, self.message_id);
         let sealed = self.keys.seal_text(body, Field { record: &record, field: BODY_FIELD });
         let mut tx = crate::server::db::begin_write(&state.db).await?;
+        // Closed while the files were arriving: the message is refused as at its start.
+        if store::is_closed_in(&mut tx, self.conversation.id).await? {
+            return Err(AppError::Conflict(Problem::ConversationClosed));
+        }
         let factor = factor.map(SecondFactor::code);
         if !store::send(&mut tx, self.conversation.id, self.message_id, &sealed, factor, now).await? {
             return Err(AppError::NotFound);

@@ -152,6 +152,13 @@ pub async fn unsent_text(
     .await
 }
 
+/// Whether the conversation is closed now (read inside the sending transaction).
+pub async fn is_closed_in(conn: &mut AnyConnection, id: ConversationId) -> Result<bool, sqlx::Error> {
+    let closed: Option<i64> =
+        sqlx::query_scalar("SELECT closed_at FROM conversations WHERE id = $1").bind(id).fetch_one(conn).await?;
+    Ok(closed.is_some())
+}
+
 /// Sends a begun message; the second factor is set with a practitioner's message.
 pub async fn send(
     conn: &mut AnyConnection,

@@ -543,3 +543,26 @@ async fn a_link_followed_from_a_mail_looks_once_more_for_the_session_it_could_no
     let open = device.get(&link).send().await.unwrap().text().await.unwrap();
     assert!(open.contains(BODY) && !open.contains(refresh));
 }
+
+#[tokio::test]
+async fn an_answer_whose_upload_outlasts_the_closing_is_refused_and_its_text_kept() {
+    use app::messages::service::{self, ClientSession};
+    let app = spawn_app().await;
+    let client_id = practice_with_client(&app).await;
+    send(&app, &app.client, &client_id, BODY, vec![], None).await;
+    let conversation =
+        app::messages::store::of_client(&app.state.db, app::ids::PracticeId(1), client_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    // The client's answer begins (its files would be arriving now) …
+    let draft = service::begin_reply(&app.state, ClientSession { session_id: 0, conversation }).await.unwrap();
+    // … the practitioner closes the conversation meanwhile …
+    let close = [("client_id", client_id.as_str()), ("closed", "true")];
+    assert_eq!(app.call(CloseConversation::PATH, &close).await.status(), 200);
+    // … and the answer is refused when it would be sent.
+    let refused = service::send_reply(&app.state, draft, "Qzx-for-sent", app::i18n::Lang::En).await;
+    assert_eq!(refused, Err(app::error::AppError::Conflict(app::error::Problem::ConversationClosed)));
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NULL AND body_sealed IS NOT NULL").await, 1);
+}
