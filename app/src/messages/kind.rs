@@ -13,6 +13,18 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// The extension a stored file's name ends in.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Heic => "heic",
+            Self::Text => "txt",
+            Self::Docx => "docx",
+        }
+    }
+
     /// The type a download is served with.
     pub fn content_type(self) -> &'static str {
         match self {

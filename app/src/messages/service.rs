@@ -48,12 +48,24 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 const PRACTITIONER: &str = "practitioner";
 const CLIENT: &str = "client";
 
-fn message_record(conversation: ConversationId, message: MessageId) -> String {
-    format!("conversation:{conversation}/message:{message}")
+/// A body's place, with who wrote it: a row's `author` changed in the database no longer opens.
+fn message_record(conversation: ConversationId, message: MessageId, author: &str) -> String {
+    format!("conversation:{conversation}/message:{message}/author:{author}")
 }
 
-fn file_record(conversation: ConversationId, message: MessageId, file: FileId) -> String {
-    format!("conversation:{conversation}/message:{message}/file:{file}")
+/// A file name's place, with the file's type, size and number of chunks: a row shortened or
+/// retyped in the database no longer opens.
+fn file_record(conversation: ConversationId, message: MessageId, file: &FileShape<'_>) -> String {
+    let FileShape { id, content_type, size, chunks } = file;
+    format!("conversation:{conversation}/message:{message}/file:{id}/type:{content_type}/size:{size}/chunks:{chunks}")
+}
+
+/// What a file's sealed name vouches for.
+struct FileShape<'a> {
+    id: FileId,
+    content_type: &'a str,
+    size: i64,
+    chunks: i64,
 }
 
 fn chunk_record(conversation: ConversationId, message: MessageId, file: FileId, seq: i64) -> String {
@@ -140,7 +152,7 @@ async fn unsent_text(state: &AppState, conversation: &ConversationRow, author: &
     let keys = envelope::existing(&state.db, &state.master_key, conversation.practice_id, conversation.client_id)
         .await?
         .ok_or_else(|| AppError::internal("an unsent text without a data key"))?;
-    keys.open_text(&sealed, Field { record: &message_record(conversation.id, id), field: BODY_FIELD })
+    keys.open_text(&sealed, Field { record: &message_record(conversation.id, id, author), field: BODY_FIELD })
 }
 
 /// Opens message rows and their files' names (both in id order).
@@ -154,12 +166,18 @@ pub fn open_messages(
     let mut files = files.into_iter().peekable();
     rows.into_iter()
         .map(|row| {
-            let record = message_record(conversation, row.id);
+            let record = message_record(conversation, row.id, &row.author);
             let body = keys.open_text(&row.body_sealed, Field { record: &record, field: BODY_FIELD })?;
             let mut attached = Vec::new();
             while let Some(file) = files.next_if(|file| file.message_id <= row.id) {
                 if file.message_id == row.id {
-                    let record = file_record(conversation, row.id, file.id);
+                    let shape = FileShape {
+                        id: file.id,
+                        content_type: &file.content_type,
+                        size: file.size,
+                        chunks: file.chunks,
+                    };
+                    let record = file_record(conversation, row.id, &shape);
                     let name = keys.open_text(&file.name_sealed, Field { record: &record, field: FILE_NAME_FIELD })?;
                     attached.push(FileView { id: file.id, name, size: file.size });
                 }
@@ -209,6 +227,8 @@ pub async fn revoke_links(state: &AppState, user: &CurrentUser, client_id: Clien
 pub struct Draft {
     conversation: ConversationRow,
     message_id: MessageId,
+    /// `practitioner` or `client`.
+    author: &'static str,
     keys: ClientKeys,
     files: usize,
 }
@@ -216,6 +236,7 @@ pub struct Draft {
 /// A file of a draft, arriving chunk by chunk.
 pub struct FileWriter {
     file_id: FileId,
+    kind: FileKind,
     seq: i64,
     size: i64,
 }
@@ -225,7 +246,8 @@ impl Draft {
         let keys = envelope::for_client(&state.db, &state.master_key, conversation.practice_id, conversation.client_id)
             .await?;
         let message_id = store::begin_message(&state.db, conversation.id, author, state.clock.now()).await?;
-        Ok(Self { conversation, message_id, keys, files: 0 })
+        let author = if author.is_some() { PRACTITIONER } else { CLIENT };
+        Ok(Self { conversation, message_id, author, keys, files: 0 })
     }
 
     /// A new file of `kind`; `TooManyFiles` past `MAX_FILES`.
@@ -235,7 +257,7 @@ impl Draft {
         }
         self.files += 1;
         let file_id = store::begin_file(db, self.message_id, kind.content_type()).await?;
-        Ok(FileWriter { file_id, seq: 0, size: 0 })
+        Ok(FileWriter { file_id, kind, seq: 0, size: 0 })
     }
 
     /// Seals and stores the next chunk (at most `CHUNK_BYTES`) of a file.
@@ -248,10 +270,14 @@ impl Draft {
         Ok(())
     }
 
-    /// The file's last chunk is in: its name (as the sender's device called it) is sealed.
+    /// The file's last chunk is in: its name (as the sender's device called it, with the
+    /// extension of what it is) is sealed, vouching for its type, size and chunks.
     pub async fn finish_file(&self, db: &Db, file: FileWriter, name: &str) -> Result<(), AppError> {
-        let record = file_record(self.conversation.id, self.message_id, file.file_id);
-        let sealed = self.keys.seal_text(&file_name(name), Field { record: &record, field: FILE_NAME_FIELD });
+        let shape =
+            FileShape { id: file.file_id, content_type: file.kind.content_type(), size: file.size, chunks: file.seq };
+        let record = file_record(self.conversation.id, self.message_id, &shape);
+        let name = file_name(name, file.kind);
+        let sealed = self.keys.seal_text(&name, Field { record: &record, field: FILE_NAME_FIELD });
         store::finish_file(db, file.file_id, &sealed, file.size, file.seq).await?;
         Ok(())
     }
@@ -262,7 +288,7 @@ impl Draft {
         let kept = if typed.trim().is_empty() {
             store::drop_unsent(db, self.message_id).await
         } else {
-            let record = message_record(self.conversation.id, self.message_id);
+            let record = message_record(self.conversation.id, self.message_id, self.author);
             let sealed = self.keys.seal_text(typed, Field { record: &record, field: BODY_FIELD });
             store::keep_unsent_text(db, self.message_id, &sealed).await
         };
@@ -279,7 +305,7 @@ impl Draft {
         factor: Option<SecondFactor>,
     ) -> Result<Option<String>, AppError> {
         let now = state.clock.now();
-        let record = message_record(self.conversation.id, self.message_id);
+        let record = message_record(self.conversation.id, self.message_id, self.author);
         let sealed = self.keys.seal_text(body, Field { record: &record, field: BODY_FIELD });
         let mut tx = crate::server::db::begin_write(&state.db).await?;
         // Closed while the files were arriving: the message is refused as at its start.
@@ -304,13 +330,20 @@ impl Draft {
     }
 }
 
-/// A file's name as stored: the last path part, without control characters, at most 200
-/// characters; "file" when nothing is left.
-fn file_name(raw: &str) -> String {
+/// A file's name as stored: the last path part, without control characters or the invisible
+/// ones that turn text around (`rapport\u{202e}fdp.js` shows as "rapportsj.pdf"), at most 200
+/// characters, and ending in the extension of what the file is: whatever a sender calls a text,
+/// it is saved as `.txt`, never `.js` or `.html`.
+fn file_name(raw: &str, kind: FileKind) -> String {
+    let invisible = |c: &char| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' | '\u{feff}');
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." { "file".into() } else { cleaned.into() }
+    let cleaned: String = last.chars().filter(|c| !c.is_control() && !invisible(c)).take(190).collect();
+    let stem = match cleaned.trim().rsplit_once('.') {
+        Some((stem, _)) => stem.trim_end_matches('.').trim().to_string(),
+        None => cleaned.trim().to_string(),
+    };
+    let stem = if stem.is_empty() { "file" } else { stem.as_str() };
+    format!("{stem}.{}", kind.extension())
 }
 
 /// A practitioner's message to a client, begun. The client needs an email address, for the
@@ -367,6 +400,8 @@ pub async fn send_message(
         draft.refuse(&state.db, typed.body).await;
         return Err(error);
     }
+    // Read before sending: once sent, a failure here would report a sent message as failed.
+    let practice = crate::profile::store::practice(&state.db, draft.conversation.practice_id).await?.name;
     let token = match draft.send(state, &body, Some(factor)).await {
         Ok(token) => token.ok_or(AppError::Internal)?,
         Err(error) => {
@@ -375,7 +410,6 @@ pub async fn send_message(
         }
     };
     let conversation = &draft.conversation;
-    let practice = crate::profile::store::practice(&state.db, conversation.practice_id).await?.name;
     let t = lang.texts();
     let link = format!("{}/secure-message?token={token}", state.config.base_url);
     state.mailer.send_to_client_in_background(
@@ -594,7 +628,9 @@ pub async fn verify(state: &AppState, token: &str, answer: &str, origin: &Origin
         Ok(admitted) => admitted,
         Err(wait) => return Err(AppError::RateLimited { retry_after_secs: wait }),
     };
-    let scope = format!("message_link:{}", link.id);
+    // Counted per conversation: every message mails a new link, and each must not bring tries of
+    // its own.
+    let scope = format!("message_conversation:{}", conversation.id);
     let per_link = match state.throttle.admit_scope(&scope, LINK_TRIES_PER_HOUR, 3600).await? {
         Ok(admitted) => admitted,
         Err(wait) => return Err(AppError::RateLimited { retry_after_secs: wait }),
@@ -684,7 +720,8 @@ async fn open_download(state: &AppState, row: DownloadRow) -> Result<Download, A
     let keys = envelope::existing(&state.db, &state.master_key, row.practice_id, row.client_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let record = file_record(row.conversation_id, row.message_id, row.id);
+    let shape = FileShape { id: row.id, content_type: &row.content_type, size: row.size, chunks: row.chunks };
+    let record = file_record(row.conversation_id, row.message_id, &shape);
     let name = keys.open_text(&row.name_sealed, Field { record: &record, field: FILE_NAME_FIELD })?;
     Ok(Download { name, content_type: row.content_type.clone(), size: row.size, row, keys })
 }
@@ -736,13 +773,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_names_keep_only_their_last_part() {
-        assert_eq!(file_name("C:\\Users\\kari\\Bilder\\skann.pdf"), "skann.pdf");
-        assert_eq!(file_name("../../etc/passwd"), "passwd");
-        assert_eq!(file_name("rapport\u{0}\u{202e}.pdf"), "rapport\u{202e}.pdf");
-        assert_eq!(file_name(".."), "file");
-        assert_eq!(file_name(""), "file");
-        assert_eq!(file_name(&"a".repeat(300)).len(), 200);
+    fn file_names_keep_their_last_part_and_end_as_what_they_are() {
+        assert_eq!(file_name("C:\\Users\\kari\\Bilder\\skann.PDF", FileKind::Pdf), "skann.pdf");
+        assert_eq!(file_name("../../etc/passwd", FileKind::Text), "passwd.txt");
+        assert_eq!(file_name("Timeliste.js", FileKind::Text), "Timeliste.txt");
+        assert_eq!(file_name("side.html", FileKind::Text), "side.txt");
+        assert_eq!(file_name("rapport\u{0}\u{202e}fdp.js", FileKind::Text), "rapportfdp.txt");
+        assert_eq!(file_name("IMG_0001.HEIC", FileKind::Png), "IMG_0001.png");
+        assert_eq!(file_name("..", FileKind::Pdf), "file.pdf");
+        assert_eq!(file_name("", FileKind::Jpeg), "file.jpg");
+        assert_eq!(file_name("brev.v2.docx", FileKind::Docx), "brev.v2.docx");
+        assert_eq!(file_name(&"a".repeat(300), FileKind::Text).chars().count(), 194);
+    }
+
+    #[test]
+    fn a_shortened_or_retyped_file_or_a_changed_author_no_longer_opens() {
+        let keys = ClientKeys::for_tests(1, 2);
+        let (conversation, message) = (ConversationId(3), MessageId(4));
+        let shape = |content_type, size, chunks| FileShape { id: FileId(5), content_type, size, chunks };
+        let record = file_record(conversation, message, &shape("application/pdf", 600_000, 3));
+        let sealed = keys.seal_text("a.pdf", Field { record: &record, field: FILE_NAME_FIELD });
+        assert!(keys.open(&sealed, Field { record: &record, field: FILE_NAME_FIELD }).is_ok());
+        for other in
+            [shape("application/pdf", 600_000, 2), shape("text/html", 600_000, 3), shape("application/pdf", 1, 3)]
+        {
+            let record = file_record(conversation, message, &other);
+            assert!(keys.open(&sealed, Field { record: &record, field: FILE_NAME_FIELD }).is_err(), "{record}");
+        }
+        let record = message_record(conversation, message, CLIENT);
+        let body = keys.seal_text("Hei", Field { record: &record, field: BODY_FIELD });
+        let moved = message_record(conversation, message, PRACTITIONER);
+        assert!(keys.open(&body, Field { record: &moved, field: BODY_FIELD }).is_err());
     }
 
     #[test]

@@ -237,15 +237,17 @@ pub struct FileRow {
     pub id: FileId,
     pub message_id: MessageId,
     pub name_sealed: Vec<u8>,
+    pub content_type: String,
     pub size: i64,
+    pub chunks: i64,
 }
 
-/// The files of a conversation's sent messages.
+/// The files of a conversation's sent messages, by message (two uploads at once interleave ids).
 pub async fn files(db: &Db, conversation_id: ConversationId) -> Result<Vec<FileRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT f.id, f.message_id, f.name_sealed, f.size FROM message_files f
+        "SELECT f.id, f.message_id, f.name_sealed, f.content_type, f.size, f.chunks FROM message_files f
          JOIN messages m ON m.id = f.message_id
-         WHERE m.conversation_id = $1 AND m.sent_at IS NOT NULL ORDER BY f.id",
+         WHERE m.conversation_id = $1 AND m.sent_at IS NOT NULL ORDER BY f.message_id, f.id",
     )
     .bind(conversation_id)
     .fetch_all(db)

@@ -566,3 +566,50 @@ async fn an_answer_whose_upload_outlasts_the_closing_is_refused_and_its_text_kep
     assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE sent_at IS NULL AND body_sealed IS NOT NULL").await, 1);
 }
+
+#[tokio::test]
+async fn files_of_two_messages_uploading_at_once_each_stay_with_their_message() {
+    use app::messages::kind::FileKind;
+    use app::messages::service::{self, ClientSession, Typed};
+    let app = spawn_app().await;
+    let client_id = practice_with_client(&app).await;
+    send(&app, &app.client, &client_id, BODY, vec![], None).await;
+    let db = &app.state.db;
+    let conversation = || async {
+        app::messages::store::of_client(db, app::ids::PracticeId(1), client_id.parse().unwrap()).await.unwrap().unwrap()
+    };
+    // The client's answer begins first, the practitioner's message second; the practitioner's
+    // file is stored first, the client's second.
+    let mut answer =
+        service::begin_reply(&app.state, ClientSession { session_id: 0, conversation: conversation().await })
+            .await
+            .unwrap();
+    let user_id = app.count(&format!("SELECT id FROM users WHERE email = '{OWNER}'")).await;
+    let user = app::server::sessions::CurrentUser {
+        user_id: app::ids::UserId(user_id),
+        practice_id: app::ids::PracticeId(1),
+        email: OWNER.into(),
+        name: "Kari Nordmann".into(),
+        practice_name: "Klinikk Nord".into(),
+        session_id: 0,
+        password_confirmed_at: 0,
+        idle_timeout_secs: 3600,
+        role: app::server::sessions::Role::Practitioner,
+    };
+    let mut message = service::begin_message(&app.state, &user, client_id.parse().unwrap()).await.unwrap();
+    for (draft, name) in [(&mut message.0, "fra-praksis.txt"), (&mut answer, "fra-klient.txt")] {
+        let mut file = draft.begin_file(db, FileKind::Text).await.unwrap();
+        draft.write(db, &mut file, name.as_bytes()).await.unwrap();
+        draft.finish_file(db, file, name).await.unwrap();
+    }
+    service::send_reply(&app.state, answer, "Svar", app::i18n::Lang::En).await.unwrap();
+    let typed = Typed { body: "Melding", second_factor: None };
+    service::send_message(&app.state, &user, message, typed, app::i18n::Lang::En).await.unwrap();
+
+    let shown: Value = thread(&app, &app.client, &client_id).await.json().await.unwrap();
+    let files = |n: usize| {
+        shown["messages"][n]["files"].as_array().unwrap().iter().map(|f| f["name"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(files(1), ["fra-klient.txt"]);
+    assert_eq!(files(2), ["fra-praksis.txt"]);
+}
