@@ -40,6 +40,8 @@ use crate::server::state::AppState;
 pub const BODY_FIELD: &str = "messages.body";
 pub const FILE_NAME_FIELD: &str = "message_files.name";
 pub const CHUNK_FIELD: &str = "message_files.chunk";
+/// Answers a client may send in one conversation within an hour.
+const ANSWERS_PER_HOUR: i64 = 30;
 /// A refused message's text is kept this long for its author to send again.
 const UNSENT_KEPT_SECS: i64 = 86_400;
 /// Files are stored, sealed and served in pieces of at most this size.
@@ -434,15 +436,22 @@ pub struct ClientSession {
 }
 
 /// The client's answer, begun. A closed conversation takes none.
+/// At most `ANSWERS_PER_HOUR` a conversation: a verified session cannot fill the practice's
+/// storage (each answer may carry 5 × 10 MB).
 pub async fn begin_reply(state: &AppState, session: ClientSession) -> Result<Draft, AppError> {
     if session.conversation.closed_at.is_some() {
         return Err(AppError::Conflict(Problem::ConversationClosed));
+    }
+    let scope = format!("message_answers:{}", session.conversation.id);
+    if let Err(wait) = state.throttle.admit_scope(&scope, ANSWERS_PER_HOUR, 3600).await? {
+        return Err(AppError::RateLimited { retry_after_secs: wait });
     }
     Draft::begin(state, session.conversation, None).await
 }
 
 /// Sends the client's answer, and tells the practice's practitioners by mail that one came (not
-/// who wrote it, nor what).
+/// who wrote it, nor what): once, when it is the only unread one, so a run of answers makes one
+/// mail until the practitioner has read them.
 pub async fn send_reply(state: &AppState, draft: Draft, typed: &str, lang: Lang) -> Result<(), AppError> {
     let body = match super::types::body(typed) {
         Ok(body) if body.is_empty() && draft.files == 0 => Err(AppError::field("body", Problem::Required)),
@@ -459,7 +468,13 @@ pub async fn send_reply(state: &AppState, draft: Draft, typed: &str, lang: Lang)
     }
     let conversation = &draft.conversation;
     let t = lang.texts();
-    for to in crate::auth::store::practitioner_emails(&state.db, conversation.practice_id).await? {
+    let unread = store::unread_from_client(&state.db, conversation.id).await?;
+    let to = if unread == 1 {
+        crate::auth::store::practitioner_emails(&state.db, conversation.practice_id).await?
+    } else {
+        Vec::new()
+    };
+    for to in to {
         state.mailer.send_in_background(Email {
             to,
             subject: t.mail_message_reply_subject.into(),

@@ -218,6 +218,17 @@ pub async fn messages(db: &Db, conversation_id: ConversationId) -> Result<Vec<Me
     .await
 }
 
+/// How many of the client's sent messages the practitioner has not opened.
+pub async fn unread_from_client(db: &Db, conversation_id: ConversationId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages
+         WHERE conversation_id = $1 AND author = 'client' AND sent_at IS NOT NULL AND read_at IS NULL",
+    )
+    .bind(conversation_id)
+    .fetch_one(db)
+    .await
+}
+
 /// Marks as read what `author` sent and the other party has now seen.
 pub async fn mark_read(db: &Db, conversation_id: ConversationId, author: &str, now: i64) -> Result<u64, sqlx::Error> {
     let marked = sqlx::query(

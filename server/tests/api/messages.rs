@@ -613,3 +613,44 @@ async fn files_of_two_messages_uploading_at_once_each_stay_with_their_message() 
     assert_eq!(files(1), ["fra-klient.txt"]);
     assert_eq!(files(2), ["fra-praksis.txt"]);
 }
+
+#[tokio::test]
+async fn answers_mail_the_practitioner_once_until_read_and_are_limited_per_hour() {
+    use app::messages::service::{self, ClientSession};
+    let app = spawn_app().await;
+    let client_id = practice_with_client(&app).await;
+    send(&app, &app.client, &client_id, BODY, vec![], None).await;
+    let token = newest_link(&app, 1).await;
+    let device = verified_phone(&app, &token, 1).await;
+    let notice = "A client has answered a secure message";
+    let notices = || async { app.mails_to(OWNER).await.into_iter().filter(|m| m.subject == notice).count() };
+
+    // Two answers before the practitioner reads: one mail. After reading, the next one mails again.
+    for answer in ["Første svar", "Andre svar"] {
+        assert_eq!(reply(&app, &device, &token, answer, vec![]).await.status(), 303);
+    }
+    app.wait_for_subject(OWNER, notice, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(notices().await, 1);
+    assert_eq!(thread(&app, &app.client, &client_id).await.status(), 200);
+    assert_eq!(reply(&app, &device, &token, "Tredje svar", vec![]).await.status(), 303);
+    app.wait_for_subject(OWNER, notice, 2).await;
+
+    // 30 answers an hour per conversation (3 sent above); the 31st is refused, and an hour later
+    // answering works again.
+    let conversation = || async {
+        app::messages::store::of_client(&app.state.db, app::ids::PracticeId(1), client_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    for _ in 3..30 {
+        let draft =
+            service::begin_reply(&app.state, ClientSession { session_id: 0, conversation: conversation().await });
+        draft.await.unwrap().refuse(&app.state.db, "").await;
+    }
+    assert_eq!(reply(&app, &device, &token, "For mange", vec![]).await.status(), 429);
+    app.clock.advance(3601);
+    let device = verified_phone(&app, &token, 2).await;
+    assert_eq!(reply(&app, &device, &token, "En time senere", vec![]).await.status(), 303);
+}
