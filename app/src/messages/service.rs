@@ -122,8 +122,7 @@ pub async fn thread(state: &AppState, user: &CurrentUser, client_id: ClientId) -
     let now = state.clock.now();
     thread.closed = conversation.closed_at.is_some();
     thread.second_factor = SecondFactor::from_code(&conversation.second_factor).unwrap_or_default();
-    thread.messages = messages(state, &conversation).await?;
-    thread.unsent = unsent_text(state, &conversation, PRACTITIONER).await?;
+    (thread.messages, thread.unsent) = opened(state, &conversation, PRACTITIONER).await?;
     thread.link_live = store::has_live_link(&state.db, conversation.id, now - LINK_IDLE_SECS).await?;
     store::mark_read(&state.db, conversation.id, CLIENT, now).await?;
     let read = AuditAction::MessagesRead;
@@ -131,30 +130,35 @@ pub async fn thread(state: &AppState, user: &CurrentUser, client_id: ClientId) -
     Ok(thread)
 }
 
-/// The sent messages of a conversation, opened, with their files.
-async fn messages(state: &AppState, conversation: &ConversationRow) -> Result<Vec<MessageView>, AppError> {
+/// The sent messages of a conversation, opened, with their files, and the text of the reader's
+/// (`author`'s) last refused message (empty when there is none). The client's key is unwrapped
+/// once, and only when there is something to open.
+async fn opened(
+    state: &AppState,
+    conversation: &ConversationRow,
+    author: &str,
+) -> Result<(Vec<MessageView>, String), AppError> {
     let rows = store::messages(&state.db, conversation.id).await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let since = state.clock.now() - UNSENT_KEPT_SECS;
+    let unsent = store::unsent_text(&state.db, conversation.id, author, since).await?;
+    if rows.is_empty() && unsent.is_none() {
+        return Ok((Vec::new(), String::new()));
     }
-    let files = store::files(&state.db, conversation.id).await?;
     let keys = envelope::existing(&state.db, &state.master_key, conversation.practice_id, conversation.client_id)
         .await?
         .ok_or_else(|| AppError::internal("messages without a data key"))?;
-    let zone = crate::profile::store::zone_of(&state.db, conversation.practice_id).await?;
-    open_messages(&keys, conversation.id, zone, rows, files)
-}
-
-/// The text of the author's last refused message, opened; empty when there is none.
-async fn unsent_text(state: &AppState, conversation: &ConversationRow, author: &str) -> Result<String, AppError> {
-    let since = state.clock.now() - UNSENT_KEPT_SECS;
-    let Some((id, sealed)) = store::unsent_text(&state.db, conversation.id, author, since).await? else {
-        return Ok(String::new());
+    let unsent = match unsent {
+        Some((id, sealed)) => {
+            keys.open_text(&sealed, Field { record: &message_record(conversation.id, id, author), field: BODY_FIELD })?
+        }
+        None => String::new(),
     };
-    let keys = envelope::existing(&state.db, &state.master_key, conversation.practice_id, conversation.client_id)
-        .await?
-        .ok_or_else(|| AppError::internal("an unsent text without a data key"))?;
-    keys.open_text(&sealed, Field { record: &message_record(conversation.id, id, author), field: BODY_FIELD })
+    if rows.is_empty() {
+        return Ok((Vec::new(), unsent));
+    }
+    let files = store::files(&state.db, conversation.id).await?;
+    let zone = crate::profile::store::zone_of(&state.db, conversation.practice_id).await?;
+    Ok((open_messages(&keys, conversation.id, zone, rows, files)?, unsent))
 }
 
 /// Opens message rows and their files' names (both in id order).
@@ -555,8 +559,7 @@ pub async fn link_page(state: &AppState, token: &str, session: Option<&str>) -> 
         return Ok(LinkPage { practice, access: Access::Verify(factor), recheck: false });
     };
     let conversation = session.conversation;
-    let messages = messages(state, &conversation).await?;
-    let unsent = unsent_text(state, &conversation, CLIENT).await?;
+    let (messages, unsent) = opened(state, &conversation, CLIENT).await?;
     let now = state.clock.now();
     store::mark_read(&state.db, conversation.id, PRACTITIONER, now).await?;
     let read = AuditAction::MessagesReadByClient;
