@@ -146,6 +146,14 @@ pub enum Problem {
     BirthDateWrong,
     /// A message could not be sent (try again); nothing of it was kept.
     SendFailed,
+    /// A retention period of a number of months outside what the cleanup takes.
+    MonthsOutOfRange {
+        min: usize,
+        max: usize,
+    },
+    /// A retention period under the legal minimum for health records, saved without the
+    /// practitioner confirming that they may.
+    ShortRetentionNotConfirmed,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -268,6 +276,10 @@ impl Problem {
             Self::NoClientMatches => t.err_no_client_matches.into(),
             Self::SeveralClientsMatch => t.err_several_clients_match.into(),
             Self::AgreementNotReady => t.dpa_not_ready.into(),
+            Self::MonthsOutOfRange { min, max } => {
+                t.err_months_out_of_range.replace("{min}", &min.to_string()).replace("{max}", &max.to_string())
+            }
+            Self::ShortRetentionNotConfirmed => t.err_short_retention_not_confirmed.into(),
         }
     }
 }
@@ -392,6 +404,8 @@ impl Problem {
             | Self::NotAllowedValue
             | Self::CodeFormat
             | Self::PasswordTooShortWithoutTwoFactor { .. }
+            | Self::MonthsOutOfRange { .. }
+            | Self::ShortRetentionNotConfirmed
             | Self::FileTooLarge { .. }
             | Self::FileMissing
             | Self::FileNotImage

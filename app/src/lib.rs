@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod calendar;
+pub mod cleanup;
 pub mod clients;
 pub mod components;
 pub mod consent;
@@ -46,6 +47,7 @@ use auth::{
 };
 use booking::{BookedPage, BookingPageView};
 use calendar::{AppointmentPage, CalendarPage, EditAppointmentPage, NewAppointmentPage};
+use cleanup::CleanupPage;
 use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClientPage};
 use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
@@ -140,6 +142,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/security") view=SecurityPage />
                         <Route path=path!("/services") view=ServicesPage />
                         <Route path=path!("/consent") view=ConsentSettingsPage />
+                        <Route path=path!("/cleanup") view=CleanupPage />
                     </ParentRoute>
                 </ParentRoute>
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>

@@ -167,8 +167,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let purger = tokio::spawn(purge_periodically(state.clone()));
+    let cleanup = tokio::spawn(crate::cleanup::service::run_nightly(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purger.abort();
+    cleanup.abort();
     served
 }

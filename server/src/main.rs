@@ -1,5 +1,6 @@
 //! The Trygg server: configuration, logging, and serving the app until SIGINT/SIGTERM.
 
+use app::cleanup::service::RunMode;
 use app::server::clock::Clock;
 use app::server::config::Config;
 use app::startup::{build_state, serve};
@@ -32,9 +33,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         ["keys", "rotate"] => rotate_keys().await,
         ["keys", "rewrap"] => rewrap_keys().await,
         ["keys", "retire"] => retire_keys().await,
+        ["cleanup", "run"] => run_cleanup(RunMode::ByHand).await,
+        ["cleanup", "run", "--dry-run"] => run_cleanup(RunMode::DryRun).await,
         _ => {
             eprintln!(
-                "usage: server [serve]\n       server support add EMAIL NAME\n       server keys rotate|rewrap|retire"
+                "usage: server [serve]\n       server support add EMAIL NAME\n       server keys rotate|rewrap|retire\n       \
+                 server cleanup run [--dry-run]"
             );
             Err("unknown command".into())
         }
@@ -105,6 +109,37 @@ async fn retire_keys() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(RetireError::Failed(_)) => return Err("retiring failed; the key file is unchanged (see the log)".into()),
     }
+    Ok(())
+}
+
+/// `server cleanup run [--dry-run]`: the nightly cleanup now (or what it would do, changing
+/// nothing), unless another server is running it.
+async fn run_cleanup(mode: RunMode) -> Result<(), Box<dyn std::error::Error>> {
+    let state = state_for_command().await?;
+    let dry = mode == RunMode::DryRun;
+    let Some(report) =
+        app::cleanup::service::run(&state, mode).await.map_err(|_| "the cleanup run failed (see the log)")?
+    else {
+        return Err("another server is running the cleanup now; try again when it is done".into());
+    };
+    let n = report.counts;
+    println!(
+        "{} {} client(s) in {} practice(s) with cleanup on: {} appointment(s), {} journal entry(ies), {} consent(s), \
+         {} message(s), {} file(s).",
+        if dry { "Would delete" } else { "Deleted" },
+        report.deleted,
+        report.practices,
+        n.appointments,
+        n.journal_entries,
+        n.consents,
+        n.messages,
+        n.files
+    );
+    println!(
+        "{} {} client(s) due within 14 days.",
+        if dry { "Would mail the practices about" } else { "Mailed the practices about" },
+        report.noticed
+    );
     Ok(())
 }
 

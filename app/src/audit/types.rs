@@ -45,10 +45,15 @@ pub enum AuditAction {
     MessagesReadByClient,
     MessageReplied,
     MessageFileByLink,
+    /// The cleanup setting was saved (the record is the period in months).
+    CleanupChanged,
+    /// The client was kept from the cleanup, or let go again.
+    ClientHeld,
+    ClientHoldReleased,
 }
 
 impl AuditAction {
-    const ALL: [Self; 35] = [
+    const ALL: [Self; 38] = [
         Self::JournalRead,
         Self::JournalCreated,
         Self::JournalEdited,
@@ -84,6 +89,9 @@ impl AuditAction {
         Self::MessagesReadByClient,
         Self::MessageReplied,
         Self::MessageFileByLink,
+        Self::CleanupChanged,
+        Self::ClientHeld,
+        Self::ClientHoldReleased,
     ];
 
     /// The name stored in the database.
@@ -124,6 +132,9 @@ impl AuditAction {
             Self::MessagesReadByClient => "messages.read_by_client",
             Self::MessageReplied => "message.replied",
             Self::MessageFileByLink => "message.file_by_link",
+            Self::CleanupChanged => "cleanup.changed",
+            Self::ClientHeld => "cleanup.held",
+            Self::ClientHoldReleased => "cleanup.released",
         }
     }
 
@@ -168,6 +179,9 @@ impl AuditAction {
             Self::MessagesReadByClient => t.audit_messages_read_by_client,
             Self::MessageReplied => t.audit_message_replied,
             Self::MessageFileByLink => t.audit_message_file_by_link,
+            Self::CleanupChanged => t.audit_cleanup_changed,
+            Self::ClientHeld => t.audit_client_held,
+            Self::ClientHoldReleased => t.audit_client_hold_released,
         }
     }
 }

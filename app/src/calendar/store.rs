@@ -307,12 +307,32 @@ pub async fn appointment(db: &Db, practice_id: PracticeId, id: i64) -> Result<Op
 }
 
 /// How many appointments the client has, past, coming and cancelled.
-pub async fn count_for_client(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error> {
+pub async fn count_for_client<'e, E>(db: E, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_scalar("SELECT COUNT(*) FROM appointments WHERE practice_id = $1 AND client_id = $2")
         .bind(practice_id)
         .bind(client_id)
         .fetch_one(db)
         .await
+}
+
+/// Each client's latest appointment (its start, past or coming, cancelled too), or only `client`'s: the cleanup job's "last activity".
+pub async fn last_activity<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    client: Option<ClientId>,
+) -> Result<Vec<(ClientId, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    const ALL: &str = "SELECT client_id, MAX(starts_at) FROM appointments WHERE practice_id = $1 GROUP BY client_id";
+    const ONE: &str = "SELECT client_id, MAX(starts_at) FROM appointments WHERE practice_id = $1 AND client_id = $2 GROUP BY client_id";
+    match client {
+        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
+        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
+    }
 }
 
 /// Deletes the client's appointments, in the caller's transaction (the client is deleted next).

@@ -4,6 +4,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod directory;
 #[cfg(feature = "ssr")]
+pub mod erasure;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -291,18 +293,13 @@ pub fn DeleteClientPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match preview.await {
                     Ok(preview) => {
+                        let n = preview.counts;
                         let counts = [
-                            (
-                                preview.journal_entries,
-                                texts.client_delete_journal_one,
-                                texts.client_delete_journal_many,
-                            ),
-                            (
-                                preview.appointments,
-                                texts.client_delete_appointment_one,
-                                texts.client_delete_appointment_many,
-                            ),
-                            (preview.consents, texts.client_delete_consent_one, texts.client_delete_consent_many),
+                            (n.journal_entries, texts.client_delete_journal_one, texts.client_delete_journal_many),
+                            (n.appointments, texts.client_delete_appointment_one, texts.client_delete_appointment_many),
+                            (n.consents, texts.client_delete_consent_one, texts.client_delete_consent_many),
+                            (n.messages, texts.client_delete_message_one, texts.client_delete_message_many),
+                            (n.files, texts.client_delete_file_one, texts.client_delete_file_many),
                         ];
                         let profile = format!("/clients/{}", preview.id);
                         view! {

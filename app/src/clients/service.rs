@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::directory::{Directory, Entry, Profile};
 use super::store;
-use super::types::{Client, ClientInput, ClientSummary, DeletionSummary, RawClient};
+use super::types::{Client, ClientInput, ClientSummary, DeletionCause, DeletionSummary, RawClient};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::consent::types::ConsentStatus;
@@ -162,31 +162,22 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<C
 /// recorded) and how many records of each kind.
 pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<DeletionSummary, AppError> {
     let name = name_of(state, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let db = &state.db;
-    let preview = DeletionSummary {
-        id,
-        name,
-        journal_entries: crate::journal::store::count_for_client(db, user.practice_id, id).await?,
-        appointments: crate::calendar::store::count_for_client(db, user.practice_id, id).await?,
-        consents: crate::consent::store::count_for_client(db, user.practice_id, id).await?,
-    };
-    audit::record(db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
-    Ok(preview)
+    let counts = super::erasure::counts_in(&mut *state.db.acquire().await?, user.practice_id, id).await?;
+    audit::record(&state.db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
+    Ok(DeletionSummary { id, name, counts })
 }
 
-/// Deletes the client: first its data keys, so that anything sealed with them can no longer be
-/// read; then its appointments and the client with everything that hangs on it; and records it
-/// in the audit log, all in one transaction.
-/// Then the old pages leave the SQLite WAL too, so the files on disk no longer hold the client's
-/// name, key or journals.
+/// Deletes the client by hand, the way the cleanup job does (see [`super::erasure`]), and notes
+/// it in the deletion log and (without naming the client) the audit log. Then the old pages leave
+/// the SQLite WAL too, so the files on disk no longer hold the client's name, key or journals.
 pub async fn delete(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<(), AppError> {
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    store::delete_keys(&mut tx, user.practice_id, id).await?;
-    crate::calendar::store::delete_for_client_in(&mut tx, user.practice_id, id).await?;
-    if !store::delete(&mut tx, user.practice_id, id).await? {
+    let log_id = store::log_deletion_in(&mut tx, user.practice_id, now, DeletionCause::ByHand).await?;
+    if super::erasure::erase_in(&mut tx, user.practice_id, id, log_id).await?.is_none() {
         return Err(AppError::NotFound);
     }
-    audit::record(&mut *tx, user, state.clock.now(), AuditAction::ClientDeleted, Some(id), None).await?;
+    audit::record(&mut *tx, user, now, AuditAction::ClientDeleted, None, None).await?;
     tx.commit().await?;
     crate::server::db::purge_wal(&state.db).await;
     Ok(())

@@ -5,8 +5,9 @@
 
 use sqlx::AnyConnection;
 
+use super::types::{DeletionCause, DeletionCounts};
 use crate::ids::{ClientId, PracticeId};
-use crate::server::db::Db;
+use crate::server::db::{Backend, Db};
 
 /// How the practice's client list has changed: every change of a client raises `revision`,
 /// every deletion also `deletions`.
@@ -162,4 +163,97 @@ pub async fn delete(conn: &mut AnyConnection, practice_id: PracticeId, id: Clien
         next_revision(conn, practice_id, true).await?;
     }
     Ok(deleted == 1)
+}
+
+/// A new line in the deletion log, in the caller's transaction; its id.
+pub async fn log_deletion_in(
+    conn: &mut AnyConnection,
+    practice_id: PracticeId,
+    at: i64,
+    cause: DeletionCause,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO deletion_log (practice_id, at, cause) VALUES ($1, $2, $3) RETURNING id")
+        .bind(practice_id)
+        .bind(at)
+        .bind(cause.code())
+        .fetch_one(conn)
+        .await
+}
+
+/// Counts one more deleted client, and what it took, on a line of the deletion log, in the
+/// transaction that deleted it.
+pub async fn add_to_log_in(conn: &mut AnyConnection, log_id: i64, counts: DeletionCounts) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deletion_log SET clients = clients + 1, appointments = appointments + $1,
+         journal_entries = journal_entries + $2, consents = consents + $3, messages = messages + $4,
+         files = files + $5 WHERE id = $6",
+    )
+    .bind(counts.appointments)
+    .bind(counts.journal_entries)
+    .bind(counts.consents)
+    .bind(counts.messages)
+    .bind(counts.files)
+    .bind(log_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LogRow {
+    pub at: i64,
+    pub cause: String,
+    pub clients: i64,
+    pub appointments: i64,
+    pub journal_entries: i64,
+    pub consents: i64,
+    pub messages: i64,
+    pub files: i64,
+}
+
+/// The practice's newest deletion log lines.
+pub async fn deletion_log(db: &Db, practice_id: PracticeId, limit: i64) -> Result<Vec<LogRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT at, cause, clients, appointments, journal_entries, consents, messages, files FROM deletion_log
+         WHERE practice_id = $1 AND clients > 0 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(practice_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// When each of the practice's clients was added: the floor of its "last activity".
+pub async fn created<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    client: Option<ClientId>,
+) -> Result<Vec<(ClientId, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    const ALL: &str = "SELECT id, created_at FROM clients WHERE practice_id = $1";
+    const ONE: &str = "SELECT id, created_at FROM clients WHERE practice_id = $1 AND id = $2";
+    match client {
+        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
+        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
+    }
+}
+
+/// Locks the client's row until the caller's transaction ends (PostgreSQL; SQLite's write
+/// transaction holds the whole database already): a booking or a message for the client waits,
+/// so what the cleanup job checked stays true until it has deleted the client. `false` when the
+/// practice has no such client.
+pub async fn lock_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    practice_id: PracticeId,
+    id: ClientId,
+) -> Result<bool, sqlx::Error> {
+    let sql = match backend {
+        Backend::Postgres => "SELECT id FROM clients WHERE id = $1 AND practice_id = $2 FOR UPDATE",
+        Backend::Sqlite => "SELECT id FROM clients WHERE id = $1 AND practice_id = $2",
+    };
+    let found: Option<ClientId> = sqlx::query_scalar(sql).bind(id).bind(practice_id).fetch_optional(conn).await?;
+    Ok(found.is_some())
 }

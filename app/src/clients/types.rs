@@ -31,9 +31,57 @@ pub struct ClientSummary {
 pub struct DeletionSummary {
     pub id: ClientId,
     pub name: String,
-    pub journal_entries: i64,
+    pub counts: DeletionCounts,
+}
+
+/// How many records of each kind a deletion takes (the client's details and keys aside).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionCounts {
     pub appointments: i64,
+    pub journal_entries: i64,
     pub consents: i64,
+    pub messages: i64,
+    pub files: i64,
+}
+
+impl std::ops::AddAssign for DeletionCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.appointments += other.appointments;
+        self.journal_entries += other.journal_entries;
+        self.consents += other.consents;
+        self.messages += other.messages;
+        self.files += other.files;
+    }
+}
+
+/// Why clients were deleted: by the cleanup job's retention period, or one by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeletionCause {
+    Retention,
+    ByHand,
+}
+
+impl DeletionCause {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Retention => "retention",
+            Self::ByHand => "by_hand",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Retention, Self::ByHand].into_iter().find(|cause| cause.code() == code)
+    }
+}
+
+/// One line of the deletion log: when, why, how many. Nothing that names anyone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionLogEntry {
+    /// The local date and time, as shown.
+    pub when: String,
+    pub cause: DeletionCause,
+    pub clients: i64,
+    pub counts: DeletionCounts,
 }
 
 /// Everything the profile shows.

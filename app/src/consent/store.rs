@@ -438,10 +438,30 @@ pub async fn use_code(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// How many consent requests the client has, whatever their status.
-pub async fn count_for_client(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error> {
+pub async fn count_for_client<'e, E>(db: E, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_scalar("SELECT COUNT(*) FROM consent_requests WHERE practice_id = $1 AND client_id = $2")
         .bind(practice_id)
         .bind(client_id)
         .fetch_one(db)
         .await
+}
+
+/// Each client's latest consent step (sent, opened, answered or withdrawn), or only `client`'s: the cleanup job's "last activity".
+pub async fn last_activity<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    client: Option<ClientId>,
+) -> Result<Vec<(ClientId, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    const ALL: &str = "SELECT client_id, MAX(COALESCE(withdrawn_at, decided_at, opened_at, sent_at)) FROM consent_requests WHERE practice_id = $1 GROUP BY client_id";
+    const ONE: &str = "SELECT client_id, MAX(COALESCE(withdrawn_at, decided_at, opened_at, sent_at)) FROM consent_requests WHERE practice_id = $1 AND client_id = $2 GROUP BY client_id";
+    match client {
+        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
+        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
+    }
 }

@@ -161,10 +161,30 @@ pub async fn exists(db: &Db, practice_id: PracticeId, client_id: ClientId, entry
 }
 
 /// How many journal entries the client has (each with all its versions).
-pub async fn count_for_client(db: &Db, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error> {
+pub async fn count_for_client<'e, E>(db: E, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries WHERE practice_id = $1 AND client_id = $2")
         .bind(practice_id)
         .bind(client_id)
         .fetch_one(db)
         .await
+}
+
+/// Each client's latest journal writing (a new entry or an edit), or only `client`'s: the cleanup job's "last activity".
+pub async fn last_activity<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    client: Option<ClientId>,
+) -> Result<Vec<(ClientId, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    const ALL: &str = "SELECT e.client_id, MAX(v.written_at) FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id WHERE e.practice_id = $1 GROUP BY e.client_id";
+    const ONE: &str = "SELECT e.client_id, MAX(v.written_at) FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id WHERE e.practice_id = $1 AND e.client_id = $2 GROUP BY e.client_id";
+    match client {
+        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
+        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
+    }
 }

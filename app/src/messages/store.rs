@@ -535,6 +535,43 @@ pub async fn end_session(db: &Db, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// How many messages (sent or being sent) and files the client's conversation holds.
+pub async fn count_for_client<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<(i64, i64), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_as(
+        "SELECT COUNT(DISTINCT m.id), COUNT(f.id) FROM conversations c
+         JOIN messages m ON m.conversation_id = c.id LEFT JOIN message_files f ON f.message_id = m.id
+         WHERE c.practice_id = $1 AND c.client_id = $2",
+    )
+    .bind(practice_id)
+    .bind(client_id)
+    .fetch_one(db)
+    .await
+}
+
+/// Each client's latest message activity, or only `client`'s: the cleanup job's "last activity".
+pub async fn last_activity<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    client: Option<ClientId>,
+) -> Result<Vec<(ClientId, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    const ALL: &str = "SELECT client_id, last_activity_at FROM conversations WHERE practice_id = $1";
+    const ONE: &str = "SELECT client_id, last_activity_at FROM conversations WHERE practice_id = $1 AND client_id = $2";
+    match client {
+        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
+        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
+    }
+}
+
 /// Deletes what can no longer be used: sessions past their limits, links dead for 30 days (with
 /// their codes), and messages begun a day ago and never sent (an upload cut off).
 pub async fn purge(

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod envelope;
 pub mod http;
+pub mod lease;
 pub mod mail;
 pub mod network;
 pub mod one_time_code;

@@ -17,6 +17,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/security">{texts.settings_security}</A>
                 <A href="/settings/services">{texts.settings_services}</A>
                 <A href="/settings/consent">{texts.consent_settings}</A>
+                <A href="/settings/cleanup">{texts.settings_cleanup}</A>
             </nav>
             <section class="settings-page">
                 <Outlet />
@@ -33,6 +34,7 @@ pub fn SettingsIndex() -> impl IntoView {
         ("/settings/security", texts.settings_security, texts.settings_security_about),
         ("/settings/services", texts.settings_services, texts.settings_services_about),
         ("/settings/consent", texts.consent_settings, texts.settings_consent_about),
+        ("/settings/cleanup", texts.settings_cleanup, texts.settings_cleanup_about),
     ];
     view! {
         <Title text=format!("{} · Trygg", texts.nav_settings) />

@@ -134,7 +134,10 @@ async fn deleting_is_named_first_with_what_goes_and_only_within_the_practice() {
     }
     let preview: Value = app.call(DeletionPreview::PATH, &[("id", &id)]).await.json().await.unwrap();
     assert_eq!(preview["name"], "Ingrid Berg");
-    assert_eq!((preview["journal_entries"].as_i64(), preview["appointments"].as_i64()), (Some(2), Some(0)));
+    assert_eq!(
+        (preview["counts"]["journal_entries"].as_i64(), preview["counts"]["appointments"].as_i64()),
+        (Some(2), Some(0))
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM clients").await, 1, "looking changes nothing");
 
     let other = app.other_practitioner("per@example.no").await;
