@@ -95,7 +95,7 @@ async fn secrets_of(app: &TestApp, id: &str) -> Vec<(String, Vec<u8>)> {
 /// Which of the secrets the database file and its WAL hold. A long value is cut into 32-byte
 /// pieces, each looked for on its own: SQLite splits a long value over overflow pages, and even
 /// one piece of a ciphertext left behind is a leak.
-fn found_in_files(app: &TestApp, secrets: &[(String, Vec<u8>)]) -> Vec<String> {
+pub fn found_in_files(app: &TestApp, secrets: &[(String, Vec<u8>)]) -> Vec<String> {
     let mut pieces: HashMap<usize, HashMap<&[u8], &str>> = HashMap::new();
     for (what, secret) in secrets {
         let cut: Vec<&[u8]> = if secret.len() <= PIECE { vec![secret] } else { secret.chunks_exact(PIECE).collect() };

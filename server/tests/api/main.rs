@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod booking;
 mod calendar;
+mod cleanup;
 mod clients;
 mod consent;
 mod erasure;
