@@ -36,6 +36,9 @@ const RUN_HOUR_UTC: u32 = 2;
 /// the next one in after it.
 pub const LEASE_SECS: i64 = 120;
 const RENEW_EVERY: Duration = Duration::from_secs(20);
+/// How long one transaction of a run goes on deleting clients before it commits: others wait for
+/// SQLite's write lock no longer than this.
+const BATCH_BUDGET: Duration = Duration::from_millis(20);
 const DAY: i64 = 86_400;
 const NOTICE: i64 = NOTICE_DAYS * DAY;
 const LOG_SHOWN: i64 = 50;
@@ -192,8 +195,8 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
         let now = state.clock.now();
         let standings = standings(&mut *state.db.acquire().await?, practice_id, None).await?;
         report.practices += 1;
-        let mut log_id = None;
         let mut to_notice = Vec::new();
+        let mut due = Vec::new();
         for standing in standings {
             match standing.step(months, now) {
                 Step::Keep => {}
@@ -205,21 +208,26 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
                     report.counts += crate::clients::erasure::counts_in(&mut conn, practice_id, standing.id).await?;
                     report.deleted += 1;
                 }
-                Step::Delete => {
-                    if let Some(counts) = delete_if_due(state, practice_id, standing.id, months, &mut log_id).await? {
-                        report.counts += counts;
-                        report.deleted += 1;
-                    }
-                    if let Some(lease) = lease
-                        && renewed.elapsed() >= RENEW_EVERY
-                    {
-                        if !lease.renew().await? {
-                            tracing::error!("the cleanup lease ran out mid-run; stopping");
-                            return Err(AppError::Internal);
-                        }
-                        renewed = Instant::now();
-                    }
+                Step::Delete => due.push(standing.id),
+            }
+        }
+        let mut log_id = None;
+        let mut rest = due.as_slice();
+        while !rest.is_empty() {
+            let (done, deleted) = delete_due(state, practice_id, rest, months, &mut log_id).await?;
+            rest = &rest[done..];
+            for counts in deleted {
+                report.counts += counts;
+                report.deleted += 1;
+            }
+            if let Some(lease) = lease
+                && renewed.elapsed() >= RENEW_EVERY
+            {
+                if !lease.renew().await? {
+                    tracing::error!("the cleanup lease ran out mid-run; stopping");
+                    return Err(AppError::Internal);
                 }
+                renewed = Instant::now();
             }
         }
         report.noticed += match (dry_run, to_notice.is_empty()) {
@@ -231,32 +239,59 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
     Ok(report)
 }
 
-/// Deletes the client in a transaction of its own, if it is still due inside it (a booking or
-/// a hold since the plan was made keeps it); what it took, or `None` when it stays.
-async fn delete_if_due(
+/// Deletes the first of `due` in one transaction, as many as fit in [`BATCH_BUDGET`] (at least
+/// one), each only if it is still due inside the transaction (a booking or a hold since the plan
+/// was made keeps it): a client is deleted whole or not at all, and the write lock is never held
+/// long. How many of `due` it went through, and what each deleted client took.
+async fn delete_due(
+    state: &AppState,
+    practice_id: PracticeId,
+    due: &[ClientId],
+    months: u32,
+    log_id: &mut Option<i64>,
+) -> Result<(usize, Vec<DeletionCounts>), AppError> {
+    let started = Instant::now();
+    let now = state.clock.now();
+    let mut tx = begin_write(&state.db).await?;
+    let mut log = *log_id;
+    let mut deleted = Vec::new();
+    let mut done = 0;
+    for &id in due {
+        done += 1;
+        if still_due_in(&mut tx, state, practice_id, id, months, now).await? {
+            let line = match log {
+                Some(line) => line,
+                None => {
+                    let cause = DeletionCause::Retention;
+                    *log.insert(crate::clients::store::log_deletion_in(&mut tx, practice_id, now, cause).await?)
+                }
+            };
+            deleted.extend(crate::clients::erasure::erase_in(&mut tx, practice_id, id, line).await?);
+        }
+        if started.elapsed() >= BATCH_BUDGET {
+            break;
+        }
+    }
+    tx.commit().await?;
+    *log_id = log;
+    Ok((done, deleted))
+}
+
+/// Whether the client is (still) to be deleted, read in the deleting transaction with the
+/// client's row locked.
+async fn still_due_in(
+    tx: &mut AnyConnection,
     state: &AppState,
     practice_id: PracticeId,
     id: ClientId,
     months: u32,
-    log_id: &mut Option<i64>,
-) -> Result<Option<DeletionCounts>, AppError> {
-    let now = state.clock.now();
-    let mut tx = begin_write(&state.db).await?;
-    if !crate::clients::store::lock_in(&mut tx, state.db.backend(), practice_id, id).await? {
-        return Ok(None);
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    if !crate::clients::store::lock_in(&mut *tx, state.db.backend(), practice_id, id).await? {
+        return Ok(false);
     }
-    let standing = standings(&mut tx, practice_id, Some(id)).await?;
-    if standing.first().map(|standing| standing.step(months, now)) != Some(Step::Delete) {
-        return Ok(None);
-    }
-    let log = match *log_id {
-        Some(log) => log,
-        None => crate::clients::store::log_deletion_in(&mut tx, practice_id, now, DeletionCause::Retention).await?,
-    };
-    let counts = crate::clients::erasure::erase_in(&mut tx, practice_id, id, log).await?;
-    tx.commit().await?;
-    *log_id = Some(log);
-    Ok(counts)
+    let standing = standings(tx, practice_id, Some(id)).await?;
+    Ok(standing.first().map(|standing| standing.step(months, now)) == Some(Step::Delete))
 }
 
 /// Notes the notice for each client and mails the practice's practitioners how many clients go
