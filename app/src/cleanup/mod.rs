@@ -233,10 +233,13 @@ fn HoldForm(going: Going, changed: RwSignal<u32>) -> impl IntoView {
     let error = action_error(hold);
     let id = going.id;
     let (problem, typed) = field_problem(error, "reason");
+    // Open when the page comes back with this form's error (a form sent without JavaScript);
+    // after that, the person opens and closes it.
+    let opened = problem.get_untracked().is_some();
     let field = format!("reason-{id}");
     let error_id = format!("reason-{id}-error");
     view! {
-        <details class="hold" open=move || problem.get().is_some()>
+        <details class="hold" open=opened>
             <summary>{texts.cleanup_keep}</summary>
             <ActionForm action=hold attr:class="stack" attr:novalidate=true>
                 <FormMessage error />
