@@ -37,6 +37,7 @@ test("a practitioner's pages", async ({ page }, testInfo) => {
     "/settings/security",
     "/settings/services",
     "/settings/consent",
+    "/settings/cleanup",
   ]) {
     await open(page, testInfo, path);
     await expectAccessible(page);

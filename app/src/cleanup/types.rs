@@ -107,7 +107,7 @@ pub struct CleanupOverview {
 
 /// The period in words' parts: whole years, or months.
 pub fn in_years(months: u32) -> Option<u32> {
-    (months % 12 == 0).then_some(months / 12)
+    months.is_multiple_of(12).then_some(months / 12)
 }
 
 #[cfg(test)]
