@@ -604,3 +604,29 @@ async fn a_deletion_by_hand_takes_the_same_path_and_is_logged_without_a_name() {
     assert_eq!((log[0]["counts"]["journal_entries"].as_i64(), log[0]["counts"]["files"].as_i64()), (Some(1), Some(1)));
     assert!(!log.to_string().contains("Qzxgone"));
 }
+
+#[tokio::test]
+async fn the_server_runs_the_job_once_a_night_by_itself() {
+    let app = spawn_app().await;
+    // The server looked at the job as it started: it counts as run then, so none runs at once.
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = app.count("SELECT COUNT(*) FROM job_leases WHERE name = 'cleanup' AND last_run_at IS NOT NULL").await;
+        if seen == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, 1, "the server's own schedule looked at the job");
+    let started: i64 = app.count("SELECT last_run_at FROM job_leases WHERE name = 'cleanup'").await;
+    // Until the next 02:00 UTC has passed, a scheduled run does nothing.
+    let next_night =
+        (started.div_euclid(DAY) * DAY + 2 * 3600..).step_by(DAY as usize).find(|at| *at > started).unwrap();
+    app.clock.advance(next_night - 60 - app.clock.now());
+    assert_eq!(run(&app.state, RunMode::Scheduled).await.unwrap(), None);
+    app.clock.advance(120);
+    assert!(run(&app.state, RunMode::Scheduled).await.unwrap().is_some(), "the night's run");
+    assert_eq!(run(&app.state, RunMode::Scheduled).await.unwrap(), None, "once a night");
+    app.clock.advance(DAY);
+    assert!(run(&app.state, RunMode::Scheduled).await.unwrap().is_some(), "and the next night again");
+}
