@@ -53,6 +53,9 @@ CREATE TABLE job_leases (
     last_run_at  BIGINT
 );
 
--- Deleting a client looks up its rows in these by the client alone.
+-- Deleting a client looks up its rows in these by the client alone (a cascade finds the child
+-- rows by the foreign key column only: without these it scans the whole table for every client).
 CREATE INDEX appointments_by_client ON appointments (client_id);
 CREATE INDEX outbox_by_client ON outbox (client_id);
+CREATE INDEX journal_entries_by_client_id ON journal_entries (client_id);
+CREATE INDEX consent_requests_by_client_id ON consent_requests (client_id);

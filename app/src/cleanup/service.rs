@@ -21,7 +21,7 @@ use crate::clients::types::{DeletionCause, DeletionCounts, DeletionLogEntry};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ids::{ClientId, PracticeId};
-use crate::server::db::begin_write;
+use crate::server::db::{Backend, begin_write};
 use crate::server::envelope::Field;
 use crate::server::lease::{self, Due, Lease};
 use crate::server::mail::Email;
@@ -38,7 +38,11 @@ pub const LEASE_SECS: i64 = 120;
 const RENEW_EVERY: Duration = Duration::from_secs(20);
 /// How long one transaction of a run goes on deleting clients before it commits: others wait for
 /// SQLite's write lock no longer than this.
-const BATCH_BUDGET: Duration = Duration::from_millis(20);
+const BATCH_BUDGET: Duration = Duration::from_millis(50);
+/// The pause after each such transaction. SQLite's busy handler looks again for the lock at most
+/// 25 ms apart in its first 100 ms of waiting, so a writer waiting behind a run gets in within
+/// one batch and one pause, instead of finding the lock taken again and again.
+const PAUSE_BETWEEN_BATCHES: Duration = Duration::from_millis(25);
 const DAY: i64 = 86_400;
 const NOTICE: i64 = NOTICE_DAYS * DAY;
 const LOG_SHOWN: i64 = 50;
@@ -216,6 +220,9 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
         while !rest.is_empty() {
             let (done, deleted) = delete_due(state, practice_id, rest, months, &mut log_id).await?;
             rest = &rest[done..];
+            if !rest.is_empty() && state.db.backend() == Backend::Sqlite {
+                tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
+            }
             for counts in deleted {
                 report.counts += counts;
                 report.deleted += 1;

@@ -9,7 +9,7 @@
 //! deleted client, nor misses a new one. Why this rather than a blind index: README, "Client
 //! search".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -185,8 +185,16 @@ impl Directories {
         {
             return Ok(directory.clone());
         }
-        // After a deletion, everything is read again: a deleted client leaves no row to notice.
-        let base = cached.filter(|d| d.revision.deletions == revision.deletions);
+        // A deleted client leaves no row to notice: after a deletion, the entries whose row is
+        // still there are kept (ids are never used again), and only what changed is opened.
+        let base = match cached {
+            Some(directory) if directory.revision.deletions != revision.deletions => {
+                let present: HashSet<ClientId> = store::ids_of(&mut *conn, practice_id).await?.into_iter().collect();
+                let kept = directory.entries.iter().filter(|(id, _)| present.contains(id));
+                Some(Arc::new(Directory::new(directory.revision, kept.map(|(id, e)| (*id, e.clone())).collect())))
+            }
+            cached => cached,
+        };
         let since = base.as_ref().map_or(-1, |d| d.revision.revision);
         let rows = store::profiles_since(&mut *conn, practice_id, since).await?;
         let ids: Vec<ClientId> = rows.iter().map(|row| row.id).collect();

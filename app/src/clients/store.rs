@@ -61,6 +61,11 @@ pub async fn profiles_since(
         .await
 }
 
+/// The ids of the practice's clients.
+pub async fn ids_of(conn: &mut AnyConnection, practice_id: PracticeId) -> Result<Vec<ClientId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM clients WHERE practice_id = $1").bind(practice_id).fetch_all(conn).await
+}
+
 /// A new client row, still without its sealed values (they are sealed with the client's key,
 /// which needs its id): the caller's transaction stores them before it commits.
 pub async fn create_in(conn: &mut AnyConnection, practice_id: PracticeId, now: i64) -> Result<ClientId, sqlx::Error> {

@@ -203,6 +203,37 @@ fn is_unavailable_sqlstate(code: &str) -> bool {
     code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
 }
 
+/// Runs a write that may be skipped, waiting at most `wait_ms` for SQLite's write lock; `false`
+/// when another connection held it that long (nothing was written). For writes that the next
+/// request makes again anyway (a session's "last seen"), so that a page never waits seconds
+/// behind a long run of writes. PostgreSQL has no database-wide write lock: the write just runs.
+pub async fn write_unless_busy<F>(db: &Db, wait_ms: u64, write: F) -> Result<bool, sqlx::Error>
+where
+    F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<(), sqlx::Error>>,
+{
+    let mut conn = db.acquire().await?;
+    if db.backend() != Backend::Sqlite {
+        write(&mut conn).await?;
+        return Ok(true);
+    }
+    (&mut *conn).execute(format!("PRAGMA busy_timeout = {wait_ms}").as_str()).await?;
+    let outcome = write(&mut conn).await;
+    if (&mut *conn).execute(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").as_str()).await.is_err() {
+        // Never hand a connection with the short wait back to the pool.
+        conn.close_on_drop();
+    }
+    match outcome {
+        Ok(()) => Ok(true),
+        Err(sqlx::Error::Database(error)) if error.code().is_some_and(|code| is_busy_code(&code)) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
+fn is_busy_code(code: &str) -> bool {
+    matches!(code, "5" | "261" | "517" | "773")
+}
+
 /// Deleted rows are zeroed in the database file (`secure_delete`), but the WAL still holds the
 /// pages as they were before, so a copy of `trygg.db-wal` would read out what was deleted. This
 /// copies the WAL into the database file and truncates it to nothing. A reader still on an older

@@ -117,6 +117,9 @@ struct SessionRow {
 
 /// Only this often is `last_seen_at` written: a lookup stays a read on busy pages.
 const TOUCH_AFTER_SECS: i64 = 30;
+/// How long a page waits to write "last seen" while another write holds SQLite's lock (a long
+/// cleanup run): the write is then left to a later request, well within any idle limit.
+const TOUCH_WAIT_MS: u64 = 20;
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -199,11 +202,21 @@ impl SessionStore {
             return Ok(Err(end));
         }
         if now - row.last_seen_at >= TOUCH_AFTER_SECS {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(row.session_id)
-                .execute(&self.db)
-                .await?;
+            let session_id = row.session_id;
+            let touched = super::db::write_unless_busy(&self.db, TOUCH_WAIT_MS, move |conn| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(session_id)
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .await?;
+            if !touched {
+                tracing::debug!("the database was busy writing: last seen is written on a later request");
+            }
         }
         Ok(Ok(CurrentUser {
             user_id: row.user_id,
