@@ -194,6 +194,7 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
     let mut report = RunReport::default();
     let mut renewed = Instant::now();
     for practice in store::enabled(&state.db).await? {
+        keep(lease, &mut renewed).await?;
         let (practice_id, months) =
             (practice.practice_id, u32::try_from(practice.retention_months).unwrap_or(DEFAULT_MONTHS));
         let now = state.clock.now();
@@ -227,15 +228,7 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
                 report.counts += counts;
                 report.deleted += 1;
             }
-            if let Some(lease) = lease
-                && renewed.elapsed() >= RENEW_EVERY
-            {
-                if !lease.renew().await? {
-                    tracing::error!("the cleanup lease ran out mid-run; stopping");
-                    return Err(AppError::Internal);
-                }
-                renewed = Instant::now();
-            }
+            keep(lease, &mut renewed).await?;
         }
         report.noticed += match (dry_run, to_notice.is_empty()) {
             (_, true) => 0,
@@ -244,6 +237,21 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
         };
     }
     Ok(report)
+}
+
+/// Renews the run's lease when it is due; an error when it was lost (it ran out and another
+/// server may be running the job): the run stops.
+async fn keep(lease: Option<&Lease>, renewed: &mut Instant) -> Result<(), AppError> {
+    let Some(lease) = lease else { return Ok(()) };
+    if renewed.elapsed() < RENEW_EVERY {
+        return Ok(());
+    }
+    if !lease.renew().await? {
+        tracing::error!("the cleanup lease ran out mid-run; stopping");
+        return Err(AppError::Internal);
+    }
+    *renewed = Instant::now();
+    Ok(())
 }
 
 /// Deletes the first of `due` in one transaction, as many as fit in [`BATCH_BUDGET`] (at least
