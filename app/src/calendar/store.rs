@@ -329,10 +329,7 @@ where
 {
     const ALL: &str = "SELECT client_id, MAX(starts_at) FROM appointments WHERE practice_id = $1 GROUP BY client_id";
     const ONE: &str = "SELECT client_id, MAX(starts_at) FROM appointments WHERE practice_id = $1 AND client_id = $2 GROUP BY client_id";
-    match client {
-        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
-        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
-    }
+    crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }
 
 /// Deletes the client's appointments, in the caller's transaction (the client is deleted next).

@@ -124,10 +124,7 @@ where
 {
     const ALL: &str = "SELECT client_id, noticed_at FROM cleanup_notices WHERE practice_id = $1";
     const ONE: &str = "SELECT client_id, noticed_at FROM cleanup_notices WHERE practice_id = $1 AND client_id = $2";
-    match client {
-        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
-        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
-    }
+    crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }
 
 /// Notes that the practice was told about the client now, in the caller's transaction; `false`

@@ -239,10 +239,7 @@ where
 {
     const ALL: &str = "SELECT id, created_at FROM clients WHERE practice_id = $1";
     const ONE: &str = "SELECT id, created_at FROM clients WHERE practice_id = $1 AND id = $2";
-    match client {
-        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
-        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
-    }
+    crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }
 
 /// Locks the client's row until the caller's transaction ends (PostgreSQL; SQLite's write

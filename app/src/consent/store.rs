@@ -460,8 +460,5 @@ where
 {
     const ALL: &str = "SELECT client_id, MAX(COALESCE(withdrawn_at, decided_at, opened_at, sent_at)) FROM consent_requests WHERE practice_id = $1 GROUP BY client_id";
     const ONE: &str = "SELECT client_id, MAX(COALESCE(withdrawn_at, decided_at, opened_at, sent_at)) FROM consent_requests WHERE practice_id = $1 AND client_id = $2 GROUP BY client_id";
-    match client {
-        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
-        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
-    }
+    crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }

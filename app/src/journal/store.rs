@@ -183,8 +183,5 @@ where
 {
     const ALL: &str = "SELECT e.client_id, MAX(v.written_at) FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id WHERE e.practice_id = $1 GROUP BY e.client_id";
     const ONE: &str = "SELECT e.client_id, MAX(v.written_at) FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id WHERE e.practice_id = $1 AND e.client_id = $2 GROUP BY e.client_id";
-    match client {
-        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
-        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
-    }
+    crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }

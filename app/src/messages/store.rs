@@ -566,10 +566,7 @@ where
 {
     const ALL: &str = "SELECT client_id, last_activity_at FROM conversations WHERE practice_id = $1";
     const ONE: &str = "SELECT client_id, last_activity_at FROM conversations WHERE practice_id = $1 AND client_id = $2";
-    match client {
-        None => sqlx::query_as(ALL).bind(practice_id).fetch_all(db).await,
-        Some(id) => sqlx::query_as(ONE).bind(practice_id).bind(id).fetch_all(db).await,
-    }
+    crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }
 
 /// Deletes what can no longer be used: sessions past their limits, links dead for 30 days (with

@@ -11,6 +11,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnySt
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, ConnectOptions, Either, Execute, Executor};
 
+use crate::ids::{ClientId, PracticeId};
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -201,6 +203,25 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
 /// accepting connections (57P01–57P03), and too many connections (53300).
 fn is_unavailable_sqlstate(code: &str) -> bool {
     code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+/// A fact the database keeps per client, for each of the practice's clients (`all`) or for one
+/// (`one`: the same statement narrowed to `$2`): `(client, value)` pairs. The cleanup job asks
+/// each feature's store this way for the client's latest activity.
+pub async fn per_client<'e, E>(
+    db: E,
+    all: &'static str,
+    one: &'static str,
+    practice_id: PracticeId,
+    client: Option<ClientId>,
+) -> Result<Vec<(ClientId, i64)>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    match client {
+        None => sqlx::query_as(all).bind(practice_id).fetch_all(db).await,
+        Some(id) => sqlx::query_as(one).bind(practice_id).bind(id).fetch_all(db).await,
+    }
 }
 
 /// Runs a write that may be skipped, waiting at most `wait_ms` for SQLite's write lock; `false`
