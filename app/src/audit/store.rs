@@ -66,17 +66,20 @@ where
 }
 
 /// Unlinks the client from every event that named it, in the caller's transaction: the events stay
-/// in the log, but no longer say whose data it was. Part of deleting a client.
+/// in the log, but no longer say whose data it was, nor which of its records (a conversation's id,
+/// one per client, would still tie its events together). Part of deleting a client.
 pub async fn unlink_client(
     conn: &mut sqlx::AnyConnection,
     practice_id: PracticeId,
     client_id: ClientId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE practice_audit SET client_id = NULL WHERE practice_id = $1 AND client_id = $2")
-        .bind(practice_id)
-        .bind(client_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE practice_audit SET client_id = NULL, record_id = NULL WHERE practice_id = $1 AND client_id = $2",
+    )
+    .bind(practice_id)
+    .bind(client_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

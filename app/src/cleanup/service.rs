@@ -83,7 +83,7 @@ impl Standing {
         let near = due.saturating_sub(NOTICE) <= now;
         match self.noticed_at {
             Some(_) if self.held || !near => Step::Forget,
-            Some(noticed) if due <= now && noticed + NOTICE <= now => Step::Delete,
+            Some(noticed) if due <= now && slot_before(noticed) + NOTICE <= now => Step::Delete,
             None if near && !self.held => Step::Notice,
             _ => Step::Keep,
         }
@@ -97,7 +97,7 @@ impl Standing {
         }
         let due = due_at(self.last_activity, months);
         let noticed = self.noticed_at.unwrap_or_else(|| next_run.max(due.saturating_sub(NOTICE)));
-        Some(due.max(noticed + NOTICE).max(next_run))
+        Some(due.max(slot_before(noticed) + NOTICE).max(next_run))
     }
 }
 
@@ -195,48 +195,68 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
     let mut renewed = Instant::now();
     for practice in store::enabled(&state.db).await? {
         keep(lease, &mut renewed).await?;
-        let (practice_id, months) =
-            (practice.practice_id, u32::try_from(practice.retention_months).unwrap_or(DEFAULT_MONTHS));
-        let now = state.clock.now();
-        let standings = standings(&mut *state.db.acquire().await?, practice_id, None).await?;
+        let months = u32::try_from(practice.retention_months).unwrap_or(DEFAULT_MONTHS);
         report.practices += 1;
-        let mut to_notice = Vec::new();
-        let mut due = Vec::new();
-        for standing in standings {
-            match standing.step(months, now) {
-                Step::Keep => {}
-                Step::Forget if !dry_run => store::forget_notice(&state.db, practice_id, standing.id).await?,
-                Step::Forget => {}
-                Step::Notice => to_notice.push(standing.id),
-                Step::Delete if dry_run => {
-                    let mut conn = state.db.acquire().await?;
-                    report.counts += crate::clients::erasure::counts_in(&mut conn, practice_id, standing.id).await?;
-                    report.deleted += 1;
-                }
-                Step::Delete => due.push(standing.id),
+        // One practice's trouble is logged and the others are cleaned all the same.
+        if let Err(error) = clean(state, practice.practice_id, months, dry_run, lease, &mut renewed, &mut report).await
+        {
+            if matches!(error, AppError::Internal) && lease.is_some() {
+                return Err(error);
             }
+            tracing::error!(?error, practice_id = %practice.practice_id, "the cleanup of one practice failed");
         }
-        let mut log_id = None;
-        let mut rest = due.as_slice();
-        while !rest.is_empty() {
-            let (done, deleted) = delete_due(state, practice_id, rest, months, &mut log_id).await?;
-            rest = &rest[done..];
-            if !rest.is_empty() && state.db.backend() == Backend::Sqlite {
-                tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
-            }
-            for counts in deleted {
-                report.counts += counts;
-                report.deleted += 1;
-            }
-            keep(lease, &mut renewed).await?;
-        }
-        report.noticed += match (dry_run, to_notice.is_empty()) {
-            (_, true) => 0,
-            (true, false) => to_notice.len() as u64,
-            (false, false) => notify(state, practice_id, &to_notice, now).await?,
-        };
     }
     Ok(report)
+}
+
+/// One practice's part of a run.
+async fn clean(
+    state: &AppState,
+    practice_id: PracticeId,
+    months: u32,
+    dry_run: bool,
+    lease: Option<&Lease>,
+    renewed: &mut Instant,
+    report: &mut RunReport,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let standings = standings(&mut *state.db.acquire().await?, practice_id, None).await?;
+    let mut to_notice = Vec::new();
+    let mut due = Vec::new();
+    for standing in standings {
+        match standing.step(months, now) {
+            Step::Keep => {}
+            Step::Forget if !dry_run => store::forget_notice(&state.db, practice_id, standing.id).await?,
+            Step::Forget => {}
+            Step::Notice => to_notice.push(standing.id),
+            Step::Delete if dry_run => {
+                let mut conn = state.db.acquire().await?;
+                report.counts += crate::clients::erasure::counts_in(&mut conn, practice_id, standing.id).await?;
+                report.deleted += 1;
+            }
+            Step::Delete => due.push(standing.id),
+        }
+    }
+    let mut log_id = None;
+    let mut rest = due.as_slice();
+    while !rest.is_empty() {
+        let (done, deleted) = delete_due(state, practice_id, rest, months, &mut log_id).await?;
+        rest = &rest[done..];
+        if !rest.is_empty() && state.db.backend() == Backend::Sqlite {
+            tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
+        }
+        for counts in deleted {
+            report.counts += counts;
+            report.deleted += 1;
+        }
+        keep(lease, renewed).await?;
+    }
+    report.noticed += match (dry_run, to_notice.is_empty()) {
+        (_, true) => 0,
+        (true, false) => to_notice.len() as u64,
+        (false, false) => notify(state, practice_id, &to_notice, now).await?,
+    };
+    Ok(())
 }
 
 /// Renews the run's lease when it is due; an error when it was lost (it ran out and another
@@ -281,9 +301,12 @@ async fn delete_due(
                     *log.insert(crate::clients::store::log_deletion_in(&mut tx, practice_id, now, cause).await?)
                 }
             };
-            deleted.extend(crate::clients::erasure::erase_in(&mut tx, practice_id, id, line).await?);
+            deleted
+                .extend(crate::clients::erasure::erase_in(&mut tx, practice_id, id, state.db.backend(), line).await?);
         }
-        if started.elapsed() >= BATCH_BUDGET {
+        // PostgreSQL locks rows, not the database: one client per transaction there, so a batch
+        // never holds one client's locks while it waits for the next's.
+        if started.elapsed() >= BATCH_BUDGET || state.db.backend() == Backend::Postgres {
             break;
         }
     }
@@ -305,30 +328,24 @@ async fn still_due_in(
     if !crate::clients::store::lock_in(&mut *tx, state.db.backend(), practice_id, id).await? {
         return Ok(false);
     }
+    // Switched off, or the period changed, since the run began: this run deletes no more.
+    if store::choice_in(&mut *tx, practice_id).await? != (CleanupChoice { enabled: true, months }) {
+        return Ok(false);
+    }
     let standing = standings(tx, practice_id, Some(id)).await?;
     Ok(standing.first().map(|standing| standing.step(months, now)) == Some(Step::Delete))
 }
 
-/// Notes the notice for each client and mails the practice's practitioners how many clients go
-/// in 14 days (no names), with a link to the preview. When the mail cannot go, the notes are
-/// taken back so that the next run tries again: no client goes without its notice. How many
-/// clients the mail named.
+/// Mails the practice's practitioners how many clients go in 14 days (no names), with a link to
+/// the preview, and only then notes the notice for each client: a run that stops in between mails
+/// again next time rather than deleting anyone untold. The notice counts once the mail reached at
+/// least one practitioner; when it reached none, nothing is noted and the next run tries again.
+/// How many clients the mail named.
 async fn notify(state: &AppState, practice_id: PracticeId, clients: &[ClientId], now: i64) -> Result<u64, AppError> {
-    let mut tx = begin_write(&state.db).await?;
-    let mut noticed = Vec::new();
-    for &id in clients {
-        if store::add_notice_in(&mut tx, practice_id, id, now).await? {
-            noticed.push(id);
-        }
-    }
-    tx.commit().await?;
-    if noticed.is_empty() {
-        return Ok(0);
-    }
     let zone = crate::profile::store::zone_of(&state.db, practice_id).await?;
     let date = zone.timestamp_opt(now + NOTICE, 0).single().map(|moment| moment.date_naive());
     let link = format!("{}/settings/cleanup#preview", state.config.base_url);
-    let count = noticed.len().to_string();
+    let count = clients.len().to_string();
     // The job knows no reader's language: the mail says it in both.
     let [nb, en] = [Lang::Nb, Lang::En].map(|lang| {
         let t = lang.texts();
@@ -338,7 +355,7 @@ async fn notify(state: &AppState, practice_id: PracticeId, clients: &[ClientId],
             t.mail_cleanup_body.replace("{n}", &count).replace("{date}", &date).replace("{link}", &link),
         )
     });
-    let mut sent = true;
+    let mut reached = 0;
     for to in crate::auth::store::practitioner_emails(&state.db, practice_id).await? {
         let email = Email {
             to,
@@ -346,18 +363,24 @@ async fn notify(state: &AppState, practice_id: PracticeId, clients: &[ClientId],
             body: format!("{}\n\n---\n\n{}", nb.1, en.1),
             attachments: Vec::new(),
         };
-        if let Err(error) = state.mailer.send(email).await {
-            tracing::error!(%error, "the cleanup notice could not be mailed; trying again at the next run");
-            sent = false;
+        match state.mailer.send(email).await {
+            Ok(()) => reached += 1,
+            Err(error) => tracing::error!(%error, "a cleanup notice could not be mailed"),
         }
     }
-    if !sent {
-        for id in noticed {
-            store::forget_notice(&state.db, practice_id, id).await?;
-        }
+    if reached == 0 {
+        tracing::error!(%practice_id, "no practitioner could be told about the cleanup; trying again at the next run");
         return Ok(0);
     }
-    Ok(noticed.len() as u64)
+    let mut tx = begin_write(&state.db).await?;
+    let mut noticed = 0;
+    for &id in clients {
+        if store::add_notice_in(&mut tx, practice_id, id, now).await? {
+            noticed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(noticed)
 }
 
 /// Settings → Cleanup: the choice, who goes at the next run and within 30 days after it, who is
@@ -381,7 +404,10 @@ pub async fn overview(state: &AppState, user: &CurrentUser) -> Result<CleanupOve
             held.push(Held {
                 id: standing.id,
                 name,
-                reason: entry.keys.open_text(&hold.reason_sealed, HOLD_REASON)?,
+                reason: entry.keys.open_text(&hold.reason_sealed, HOLD_REASON).unwrap_or_else(|_| {
+                    tracing::error!(client_id = %standing.id, "a hold reason that does not open");
+                    String::new()
+                }),
                 last_activity: date(standing.last_activity),
                 since: date(hold.held_at),
             });
@@ -431,10 +457,19 @@ pub async fn overview(state: &AppState, user: &CurrentUser) -> Result<CleanupOve
     })
 }
 
+/// Saves the choice. A changed choice (switched on or off, another period) forgets the notices
+/// given under the old one: who comes due under the new one is told again, 14 days ahead.
 pub async fn save(state: &AppState, user: &CurrentUser, choice: CleanupChoice) -> Result<(), AppError> {
     let now = state.clock.now();
-    store::set_choice(&state.db, user.practice_id, choice, now).await?;
-    audit::record(&state.db, user, now, AuditAction::CleanupChanged, None, Some(i64::from(choice.months))).await?;
+    let mut tx = begin_write(&state.db).await?;
+    if store::choice_in(&mut tx, user.practice_id).await? != choice {
+        store::forget_notices_in(&mut tx, user.practice_id).await?;
+    }
+    store::set_choice_in(&mut tx, user.practice_id, choice, now).await?;
+    // The record says the period in months, and 0 for off.
+    let record = if choice.enabled { i64::from(choice.months) } else { 0 };
+    audit::record(&mut *tx, user, now, AuditAction::CleanupChanged, None, Some(record)).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -462,6 +497,7 @@ pub async fn release(state: &AppState, user: &CurrentUser, id: ClientId) -> Resu
 /// Runs the nightly cleanup when its time has come; checks every 10 minutes.
 pub async fn run_nightly(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
         if let Err(error) = run(&state, RunMode::Scheduled).await {
@@ -501,6 +537,10 @@ mod tests {
         assert_eq!(standing(last, false, Some(NOW)).step(months, NOW), Step::Keep, "told once");
         assert_eq!(standing(last, false, Some(NOW)).step(months, due), Step::Keep, "due, but told 10 days ago");
         assert_eq!(standing(last, false, Some(NOW)).step(months, NOW + NOTICE), Step::Delete);
+        // Counted from the night of the notice: a notice given after that night's run still goes
+        // at the run 14 nights on, on the date the mail named.
+        let night = slot_before(NOW);
+        assert_eq!(standing(last, false, Some(night + 600)).step(months, night + NOTICE + 180), Step::Delete);
         // Overdue when the cleanup is switched on: told first, deleted 14 days later.
         assert_eq!(standing(last, false, None).step(months, due + 100 * DAY), Step::Notice);
     }
@@ -521,7 +561,7 @@ mod tests {
     fn the_preview_dates_follow_the_notice() {
         let months = 12;
         let old = NOW - 800 * DAY;
-        assert_eq!(standing(old, false, None).deletes_at(months, NOW), Some(NOW + NOTICE));
+        assert_eq!(standing(old, false, None).deletes_at(months, NOW), Some(slot_before(NOW) + NOTICE));
         assert_eq!(standing(old, false, Some(NOW - 20 * DAY)).deletes_at(months, NOW), Some(NOW));
         let due = due_at(NOW - 300 * DAY, months);
         assert_eq!(standing(NOW - 300 * DAY, false, None).deletes_at(months, NOW), Some(due));

@@ -21,15 +21,25 @@ impl From<ChoiceRow> for CleanupChoice {
 
 /// The practice's choice; off with the default period when it never chose.
 pub async fn choice(db: &Db, practice_id: PracticeId) -> Result<CleanupChoice, sqlx::Error> {
+    choice_in(&mut *db.acquire().await?, practice_id).await
+}
+
+/// [`choice`] in the caller's transaction.
+pub async fn choice_in(conn: &mut AnyConnection, practice_id: PracticeId) -> Result<CleanupChoice, sqlx::Error> {
     let row: Option<ChoiceRow> =
         sqlx::query_as("SELECT enabled, retention_months FROM cleanup_settings WHERE practice_id = $1")
             .bind(practice_id)
-            .fetch_optional(db)
+            .fetch_optional(conn)
             .await?;
     Ok(row.map_or(CleanupChoice { enabled: false, months: DEFAULT_MONTHS }, Into::into))
 }
 
-pub async fn set_choice(db: &Db, practice_id: PracticeId, choice: CleanupChoice, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_choice_in(
+    conn: &mut AnyConnection,
+    practice_id: PracticeId,
+    choice: CleanupChoice,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO cleanup_settings (practice_id, enabled, retention_months, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (practice_id) DO UPDATE
@@ -39,7 +49,7 @@ pub async fn set_choice(db: &Db, practice_id: PracticeId, choice: CleanupChoice,
     .bind(i64::from(choice.enabled))
     .bind(i64::from(choice.months))
     .bind(now)
-    .execute(db)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -157,5 +167,11 @@ pub async fn forget_notice(db: &Db, practice_id: PracticeId, client_id: ClientId
         .bind(practice_id)
         .execute(db)
         .await?;
+    Ok(())
+}
+
+/// Forgets every notice the practice was given, in the caller's transaction.
+pub async fn forget_notices_in(conn: &mut AnyConnection, practice_id: PracticeId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM cleanup_notices WHERE practice_id = $1").bind(practice_id).execute(conn).await?;
     Ok(())
 }

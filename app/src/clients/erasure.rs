@@ -10,6 +10,7 @@ use sqlx::AnyConnection;
 use super::store;
 use super::types::DeletionCounts;
 use crate::ids::{ClientId, PracticeId};
+use crate::server::db::Backend;
 
 /// What the client has, counted for the deletion log.
 pub async fn counts_in(
@@ -33,8 +34,14 @@ pub async fn erase_in(
     conn: &mut AnyConnection,
     practice_id: PracticeId,
     id: ClientId,
+    backend: Backend,
     log_id: i64,
 ) -> Result<Option<DeletionCounts>, sqlx::Error> {
+    // The client's row first, on every path, so two deletions of one client queue instead of
+    // deadlocking on PostgreSQL.
+    if !store::lock_in(conn, backend, practice_id, id).await? {
+        return Ok(None);
+    }
     let counts = counts_in(conn, practice_id, id).await?;
     store::delete_keys(conn, practice_id, id).await?;
     crate::calendar::store::delete_for_client_in(conn, practice_id, id).await?;

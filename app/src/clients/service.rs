@@ -174,7 +174,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: ClientId) -> Resul
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let log_id = store::log_deletion_in(&mut tx, user.practice_id, now, DeletionCause::ByHand).await?;
-    if super::erasure::erase_in(&mut tx, user.practice_id, id, log_id).await?.is_none() {
+    if super::erasure::erase_in(&mut tx, user.practice_id, id, state.db.backend(), log_id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     audit::record(&mut *tx, user, now, AuditAction::ClientDeleted, None, None).await?;

@@ -230,24 +230,30 @@ where
 /// behind a long run of writes. PostgreSQL has no database-wide write lock: the write just runs.
 pub async fn write_unless_busy<F>(db: &Db, wait_ms: u64, write: F) -> Result<bool, sqlx::Error>
 where
-    F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<(), sqlx::Error>>,
+    F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<(), sqlx::Error>> + Send + 'static,
 {
-    let mut conn = db.acquire().await?;
-    if db.backend() != Backend::Sqlite {
-        write(&mut conn).await?;
-        return Ok(true);
-    }
-    (&mut *conn).execute(format!("PRAGMA busy_timeout = {wait_ms}").as_str()).await?;
-    let outcome = write(&mut conn).await;
-    if (&mut *conn).execute(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").as_str()).await.is_err() {
-        // Never hand a connection with the short wait back to the pool.
-        conn.close_on_drop();
-    }
-    match outcome {
-        Ok(()) => Ok(true),
-        Err(sqlx::Error::Database(error)) if error.code().is_some_and(|code| is_busy_code(&code)) => Ok(false),
-        Err(error) => Err(error),
-    }
+    let db = db.clone();
+    // In a task of its own: should the caller's request be dropped half-way, the wait is still set
+    // back before the connection returns to the pool.
+    let task = tokio::spawn(async move {
+        let mut conn = db.acquire().await?;
+        if db.backend() != Backend::Sqlite {
+            write(&mut conn).await?;
+            return Ok(true);
+        }
+        (&mut *conn).execute(format!("PRAGMA busy_timeout = {wait_ms}").as_str()).await?;
+        let outcome = write(&mut conn).await;
+        if (&mut *conn).execute(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").as_str()).await.is_err() {
+            // Never hand a connection with the short wait back to the pool.
+            conn.close_on_drop();
+        }
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(sqlx::Error::Database(error)) if error.code().is_some_and(|code| is_busy_code(&code)) => Ok(false),
+            Err(error) => Err(error),
+        }
+    });
+    task.await.unwrap_or(Err(sqlx::Error::WorkerCrashed))
 }
 
 /// SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
@@ -261,14 +267,16 @@ fn is_busy_code(code: &str) -> bool {
 /// snapshot blocks that: the first try waits briefly, then a background task tries again, so a
 /// deletion neither waits long nor fails because of it. PostgreSQL has nothing to do here.
 pub async fn purge_wal(db: &Db) {
-    if db.backend() != Backend::Sqlite || checkpoint_truncate(db).await {
+    // In a task of its own, like the retries: a checkpoint cut off half-way would return a
+    // connection with the short wait to the pool.
+    if db.backend() != Backend::Sqlite || tokio::spawn(checkpoint_truncate(db.clone())).await.unwrap_or(false) {
         return;
     }
     let db = db.clone();
     tokio::spawn(async move {
         for attempt in 1..=CHECKPOINT_RETRIES {
             tokio::time::sleep(std::time::Duration::from_millis(250 * attempt.min(8))).await;
-            if checkpoint_truncate(&db).await {
+            if checkpoint_truncate(db.clone()).await {
                 tracing::debug!(attempt, "WAL emptied after deletion");
                 return;
             }
@@ -278,7 +286,7 @@ pub async fn purge_wal(db: &Db) {
 }
 
 /// `true` when every WAL frame reached the database file and the WAL was truncated.
-async fn checkpoint_truncate(db: &Db) -> bool {
+async fn checkpoint_truncate(db: Db) -> bool {
     let outcome = async {
         let mut conn = db.acquire().await?;
         (&mut *conn).execute(format!("PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}").as_str()).await?;

@@ -291,6 +291,13 @@ async fn clients_past_the_period_go_with_all_they_own_after_one_notice_and_held_
     }
     let unlinked = app.count("SELECT COUNT(*) FROM practice_audit WHERE client_id IS NULL").await;
     assert!(unlinked >= audited, "the events stay, without the link: {unlinked} < {audited}");
+    let still_tied = app
+        .count(
+            "SELECT COUNT(*) FROM practice_audit
+             WHERE client_id IS NULL AND record_id IS NOT NULL AND action <> 'cleanup.changed'",
+        )
+        .await;
+    assert_eq!(still_tied, 0, "nor which of its records: a conversation's id would tie them together");
     assert_eq!(leftovers(&app, &sealed), Vec::<String>::new());
 
     // The log says how many and of what; nothing of who.
@@ -331,6 +338,28 @@ async fn a_client_active_again_after_the_notice_stays_and_is_told_about_again_wh
     later(&app, 365).await;
     assert_eq!(run_now(&app, RunMode::ByHand).await.noticed, 1, "due again: told again");
     assert_eq!(app.call(GetClient::PATH, &[("id", &client)]).await.status(), 200);
+}
+
+#[tokio::test]
+async fn switching_off_and_on_again_forgets_the_notices_and_tells_again_before_deleting() {
+    let app = spawn_app().await;
+    app.signed_in_user(OWNER).await;
+    switch_on(&app).await;
+    let client = app.create_client(&app.client, &[("name", "Ola Nordmann")]).await;
+    later(&app, 370).await;
+    assert_eq!(run_now(&app, RunMode::ByHand).await.noticed, 1);
+    // Alarmed by the mail, the practitioner switches it off; weeks later, on again.
+    assert_eq!(save(&app, &app.client, &[("period", "12")]).await.status(), 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM cleanup_notices").await, 0);
+    later(&app, 30).await;
+    switch_on(&app).await;
+    let report = run_now(&app, RunMode::ByHand).await;
+    assert_eq!((report.deleted, report.noticed), (0, 1), "told again, not deleted on the old notice");
+    let notices = app.mails_to(OWNER).await.into_iter().filter(|mail| mail.subject.contains("Cleanup")).count();
+    assert_eq!(notices, 2);
+    later(&app, 14).await;
+    assert_eq!(run_now(&app, RunMode::ByHand).await.deleted, 1);
+    assert_eq!(app.call(GetClient::PATH, &[("id", &client)]).await.status(), 404);
 }
 
 /// Old clients already told about 15 days ago, seeded through the API; their ids.
