@@ -59,3 +59,4 @@ CREATE INDEX appointments_by_client ON appointments (client_id);
 CREATE INDEX outbox_by_client ON outbox (client_id);
 CREATE INDEX journal_entries_by_client_id ON journal_entries (client_id);
 CREATE INDEX consent_requests_by_client_id ON consent_requests (client_id);
+CREATE INDEX message_sessions_by_link ON message_sessions (link_id);
