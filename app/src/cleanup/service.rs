@@ -194,22 +194,30 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
     let mut report = RunReport::default();
     let mut renewed = Instant::now();
     for practice in store::enabled(&state.db).await? {
-        keep(lease, &mut renewed).await?;
+        if !keep(lease, &mut renewed).await? {
+            return Err(lease_lost());
+        }
         let months = u32::try_from(practice.retention_months).unwrap_or(DEFAULT_MONTHS);
         report.practices += 1;
-        // One practice's trouble is logged and the others are cleaned all the same.
-        if let Err(error) = clean(state, practice.practice_id, months, dry_run, lease, &mut renewed, &mut report).await
-        {
-            if matches!(error, AppError::Internal) && lease.is_some() {
-                return Err(error);
+        // One practice's trouble is logged and the others are cleaned all the same; only a lost
+        // lease stops the run.
+        match clean(state, practice.practice_id, months, dry_run, lease, &mut renewed, &mut report).await {
+            Ok(true) => {}
+            Ok(false) => return Err(lease_lost()),
+            Err(error) => {
+                tracing::error!(?error, practice_id = %practice.practice_id, "the cleanup of one practice failed");
             }
-            tracing::error!(?error, practice_id = %practice.practice_id, "the cleanup of one practice failed");
         }
     }
     Ok(report)
 }
 
-/// One practice's part of a run.
+fn lease_lost() -> AppError {
+    tracing::error!("the cleanup lease ran out mid-run; stopping");
+    AppError::Internal
+}
+
+/// One practice's part of a run; `false` when the run's lease was lost on the way.
 async fn clean(
     state: &AppState,
     practice_id: PracticeId,
@@ -218,7 +226,7 @@ async fn clean(
     lease: Option<&Lease>,
     renewed: &mut Instant,
     report: &mut RunReport,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let now = state.clock.now();
     let standings = standings(&mut *state.db.acquire().await?, practice_id, None).await?;
     let mut to_notice = Vec::new();
@@ -249,29 +257,28 @@ async fn clean(
             report.counts += counts;
             report.deleted += 1;
         }
-        keep(lease, renewed).await?;
+        if !keep(lease, renewed).await? {
+            return Ok(false);
+        }
     }
     report.noticed += match (dry_run, to_notice.is_empty()) {
         (_, true) => 0,
         (true, false) => to_notice.len() as u64,
         (false, false) => notify(state, practice_id, &to_notice, now).await?,
     };
-    Ok(())
+    Ok(true)
 }
 
-/// Renews the run's lease when it is due; an error when it was lost (it ran out and another
+/// Renews the run's lease when it is due; `false` when it was lost (it ran out and another
 /// server may be running the job): the run stops.
-async fn keep(lease: Option<&Lease>, renewed: &mut Instant) -> Result<(), AppError> {
-    let Some(lease) = lease else { return Ok(()) };
+async fn keep(lease: Option<&Lease>, renewed: &mut Instant) -> Result<bool, sqlx::Error> {
+    let Some(lease) = lease else { return Ok(true) };
     if renewed.elapsed() < RENEW_EVERY {
-        return Ok(());
+        return Ok(true);
     }
-    if !lease.renew().await? {
-        tracing::error!("the cleanup lease ran out mid-run; stopping");
-        return Err(AppError::Internal);
-    }
+    let held = lease.renew().await?;
     *renewed = Instant::now();
-    Ok(())
+    Ok(held)
 }
 
 /// Deletes the first of `due` in one transaction, as many as fit in [`BATCH_BUDGET`] (at least
