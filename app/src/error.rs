@@ -154,6 +154,8 @@ pub enum Problem {
     /// A retention period under the legal minimum for health records, saved without the
     /// practitioner confirming that they may.
     ShortRetentionNotConfirmed,
+    SameEmail,
+    EmailTaken,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -280,6 +282,8 @@ impl Problem {
                 t.err_months_out_of_range.replace("{min}", &min.to_string()).replace("{max}", &max.to_string())
             }
             Self::ShortRetentionNotConfirmed => t.err_short_retention_not_confirmed.into(),
+            Self::SameEmail => t.err_same_email.into(),
+            Self::EmailTaken => t.err_email_taken.into(),
         }
     }
 }
@@ -380,6 +384,7 @@ impl Problem {
             | Self::TimeTaken
             | Self::ConversationClosed
             | Self::SendFailed
+            | Self::EmailTaken
             | Self::AgreementNotReady => StatusCode::CONFLICT,
             Self::WrongCredentials
             | Self::EmailNotVerified
@@ -406,6 +411,7 @@ impl Problem {
             | Self::PasswordTooShortWithoutTwoFactor { .. }
             | Self::MonthsOutOfRange { .. }
             | Self::ShortRetentionNotConfirmed
+            | Self::SameEmail
             | Self::FileTooLarge { .. }
             | Self::FileMissing
             | Self::FileNotImage

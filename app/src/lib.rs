@@ -53,7 +53,7 @@ use consent::{ConsentLinkPage, ConsentSettingsPage};
 use i18n::t;
 use journal::JournalEntryPage;
 use messages::{ConversationPage, MessagesPage, SecureMessagePage};
-use profile::ProfilePage;
+use profile::{ConfirmEmailPage, ProfilePage, RevertEmailPage};
 use security::SecurityPage;
 use services::ServicesPage;
 use settings::{SettingsIndex, SettingsLayout};
@@ -115,6 +115,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage />
                 <Route path=path!("/signup/sent") view=SignUpSentPage />
                 <Route path=path!("/verify-email") view=VerifyEmailPage />
+                <Route path=path!("/confirm-email") view=ConfirmEmailPage />
+                <Route path=path!("/revert-email") view=RevertEmailPage />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("/forgot-password/sent") view=ForgotPasswordSentPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />

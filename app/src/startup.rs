@@ -134,9 +134,20 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
     let challenges = crate::two_factor::service::purge_expired(state).await?;
     let attempts = state.throttle.purge().await?;
     let messages = crate::messages::service::purge(state).await?;
+    let email_changes = crate::profile::store::delete_expired_changes(&state.db, state.clock.now()).await?;
     // Also catches a WAL that a deletion could not empty at the time.
     db::purge_wal(&state.db).await;
-    tracing::debug!(sessions, devices, links, resets, challenges, attempts, messages, "purged expired rows");
+    tracing::debug!(
+        sessions,
+        devices,
+        links,
+        resets,
+        challenges,
+        attempts,
+        messages,
+        email_changes,
+        "purged expired rows"
+    );
     Ok(())
 }
 

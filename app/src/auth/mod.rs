@@ -30,6 +30,8 @@ pub fn LoginPage() -> impl IntoView {
             Some("verified") => Some(texts.reason_verified),
             Some("password_reset") => Some(texts.reason_password_reset),
             Some("code_expired") => Some(texts.reason_code_expired),
+            Some("email_changed") => Some(texts.reason_email_changed),
+            Some("email_reverted") => Some(texts.reason_email_reverted),
             _ => None,
         })
     };

@@ -357,3 +357,58 @@ pub async fn practitioner_emails(db: &Db, practice_id: PracticeId) -> Result<Vec
         .fetch_all(db)
         .await
 }
+
+/// What setting an account's sign-in address came to.
+pub enum EmailSet {
+    Done,
+    /// The account's address is no longer the one expected.
+    NotCurrent,
+    /// Another account has the address.
+    Taken,
+}
+
+/// Sets the account's sign-in address (as verified: a link to it was followed), in the caller's
+/// transaction; when `from` is given, only while the account has that address. Links sent to the
+/// address it had (verification, password reset) stop working.
+pub async fn set_email_in(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    from: Option<&str>,
+    to: &str,
+    now: i64,
+) -> Result<EmailSet, sqlx::Error> {
+    let updated = match from {
+        Some(from) => {
+            sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3 AND email = $4")
+                .bind(to)
+                .bind(now)
+                .bind(user_id)
+                .bind(from)
+                .execute(&mut *conn)
+                .await
+        }
+        None => {
+            sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
+                .bind(to)
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await
+        }
+    };
+    match updated {
+        Ok(done) if done.rows_affected() == 1 => {}
+        Ok(_) => return Ok(EmailSet::NotCurrent),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => return Ok(EmailSet::Taken),
+        Err(error) => return Err(error),
+    }
+    sqlx::query("DELETE FROM email_verifications WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    Ok(EmailSet::Done)
+}
+
+/// Sets the account holder's name.
+pub async fn set_name(db: &Db, user_id: UserId, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET name = $1 WHERE id = $2").bind(name).bind(user_id).execute(db).await?;
+    Ok(())
+}

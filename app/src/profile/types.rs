@@ -21,6 +21,10 @@ pub struct PracticeDetails {
 pub struct Profile {
     pub name: String,
     pub email: String,
+    /// A new sign-in address waiting for its confirmation link to be opened.
+    pub pending_email: Option<String>,
+    /// Whether two-factor sign-in is on (a change of address then needs a code too).
+    pub two_factor: bool,
     pub practice: PracticeDetails,
     /// Whether the operator has configured everything the data processing agreement names.
     pub agreement_ready: bool,

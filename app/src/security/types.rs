@@ -73,10 +73,13 @@ pub enum EventKind {
     LostTwoFactorApproved,
     LostTwoFactorRejected,
     CodeStepLocked,
+    EmailChangeRequested,
+    EmailChanged,
+    EmailChangeReverted,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 21] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -95,6 +98,9 @@ impl EventKind {
         Self::LostTwoFactorApproved,
         Self::LostTwoFactorRejected,
         Self::CodeStepLocked,
+        Self::EmailChangeRequested,
+        Self::EmailChanged,
+        Self::EmailChangeReverted,
     ];
 
     pub fn code(self) -> &'static str {
@@ -117,6 +123,9 @@ impl EventKind {
             Self::LostTwoFactorApproved => "lost_2fa_approved",
             Self::LostTwoFactorRejected => "lost_2fa_rejected",
             Self::CodeStepLocked => "code_step_locked",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChanged => "email_changed",
+            Self::EmailChangeReverted => "email_change_reverted",
         }
     }
 
@@ -144,6 +153,9 @@ impl EventKind {
             Self::LostTwoFactorApproved => t.event_lost_2fa_approved,
             Self::LostTwoFactorRejected => t.event_lost_2fa_rejected,
             Self::CodeStepLocked => t.event_code_step_locked,
+            Self::EmailChangeRequested => t.event_email_change_requested,
+            Self::EmailChanged => t.event_email_changed,
+            Self::EmailChangeReverted => t.event_email_change_reverted,
         }
     }
 }

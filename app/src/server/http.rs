@@ -29,6 +29,8 @@ const PUBLIC_PAGES: &[&str] = &[
     "/signup",
     "/signup/sent",
     "/verify-email",
+    "/confirm-email",
+    "/revert-email",
     "/forgot-password",
     "/forgot-password/sent",
     "/reset-password",

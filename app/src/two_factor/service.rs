@@ -222,6 +222,25 @@ pub async fn disable(
     if short {
         return Err(AppError::field("password", Problem::PasswordTooShortWithoutTwoFactor { min: PASSWORD_MIN }));
     }
+    confirm_code(state, user, code, "code", origin, ip, lang).await?;
+    store::disable(&state.db, user.user_id).await?;
+    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
+    security::record(state, user.user_id, EventKind::TwoFactorDisabled, origin).await?;
+    notify(state, &user.email, lang.texts().mail_2fa_off_subject, lang.texts().mail_2fa_off_body);
+    Ok(())
+}
+
+/// The account's code, asked again inside a running session for a sensitive change: limited per
+/// network, and counted per account like the login's code step. A wrong one is reported on `field`.
+pub async fn confirm_code(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    field: &str,
+    origin: &Origin<'_>,
+    ip: std::net::IpAddr,
+    lang: Lang,
+) -> Result<Proof, AppError> {
     let admitted = match state.throttle.admit_code(ip).await? {
         Ok(admitted) => admitted,
         Err(retry_after_secs) => {
@@ -230,13 +249,15 @@ pub async fn disable(
         }
     };
     let account = CodeAccount { user_id: user.user_id, email: &user.email };
-    check_counted_code(state, &account, code, "code", origin, ip, lang).await?;
+    let proof = check_counted_code(state, &account, code, field, origin, ip, lang).await?;
     state.throttle.forgive(admitted).await?;
-    store::disable(&state.db, user.user_id).await?;
-    state.sessions.delete_others_of_user(user.user_id, user.session_id).await?;
-    security::record(state, user.user_id, EventKind::TwoFactorDisabled, origin).await?;
-    notify(state, &user.email, lang.texts().mail_2fa_off_subject, lang.texts().mail_2fa_off_body);
-    Ok(())
+    Ok(proof)
+}
+
+/// Whether what was typed has the shape of an app code or a recovery code, before anything is
+/// checked against the account.
+pub fn code_shape(input: &str, field: &str) -> Result<(), AppError> {
+    parse_code(input, field).map(|_| ())
 }
 
 fn require_fresh(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
