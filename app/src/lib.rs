@@ -11,6 +11,7 @@ pub mod components;
 pub mod consent;
 pub mod dates;
 pub mod error;
+pub mod export;
 pub mod fields;
 pub mod i18n;
 pub mod ids;

@@ -30,6 +30,15 @@ pub fn moment_text(zone: Tz, timestamp: i64) -> String {
     format!("{} {:02}:{:02}", date_text(date), minute / 60, minute % 60)
 }
 
+/// A UTC instant in RFC 3339 with the practice's offset (`2026-11-30T09:15:00+01:00`): readable,
+/// and exact for a program reading an export.
+pub fn instant_text(zone: Tz, timestamp: i64) -> String {
+    zone.timestamp_opt(timestamp, 0)
+        .single()
+        .map(|moment| moment.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        .unwrap_or_default()
+}
+
 /// Monday of the week a date lies in; `None` before the first Monday of chrono's calendar.
 pub fn monday_of(date: NaiveDate) -> Option<NaiveDate> {
     date.checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())))

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         // The plain axum routes, outside the server functions: downloads and the lost-2FA form.
         .merge(crate::support::routes())
         .merge(crate::profile::routes())
+        .merge(crate::export::routes())
         .merge(crate::consent::routes())
         .merge(crate::messages::files::routes())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)

@@ -50,10 +50,12 @@ pub enum AuditAction {
     /// The client was kept from the cleanup, or let go again.
     ClientHeld,
     ClientHoldReleased,
+    /// Everything about the client was downloaded as one archive.
+    ClientExported,
 }
 
 impl AuditAction {
-    const ALL: [Self; 38] = [
+    const ALL: [Self; 39] = [
         Self::JournalRead,
         Self::JournalCreated,
         Self::JournalEdited,
@@ -92,6 +94,7 @@ impl AuditAction {
         Self::CleanupChanged,
         Self::ClientHeld,
         Self::ClientHoldReleased,
+        Self::ClientExported,
     ];
 
     /// The name stored in the database.
@@ -135,6 +138,7 @@ impl AuditAction {
             Self::CleanupChanged => "cleanup.changed",
             Self::ClientHeld => "cleanup.held",
             Self::ClientHoldReleased => "cleanup.released",
+            Self::ClientExported => "client.exported",
         }
     }
 
@@ -182,6 +186,7 @@ impl AuditAction {
             Self::CleanupChanged => t.audit_cleanup_changed,
             Self::ClientHeld => t.audit_client_held,
             Self::ClientHoldReleased => t.audit_client_hold_released,
+            Self::ClientExported => t.audit_client_exported,
         }
     }
 }

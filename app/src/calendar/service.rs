@@ -45,6 +45,47 @@ fn opened(directory: &Directory, row: &AppointmentRow) -> Result<Option<(String,
     Ok(Some((entry.profile.name.clone(), notes)))
 }
 
+/// An appointment as a client's data export holds it.
+#[derive(serde::Serialize)]
+pub struct AppointmentRecord {
+    pub starts: String,
+    pub ends: String,
+    pub service: String,
+    /// `booked` or `cancelled`.
+    pub status: String,
+    /// `practitioner` (put in the calendar by the practice) or `online` (booked by the client).
+    pub source: String,
+    pub notes: String,
+}
+
+/// Every appointment of the client, opened with its keys, for its data export (which the caller
+/// records). The booker's network address is not in it: that is released only through support.
+pub async fn records_of(
+    state: &AppState,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    keys: &ClientKeys,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<AppointmentRecord>, AppError> {
+    let rows = store::of_client(&state.db, practice_id, client_id).await?;
+    rows.into_iter()
+        .map(|row| {
+            let notes = match &row.notes_sealed {
+                Some(sealed) => keys.open_text(sealed, Field { record: &appointment_record(row.id), field: NOTES })?,
+                None => String::new(),
+            };
+            Ok(AppointmentRecord {
+                starts: local_time::instant_text(zone, row.starts_at),
+                ends: local_time::instant_text(zone, row.ends_at),
+                service: row.service_name.unwrap_or_default(),
+                status: if row.status == "booked" { "booked".into() } else { "cancelled".into() },
+                source: row.source,
+                notes,
+            })
+        })
+        .collect()
+}
+
 /// An appointment as the form sends it.
 pub struct AppointmentInput<'a> {
     pub client_id: &'a str,

@@ -306,6 +306,26 @@ pub async fn appointment(db: &Db, practice_id: PracticeId, id: i64) -> Result<Op
     .await
 }
 
+/// Every appointment of the client, past, coming and cancelled, in time order.
+pub async fn of_client(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id AS id, a.client_id AS client_id, a.service_id AS service_id, s.name AS service_name,
+                s.colour AS service_colour, a.starts_at AS starts_at, a.ends_at AS ends_at,
+                a.notes_sealed AS notes_sealed, a.source AS source, a.status AS status
+         FROM appointments a LEFT JOIN services s ON s.id = a.service_id
+         WHERE a.practice_id = $1 AND a.client_id = $2
+         ORDER BY a.starts_at, a.id",
+    )
+    .bind(practice_id)
+    .bind(client_id)
+    .fetch_all(db)
+    .await
+}
+
 /// How many appointments the client has, past, coming and cancelled.
 pub async fn count_for_client<'e, E>(db: E, practice_id: PracticeId, client_id: ClientId) -> Result<i64, sqlx::Error>
 where

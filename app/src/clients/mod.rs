@@ -226,6 +226,13 @@ fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -
         <ConsentSection client_id=id has_email state=consent />
         <JournalSection client_id=id state=journal />
         <ConversationSection client_id=id on_profile=true />
+        <section class="panel" aria-labelledby="export-title">
+            <h2 id="export-title">{texts.export_client_title}</h2>
+            <p class="hint">{texts.export_client_hint}</p>
+            <a class="button secondary" id="client-export" href=crate::export::client_archive_path(id) download>
+                {texts.export_client_download}
+            </a>
+        </section>
     }
 }
 

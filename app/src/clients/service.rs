@@ -14,7 +14,7 @@ use crate::consent::types::ConsentStatus;
 use crate::error::{AppError, Problem};
 use crate::ids::{ClientId, PracticeId};
 use crate::server::db::begin_write;
-use crate::server::envelope::{self, Field};
+use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::sessions::CurrentUser;
 use crate::server::state::AppState;
 
@@ -156,6 +156,29 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<C
         address: profile.address,
         notes,
     })
+}
+
+/// The client with its notes opened, and its keys, for its data export (which the caller
+/// records); `None` when the practice has no such client.
+pub async fn for_export(
+    state: &AppState,
+    practice_id: PracticeId,
+    id: ClientId,
+) -> Result<Option<(Client, Arc<ClientKeys>)>, AppError> {
+    let Some(entry) = entry(state, practice_id, id).await? else { return Ok(None) };
+    let Some(sealed_notes) = store::sealed_notes(&state.db, practice_id, id).await? else { return Ok(None) };
+    let notes = sealed_notes.map(|sealed| entry.keys.open_text(&sealed, NOTES)).transpose()?.unwrap_or_default();
+    let profile = entry.profile.clone();
+    let client = Client {
+        id,
+        name: profile.name,
+        email: profile.email,
+        phone: profile.phone,
+        birth_date: profile.birth_date,
+        address: profile.address,
+        notes,
+    };
+    Ok(Some((client, entry.keys.clone())))
 }
 
 /// What deleting the client would take with it: its name (a reading of client data, so

@@ -599,6 +599,84 @@ async fn answer(
     Ok(())
 }
 
+/// A consent request as a client's data export holds it: the exact text, where it stands, and the
+/// evidence of each step.
+#[derive(Serialize)]
+pub struct ConsentRecord {
+    pub request: i64,
+    pub title: String,
+    pub version: i64,
+    /// `nb` or `en`, when the declaration says.
+    pub language: Option<&'static str>,
+    pub text: String,
+    /// `sent`, `opened`, `signed`, `declined`, `withdrawn`, or `revoked` (taken back by the practice).
+    pub status: &'static str,
+    pub expired: bool,
+    pub sent: String,
+    pub decided: Option<String>,
+    pub typed_name: Option<String>,
+    pub signature_drawn: bool,
+    pub text_sha256: String,
+    pub events: Vec<ConsentEventRecord>,
+}
+
+#[derive(Serialize)]
+pub struct ConsentEventRecord {
+    pub what: String,
+    pub at: String,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Every consent request of the client with its evidence, and each one's copy with its trail as
+/// a PDF (labelled in the declaration's language, else `lang`), for its data export (which the
+/// caller records).
+pub async fn records_of(
+    state: &AppState,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    keys: &ClientKeys,
+    zone: chrono_tz::Tz,
+    lang: Lang,
+) -> Result<Vec<(ConsentRecord, Vec<u8>)>, AppError> {
+    let now = state.clock.now();
+    let mut records = Vec::new();
+    for row in store::requests_of(&state.db, practice_id, client_id).await?.into_iter().rev() {
+        let template = store::template_version(&state.db, practice_id, row.template_id, row.version)
+            .await?
+            .ok_or_else(|| AppError::internal("a consent request without its declaration"))?;
+        let evidence = open_evidence(keys, &row)?;
+        let copy = copy_of(state, &row, None, lang).await?.pdf;
+        let status = ConsentStatus::of(row.status, row.expires_at, now);
+        let record = ConsentRecord {
+            request: row.id,
+            title: template.title.clone(),
+            version: row.version,
+            language: template.lang.map(Lang::code),
+            text: template.body.clone(),
+            status: row.status.as_str(),
+            expired: status == ConsentStatus::Expired,
+            sent: local_time::instant_text(zone, row.sent_at),
+            decided: row.decided_at.map(|at| local_time::instant_text(zone, at)),
+            typed_name: evidence.typed_name,
+            signature_drawn: evidence.drawn_signature.is_some(),
+            text_sha256: evidence.text_sha256,
+            events: evidence
+                .events
+                .into_iter()
+                .map(|event| ConsentEventRecord {
+                    what: event.what,
+                    at: local_time::instant_text(zone, event.at),
+                    ip: event.ip,
+                    user_agent: event.user_agent,
+                })
+                .collect(),
+        };
+        records.push((record, copy));
+    }
+    Ok(records)
+}
+
 /// The signed copy with its trail, as a PDF for the practitioner: the exact text, the typed
 /// name, the drawn signature, and when and from where each step happened, labelled in the
 /// declaration's language (`lang` for a declaration without one). `NotFound` for another

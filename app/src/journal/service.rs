@@ -9,7 +9,7 @@ use super::types::{Journal, JournalEntry, JournalHistory, JournalInput};
 use crate::audit::store as audit;
 use crate::audit::types::{AuditAction, AuditEvent};
 use crate::error::{AppError, Problem};
-use crate::ids::ClientId;
+use crate::ids::{ClientId, PracticeId};
 use crate::local_time;
 use crate::server::envelope::{self, ClientKeys, Field};
 use crate::server::sessions::CurrentUser;
@@ -92,6 +92,51 @@ pub async fn history(
     let now = state.clock.now();
     audit::record(&state.db, user, now, AuditAction::JournalRead, Some(client_id), Some(entry_id)).await?;
     Ok(JournalHistory { client_name, versions })
+}
+
+/// A journal entry as a client's data export holds it: every wording, oldest first.
+#[derive(serde::Serialize)]
+pub struct EntryRecord {
+    pub entry: i64,
+    pub versions: Vec<VersionRecord>,
+}
+
+#[derive(serde::Serialize)]
+pub struct VersionRecord {
+    pub version: i64,
+    pub date: String,
+    pub title: String,
+    pub text: String,
+    pub author: String,
+    pub written: String,
+}
+
+/// The client's whole journal, every version opened, for its data export (which the caller
+/// records).
+pub async fn records_of(
+    state: &AppState,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    keys: &ClientKeys,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<EntryRecord>, AppError> {
+    let mut entries: Vec<EntryRecord> = Vec::new();
+    for row in store::all_versions(&state.db, practice_id, client_id).await? {
+        let record = record(row.entry_id, row.version);
+        let version = VersionRecord {
+            version: row.version,
+            date: row.date,
+            title: keys.open_text(&row.title, Field { record: &record, field: TITLE_FIELD })?,
+            text: keys.open_text(&row.body, Field { record: &record, field: TEXT_FIELD })?,
+            author: row.author,
+            written: local_time::instant_text(zone, row.written_at),
+        };
+        match entries.last_mut() {
+            Some(entry) if entry.entry == row.entry_id => entry.versions.push(version),
+            _ => entries.push(EntryRecord { entry: row.entry_id, versions: vec![version] }),
+        }
+    }
+    Ok(entries)
 }
 
 fn new_version<'a>(

@@ -89,6 +89,27 @@ pub async fn history(
     rows.iter().map(version_row).collect()
 }
 
+/// Every version of every entry of the client: entries by date (oldest first), versions in order.
+pub async fn all_versions(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<Vec<VersionRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT v.entry_id, v.version, v.entry_date, v.title, v.body, v.author_name, v.written_at
+         FROM journal_entries e
+         JOIN journal_versions c ON c.entry_id = e.id AND c.version = e.current_version
+         JOIN journal_versions v ON v.entry_id = e.id
+         WHERE e.practice_id = $1 AND e.client_id = $2
+         ORDER BY c.entry_date, e.id, v.version",
+    )
+    .bind(practice_id)
+    .bind(client_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(version_row).collect()
+}
+
 /// A new entry, at version 1 (whose row the caller adds next, in the same transaction).
 pub async fn insert_entry(
     conn: &mut AnyConnection,

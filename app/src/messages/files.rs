@@ -5,9 +5,6 @@
 //! Files stream: each arrives in `CHUNK_BYTES` pieces that are sealed and stored one by one, and
 //! leaves the same way, so a 10 MB file never sits whole in memory.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Multipart, Path};
@@ -22,6 +19,7 @@ use crate::ids::{ClientId, FileId};
 use crate::server::db::Db;
 use crate::server::request::RequestInfo;
 use crate::server::state::AppState;
+use crate::server::streaming;
 
 /// A message's form may be this large: its files and a long text.
 const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
@@ -321,8 +319,8 @@ fn attachment(name: &str) -> String {
 
 /// The file's chunks, opened one at a time by a task that waits while the client reads: at most
 /// one chunk waits in the channel.
-fn stream(db: Db, download: Download) -> ChunkStream {
-    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+fn stream(db: Db, download: Download) -> streaming::PieceStream {
+    let (sender, stream) = streaming::channel();
     tokio::spawn(async move {
         for seq in 0..download.chunks() {
             let chunk = download.chunk(&db, seq).await.map(Bytes::from).map_err(std::io::Error::other);
@@ -332,17 +330,7 @@ fn stream(db: Db, download: Download) -> ChunkStream {
             }
         }
     });
-    ChunkStream(receiver)
-}
-
-struct ChunkStream(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
-
-impl futures_core::Stream for ChunkStream {
-    type Item = Result<Bytes, std::io::Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
+    stream
 }
 
 #[cfg(test)]

@@ -200,6 +200,84 @@ pub fn open_messages(
         .collect()
 }
 
+/// A message as a client's data export holds it.
+#[derive(serde::Serialize)]
+pub struct MessageRecord {
+    /// `client` or `practitioner`.
+    pub from: &'static str,
+    pub sent: String,
+    pub read: Option<String>,
+    pub text: String,
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(serde::Serialize)]
+pub struct FileRecord {
+    #[serde(skip)]
+    pub id: FileId,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Where the export puts the file itself (set by the export).
+    pub path: String,
+}
+
+/// The client's sent messages with their files' names, for its data export (which the caller
+/// records); the files themselves through [`file_for_export`].
+pub async fn records_of(
+    state: &AppState,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    keys: &ClientKeys,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<MessageRecord>, AppError> {
+    let Some(conversation) = store::of_client(&state.db, practice_id, client_id).await? else {
+        return Ok(Vec::new());
+    };
+    let rows = store::messages(&state.db, conversation.id).await?;
+    let files = store::files(&state.db, conversation.id).await?;
+    let types: std::collections::HashMap<FileId, String> =
+        files.iter().map(|file| (file.id, file.content_type.clone())).collect();
+    let sent: std::collections::HashMap<MessageId, (i64, Option<i64>)> =
+        rows.iter().map(|row| (row.id, (row.sent_at, row.read_at))).collect();
+    let views = open_messages(keys, conversation.id, zone, rows, files)?;
+    Ok(views
+        .into_iter()
+        .map(|view| {
+            let (sent_at, read_at) = sent.get(&view.id).copied().unwrap_or_default();
+            MessageRecord {
+                from: if view.from_client { CLIENT } else { PRACTITIONER },
+                sent: local_time::instant_text(zone, sent_at),
+                read: read_at.map(|at| local_time::instant_text(zone, at)),
+                text: view.body,
+                files: view
+                    .files
+                    .into_iter()
+                    .map(|file| FileRecord {
+                        content_type: types.get(&file.id).cloned().unwrap_or_default(),
+                        id: file.id,
+                        name: file.name,
+                        size: file.size,
+                        path: String::new(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// A file of the client's conversation, for its data export (which the caller records).
+pub async fn file_for_export(
+    state: &AppState,
+    practice_id: PracticeId,
+    client_id: ClientId,
+    file_id: FileId,
+) -> Result<Download, AppError> {
+    let row = store::download(&state.db, file_id).await?;
+    let row = row.filter(|row| row.practice_id == practice_id && row.client_id == client_id);
+    open_download(state, row.ok_or(AppError::NotFound)?).await
+}
+
 /// Closes the conversation (the client can still read it, but not answer), or opens it again.
 pub async fn set_closed(
     state: &AppState,

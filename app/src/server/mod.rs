@@ -21,5 +21,6 @@ pub mod request;
 pub mod resealing;
 pub mod sessions;
 pub mod state;
+pub mod streaming;
 pub mod throttle;
 pub mod unavailable;

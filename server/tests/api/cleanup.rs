@@ -68,7 +68,7 @@ async fn journal(app: &TestApp, client: &str, title: &str) {
 }
 
 /// Monday to Friday 08–16 and a 50-minute service; the service's id.
-async fn opening_hours_and_service(app: &TestApp) -> String {
+pub(crate) async fn opening_hours_and_service(app: &TestApp) -> String {
     let mut hours = Vec::new();
     for day in 0..5 {
         hours.push((format!("hours[d{day}_open]"), "on".to_string()));
@@ -84,7 +84,7 @@ async fn opening_hours_and_service(app: &TestApp) -> String {
 }
 
 /// An appointment at 10:00 on the first weekday at least two days ahead (by the app's clock).
-async fn book(app: &TestApp, client: &str, service: &str) {
+pub(crate) async fn book(app: &TestApp, client: &str, service: &str) {
     let zone = app::local_time::zone("Europe/Oslo");
     let mut at = app.clock.now() + 2 * DAY;
     while app::local_time::weekday(app::local_time::to_local(zone, at).0) > 4 {

@@ -31,12 +31,12 @@ async fn new_client(app: &TestApp, client: &reqwest::Client, name: &str, email: 
     app.create_client(client, &[("name", name), ("email", email)]).await
 }
 
-async fn templates(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+pub(crate) async fn templates(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
     app.call_with(client, ConsentTemplates::PATH, &[]).await.json().await.unwrap()
 }
 
 /// Sends the first declaration to the client and returns the link's token from the mail.
-async fn send(app: &TestApp, client_id: &str, email: &str, count: usize) -> String {
+pub(crate) async fn send(app: &TestApp, client_id: &str, email: &str, count: usize) -> String {
     let template = templates(app, &app.client).await[0]["id"].to_string();
     let sent = app.call(SendConsent::PATH, &[("client_id", client_id), ("template_id", &template)]).await;
     assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
@@ -54,7 +54,7 @@ async fn opened(app: &TestApp, token: &str) -> reqwest::Response {
     app.call_with(&crate::helpers::browser(&app.base), ConsentOpened::PATH, &[("token", token)]).await
 }
 
-async fn sign(app: &TestApp, token: &str, name: &str) -> reqwest::Response {
+pub(crate) async fn sign(app: &TestApp, token: &str, name: &str) -> reqwest::Response {
     let phone = crate::helpers::browser_with_agent(&app.base, crate::helpers::PHONE_SAFARI);
     app.call_with(&phone, SignConsent::PATH, &[("token", token), ("agree", "yes"), ("name", name)]).await
 }

@@ -9,6 +9,7 @@ mod cleanup;
 mod clients;
 mod consent;
 mod erasure;
+mod export;
 mod fuzz;
 mod helpers;
 mod input;
