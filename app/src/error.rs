@@ -156,6 +156,7 @@ pub enum Problem {
     ShortRetentionNotConfirmed,
     SameEmail,
     EmailTaken,
+    ExportRunning,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -284,6 +285,7 @@ impl Problem {
             Self::ShortRetentionNotConfirmed => t.err_short_retention_not_confirmed.into(),
             Self::SameEmail => t.err_same_email.into(),
             Self::EmailTaken => t.err_email_taken.into(),
+            Self::ExportRunning => t.err_export_running.into(),
         }
     }
 }
@@ -385,6 +387,7 @@ impl Problem {
             | Self::ConversationClosed
             | Self::SendFailed
             | Self::EmailTaken
+            | Self::ExportRunning
             | Self::AgreementNotReady => StatusCode::CONFLICT,
             Self::WrongCredentials
             | Self::EmailNotVerified

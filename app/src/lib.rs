@@ -51,6 +51,7 @@ use calendar::{AppointmentPage, CalendarPage, EditAppointmentPage, NewAppointmen
 use cleanup::CleanupPage;
 use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClientPage};
 use consent::{ConsentLinkPage, ConsentSettingsPage};
+use export::ExportPage;
 use i18n::t;
 use journal::JournalEntryPage;
 use messages::{ConversationPage, MessagesPage, SecureMessagePage};
@@ -146,6 +147,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/services") view=ServicesPage />
                         <Route path=path!("/consent") view=ConsentSettingsPage />
                         <Route path=path!("/cleanup") view=CleanupPage />
+                        <Route path=path!("/export") view=ExportPage />
                     </ParentRoute>
                 </ParentRoute>
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>

@@ -40,12 +40,13 @@ pub async fn rewrap(db: &Db, master: &MasterKey) -> Result<Rotation, AppError> {
 }
 
 /// Every column that holds values the master key sealed directly.
-const MASTER_SEALED_COLUMNS: [(&str, &str); 5] = [
+const MASTER_SEALED_COLUMNS: [(&str, &str); 6] = [
     ("client_keys", "wrapped"),
     ("users", "totp_secret"),
     ("totp_setups", "secret"),
     ("lost_2fa_requests", "card_last4"),
     ("lost_2fa_evidence", "data"),
+    ("practice_exports", "key_wrapped"),
 ];
 
 /// Values that still name a version other than the current one: where, which version, how many.
@@ -91,12 +92,13 @@ pub async fn retire(db: &Db, master: &MasterKey) -> Result<Vec<u32>, RetireError
     }
     master.retire_old_versions().map_err(|error| RetireError::Failed(AppError::internal(error)))
 }
-/// The account secrets the master key seals directly, in one transaction: the two-factor keys
-/// and the lost-2FA evidence.
+/// The secrets the master key seals directly, in one transaction: the two-factor keys, the
+/// lost-2FA evidence and the keys of practice exports.
 async fn reseal_account_secrets(db: &Db, master: &MasterKey) -> Result<u64, AppError> {
     let mut tx = db::begin_write(db).await?;
     let count = crate::two_factor::service::reseal_master_sealed(&mut tx, master).await?
-        + crate::support::service::reseal_master_sealed(&mut tx, master).await?;
+        + crate::support::service::reseal_master_sealed(&mut tx, master).await?
+        + crate::export::service::reseal_master_sealed(&mut tx, master).await?;
     tx.commit().await?;
     Ok(count)
 }

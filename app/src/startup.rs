@@ -136,6 +136,7 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
     let attempts = state.throttle.purge().await?;
     let messages = crate::messages::service::purge(state).await?;
     let email_changes = crate::profile::store::delete_expired_changes(&state.db, state.clock.now()).await?;
+    let export_pieces = crate::export::service::purge(state).await?;
     // Also catches a WAL that a deletion could not empty at the time.
     db::purge_wal(&state.db).await;
     tracing::debug!(
@@ -147,6 +148,7 @@ pub async fn purge_expired(state: &AppState) -> Result<(), sqlx::Error> {
         attempts,
         messages,
         email_changes,
+        export_pieces,
         "purged expired rows"
     );
     Ok(())

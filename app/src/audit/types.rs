@@ -52,10 +52,13 @@ pub enum AuditAction {
     ClientHoldReleased,
     /// Everything about the client was downloaded as one archive.
     ClientExported,
+    /// The whole practice's archive was asked for, and downloaded.
+    PracticeExportStarted,
+    PracticeExported,
 }
 
 impl AuditAction {
-    const ALL: [Self; 39] = [
+    const ALL: [Self; 41] = [
         Self::JournalRead,
         Self::JournalCreated,
         Self::JournalEdited,
@@ -95,6 +98,8 @@ impl AuditAction {
         Self::ClientHeld,
         Self::ClientHoldReleased,
         Self::ClientExported,
+        Self::PracticeExportStarted,
+        Self::PracticeExported,
     ];
 
     /// The name stored in the database.
@@ -139,6 +144,8 @@ impl AuditAction {
             Self::ClientHeld => "cleanup.held",
             Self::ClientHoldReleased => "cleanup.released",
             Self::ClientExported => "client.exported",
+            Self::PracticeExportStarted => "practice.export_started",
+            Self::PracticeExported => "practice.exported",
         }
     }
 
@@ -187,6 +194,8 @@ impl AuditAction {
             Self::ClientHeld => t.audit_client_held,
             Self::ClientHoldReleased => t.audit_client_hold_released,
             Self::ClientExported => t.audit_client_exported,
+            Self::PracticeExportStarted => t.audit_practice_export_started,
+            Self::PracticeExported => t.audit_practice_exported,
         }
     }
 }

@@ -380,6 +380,51 @@ pub fn master_version_of(sealed: &[u8]) -> Option<u32> {
     }
 }
 
+/// A random key of its own for one short-lived thing (a practice's export archive): stored only
+/// wrapped by the master key, so the database alone opens nothing it sealed. Never printed.
+pub struct DataKey {
+    bytes: [u8; 32],
+}
+
+const DATA_KEY_VERSION: u32 = 1;
+
+impl DataKey {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self { bytes }
+    }
+
+    /// The key sealed by the master key, bound to `binding`.
+    pub fn wrap(&self, master: &MasterKey, binding: Binding<'_>) -> Vec<u8> {
+        master.seal(&self.bytes, binding)
+    }
+
+    pub fn unwrap(master: &MasterKey, wrapped: &[u8], binding: Binding<'_>) -> Result<Self, OpenError> {
+        let bytes = master.open(wrapped, binding)?;
+        Ok(Self { bytes: bytes.try_into().map_err(|_| OpenError)? })
+    }
+
+    pub fn seal(&self, plaintext: &[u8], binding: Binding<'_>) -> Vec<u8> {
+        let cipher = XChaCha20Poly1305::new((&self.bytes).into());
+        seal_with(&cipher, SEALED_V2, DATA_KEY_VERSION, plaintext, &binding.encode(DATA_KEY_VERSION))
+    }
+
+    pub fn open(&self, sealed: &[u8], binding: Binding<'_>) -> Result<Vec<u8>, OpenError> {
+        let (version, rest) = split_versioned(sealed, SEALED_V2).ok_or(OpenError)?;
+        if version != DATA_KEY_VERSION {
+            return Err(OpenError);
+        }
+        open_with(&XChaCha20Poly1305::new((&self.bytes).into()), rest, &binding.encode(version))
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
 /// A fresh random token of 256 bits, URL-safe. The caller stores only [`token_hash`] of it.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

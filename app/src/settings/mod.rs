@@ -18,6 +18,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/services">{texts.settings_services}</A>
                 <A href="/settings/consent">{texts.consent_settings}</A>
                 <A href="/settings/cleanup">{texts.settings_cleanup}</A>
+                <A href="/settings/export">{texts.settings_export}</A>
             </nav>
             <section class="settings-page">
                 <Outlet />
@@ -35,6 +36,7 @@ pub fn SettingsIndex() -> impl IntoView {
         ("/settings/services", texts.settings_services, texts.settings_services_about),
         ("/settings/consent", texts.consent_settings, texts.settings_consent_about),
         ("/settings/cleanup", texts.settings_cleanup, texts.settings_cleanup_about),
+        ("/settings/export", texts.settings_export, texts.settings_export_about),
     ];
     view! {
         <Title text=format!("{} · Trygg", texts.nav_settings) />

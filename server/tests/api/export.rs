@@ -176,3 +176,129 @@ async fn only_the_clients_own_practice_gets_its_archive() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM practice_audit WHERE action = 'client.exported'").await, 0);
 }
+
+mod practice {
+    use super::*;
+    use app::export::api::{GetPracticeExport, StartPracticeExport};
+
+    const READY_SUBJECT: &str = "Your Trygg export is ready";
+
+    async fn status(app: &TestApp, browser: &reqwest::Client) -> Value {
+        let response = app.call_with(browser, GetPracticeExport::PATH, &[]).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Waits until the newest export is no longer being built; its status.
+    async fn finished(app: &TestApp, browser: &reqwest::Client) -> Value {
+        for _ in 0..400 {
+            let now = status(app, browser).await;
+            if now["stage"].get("Building").is_none() {
+                return now;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the export was not finished in time");
+    }
+
+    async fn link_token(app: &TestApp, to: &str, count: usize) -> String {
+        let bodies = app.wait_for_subject(to, READY_SUBJECT, count).await;
+        let line = bodies[0].lines().find(|l| l.contains("/settings/export/download?token=")).expect("a link");
+        line.split("token=").nth(1).unwrap().trim().to_string()
+    }
+
+    async fn download(app: &TestApp, browser: &reqwest::Client, token: &str) -> reqwest::Response {
+        browser.get(app.url(&format!("/settings/export/download?token={token}"))).send().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_whole_practice_comes_out_once_through_the_owners_link_and_is_sealed_meanwhile() {
+        let app = spawn_app().await;
+        app.signed_in_user(OWNER).await;
+        let service = crate::cleanup::opening_hours_and_service(&app).await;
+        let kari = client_with_everything(&app, "Qzx Klient", EMAIL, "QzxA", &service).await;
+        let ola = app.create_client(&app.client, &[("name", "Ola Nordmann"), ("notes", "QzxO-notes")]).await;
+        let other = app.other_practitioner("ola@example.no").await;
+        let foreign = app.create_client(&other, &[("name", "Fremmed Klient"), ("notes", "Foreign-notes")]).await;
+
+        for (password, problem) in [("", "WrongPassword"), ("not my password at all", "WrongPassword")] {
+            let refused = app.call(StartPracticeExport::PATH, &[("password", password)]).await;
+            assert_eq!(refused.status(), 422);
+            let error = crate::helpers::error_of(refused).await;
+            assert_eq!(crate::helpers::validation(&error), [("password".to_string(), serde_json::json!(problem))]);
+        }
+        assert_eq!(status(&app, &app.client).await, Value::Null, "nothing was started");
+
+        let started = app.call(StartPracticeExport::PATH, &[("password", crate::helpers::PASSWORD)]).await;
+        assert_eq!(started.status(), 200);
+        let done = finished(&app, &app.client).await;
+        assert!(done["stage"].get("Ready").is_some(), "{done}");
+        let token = link_token(&app, OWNER, 1).await;
+
+        // Meanwhile the archive sits in the database sealed: a file sent as is does not show.
+        let pieces: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT sealed FROM practice_export_pieces").fetch_all(&app.state.db).await.unwrap();
+        assert!(!pieces.is_empty());
+        let marker = b"Qzx-file-content";
+        assert!(pieces.iter().all(|piece| !piece.windows(marker.len()).any(|w| w == marker)));
+
+        assert_eq!(download(&app, &other, &token).await.status(), 404, "another practice's owner");
+        let stranger = crate::helpers::browser(&app.base);
+        let anonymous = download(&app, &stranger, &token).await;
+        assert!(anonymous.status() == 303 || anonymous.status() == 401);
+        assert_eq!(download(&app, &app.client, "forged").await.status(), 404);
+
+        let response = download(&app, &app.client, &token).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        let length: usize = response.headers()["content-length"].to_str().unwrap().parse().unwrap();
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(bytes.len(), length);
+        let archive = entries(&bytes);
+        let names: Vec<&str> = archive.iter().map(|(name, _)| name.as_str()).collect();
+        let practice: Value = serde_json::from_slice(entry(&archive, "practice.json")).unwrap();
+        assert_eq!(practice["practice"]["name"], "Klinikk Nord");
+        assert_eq!(practice["services"][0]["name"], "Samtale");
+        let kari_json: Value =
+            serde_json::from_slice(entry(&archive, &format!("clients/{kari}-Qzx_Klient/client.json"))).unwrap();
+        assert_eq!(kari_json["journal"][0]["versions"][1]["text"], "QzxA-journal-second");
+        assert_eq!(entry(&archive, &format!("clients/{kari}-Qzx_Klient/files/1-QzxA-epikrise.pdf")), FILE);
+        let ola_json: Value =
+            serde_json::from_slice(entry(&archive, &format!("clients/{ola}-Ola_Nordmann/client.json"))).unwrap();
+        assert_eq!(ola_json["client"]["notes"], "QzxO-notes");
+        assert!(names.iter().all(|name| !name.contains(&format!("clients/{foreign}-"))), "{names:?}");
+        for (name, bytes) in &archive {
+            assert!(!String::from_utf8_lossy(bytes).contains("Foreign-notes"), "{name}");
+        }
+
+        assert_eq!(download(&app, &app.client, &token).await.status(), 404, "the link works once");
+        for _ in 0..200 {
+            if app.count("SELECT COUNT(*) FROM practice_export_pieces").await == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM practice_export_pieces").await, 0, "deleted once sent");
+        assert_eq!(status(&app, &app.client).await["stage"], "Taken");
+        let audit = |action: &'static str| format!("SELECT COUNT(*) FROM practice_audit WHERE action = '{action}'");
+        assert_eq!(app.count(&audit("practice.export_started")).await, 1);
+        assert_eq!(app.count(&audit("practice.exported")).await, 1);
+    }
+
+    #[tokio::test]
+    async fn the_link_runs_out_after_a_day_and_the_pieces_go() {
+        let app = spawn_app().await;
+        app.signed_in_user(OWNER).await;
+        app.create_client(&app.client, &[("name", "Qzx Klient")]).await;
+        let started = app.call(StartPracticeExport::PATH, &[("password", crate::helpers::PASSWORD)]).await;
+        assert_eq!(started.status(), 200);
+        finished(&app, &app.client).await;
+        let token = link_token(&app, OWNER, 1).await;
+        app.clock.advance(24 * 3600);
+        assert_eq!(app.log_in(OWNER, crate::helpers::PASSWORD).await.status(), 200);
+        assert_eq!(download(&app, &app.client, &token).await.status(), 404);
+        assert_eq!(status(&app, &app.client).await["stage"], "Expired");
+        app::startup::purge_expired(&app.state).await.unwrap();
+        assert_eq!(app.count("SELECT COUNT(*) FROM practice_export_pieces").await, 0);
+    }
+}
