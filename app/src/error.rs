@@ -157,6 +157,10 @@ pub enum Problem {
     SameEmail,
     EmailTaken,
     ExportRunning,
+    NothingChosen,
+    NotTicked,
+    TransferNotStarted,
+    TransferNotConfirmed,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -286,6 +290,10 @@ impl Problem {
             Self::SameEmail => t.err_same_email.into(),
             Self::EmailTaken => t.err_email_taken.into(),
             Self::ExportRunning => t.err_export_running.into(),
+            Self::NothingChosen => t.err_nothing_chosen.into(),
+            Self::NotTicked => t.err_not_ticked.into(),
+            Self::TransferNotStarted => t.err_transfer_not_started.into(),
+            Self::TransferNotConfirmed => t.err_transfer_not_confirmed.into(),
         }
     }
 }
@@ -388,6 +396,8 @@ impl Problem {
             | Self::SendFailed
             | Self::EmailTaken
             | Self::ExportRunning
+            | Self::TransferNotStarted
+            | Self::TransferNotConfirmed
             | Self::AgreementNotReady => StatusCode::CONFLICT,
             Self::WrongCredentials
             | Self::EmailNotVerified
@@ -415,6 +425,8 @@ impl Problem {
             | Self::MonthsOutOfRange { .. }
             | Self::ShortRetentionNotConfirmed
             | Self::SameEmail
+            | Self::NothingChosen
+            | Self::NotTicked
             | Self::FileTooLarge { .. }
             | Self::FileMissing
             | Self::FileNotImage

@@ -33,6 +33,7 @@ pub mod shell;
 pub mod startup;
 pub mod support;
 pub mod times;
+pub mod transfer;
 pub mod two_factor;
 #[cfg(feature = "ssr")]
 pub mod upgrade;
@@ -63,6 +64,7 @@ use shell::AppShell;
 use support::{
     LostTwoFactorPage, LostTwoFactorStatusPage, SupportAuditPage, SupportQueuePage, SupportRequestPage, SupportShell,
 };
+use transfer::{ConfirmTransferPage, TransferPage};
 use two_factor::LoginCodePage;
 
 /// The HTML document around the app, rendered on the server only.
@@ -119,6 +121,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verify-email") view=VerifyEmailPage />
                 <Route path=path!("/confirm-email") view=ConfirmEmailPage />
                 <Route path=path!("/revert-email") view=RevertEmailPage />
+                <Route path=path!("/confirm-transfer") view=ConfirmTransferPage />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("/forgot-password/sent") view=ForgotPasswordSentPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
@@ -148,6 +151,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/consent") view=ConsentSettingsPage />
                         <Route path=path!("/cleanup") view=CleanupPage />
                         <Route path=path!("/export") view=ExportPage />
+                        <Route path=path!("/transfer") view=TransferPage />
                     </ParentRoute>
                 </ParentRoute>
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>

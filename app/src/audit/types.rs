@@ -55,10 +55,21 @@ pub enum AuditAction {
     /// The whole practice's archive was asked for, and downloaded.
     PracticeExportStarted,
     PracticeExported,
+    /// Clean-up before a hand-over: every record of a kind deleted at once (the record id is how
+    /// many).
+    AllClientsDeleted,
+    AllAppointmentsDeleted,
+    AllJournalsDeleted,
+    AllConsentsDeleted,
+    AllMessagesDeleted,
+    AllServicesDeleted,
+    /// A hand-over to a new owner was begun, and completed.
+    TransferStarted,
+    PracticeTransferred,
 }
 
 impl AuditAction {
-    const ALL: [Self; 41] = [
+    const ALL: [Self; 49] = [
         Self::JournalRead,
         Self::JournalCreated,
         Self::JournalEdited,
@@ -100,6 +111,14 @@ impl AuditAction {
         Self::ClientExported,
         Self::PracticeExportStarted,
         Self::PracticeExported,
+        Self::AllClientsDeleted,
+        Self::AllAppointmentsDeleted,
+        Self::AllJournalsDeleted,
+        Self::AllConsentsDeleted,
+        Self::AllMessagesDeleted,
+        Self::AllServicesDeleted,
+        Self::TransferStarted,
+        Self::PracticeTransferred,
     ];
 
     /// The name stored in the database.
@@ -146,6 +165,14 @@ impl AuditAction {
             Self::ClientExported => "client.exported",
             Self::PracticeExportStarted => "practice.export_started",
             Self::PracticeExported => "practice.exported",
+            Self::AllClientsDeleted => "transfer.clients_deleted",
+            Self::AllAppointmentsDeleted => "transfer.appointments_deleted",
+            Self::AllJournalsDeleted => "transfer.journals_deleted",
+            Self::AllConsentsDeleted => "transfer.consents_deleted",
+            Self::AllMessagesDeleted => "transfer.messages_deleted",
+            Self::AllServicesDeleted => "transfer.services_deleted",
+            Self::TransferStarted => "transfer.started",
+            Self::PracticeTransferred => "transfer.completed",
         }
     }
 
@@ -196,6 +223,14 @@ impl AuditAction {
             Self::ClientExported => t.audit_client_exported,
             Self::PracticeExportStarted => t.audit_practice_export_started,
             Self::PracticeExported => t.audit_practice_exported,
+            Self::AllClientsDeleted => t.audit_all_clients_deleted,
+            Self::AllAppointmentsDeleted => t.audit_all_appointments_deleted,
+            Self::AllJournalsDeleted => t.audit_all_journals_deleted,
+            Self::AllConsentsDeleted => t.audit_all_consents_deleted,
+            Self::AllMessagesDeleted => t.audit_all_messages_deleted,
+            Self::AllServicesDeleted => t.audit_all_services_deleted,
+            Self::TransferStarted => t.audit_transfer_started,
+            Self::PracticeTransferred => t.audit_practice_transferred,
         }
     }
 }

@@ -47,6 +47,10 @@ pub async fn log_in(email: String, password: SecretText) -> Result<(), AppError>
             leptos_axum::redirect("/login/code");
             Ok(())
         }
+        super::service::LoggedIn::PasswordChangeNeeded(path) => {
+            leptos_axum::redirect(&path);
+            Ok(())
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub fn LoginPage() -> impl IntoView {
             Some("code_expired") => Some(texts.reason_code_expired),
             Some("email_changed") => Some(texts.reason_email_changed),
             Some("email_reverted") => Some(texts.reason_email_reverted),
+            Some("transferred") => Some(texts.reason_transferred),
             _ => None,
         })
     };
@@ -156,10 +157,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let texts = t();
     let action = ServerAction::<ResetPassword>::new();
     let error = action_error(action);
-    let token = use_query_map().with_untracked(|q| q.get("token").unwrap_or_default());
+    let (token, first) =
+        use_query_map().with_untracked(|q| (q.get("token").unwrap_or_default(), q.get("first").is_some()));
     view! {
         <PublicFrame title=texts.reset_title>
-            <p>{texts.reset_intro}</p>
+            <p>{if first { texts.reset_intro_first } else { texts.reset_intro }}</p>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <FormMessage error />
                 <input type="hidden" name="token" value=token />

@@ -129,6 +129,8 @@ pub enum LoggedIn {
     Session(SignedIn),
     /// The account has two-factor sign-in: a challenge token that opens only the code step.
     CodeNeeded(String),
+    /// The password was a temporary one: where its holder sets their own (a reset link).
+    PasswordChangeNeeded(String),
 }
 
 /// How long a browser stays known to an account without signing in to it again.
@@ -186,6 +188,14 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Logge
             send_verification(state, account.id, &account.name, email.as_str(), request.lang).await?;
         }
         return Err(AppError::Rejected(Problem::EmailNotVerified));
+    }
+    // After a hand-over the temporary password only opens the way to a password of one's own.
+    if account.must_change_password {
+        state.throttle.forgive(admitted).await?;
+        state.throttle.clear_failures(&attempt).await?;
+        let link = new_password_reset_link(state, account.id, RESET_LIFETIME_SECS).await?;
+        let path = link.strip_prefix(&state.config.base_url).unwrap_or(&link).to_string();
+        return Ok(LoggedIn::PasswordChangeNeeded(format!("{path}&first=1")));
     }
     // Support staff must have two-factor; an account created otherwise cannot sign in at all.
     if account.two_factor || account.role == Role::Support {

@@ -14,6 +14,8 @@ pub struct UserCredentials {
     pub name: String,
     pub two_factor: bool,
     pub role: Role,
+    /// Set by a hand-over: a password of the account holder's own is needed before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -24,11 +26,13 @@ struct CredentialsRow {
     name: String,
     totp_enabled_at: Option<i64>,
     role: String,
+    must_change_password: i64,
 }
 
 pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredentials>, sqlx::Error> {
     let row: Option<CredentialsRow> = sqlx::query_as(
-        "SELECT id, password_hash, email_verified_at, name, totp_enabled_at, role FROM users WHERE email = $1",
+        "SELECT id, password_hash, email_verified_at, name, totp_enabled_at, role, must_change_password
+         FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(db)
@@ -40,6 +44,7 @@ pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredent
         name: row.name,
         two_factor: row.totp_enabled_at.is_some(),
         role: Role::from_code(&row.role),
+        must_change_password: row.must_change_password != 0,
     }))
 }
 
@@ -252,7 +257,9 @@ pub async fn complete_password_reset(
         return Ok(false);
     }
     sqlx::query(
-        "UPDATE users SET password_hash = $1, email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3",
+        "UPDATE users SET password_hash = $1, email_verified_at = COALESCE(email_verified_at, $2),
+                must_change_password = 0
+         WHERE id = $3",
     )
     .bind(password_hash)
     .bind(now)
@@ -346,7 +353,11 @@ pub async fn password_hash(db: &Db, user_id: UserId) -> Result<String, sqlx::Err
 }
 
 pub async fn set_password_hash(db: &Db, user_id: UserId, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(db).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -411,4 +422,39 @@ pub async fn set_email_in(
 pub async fn set_name(db: &Db, user_id: UserId, name: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET name = $1 WHERE id = $2").bind(name).bind(user_id).execute(db).await?;
     Ok(())
+}
+
+/// The account's new holder, as a hand-over sets it.
+pub struct NewHolder<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// Gives the account to a new holder, in the caller's transaction: their address (confirmed by
+/// its link) and name, the temporary password they must replace at the first sign-in, and a new
+/// chapter of the security log. Every browser the account knew, and every link sent to the old
+/// address, is forgotten.
+pub async fn hand_over_in(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    holder: NewHolder<'_>,
+    now: i64,
+) -> Result<EmailSet, sqlx::Error> {
+    match set_email_in(&mut *conn, user_id, None, holder.email, now).await? {
+        EmailSet::Done => {}
+        other => return Ok(other),
+    }
+    sqlx::query(
+        "UPDATE users SET name = $1, password_hash = $2, must_change_password = 1, idle_timeout_secs = 86400,
+                security_log_after = (SELECT COALESCE(MAX(id), 0) FROM security_events WHERE user_id = $3)
+         WHERE id = $3",
+    )
+    .bind(holder.name)
+    .bind(holder.password_hash)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM known_devices WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    Ok(EmailSet::Done)
 }

@@ -379,3 +379,24 @@ mod tests {
         assert!(decode_hex("zz").is_err());
     }
 }
+
+/// How many appointments the practice has, and how many of them its clients booked online (the
+/// booking history, with each booker's sealed network address).
+pub async fn counts_of_practice(db: &Db, practice_id: PracticeId) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN source = 'online' THEN 1 ELSE 0 END), 0)
+         FROM appointments WHERE practice_id = $1",
+    )
+    .bind(practice_id)
+    .fetch_one(db)
+    .await
+}
+
+/// Deletes every appointment of the practice (booking history included); how many went.
+pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM appointments WHERE practice_id = $1")
+        .bind(practice_id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}

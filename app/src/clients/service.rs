@@ -190,6 +190,29 @@ pub async fn deletion_preview(state: &AppState, user: &CurrentUser, id: ClientId
     Ok(DeletionSummary { id, name, counts })
 }
 
+/// Deletes every client of the practice the way one is deleted by hand (keys first), each in a
+/// transaction of its own, all on one line of the deletion log; how many went.
+pub async fn delete_all(state: &AppState, user: &CurrentUser) -> Result<usize, AppError> {
+    let ids = store::ids_of(&mut *state.db.acquire().await?, user.practice_id).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let now = state.clock.now();
+    let mut tx = begin_write(&state.db).await?;
+    let log_id = store::log_deletion_in(&mut tx, user.practice_id, now, DeletionCause::ByHand).await?;
+    tx.commit().await?;
+    let mut deleted = 0;
+    for id in ids {
+        let mut tx = begin_write(&state.db).await?;
+        if super::erasure::erase_in(&mut tx, user.practice_id, id, state.db.backend(), log_id).await?.is_some() {
+            deleted += 1;
+        }
+        tx.commit().await?;
+    }
+    crate::server::db::purge_wal(&state.db).await;
+    Ok(deleted)
+}
+
 /// Deletes the client by hand, the way the cleanup job does (see [`super::erasure`]), and notes
 /// it in the deletion log and (without naming the client) the audit log. Then the old pages leave
 /// the SQLite WAL too, so the files on disk no longer hold the client's name, key or journals.

@@ -259,3 +259,8 @@ pub async fn lock_in(
     let found: Option<ClientId> = sqlx::query_scalar(sql).bind(id).bind(practice_id).fetch_optional(conn).await?;
     Ok(found.is_some())
 }
+
+/// How many clients the practice has.
+pub async fn count_of_practice(db: &Db, practice_id: PracticeId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE practice_id = $1").bind(practice_id).fetch_one(db).await
+}

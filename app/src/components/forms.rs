@@ -178,3 +178,34 @@ where
         </button>
     }
 }
+
+/// A checkbox (sent as `on` when ticked) with its error next to it.
+#[component]
+pub fn Checkbox(
+    label: String,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] checked: bool,
+) -> impl IntoView {
+    let texts = t();
+    let (problem, changed) = field_problem(error, name);
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="field check" class:invalid=move || problem.get().is_some()>
+            <input
+                id=name
+                name=name
+                type="checkbox"
+                value="on"
+                checked=checked
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+                on:change=changed
+            />
+            <label for=name>{label}</label>
+            <p class="field-error" id=error_id>
+                {move || problem.get().map(|p| p.message(texts))}
+            </p>
+        </div>
+    }
+}

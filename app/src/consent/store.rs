@@ -462,3 +462,18 @@ where
     const ONE: &str = "SELECT client_id, MAX(COALESCE(withdrawn_at, decided_at, opened_at, sent_at)) FROM consent_requests WHERE practice_id = $1 AND client_id = $2 GROUP BY client_id";
     crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }
+
+/// How many consent requests the practice has sent.
+pub async fn count_of_practice(db: &Db, practice_id: PracticeId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM consent_requests WHERE practice_id = $1")
+        .bind(practice_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Deletes every consent request of the practice, with its evidence; how many went. The
+/// declarations (the practice's own texts) stay.
+pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM consent_requests WHERE practice_id = $1").bind(practice_id).execute(db).await?;
+    Ok(done.rows_affected())
+}

@@ -206,3 +206,17 @@ where
     const ONE: &str = "SELECT e.client_id, MAX(v.written_at) FROM journal_entries e JOIN journal_versions v ON v.entry_id = e.id WHERE e.practice_id = $1 AND e.client_id = $2 GROUP BY e.client_id";
     crate::server::db::per_client(db, ALL, ONE, practice_id, client).await
 }
+
+/// How many journal entries the practice has.
+pub async fn count_of_practice(db: &Db, practice_id: PracticeId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries WHERE practice_id = $1")
+        .bind(practice_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Deletes every journal entry of the practice, with all their versions; how many went.
+pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM journal_entries WHERE practice_id = $1").bind(practice_id).execute(db).await?;
+    Ok(done.rows_affected())
+}

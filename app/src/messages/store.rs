@@ -596,3 +596,23 @@ pub async fn purge(
         .rows_affected();
     Ok(sessions + links + unsent)
 }
+
+/// How many messages and files the practice's conversations hold.
+pub async fn counts_of_practice(db: &Db, practice_id: PracticeId) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                 WHERE c.practice_id = $1 AND m.sent_at IS NOT NULL),
+                (SELECT COUNT(*) FROM message_files f JOIN messages m ON m.id = f.message_id
+                 JOIN conversations c ON c.id = m.conversation_id WHERE c.practice_id = $1)",
+    )
+    .bind(practice_id)
+    .fetch_one(db)
+    .await
+}
+
+/// Deletes every conversation of the practice with its messages, files, links and sessions; how
+/// many conversations went.
+pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM conversations WHERE practice_id = $1").bind(practice_id).execute(db).await?;
+    Ok(done.rows_affected())
+}

@@ -260,3 +260,10 @@ pub async fn delete_expired_changes(db: &Db, now: i64) -> Result<u64, sqlx::Erro
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Forgets every change of address of the account, waiting or done, in the caller's transaction:
+/// after a hand-over no link from before (a "this wasn't me" link among them) reaches it.
+pub async fn forget_changes_in(conn: &mut AnyConnection, user_id: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM email_changes WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
+}

@@ -33,18 +33,23 @@ pub async fn insert_event(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// How many sign-ins the user has had, from any device (`None`) or from this device key.
+/// How many sign-ins the user has had, from any device (`None`) or from this device key, in the
+/// log's current chapter.
 pub async fn sign_in_count(db: &Db, user_id: UserId, device: Option<&str>) -> Result<i64, sqlx::Error> {
     let query = match device {
-        Some(device) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE user_id = $1 AND kind = $2 AND device = $3")
-                .bind(user_id)
-                .bind(EventKind::SignIn.code())
-                .bind(device)
-        }
-        None => sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE user_id = $1 AND kind = $2")
-            .bind(user_id)
-            .bind(EventKind::SignIn.code()),
+        Some(device) => sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM security_events WHERE user_id = $1 AND kind = $2 AND device = $3",
+            " AND id > (SELECT security_log_after FROM users WHERE id = $1)"
+        ))
+        .bind(user_id)
+        .bind(EventKind::SignIn.code())
+        .bind(device),
+        None => sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM security_events WHERE user_id = $1 AND kind = $2",
+            " AND id > (SELECT security_log_after FROM users WHERE id = $1)"
+        ))
+        .bind(user_id)
+        .bind(EventKind::SignIn.code()),
     };
     query.fetch_one(db).await
 }
@@ -61,7 +66,8 @@ pub struct EventRow {
 pub async fn recent_events(db: &Db, user_id: UserId, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT kind, at, ip, user_agent, detail FROM security_events
-         WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+         WHERE user_id = $1 AND id > (SELECT security_log_after FROM users WHERE id = $1)
+         ORDER BY at DESC, id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)

@@ -76,10 +76,12 @@ pub enum EventKind {
     EmailChangeRequested,
     EmailChanged,
     EmailChangeReverted,
+    /// The account was handed to a new owner: its log starts here for them.
+    OwnershipTransferred,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -101,6 +103,7 @@ impl EventKind {
         Self::EmailChangeRequested,
         Self::EmailChanged,
         Self::EmailChangeReverted,
+        Self::OwnershipTransferred,
     ];
 
     pub fn code(self) -> &'static str {
@@ -126,6 +129,7 @@ impl EventKind {
             Self::EmailChangeRequested => "email_change_requested",
             Self::EmailChanged => "email_changed",
             Self::EmailChangeReverted => "email_change_reverted",
+            Self::OwnershipTransferred => "ownership_transferred",
         }
     }
 
@@ -156,6 +160,7 @@ impl EventKind {
             Self::EmailChangeRequested => t.event_email_change_requested,
             Self::EmailChanged => t.event_email_changed,
             Self::EmailChangeReverted => t.event_email_change_reverted,
+            Self::OwnershipTransferred => t.event_ownership_transferred,
         }
     }
 }

@@ -31,6 +31,7 @@ const PUBLIC_PAGES: &[&str] = &[
     "/verify-email",
     "/confirm-email",
     "/revert-email",
+    "/confirm-transfer",
     "/forgot-password",
     "/forgot-password/sent",
     "/reset-password",

@@ -116,3 +116,9 @@ pub async fn set_opening_hours(db: &Db, practice_id: PracticeId, week: &[DayHour
     }
     tx.commit().await
 }
+
+/// Deletes every service of the practice (their appointments stay, without a service); how many
+/// went.
+pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM services WHERE practice_id = $1").bind(practice_id).execute(db).await?.rows_affected())
+}

@@ -19,6 +19,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <A href="/settings/consent">{texts.consent_settings}</A>
                 <A href="/settings/cleanup">{texts.settings_cleanup}</A>
                 <A href="/settings/export">{texts.settings_export}</A>
+                <A href="/settings/transfer">{texts.settings_transfer}</A>
             </nav>
             <section class="settings-page">
                 <Outlet />
@@ -37,6 +38,7 @@ pub fn SettingsIndex() -> impl IntoView {
         ("/settings/consent", texts.consent_settings, texts.settings_consent_about),
         ("/settings/cleanup", texts.settings_cleanup, texts.settings_cleanup_about),
         ("/settings/export", texts.settings_export, texts.settings_export_about),
+        ("/settings/transfer", texts.settings_transfer, texts.settings_transfer_about),
     ];
     view! {
         <Title text=format!("{} · Trygg", texts.nav_settings) />

@@ -30,5 +30,6 @@ mod security;
 mod sessions;
 mod start;
 mod support;
+mod transfer;
 mod two_factor;
 mod web_security;
