@@ -10,7 +10,19 @@ test.beforeEach(async ({}, testInfo) => {
 });
 
 test("the public pages", async ({ page }, testInfo) => {
-  for (const path of ["/login", "/login?reason=idle", "/signup", "/signup/sent", "/forgot-password", "/forgot-password/sent", "/nowhere"]) {
+  for (const path of [
+    "/login",
+    "/login?reason=idle",
+    "/signup",
+    "/signup/sent",
+    "/forgot-password",
+    "/forgot-password/sent",
+    "/confirm-email?token=x",
+    "/revert-email?token=x",
+    "/confirm-transfer?token=x",
+    "/confirm-transfer?confirmed=1",
+    "/nowhere",
+  ]) {
     await open(page, testInfo, path);
     await expectAccessible(page);
   }
@@ -38,6 +50,8 @@ test("a practitioner's pages", async ({ page }, testInfo) => {
     "/settings/services",
     "/settings/consent",
     "/settings/cleanup",
+    "/settings/export",
+    "/settings/transfer",
   ]) {
     await open(page, testInfo, path);
     await expectAccessible(page);

@@ -142,25 +142,14 @@ pub async fn list(state: &AppState, user: &CurrentUser, query: &str) -> Result<V
 /// The client with its notes opened, recorded as a reading; `NotFound` when the practice has no
 /// such client.
 pub async fn get(state: &AppState, user: &CurrentUser, id: ClientId) -> Result<Client, AppError> {
-    let entry = entry(state, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let sealed_notes = store::sealed_notes(&state.db, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
-    let notes = sealed_notes.map(|sealed| entry.keys.open_text(&sealed, NOTES)).transpose()?.unwrap_or_default();
+    let (client, _) = with_keys(state, user.practice_id, id).await?.ok_or(AppError::NotFound)?;
     audit::record(&state.db, user, state.clock.now(), AuditAction::ClientRead, Some(id), None).await?;
-    let profile = entry.profile.clone();
-    Ok(Client {
-        id,
-        name: profile.name,
-        email: profile.email,
-        phone: profile.phone,
-        birth_date: profile.birth_date,
-        address: profile.address,
-        notes,
-    })
+    Ok(client)
 }
 
-/// The client with its notes opened, and its keys, for its data export (which the caller
-/// records); `None` when the practice has no such client.
-pub async fn for_export(
+/// The client with its notes opened, and its keys (for a data export, which the caller records);
+/// `None` when the practice has no such client.
+pub async fn with_keys(
     state: &AppState,
     practice_id: PracticeId,
     id: ClientId,

@@ -44,7 +44,7 @@ pub async fn gather(
     client_id: ClientId,
     lang: Lang,
 ) -> Result<Option<Gathered>, AppError> {
-    let Some((client, keys)) = crate::clients::service::for_export(state, practice_id, client_id).await? else {
+    let Some((client, keys)) = crate::clients::service::with_keys(state, practice_id, client_id).await? else {
         return Ok(None);
     };
     let practice = crate::profile::store::name_of(&state.db, practice_id).await?;

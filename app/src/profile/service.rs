@@ -118,6 +118,14 @@ pub async fn cancel_email_change(state: &AppState, user: &CurrentUser) -> Result
     Ok(())
 }
 
+/// The stored hash of a link's token; a token no link could carry is an invalid link.
+fn link_hash(token: &str) -> Result<Vec<u8>, AppError> {
+    if token.is_empty() || token.len() > 100 {
+        return Err(AppError::Rejected(Problem::InvalidLink));
+    }
+    Ok(token_hash(token))
+}
+
 /// Follows a confirmation link: the account's address changes, and the old address is told with
 /// a link that undoes it.
 pub async fn confirm_email_change(
@@ -127,15 +135,11 @@ pub async fn confirm_email_change(
     lang: Lang,
 ) -> Result<(), AppError> {
     let invalid = || AppError::Rejected(Problem::InvalidLink);
-    if token.is_empty() || token.len() > 100 {
-        return Err(invalid());
-    }
+    let hash = link_hash(token)?;
     let revert = new_token();
     let now = state.clock.now();
     let change =
-        match store::confirm_change(&state.db, &token_hash(token), &token_hash(&revert), now + REVERT_WINDOW_SECS, now)
-            .await?
-        {
+        match store::confirm_change(&state.db, &hash, &token_hash(&revert), now + REVERT_WINDOW_SECS, now).await? {
             Confirmed::Changed(change) => change,
             Confirmed::Invalid => return Err(invalid()),
             Confirmed::Taken => return Err(AppError::Conflict(Problem::EmailTaken)),
@@ -161,10 +165,7 @@ pub async fn revert_email_change(
     lang: Lang,
 ) -> Result<(), AppError> {
     let invalid = || AppError::Rejected(Problem::InvalidLink);
-    if token.is_empty() || token.len() > 100 {
-        return Err(invalid());
-    }
-    let change = store::revert_change(&state.db, &token_hash(token), state.clock.now()).await?.ok_or_else(invalid)?;
+    let change = store::revert_change(&state.db, &link_hash(token)?, state.clock.now()).await?.ok_or_else(invalid)?;
     crate::auth::service::end_pending_sign_ins(state, change.user_id).await?;
     let link = crate::auth::service::new_password_reset_link(state, change.user_id, RESET_AFTER_REVERT_SECS).await?;
     security::record(state, change.user_id, EventKind::EmailChangeReverted, origin).await?;
