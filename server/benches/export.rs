@@ -53,6 +53,8 @@ const MEMORY_TARGET: u64 = 200_000_000;
 const SAMPLE_EVERY: Duration = Duration::from_millis(50);
 /// Every how many clients one is taken apart (gathered, rendered, zipped again) after the run.
 const PARTS_EVERY: usize = 10;
+/// Pieces written alone after the run, to see whether memory follows the archive's size.
+const PIECES_ALONE: i64 = 32;
 const FIRST_NAMES: [&str; 10] = ["Ola", "Kari", "Per", "Åse", "Nils", "Ingrid", "Lars", "Sofie", "Jonas", "Emma"];
 const TOPICS: [&str; 8] = [
     "søvn, uro og mestring på jobb",
@@ -232,6 +234,40 @@ async fn parts(state: &AppState, ids: &[ClientId], scratch: &std::path::Path) ->
     times
 }
 
+/// How memory follows the sealed pieces alone: `n` pieces of 1 MiB sealed and written one after
+/// the other as the build writes them (an export row of its own, deleted after); the growth of
+/// VmRSS and of the peak, in MiB. `None` when the peak cannot be reset.
+async fn pieces_alone(state: &AppState, n: i64) -> Option<(f64, f64)> {
+    use app::server::crypto::{Binding, DataKey};
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO practice_exports (practice_id, user_id, status, key_wrapped, created_at, touched_at)
+         VALUES (1, 1, 'failed', x'', 0, 0) RETURNING id",
+    )
+    .fetch_one(&state.db)
+    .await
+    .unwrap();
+    let key = DataKey::generate();
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    let buffer: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    let (before, _) = memory();
+    for seq in 0..n {
+        let row = format!("bench:{id}/piece:{seq}");
+        let sealed = key.seal(&buffer, Binding { purpose: "bench", row: &row });
+        app::export::store::add_piece(&state.db, id, seq, &sealed).await.unwrap();
+    }
+    let (after, peak) = memory();
+    app::export::store::fail(&state.db, id).await.unwrap();
+    Some((mib(after) - mib(before), mib(peak) - mib(before)))
+}
+
 #[tokio::main]
 async fn main() {
     let (rss_at_start, _) = memory();
@@ -320,24 +356,28 @@ async fn main() {
         .unwrap();
     assert_eq!(started.status(), 200, "{}", started.text().await.unwrap());
     let asked = run_started.elapsed();
+    let (rss_asked, _) = memory();
     let mut progress: Vec<(Duration, i64)> = Vec::new();
+    // The stage every 50 ms, and every 2 ms from 95 % of the clients on, so that the moment the
+    // last client is written (and the archive is finished and sealed) is seen to the millisecond.
     let mut written = None;
     let size = loop {
         let status = app::export::service::practice_export_status(&state, &owner).await.unwrap().expect("started");
-        match status.stage {
+        let near_end = match status.stage {
             ExportStage::Building { done, total } => {
                 progress.push((run_started.elapsed(), done));
                 if total > 0 && done == total && written.is_none() {
-                    written = Some(run_started.elapsed());
+                    written = Some((run_started.elapsed(), memory().0));
                 }
+                total > 0 && done * 20 >= total * 19
             }
             ExportStage::Ready { size, .. } => break size,
             other => panic!("the export ended {other:?}"),
-        }
-        tokio::time::sleep(SAMPLE_EVERY).await;
+        };
+        tokio::time::sleep(if near_end { Duration::from_millis(2) } else { SAMPLE_EVERY }).await;
     };
     let built = run_started.elapsed();
-    let (_, hwm_built) = memory();
+    let (rss_built, hwm_built) = memory();
     let pieces: i64 = sqlx::query_scalar("SELECT pieces FROM practice_exports").fetch_one(db).await.unwrap();
 
     // The link, from the mail.
@@ -381,8 +421,11 @@ async fn main() {
     let downloaded = started.elapsed();
     let download_ended = run_started.elapsed();
     stop_sampling.store(true, Ordering::Relaxed);
-    let samples = sampler.join().unwrap();
+    let mut samples = sampler.join().unwrap();
     let (rss_after, hwm_after) = memory();
+    // The readings at the phases' edges too (a download may take less than one sampling period).
+    samples.extend([(asked, rss_asked), (built, rss_built), (download_ended, rss_after)]);
+    samples.extend(written);
     assert_eq!(bytes, size as u64, "the whole archive came");
 
     // The archive: a folder for each client, with its record as JSON and PDF.
@@ -417,14 +460,14 @@ async fn main() {
     };
 
     let (clients_done, sealed) = match written {
-        Some(at) => (at, built - at),
+        Some((at, _)) => (at, built - at),
         None => (built, Duration::ZERO),
     };
     println!();
     println!("{:<58} {built:>9.2?}", "export, the browser's request to the stage Ready");
     println!("{:<58} {asked:>9.2?}", "    the request (password checked, build started)");
     println!(
-        "{:<58} {clients_done:>9.2?}  ({:.2?} a client; seen every 50 ms)",
+        "{:<58} {clients_done:>9.2?}  ({:.2?} a client)",
         "    all clients written into the ZIP by",
         clients_done / CLIENTS as u32
     );
@@ -461,7 +504,15 @@ async fn main() {
     let seal_max = most(&samples, clients_done, built);
     let download_max = most(&samples, download_started, download_ended);
     println!("memory (VmRSS every 50 ms, n={}), before the export {:.1} MiB:", samples.len(), mib(rss_before));
+    println!(
+        "    after the start request (the password checked, Argon2id 19 MiB): {:.1} MiB ({:+.1})",
+        mib(rss_asked),
+        growth(rss_asked)
+    );
     println!("    writing the clients: max {:.1} MiB ({:+.1})", mib(build_max), growth(build_max));
+    if let Some((_, rss)) = written {
+        println!("    as the last client was seen written: {:.1} MiB ({:+.1})", mib(rss), growth(rss));
+    }
     println!("    finishing and sealing: max {:.1} MiB ({:+.1})", mib(seal_max), growth(seal_max));
     println!("    download: max {:.1} MiB ({:+.1})", mib(download_max), growth(download_max));
     println!("    after the download: {:.1} MiB ({:+.1})", mib(rss_after), growth(rss_after));
@@ -486,6 +537,12 @@ async fn main() {
         println!("    peak (VmHWM since the process started; could not reset): {:.1} MiB", mib(hwm_after));
     }
     let peak = hwm_after.max(samples.iter().map(|(_, rss)| *rss).max().unwrap_or(0));
+    if let Some((growth, peak)) = pieces_alone(&state, PIECES_ALONE).await {
+        println!(
+            "    {PIECES_ALONE} sealed 1 MiB pieces through `store::add_piece` alone, after the run: VmRSS {growth:+.1} MiB, \
+             VmHWM {peak:+.1} MiB"
+        );
+    }
     let verdict = |met: bool| if met { "met" } else { "NOT met" };
     println!("target: export ready ≤ 30 s: {} ({built:.2?})", verdict(built <= TIME_TARGET));
     println!(
