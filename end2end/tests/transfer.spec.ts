@@ -123,6 +123,7 @@ test("profile, export and hand-over pages at every size", async ({ page }, testI
   await open(page, testInfo, "/settings/export");
   await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByRole("button", { name: "Build the archive" }).click();
+  await expect(page.locator("#export-status")).toBeVisible();
   await expect(async () => {
     await open(page, testInfo, "/settings/export");
     await expect(page.locator("#export-status")).toContainText("Ready", { timeout: 500 });

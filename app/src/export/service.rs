@@ -130,25 +130,30 @@ pub async fn start_practice_export(
     lang: Lang,
 ) -> Result<(), AppError> {
     crate::security::service::check_current_password(state, user, password, "password").await?;
-    let key = DataKey::generate();
-    let now = state.clock.now();
-    let wrap = |id: i64| key.wrap(&state.master_key, key_binding(&key_row(id)));
-    let id = store::start(&state.db, user.practice_id, user.user_id, wrap, now - DEAD_AFTER_SECS, now)
-        .await?
-        .ok_or(AppError::Conflict(Problem::ExportRunning))?;
-    audit::record(&state.db, user, now, AuditAction::PracticeExportStarted, None, None).await?;
-    let build = Build { id, practice_id: user.practice_id, email: user.email.clone(), lang, key };
-    let state = state.clone();
+    // From here on the work runs in a task of its own: a browser that leaves mid-request must not
+    // leave an export noted as being built that no one builds.
+    let (state, user) = (state.clone(), user.clone());
     tokio::spawn(async move {
-        let id = build.id;
-        if let Err(error) = build.run(&state).await {
-            tracing::error!(export = id, ?error, "a practice export failed");
-            if let Err(error) = store::fail(&state.db, id).await {
-                tracing::error!(export = id, %error, "a failed practice export could not be marked");
+        let key = DataKey::generate();
+        let now = state.clock.now();
+        let wrap = |id: i64| key.wrap(&state.master_key, key_binding(&key_row(id)));
+        let id = store::start(&state.db, user.practice_id, user.user_id, wrap, now - DEAD_AFTER_SECS, now)
+            .await?
+            .ok_or(AppError::Conflict(Problem::ExportRunning))?;
+        audit::record(&state.db, &user, now, AuditAction::PracticeExportStarted, None, None).await?;
+        let build = Build { id, practice_id: user.practice_id, email: user.email.clone(), lang, key };
+        tokio::spawn(async move {
+            if let Err(error) = build.run(&state).await {
+                tracing::error!(export = id, ?error, "a practice export failed");
+                if let Err(error) = store::fail(&state.db, id).await {
+                    tracing::error!(export = id, %error, "a failed practice export could not be marked");
+                }
             }
-        }
-    });
-    Ok(())
+        });
+        Ok(())
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 struct Build {

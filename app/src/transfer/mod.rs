@@ -234,29 +234,30 @@ pub fn ConfirmTransferPage() -> impl IntoView {
     let texts = t();
     let action = ServerAction::<ConfirmTransfer>::new();
     let error = action_error(action);
-    let (token, confirmed) =
-        use_query_map().with_untracked(|q| (q.get("token").unwrap_or_default(), q.get("confirmed").is_some()));
+    let query = use_query_map();
+    let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    // With JavaScript the answer's redirect stays on this page: the query changes, not the page.
+    let confirmed = move || query.with(|q| q.get("confirmed").is_some());
     view! {
-        <PublicFrame title=texts
-            .confirm_transfer_title>
-            {if confirmed {
-                view! {
-                    <p class="notice" role="status">
-                        {texts.confirm_transfer_done}
-                    </p>
+        <PublicFrame title=texts.confirm_transfer_title>
+            <Show
+                when=confirmed
+                fallback=move || {
+                    let token = token.clone();
+                    view! {
+                        <p>{texts.confirm_transfer_intro}</p>
+                        <ActionForm action=action attr:class="stack">
+                            <FormMessage error />
+                            <input type="hidden" name="token" value=token />
+                            <Submit action label=texts.confirm_transfer_submit />
+                        </ActionForm>
+                    }
                 }
-                    .into_any()
-            } else {
-                view! {
-                    <p>{texts.confirm_transfer_intro}</p>
-                    <ActionForm action=action attr:class="stack">
-                        <FormMessage error />
-                        <input type="hidden" name="token" value=token />
-                        <Submit action label=texts.confirm_transfer_submit />
-                    </ActionForm>
-                }
-                    .into_any()
-            }}
+            >
+                <p class="notice" role="status">
+                    {texts.confirm_transfer_done}
+                </p>
+            </Show>
         </PublicFrame>
     }
 }
