@@ -77,6 +77,9 @@ test("the whole hand-over, from clean-up to the new owner's own password", async
   await expect(page.getByRole("alert")).toContainText("Wrong email or password");
   await expect(page).toHaveURL(/\/login/);
   await logIn(theirs, testInfo, newOwner, TEMPORARY);
+  await expect(theirs).toHaveURL(/\/login\?reason=choose_password$/);
+  await expect(theirs.getByRole("status")).toContainText("We sent a link to your email address");
+  await open(theirs, testInfo, await linkFromOutbox(theirs, testInfo, newOwner, "/reset-password"));
   await expect(theirs).toHaveURL(/\/reset-password\?token=.+&first=1$/);
   await expect(theirs.getByText("You are the new owner of this account")).toBeVisible();
   await theirs.getByLabel("New password").fill(OWN);

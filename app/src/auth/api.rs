@@ -47,8 +47,8 @@ pub async fn log_in(email: String, password: SecretText) -> Result<(), AppError>
             leptos_axum::redirect("/login/code");
             Ok(())
         }
-        super::service::LoggedIn::PasswordChangeNeeded(path) => {
-            leptos_axum::redirect(&path);
+        super::service::LoggedIn::PasswordChangeMailed => {
+            leptos_axum::redirect("/login?reason=choose_password");
             Ok(())
         }
     }

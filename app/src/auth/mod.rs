@@ -33,6 +33,7 @@ pub fn LoginPage() -> impl IntoView {
             Some("email_changed") => Some(texts.reason_email_changed),
             Some("email_reverted") => Some(texts.reason_email_reverted),
             Some("transferred") => Some(texts.reason_transferred),
+            Some("choose_password") => Some(texts.reason_choose_password),
             _ => None,
         })
     };

@@ -129,8 +129,8 @@ pub enum LoggedIn {
     Session(SignedIn),
     /// The account has two-factor sign-in: a challenge token that opens only the code step.
     CodeNeeded(String),
-    /// The password was a temporary one: where its holder sets their own (a reset link).
-    PasswordChangeNeeded(String),
+    /// The password was a temporary one: a link to set one's own went to the account's address.
+    PasswordChangeMailed,
 }
 
 /// How long a browser stays known to an account without signing in to it again.
@@ -189,13 +189,21 @@ pub async fn log_in(state: &AppState, request: LoginRequest<'_>) -> Result<Logge
         }
         return Err(AppError::Rejected(Problem::EmailNotVerified));
     }
-    // After a hand-over the temporary password only opens the way to a password of one's own.
+    // After a hand-over the temporary password only opens the way to a password of one's own,
+    // and that way goes through the new owner's mailbox: the old owner, who chose the temporary
+    // password and typed the new address, must not be able to take it.
     if account.must_change_password {
         state.throttle.forgive(admitted).await?;
         state.throttle.clear_failures(&attempt).await?;
         let link = new_password_reset_link(state, account.id, RESET_LIFETIME_SECS).await?;
-        let path = link.strip_prefix(&state.config.base_url).unwrap_or(&link).to_string();
-        return Ok(LoggedIn::PasswordChangeNeeded(format!("{path}&first=1")));
+        let t = request.lang.texts();
+        state.mailer.send_in_background(Mail {
+            to: email.as_str().to_string(),
+            attachments: Vec::new(),
+            subject: t.mail_first_password_subject.into(),
+            body: t.mail_first_password_body.replace("{link}", &format!("{link}&first=1")),
+        });
+        return Ok(LoggedIn::PasswordChangeMailed);
     }
     // Support staff must have two-factor; an account created otherwise cannot sign in at all.
     if account.two_factor || account.role == Role::Support {

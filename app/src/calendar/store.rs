@@ -366,20 +366,6 @@ pub async fn delete_for_client_in(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::decode_hex;
-
-    #[test]
-    fn hex_from_either_database_decodes_and_garbage_is_refused() {
-        assert_eq!(decode_hex("10ff00").unwrap(), [0x10, 0xff, 0x00], "PostgreSQL writes lower case");
-        assert_eq!(decode_hex("10FF00").unwrap(), [0x10, 0xff, 0x00], "SQLite upper case");
-        assert_eq!(decode_hex("").unwrap(), Vec::<u8>::new());
-        assert!(decode_hex("1").is_err());
-        assert!(decode_hex("zz").is_err());
-    }
-}
-
 /// How many appointments the practice has, and how many of them its clients booked online (the
 /// booking history, with each booker's sealed network address).
 pub async fn counts_of_practice(db: &Db, practice_id: PracticeId) -> Result<(i64, i64), sqlx::Error> {
@@ -399,4 +385,18 @@ pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<
         .execute(db)
         .await?
         .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex;
+
+    #[test]
+    fn hex_from_either_database_decodes_and_garbage_is_refused() {
+        assert_eq!(decode_hex("10ff00").unwrap(), [0x10, 0xff, 0x00], "PostgreSQL writes lower case");
+        assert_eq!(decode_hex("10FF00").unwrap(), [0x10, 0xff, 0x00], "SQLite upper case");
+        assert_eq!(decode_hex("").unwrap(), Vec::<u8>::new());
+        assert!(decode_hex("1").is_err());
+        assert!(decode_hex("zz").is_err());
+    }
 }
