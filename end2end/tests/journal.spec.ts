@@ -86,13 +86,13 @@ test("the data processing agreement is a PDF with the practice's details", async
   await signedIn(page, testInfo, "dpa");
   await open(page, testInfo, "/settings/profile");
   await page.getByLabel("Practice name").fill("Klinikk Fjord (Øst)");
-  await page.getByLabel("Address").fill("Storgata 1\n0155 Oslo");
+  await page.getByLabel("Address", { exact: true }).fill("Storgata 1\n0155 Oslo");
   await page.getByLabel("Organisation number").fill("923 609 017");
   await page.getByRole("button", { name: "Save practice details" }).click();
   await expect(page.locator("#org_number-error")).toContainText("nine digits");
   if (!jsEnabled(testInfo)) await open(page, testInfo, "/settings/profile");
   await page.getByLabel("Practice name").fill("Klinikk Fjord (Øst)");
-  await page.getByLabel("Address").fill("Storgata 1\n0155 Oslo");
+  await page.getByLabel("Address", { exact: true }).fill("Storgata 1\n0155 Oslo");
   await page.getByLabel("Organisation number").fill("923 609 016");
   await page.getByRole("button", { name: "Save practice details" }).click();
   if (jsEnabled(testInfo)) await expect(page.getByRole("status")).toContainText("Saved.");

@@ -162,7 +162,14 @@ fn AccountSection(profile: Profile, rename: ServerAction<UpdateName>) -> impl In
             <h2 id="account-title">{texts.profile_account}</h2>
             <ActionForm action=rename attr:class="stack" attr:novalidate=true>
                 <FormMessage error />
-                <Field label=texts.profile_name name="name" autocomplete="name" error value=profile.name />
+                <Field
+                    label=texts.profile_name
+                    name="name"
+                    id="account-name"
+                    autocomplete="name"
+                    error
+                    value=profile.name
+                />
                 {move || {
                     saved()
                         .then(|| {
