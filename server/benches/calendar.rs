@@ -22,19 +22,7 @@ const APPOINTMENTS: i64 = 500;
 async fn main() {
     let common::Bench { state, listener, addr, dir, user_id } = common::start().await;
     let db = &state.db;
-    for weekday in 0..7 {
-        sqlx::query(
-            "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES (1, $1, 420, 1320)",
-        )
-        .bind(weekday)
-        .execute(db)
-        .await
-        .unwrap();
-    }
-    sqlx::query("INSERT INTO services (practice_id, name, duration_minutes, created_at) VALUES (1, 'Samtale', 10, 0)")
-        .execute(db)
-        .await
-        .unwrap();
+    common::open_practice(&state, PracticeId(1), 0..7, (420, 1320), 10).await;
     let mut clients = Vec::new();
     for i in 0..50 {
         clients.push(common::add_client(&state, PracticeId(1), &format!("Klient Nummer {i}"), "").await);

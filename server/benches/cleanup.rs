@@ -213,21 +213,7 @@ async fn main() {
     let old = now - 3 * 365 * DAY;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
 
-    for weekday in 0..7 {
-        sqlx::query(
-            "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES (1, $1, 420, 1320)",
-        )
-        .bind(weekday)
-        .execute(db)
-        .await
-        .unwrap();
-    }
-    let service: i64 = sqlx::query_scalar(
-        "INSERT INTO services (practice_id, name, duration_minutes, created_at) VALUES (1, 'Samtale', 50, 0) RETURNING id",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
+    let service = common::open_practice(&state, PracticeId(1), 0..7, (420, 1320), 50).await;
 
     let started = Instant::now();
     let noticed = Some(now - 15 * DAY);

@@ -13,6 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 #[path = "common.rs"]
+#[allow(dead_code, reason = "this bench needs no opening hours or service")]
 mod common;
 
 use common::percentile;

@@ -100,6 +100,39 @@ pub async fn add_appointment(
     app::calendar::store::set_notes_in(&mut conn, id, sealed.as_deref()).await.unwrap();
 }
 
+/// Opens the practice on `weekdays` (0 = Monday) from `opens` to `closes` (minutes of the day)
+/// and adds one service, "Samtale", of `duration` minutes; the service's id.
+pub async fn open_practice(
+    state: &AppState,
+    practice_id: PracticeId,
+    weekdays: std::ops::Range<i64>,
+    (opens, closes): (i64, i64),
+    duration: i64,
+) -> i64 {
+    let db = &state.db;
+    for weekday in weekdays {
+        sqlx::query(
+            "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(practice_id)
+        .bind(weekday)
+        .bind(opens)
+        .bind(closes)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    sqlx::query_scalar(
+        "INSERT INTO services (practice_id, name, duration_minutes, created_at) VALUES ($1, 'Samtale', $2, 0)
+         RETURNING id",
+    )
+    .bind(practice_id)
+    .bind(duration)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
 pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
     samples[((samples.len() - 1) as f64 * p).round() as usize]

@@ -276,21 +276,7 @@ async fn main() {
     let owner = common::owner(user_id);
     let (rss_app, _) = memory();
 
-    for weekday in 0..5 {
-        sqlx::query(
-            "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES (1, $1, 480, 960)",
-        )
-        .bind(weekday)
-        .execute(db)
-        .await
-        .unwrap();
-    }
-    let service: i64 = sqlx::query_scalar(
-        "INSERT INTO services (practice_id, name, duration_minutes, created_at) VALUES (1, 'Samtale', 50, 0) RETURNING id",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
+    let service = common::open_practice(&state, PracticeId(1), 0..5, (480, 960), 50).await;
 
     let started = Instant::now();
     let ids = seed(&state, &owner, service).await;

@@ -12,6 +12,7 @@ use app::journal::types::ENTRIES_PAGE;
 use app::server::envelope::{self, Field};
 
 #[path = "common.rs"]
+#[allow(dead_code, reason = "this bench needs no opening hours or service")]
 mod common;
 
 use common::percentile;

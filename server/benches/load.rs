@@ -133,23 +133,7 @@ async fn seed(state: &AppState, first_user: UserId) -> Vec<Browser> {
             .unwrap();
             (practice, user)
         };
-        for weekday in 0..7 {
-            sqlx::query(
-                "INSERT INTO opening_hours (practice_id, weekday, opens_minute, closes_minute) VALUES ($1, $2, 420, 1320)",
-            )
-            .bind(practice_id)
-            .bind(weekday)
-            .execute(db)
-            .await
-            .unwrap();
-        }
-        let service: i64 = sqlx::query_scalar(
-            "INSERT INTO services (practice_id, name, duration_minutes, created_at) VALUES ($1, 'Samtale', 50, 0) RETURNING id",
-        )
-        .bind(practice_id)
-        .fetch_one(db)
-        .await
-        .unwrap();
+        let service = common::open_practice(state, practice_id, 0..7, (420, 1320), 50).await;
         let mut clients = Vec::new();
         for c in 0..CLIENTS_PER_PRACTICE {
             let (name, email) = (format!("Klient Nummer {c}"), format!("klient{c}@example.no"));

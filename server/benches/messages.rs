@@ -16,6 +16,7 @@ use app::messages::service::{self, ClientSession, Typed};
 use app::messages::store;
 
 #[path = "common.rs"]
+#[allow(dead_code, reason = "this bench needs no opening hours or service")]
 mod common;
 
 use common::percentile;
