@@ -161,6 +161,21 @@ pub enum Problem {
     NotTicked,
     TransferNotStarted,
     TransferNotConfirmed,
+    TooShort {
+        min: usize,
+    },
+    /// A decision date before the request it decides.
+    DateBeforeRequest,
+    /// The practice already has the most open IP address requests it may have.
+    TooManyOpenRequests {
+        max: i64,
+    },
+    /// This booking's IP address has been asked for already, and the request is still open.
+    AlreadyRequested,
+    /// The request is not (or no longer) approved: there is nothing to release.
+    NotApproved,
+    /// The booking's IP address is no longer kept (the retention period passed).
+    AddressGone,
 }
 
 /// The most any request to a server function may carry. Larger bodies are refused unread.
@@ -294,6 +309,12 @@ impl Problem {
             Self::NotTicked => t.err_not_ticked.into(),
             Self::TransferNotStarted => t.err_transfer_not_started.into(),
             Self::TransferNotConfirmed => t.err_transfer_not_confirmed.into(),
+            Self::TooShort { min } => t.err_too_short.replace("{min}", &min.to_string()),
+            Self::DateBeforeRequest => t.err_date_before_request.into(),
+            Self::TooManyOpenRequests { max } => t.err_too_many_open_requests.replace("{max}", &max.to_string()),
+            Self::AlreadyRequested => t.err_already_requested.into(),
+            Self::NotApproved => t.err_not_approved.into(),
+            Self::AddressGone => t.err_address_gone.into(),
         }
     }
 }
@@ -398,6 +419,10 @@ impl Problem {
             | Self::ExportRunning
             | Self::TransferNotStarted
             | Self::TransferNotConfirmed
+            | Self::TooManyOpenRequests { .. }
+            | Self::AlreadyRequested
+            | Self::NotApproved
+            | Self::AddressGone
             | Self::AgreementNotReady => StatusCode::CONFLICT,
             Self::WrongCredentials
             | Self::EmailNotVerified
@@ -413,6 +438,8 @@ impl Problem {
             | Self::BirthDateWrong => StatusCode::UNAUTHORIZED,
             Self::Required
             | Self::TooLong { .. }
+            | Self::TooShort { .. }
+            | Self::DateBeforeRequest
             | Self::InvalidEmail
             | Self::PasswordTooShort { .. }
             | Self::PasswordTooLong { .. }

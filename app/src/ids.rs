@@ -54,6 +54,10 @@ id!(
     /// A file sent with a message.
     FileId
 );
+id!(
+    /// A practice's request for the IP address of one online booking.
+    IpRequestId
+);
 
 #[cfg(test)]
 mod tests {

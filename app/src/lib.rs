@@ -15,6 +15,7 @@ pub mod export;
 pub mod fields;
 pub mod i18n;
 pub mod ids;
+pub mod ip_requests;
 pub mod journal;
 #[cfg(feature = "ssr")]
 pub mod local_time;
@@ -54,6 +55,8 @@ use clients::{ClientPage, ClientsPage, DeleteClientPage, EditClientPage, NewClie
 use consent::{ConsentLinkPage, ConsentSettingsPage};
 use export::ExportPage;
 use i18n::t;
+use ip_requests::review::{SupportIpQueuePage, SupportIpRequestPage};
+use ip_requests::{IpRequestPage, IpRequestsPage, NewIpRequestPage};
 use journal::JournalEntryPage;
 use messages::{ConversationPage, MessagesPage, SecureMessagePage};
 use profile::{ConfirmEmailPage, ProfilePage, RevertEmailPage};
@@ -143,6 +146,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clients/:id/journal/:entry") view=JournalEntryPage />
                     <Route path=path!("/messages") view=MessagesPage />
                     <Route path=path!("/messages/:id") view=ConversationPage />
+                    <Route path=path!("/ip-requests") view=IpRequestsPage />
+                    <Route path=path!("/ip-requests/new") view=NewIpRequestPage />
+                    <Route path=path!("/ip-requests/:id") view=IpRequestPage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=SettingsIndex />
                         <Route path=path!("/profile") view=ProfilePage />
@@ -157,6 +163,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/support") view=SupportShell ssr=SsrMode::Async>
                     <Route path=path!("") view=SupportQueuePage />
                     <Route path=path!("/requests/:id") view=SupportRequestPage />
+                    <Route path=path!("/ip-requests") view=SupportIpQueuePage />
+                    <Route path=path!("/ip-requests/:id") view=SupportIpRequestPage />
                     <Route path=path!("/audit") view=SupportAuditPage />
                 </ParentRoute>
             </Routes>

@@ -140,6 +140,11 @@ async fn run_cleanup(mode: RunMode) -> Result<(), Box<dyn std::error::Error>> {
         if dry { "Would mail the practices about" } else { "Mailed the practices about" },
         report.noticed
     );
+    println!(
+        "{} the IP address and browser of {} online booking(s) past the retention period.",
+        if dry { "Would clear" } else { "Cleared" },
+        report.addresses_cleared
+    );
     Ok(())
 }
 

@@ -37,6 +37,22 @@ where
     insert(db, practice_id, at, None, action, Some(client_id), record_id).await
 }
 
+/// Records that someone outside the practice (a support person) did `action` about its client.
+pub async fn record_as<'e, E>(
+    db: E,
+    practice_id: PracticeId,
+    actor: (UserId, &str),
+    at: i64,
+    action: AuditAction,
+    client_id: ClientId,
+    record_id: Option<i64>,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    insert(db, practice_id, at, Some(actor), action, Some(client_id), record_id).await
+}
+
 async fn insert<'e, E>(
     db: E,
     practice_id: PracticeId,

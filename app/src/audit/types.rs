@@ -66,10 +66,15 @@ pub enum AuditAction {
     /// A hand-over to a new owner was begun, and completed.
     TransferStarted,
     PracticeTransferred,
+    /// A booking's IP address was asked for; support approved or refused; the practitioner saw it.
+    IpAddressRequested,
+    IpRequestApproved,
+    IpRequestRefused,
+    IpAddressReleased,
 }
 
 impl AuditAction {
-    const ALL: [Self; 49] = [
+    const ALL: [Self; 53] = [
         Self::JournalRead,
         Self::JournalCreated,
         Self::JournalEdited,
@@ -119,6 +124,10 @@ impl AuditAction {
         Self::AllServicesDeleted,
         Self::TransferStarted,
         Self::PracticeTransferred,
+        Self::IpAddressRequested,
+        Self::IpRequestApproved,
+        Self::IpRequestRefused,
+        Self::IpAddressReleased,
     ];
 
     /// The name stored in the database.
@@ -173,6 +182,10 @@ impl AuditAction {
             Self::AllServicesDeleted => "transfer.services_deleted",
             Self::TransferStarted => "transfer.started",
             Self::PracticeTransferred => "transfer.completed",
+            Self::IpAddressRequested => "ip.requested",
+            Self::IpRequestApproved => "ip.approved",
+            Self::IpRequestRefused => "ip.refused",
+            Self::IpAddressReleased => "ip.released",
         }
     }
 
@@ -231,6 +244,10 @@ impl AuditAction {
             Self::AllServicesDeleted => t.audit_all_services_deleted,
             Self::TransferStarted => t.audit_transfer_started,
             Self::PracticeTransferred => t.audit_practice_transferred,
+            Self::IpAddressRequested => t.audit_ip_requested,
+            Self::IpRequestApproved => t.audit_ip_approved,
+            Self::IpRequestRefused => t.audit_ip_refused,
+            Self::IpAddressReleased => t.audit_ip_released,
         }
     }
 }

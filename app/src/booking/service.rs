@@ -7,7 +7,7 @@ use super::types::{BookingOffer, slugify};
 use crate::audit::store as audit;
 use crate::audit::types::AuditAction;
 use crate::calendar::service::appointment_record;
-use crate::calendar::store::{NewAppointment, booked_between, booker_of, insert_if_free_in, set_booker_in};
+use crate::calendar::store::{NewAppointment, booked_between, insert_if_free_in, set_booker_in};
 use crate::clients;
 use crate::clients::types::{ClientInput, RawClient};
 use crate::error::{AppError, FieldError, Problem};
@@ -227,15 +227,19 @@ async fn client_for(
     clients::service::create_in(state, tx, practice_id, person, now).await
 }
 
-/// The booker's IP address and User-Agent of an online booking, opened. Never shown in the
-/// normal UI: only the approval process for releasing an IP address (a later part) calls this.
-pub async fn booker_details(
-    state: &AppState,
+/// The booker's IP address and User-Agent of an online booking, opened, in the caller's
+/// transaction. Only the release step of an approved request (`ip_requests::service::release`)
+/// calls this: no page, endpoint or export opens them otherwise. `None` once they are cleared.
+pub async fn booker_details_in(
+    conn: &mut AnyConnection,
+    master: &crate::server::crypto::MasterKey,
     practice_id: PracticeId,
     id: i64,
 ) -> Result<Option<(String, String)>, AppError> {
-    let Some(row) = booker_of(&state.db, practice_id, id).await? else { return Ok(None) };
-    let Some(keys) = envelope::existing(&state.db, &state.master_key, practice_id, row.client_id).await? else {
+    let Some(row) = crate::calendar::store::booker_of_in(&mut *conn, practice_id, id).await? else {
+        return Ok(None);
+    };
+    let Some(keys) = envelope::existing_in(conn, master, practice_id, row.client_id).await? else {
         return Ok(None);
     };
     let record = appointment_record(id);

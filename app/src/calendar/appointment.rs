@@ -100,7 +100,20 @@ pub fn AppointmentPage() -> impl IntoView {
                                     <dt>{texts.appointment_service}</dt>
                                     <dd>{a.service_name} " · " {length}</dd>
                                     <dt>{texts.appointment_how_booked}</dt>
-                                    <dd>{how}</dd>
+                                    <dd>
+                                        {how}
+                                        {a
+                                            .online
+                                            .then(|| {
+                                                view! {
+                                                    " · "
+                                                    <a href=format!(
+                                                        "/ip-requests/new?appointment={}",
+                                                        a.id,
+                                                    )>{texts.ip_request_link}</a>
+                                                }
+                                            })}
+                                    </dd>
                                     <dt>{texts.consent_title}</dt>
                                     <dd>
                                         <span class=a.consent.class()>

@@ -91,18 +91,6 @@ pub struct BookerRow {
     pub agent: Vec<u8>,
 }
 
-/// One appointment's sealed booker details, if it was booked online.
-pub async fn booker_of(db: &Db, practice_id: PracticeId, id: i64) -> Result<Option<BookerRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
-         WHERE id = $1 AND practice_id = $2 AND booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
-    )
-    .bind(id)
-    .bind(practice_id)
-    .fetch_optional(db)
-    .await
-}
-
 pub struct Change<'a> {
     pub practice_id: PracticeId,
     pub id: i64,
@@ -385,6 +373,94 @@ pub async fn delete_all_of_practice(db: &Db, practice_id: PracticeId) -> Result<
         .execute(db)
         .await?
         .rows_affected())
+}
+
+/// An online booking whose booker details are still kept: what a request for its IP address names.
+#[derive(sqlx::FromRow)]
+pub struct OnlineBookingRow {
+    pub id: i64,
+    pub client_id: ClientId,
+    pub starts_at: i64,
+    /// When the booking was made.
+    pub created_at: i64,
+}
+
+/// One online booking of the practice whose booker details are still kept.
+pub async fn online_booking(
+    db: &Db,
+    practice_id: PracticeId,
+    id: i64,
+) -> Result<Option<OnlineBookingRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, client_id, starts_at, created_at FROM appointments
+         WHERE id = $1 AND practice_id = $2 AND booker_ip IS NOT NULL",
+    )
+    .bind(id)
+    .bind(practice_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A client's online bookings whose booker details are still kept, newest first.
+pub async fn online_bookings_of(
+    db: &Db,
+    practice_id: PracticeId,
+    client_id: ClientId,
+) -> Result<Vec<OnlineBookingRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, client_id, starts_at, created_at FROM appointments
+         WHERE practice_id = $1 AND client_id = $2 AND booker_ip IS NOT NULL ORDER BY starts_at DESC LIMIT 50",
+    )
+    .bind(practice_id)
+    .bind(client_id)
+    .fetch_all(db)
+    .await
+}
+
+/// One appointment's sealed booker details, in the caller's transaction (the release step reads
+/// them where it marks the request released).
+pub async fn booker_of_in(
+    conn: &mut AnyConnection,
+    practice_id: PracticeId,
+    id: i64,
+) -> Result<Option<BookerRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, practice_id, client_id, booker_ip, booker_agent FROM appointments
+         WHERE id = $1 AND practice_id = $2 AND booker_ip IS NOT NULL AND booker_agent IS NOT NULL",
+    )
+    .bind(id)
+    .bind(practice_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Clears the booker details of bookings made before `cutoff`, except `keep` (bookings under a
+/// request); or, `dry_run`, counts them. Returns how many.
+pub async fn clear_booker_details(db: &Db, cutoff: i64, keep: &[i64], dry_run: bool) -> Result<u64, sqlx::Error> {
+    let except = if keep.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = (0..keep.len()).map(|i| format!("${}", i + 2)).collect();
+        format!(" AND id NOT IN ({})", list.join(", "))
+    };
+    let filter = format!("WHERE booker_ip IS NOT NULL AND created_at < $1{except}");
+    let sql = if dry_run {
+        format!("SELECT COUNT(*) FROM appointments {filter}")
+    } else {
+        format!("UPDATE appointments SET booker_ip = NULL, booker_agent = NULL {filter}")
+    };
+    if dry_run {
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(cutoff);
+        for id in keep {
+            query = query.bind(*id);
+        }
+        return Ok(u64::try_from(query.fetch_one(db).await?).unwrap_or(0));
+    }
+    let mut query = sqlx::query(&sql).bind(cutoff);
+    for id in keep {
+        query = query.bind(*id);
+    }
+    Ok(query.execute(db).await?.rows_affected())
 }
 
 #[cfg(test)]

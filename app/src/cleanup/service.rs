@@ -166,6 +166,8 @@ pub struct RunReport {
     pub deleted: u64,
     pub noticed: u64,
     pub counts: DeletionCounts,
+    /// Online bookings whose IP address and User-Agent were cleared (retention).
+    pub addresses_cleared: u64,
 }
 
 /// Runs the cleanup over every practice that has it on. `None`: not now (another server holds
@@ -181,11 +183,17 @@ pub async fn run(state: &AppState, mode: RunMode) -> Result<Option<RunReport>, A
     };
     let outcome = run_with(state, false, Some(&lease)).await;
     lease.release(outcome.is_ok()).await?;
-    if outcome.as_ref().is_ok_and(|report| report.deleted > 0) {
+    if outcome.as_ref().is_ok_and(|report| report.deleted > 0 || report.addresses_cleared > 0) {
         crate::server::db::purge_wal(&state.db).await;
     }
     if let Ok(report) = &outcome {
-        tracing::info!(practices = report.practices, deleted = report.deleted, noticed = report.noticed, "cleanup ran");
+        tracing::info!(
+            practices = report.practices,
+            deleted = report.deleted,
+            noticed = report.noticed,
+            addresses_cleared = report.addresses_cleared,
+            "cleanup ran"
+        );
     }
     outcome.map(Some)
 }
@@ -209,6 +217,12 @@ async fn run_with(state: &AppState, dry_run: bool, lease: Option<&Lease>) -> Res
             }
         }
     }
+    // Booking IP addresses past the operator's retention period go in the same run, for every
+    // practice (the cleanup setting does not switch them off).
+    if !keep(lease, &mut renewed).await? {
+        return Err(lease_lost());
+    }
+    report.addresses_cleared = crate::ip_requests::service::clear_old_addresses(state, dry_run).await?;
     Ok(report)
 }
 

@@ -226,6 +226,7 @@ fn ClientProfile(client: Client, journal: JournalState, consent: ConsentState) -
         <ConsentSection client_id=id has_email state=consent />
         <JournalSection client_id=id state=journal />
         <ConversationSection client_id=id on_profile=true />
+        <crate::ip_requests::OnlineBookings client_id=id />
         <section class="panel" aria-labelledby="export-title">
             <h2 id="export-title">{texts.export_client_title}</h2>
             <p class="hint">{texts.export_client_hint}</p>

@@ -114,11 +114,14 @@ pub fn TextArea(
     /// The element id, when the same field name appears twice on a page.
     #[prop(optional)]
     id: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
     let texts = t();
     let (problem, changed) = field_problem(error, name);
     let id = id.unwrap_or(name);
     let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
     view! {
         <div class="field" class:invalid=move || problem.get().is_some()>
             <label for=id>{label}</label>
@@ -127,11 +130,19 @@ pub fn TextArea(
                 name=name
                 rows=rows
                 aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
-                aria-describedby=error_id.clone()
+                aria-describedby=described_by
                 on:input=changed
             >
                 {value}
             </textarea>
+            {hint
+                .map(|text| {
+                    view! {
+                        <p class="hint" id=hint_id>
+                            {text}
+                        </p>
+                    }
+                })}
             <p class="field-error" id=error_id>
                 {move || problem.get().map(|p| p.message(texts))}
             </p>

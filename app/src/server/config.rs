@@ -22,6 +22,9 @@ pub struct Config {
     /// SMTP, with a plain `http://` loopback base URL. The outbox holds live reset and consent
     /// links, so it must never be on by accident.
     pub dev_outbox: bool,
+    /// Months after a booking that its IP address and User-Agent are kept (unless asked about):
+    /// `TRYGG_BOOKING_IP_RETENTION_MONTHS`, 1–120, default 6.
+    pub booking_ip_retention_months: u32,
     /// Who runs this Trygg: the processor named in every practice's data processing agreement.
     pub operator: Operator,
 }
@@ -156,6 +159,15 @@ impl Config {
         if let Some(url) = &smtp_url {
             check_smtp_url(url)?;
         }
+        let booking_ip_retention_months = match get("TRYGG_BOOKING_IP_RETENTION_MONTHS") {
+            None => 6,
+            Some(months) => {
+                months.trim().parse().ok().filter(|m| (1..=120).contains(m)).ok_or_else(|| ConfigError::Invalid {
+                    name: "TRYGG_BOOKING_IP_RETENTION_MONTHS",
+                    message: "must be a number of months from 1 to 120".into(),
+                })?
+            }
+        };
         let dev_outbox = match get("TRYGG_DEV_OUTBOX").as_deref().map(str::trim) {
             None | Some("0") => false,
             Some("1") => true,
@@ -183,6 +195,7 @@ impl Config {
             master_key,
             session,
             dev_outbox,
+            booking_ip_retention_months,
         })
     }
 
@@ -210,6 +223,7 @@ impl std::fmt::Debug for Config {
             )
             .field("session", &self.session)
             .field("dev_outbox", &self.dev_outbox)
+            .field("booking_ip_retention_months", &self.booking_ip_retention_months)
             .field("operator", &self.operator)
             .finish()
     }
@@ -324,6 +338,13 @@ mod tests {
         let config = Config::from_vars(&vars(&[("TRYGG_DATA_DIR", "/tmp/x")])).unwrap();
         assert_eq!(config.database_url, "sqlite:///tmp/x/trygg.db?mode=rwc");
         assert!(!config.dev_outbox, "the outbox page needs TRYGG_DEV_OUTBOX=1");
+        assert_eq!(config.booking_ip_retention_months, 6, "booking IP addresses are kept 6 months by default");
+        let year = Config::from_vars(&vars(&[("TRYGG_BOOKING_IP_RETENTION_MONTHS", "12")])).unwrap();
+        assert_eq!(year.booking_ip_retention_months, 12);
+        for months in ["0", "121", "six"] {
+            let error = Config::from_vars(&vars(&[("TRYGG_BOOKING_IP_RETENTION_MONTHS", months)])).err();
+            assert!(error.is_some_and(|e| e.to_string().starts_with("TRYGG_BOOKING_IP_RETENTION_MONTHS")), "{months}");
+        }
         assert!(config.trusted_proxies.is_empty());
         assert!(!config.is_https());
     }

@@ -39,6 +39,7 @@ pub fn SettingsIndex() -> impl IntoView {
         ("/settings/cleanup", texts.settings_cleanup, texts.settings_cleanup_about),
         ("/settings/export", texts.settings_export, texts.settings_export_about),
         ("/settings/transfer", texts.settings_transfer, texts.settings_transfer_about),
+        ("/ip-requests", texts.settings_ip_requests, texts.settings_ip_requests_about),
     ];
     view! {
         <Title text=format!("{} · Trygg", texts.nav_settings) />

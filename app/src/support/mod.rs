@@ -190,6 +190,7 @@ pub fn SupportShell() -> impl IntoView {
             <A href="/support" exact=true>
                 {texts.support_queue}
             </A>
+            <A href="/support/ip-requests">{texts.support_ip_queue}</A>
             <A href="/support/audit">{texts.support_audit}</A>
         </Shell>
     }
@@ -456,11 +457,15 @@ pub fn SupportAuditPage() -> impl IntoView {
                                                         {e
                                                             .request_id
                                                             .map(|id| {
+                                                                let url = e
+                                                                    .action
+                                                                    .map_or_else(
+                                                                        || format!("/support/requests/{id}"),
+                                                                        |action| action.request_url(id),
+                                                                    );
                                                                 view! {
                                                                     " · "
-                                                                    <a href=format!(
-                                                                        "/support/requests/{id}",
-                                                                    )>
+                                                                    <a href=url>
                                                                         {texts.support_request_n.replace("{n}", &id.to_string())}
                                                                     </a>
                                                                 }

@@ -329,13 +329,7 @@ pub async fn decide(
         if unopened {
             return Err(AppError::Conflict(Problem::EvidenceNotOpened));
         }
-        if input.code.trim().is_empty() {
-            return Err(AppError::field("code", Problem::Required));
-        }
-        security::check_current_password(state, staff, input.password, "password").await?;
-        let account = crate::two_factor::service::CodeAccount { user_id: staff.user_id, email: &staff.email };
-        crate::two_factor::service::check_counted_code(state, &account, input.code, "code", origin, ip, lang).await?;
-        crate::two_factor::store::clear_code_attempts(&state.db, staff.user_id).await?;
+        confirm_staff(state, staff, input.password, input.code, origin, ip, lang).await?;
     }
     let by = format!("{} <{}>", staff.name, staff.email);
     let decision = Decision { request_id: id, approve: input.approve, by: &by, reason, now: state.clock.now() };
@@ -362,6 +356,27 @@ pub async fn decide(
     Ok(())
 }
 
+/// The support person's own password and code, asked again for a decision that changes someone's
+/// account or releases their data. A wrong code counts toward the code lockout.
+pub async fn confirm_staff(
+    state: &AppState,
+    staff: &CurrentUser,
+    password: PlainPassword,
+    code: &str,
+    origin: &Origin<'_>,
+    ip: std::net::IpAddr,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", Problem::Required));
+    }
+    security::check_current_password(state, staff, password, "password").await?;
+    let account = crate::two_factor::service::CodeAccount { user_id: staff.user_id, email: &staff.email };
+    crate::two_factor::service::check_counted_code(state, &account, code, "code", origin, ip, lang).await?;
+    crate::two_factor::store::clear_code_attempts(&state.db, staff.user_id).await?;
+    Ok(())
+}
+
 async fn audit(
     state: &AppState,
     staff: &CurrentUser,
@@ -369,11 +384,22 @@ async fn audit(
     user_id: UserId,
     id: i64,
 ) -> Result<(), AppError> {
+    record_action(state, staff, action, Some(user_id), id).await
+}
+
+/// Writes what a support person did to the operator's audit log.
+pub async fn record_action(
+    state: &AppState,
+    staff: &CurrentUser,
+    action: AuditAction,
+    user_id: Option<UserId>,
+    id: i64,
+) -> Result<(), AppError> {
     let entry = AuditEntry {
         actor_id: Some(staff.user_id),
         actor_email: &staff.email,
         action: action.code(),
-        subject_user_id: Some(user_id),
+        subject_user_id: user_id,
         request_id: Some(id),
     };
     Ok(store::audit(&state.db, state.clock.now(), entry).await?)

@@ -106,10 +106,14 @@ pub enum AuditAction {
     Rejected,
     EvidenceDeleted,
     Cancelled,
+    /// A request for a booking's IP address was opened, approved or refused.
+    IpOpened,
+    IpApproved,
+    IpRefused,
 }
 
 impl AuditAction {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 11] = [
         Self::Submitted,
         Self::Opened,
         Self::OpenedPhoto,
@@ -118,6 +122,9 @@ impl AuditAction {
         Self::Rejected,
         Self::EvidenceDeleted,
         Self::Cancelled,
+        Self::IpOpened,
+        Self::IpApproved,
+        Self::IpRefused,
     ];
 
     pub fn code(self) -> &'static str {
@@ -130,11 +137,22 @@ impl AuditAction {
             Self::Rejected => "lost_2fa.rejected",
             Self::EvidenceDeleted => "lost_2fa.evidence_deleted",
             Self::Cancelled => "lost_2fa.cancelled",
+            Self::IpOpened => "ip_request.viewed",
+            Self::IpApproved => "ip_request.approved",
+            Self::IpRefused => "ip_request.refused",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|action| action.code() == code)
+    }
+
+    /// Where the request this entry is about is opened.
+    pub fn request_url(self, id: i64) -> String {
+        match self {
+            Self::IpOpened | Self::IpApproved | Self::IpRefused => format!("/support/ip-requests/{id}"),
+            _ => format!("/support/requests/{id}"),
+        }
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -147,6 +165,9 @@ impl AuditAction {
             Self::Rejected => t.support_action_rejected,
             Self::EvidenceDeleted => t.support_action_evidence_deleted,
             Self::Cancelled => t.support_action_cancelled,
+            Self::IpOpened => t.support_action_ip_opened,
+            Self::IpApproved => t.support_action_ip_approved,
+            Self::IpRefused => t.support_action_ip_refused,
         }
     }
 }

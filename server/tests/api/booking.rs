@@ -2,7 +2,7 @@
 //! mail, and the booker's address and browser kept sealed.
 
 use app::booking::api::{Book, BookingAddress, BookingPage, FreeTimes};
-use app::booking::service::booker_details;
+use app::booking::service::booker_details_in;
 use app::calendar::api::CalendarWeek;
 use app::clients::api::ListClients;
 use app::server::crypto::Binding;
@@ -113,7 +113,9 @@ async fn a_client_books_a_free_time_that_lands_in_the_calendar_with_the_origin_s
     assert!(envelope::is_client_sealed(&ip) && envelope::is_client_sealed(&agent), "sealed with the client's key");
     let practice_id: app::ids::PracticeId =
         sqlx::query_scalar("SELECT id FROM practices").fetch_one(&app.state.db).await.unwrap();
-    let details = booker_details(&app.state, practice_id, id).await.unwrap();
+    let mut conn = app.state.db.acquire().await.unwrap();
+    let details = booker_details_in(&mut conn, &app.state.master_key, practice_id, id).await.unwrap();
+    drop(conn);
     assert_eq!(details, Some(("127.0.0.1".to_string(), PHONE_SAFARI.to_string())));
     assert_eq!(app.state.master_key.open(&ip, Binding { purpose: "appointments.booker_ip", row: "x" }).ok(), None);
 
