@@ -170,7 +170,7 @@ fn host_of(url: &str) -> &str {
 
 /// The one browser-like client the helpers make: keeps cookies (in `jar` when given), does not
 /// follow redirects, sends `Origin`, `User-Agent` and `extra` headers on every request.
-fn browser_sending(
+pub fn browser_sending(
     origin: &str,
     user_agent: &str,
     extra: &[(&'static str, &str)],

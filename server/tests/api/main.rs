@@ -13,6 +13,7 @@ mod export;
 mod fuzz;
 mod helpers;
 mod input;
+mod ip_requests;
 mod journal;
 mod keys;
 #[path = "../common/launch.rs"]
