@@ -1,5 +1,6 @@
 import { expectAccessible } from "./axe";
 import { expect, open, practiceWithBookingPage, setUpPractice, signedIn, test } from "./helpers";
+import { type Browser, type TestInfo } from "@playwright/test";
 
 // Every page a person reaches, checked with axe-core (WCAG 2.1 A and AA) at desktop and phone
 // size. The checker reads the page's markup as served, so it covers the page without JavaScript
@@ -67,4 +68,63 @@ test("a practice's booking page, on its way to a booking", async ({ page, browse
   await page.locator("a.day-choice").nth(1).click();
   await expect(page.getByRole("heading", { name: "Choose a time" })).toBeVisible();
   await expectAccessible(page);
+});
+
+/** A client books Samtale at 10:00 on the second day offered, from a phone; the booked day. */
+async function bookOnline(browser: Browser, testInfo: TestInfo, address: string, name: string): Promise<string> {
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    javaScriptEnabled: true,
+    locale: "en-US",
+  });
+  const phone = await context.newPage();
+  await phone.goto(address);
+  await expect(phone.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
+  await phone.getByRole("link", { name: /Samtale/ }).click();
+  await phone.locator("a.day-choice").nth(1).click();
+  await phone.locator("label.time-choice", { hasText: "10:00" }).click();
+  await phone.getByLabel("Your name").fill(name);
+  await phone.getByLabel("Email").fill("ola.a11y@example.no");
+  await phone.getByLabel("Phone").fill("+47 912 34 569");
+  await phone.getByRole("button", { name: "Book" }).click();
+  await expect(phone.getByRole("heading", { name: "You are booked" })).toBeVisible();
+  const date = new URL(phone.url()).searchParams.get("date")!;
+  await context.close();
+  return date;
+}
+
+// Support's side of these requests, and the address shown once, are checked in ip-requests.spec.ts.
+test("a practitioner's IP address request pages", async ({ page, browser }, testInfo) => {
+  await signedIn(page, testInfo, "a11yip");
+  await setUpPractice(page, testInfo, "Ingrid Berg");
+  await open(page, testInfo, "/settings/services");
+  const address = new URL((await page.getByTestId("booking-address").getAttribute("href"))!).pathname;
+  const date = await bookOnline(browser, testInfo, address, "Ola Nordmann");
+  await open(page, testInfo, "/ip-requests");
+  await expectAccessible(page);
+  await open(page, testInfo, `/calendar?date=${date}&view=day`);
+  await page.locator("a.appt", { hasText: "Ola Nordmann" }).click();
+  await expect(page).toHaveURL(/\/calendar\/appointments\/\d+$/);
+  const appointment = new URL(page.url()).pathname.split("/").pop();
+  await expectAccessible(page);
+  await page.locator(".client-links").getByRole("link", { name: "Profile" }).click();
+  await expect(page.locator("#online-bookings")).toBeVisible();
+  const client = new URL(page.url()).pathname;
+  await expectAccessible(page);
+  await open(page, testInfo, `/ip-requests/new?appointment=${appointment}`);
+  await page.getByRole("button", { name: "Send the request" }).click();
+  await expect(page.locator("#reason-error")).not.toBeEmpty();
+  await expectAccessible(page);
+  await page.getByLabel("Why do you need the IP address?").fill("Threats after the booking; the police asked for the address.");
+  await page.getByRole("button", { name: "Send the request" }).click();
+  await expect(page).toHaveURL(/\/ip-requests\/\d+$/);
+  await expect(page.getByTestId("ip-status")).toHaveText("Sent");
+  await expectAccessible(page);
+  for (const path of ["/ip-requests", `/ip-requests/new?appointment=${appointment}`, client]) {
+    await open(page, testInfo, path);
+    await expectAccessible(page);
+  }
 });
