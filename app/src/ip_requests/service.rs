@@ -332,25 +332,32 @@ impl Statement<'_> {
 /// Support's queue: practice, client reference, booking time, status. Never the address.
 pub async fn queue(state: &AppState) -> Result<Vec<SupportIpLine>, AppError> {
     let rows = store::queue(&state.db, 100).await?;
+    let now = state.clock.now();
+    // Each practice's name and zone read once, however many of its requests wait.
+    let mut practices = std::collections::HashMap::new();
     let mut lines = Vec::with_capacity(rows.len());
     for row in &rows {
+        if let std::collections::hash_map::Entry::Vacant(entry) = practices.entry(row.practice_id) {
+            let name = crate::profile::store::name_of(&state.db, row.practice_id).await?;
+            let zone = crate::profile::store::zone_of(&state.db, row.practice_id).await?;
+            entry.insert((name, zone));
+        }
+        let (name, zone) = &practices[&row.practice_id];
         let keys = keys_of(state, row.practice_id, row.client_id).await?;
-        lines.push(line_of(state, row, &open_texts(row, &keys)?.reference).await?);
+        lines.push(line_of(row, &open_texts(row, &keys)?.reference, name, *zone, now));
     }
     Ok(lines)
 }
 
-async fn line_of(state: &AppState, row: &RequestRow, reference: &str) -> Result<SupportIpLine, AppError> {
-    let zone = crate::profile::store::zone_of(&state.db, row.practice_id).await?;
-    let now = state.clock.now();
-    Ok(SupportIpLine {
+fn line_of(row: &RequestRow, reference: &str, practice_name: &str, zone: chrono_tz::Tz, now: i64) -> SupportIpLine {
+    SupportIpLine {
         id: row.id,
-        practice_name: crate::profile::store::name_of(&state.db, row.practice_id).await?,
+        practice_name: practice_name.to_string(),
         client_reference: reference.to_string(),
         booking_starts: moment_text(zone, row.booking_starts_at),
         status: row.status_at(now),
         submitted_secs_ago: now - row.created_at,
-    })
+    }
 }
 
 /// A request as support decides it. Opening a sent request puts it under review; every opening
@@ -369,7 +376,7 @@ pub async fn support_detail(
     let zone = crate::profile::store::zone_of(&state.db, row.practice_id).await?;
     let practice = crate::profile::store::practice(&state.db, row.practice_id).await?;
     Ok(SupportIpDetail {
-        line: line_of(state, &row, &texts.reference).await?,
+        line: line_of(&row, &texts.reference, &practice.name, zone, now),
         org_number: practice.org_number,
         requested_by: row.requested_by.clone(),
         reason: texts.reason,
