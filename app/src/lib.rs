@@ -20,6 +20,8 @@ pub mod journal;
 #[cfg(feature = "ssr")]
 pub mod local_time;
 pub mod messages;
+#[cfg(feature = "ssr")]
+pub mod page_scripts;
 pub mod profile;
 #[cfg(feature = "ssr")]
 pub mod rotation;
@@ -75,6 +77,7 @@ use two_factor::LoginCodePage;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     let lang = use_context::<i18n::Lang>().unwrap_or(i18n::Lang::En);
+    let script = page_scripts::PageScript::current();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -87,7 +90,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <link rel="stylesheet" href="/pkg/trygg.css" />
                 <script src="/sw-register.js" defer></script>
-                <HydrationScripts options />
+                <page_scripts::PageScripts options script />
                 <MetaTags />
             </head>
             <body>

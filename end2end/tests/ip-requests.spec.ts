@@ -83,7 +83,6 @@ async function bookOnline(browser: Browser, testInfo: TestInfo, address: string,
   });
   const phone = await context.newPage();
   await phone.goto(address);
-  await expect(phone.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
   await phone.getByRole("link", { name: /Samtale/ }).click();
   await phone.locator("a.day-choice").nth(1).click();
   await phone.locator("label.time-choice", { hasText: "10:00" }).click();

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::StatusIcon;
-use super::api::{ConsentOpened, DeclineConsent, SendWithdrawalCode, SignConsent, WithdrawConsent, get_consent_page};
+use super::api::{DeclineConsent, SendWithdrawalCode, SignConsent, WithdrawConsent, get_consent_page};
 use super::types::{self, ConsentPage, ConsentStatus, Drawing};
 use crate::components::forms::{Field, FormMessage, Submit, action_error, field_problem, succeeded, success_count};
 use crate::dates;
@@ -259,28 +259,13 @@ fn WithdrawByCode(token: String, actions: LinkActions, code_sent: Signal<bool>) 
     }
 }
 
-/// Records "opened" once a person uses the page: the first touch, click, key, wheel or scroll
-/// in a browser that runs it. A mail scanner that only fetches the link, or renders it without
-/// using it, leaves the request as it was. Without JavaScript the first form sent opens it.
+/// Records "opened" once a person uses the page: the consent page's script (`client-pages`)
+/// sends it on the first touch, click, key, wheel or scroll. A mail scanner that only fetches
+/// the link, or renders it without using it, leaves the request as it was. Without JavaScript
+/// the first form sent opens it.
 #[component]
 fn OpenedOnUse(token: String) -> impl IntoView {
-    let opened = ServerAction::<ConsentOpened>::new();
-    // Effects run only in the browser.
-    Effect::new(move |_| {
-        let sent = std::rc::Rc::new(std::cell::Cell::new(false));
-        let handles: Vec<_> = ["pointerdown", "touchstart", "keydown", "wheel", "scroll"]
-            .into_iter()
-            .map(|event| {
-                let (sent, token) = (sent.clone(), token.clone());
-                window_event_listener_untyped(event, move |_| {
-                    if !sent.replace(true) {
-                        opened.dispatch(ConsentOpened { token: token.clone().into() });
-                    }
-                })
-            })
-            .collect();
-        on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
-    });
+    view! { <span id="opened-on-use" data-token=token hidden></span> }
 }
 
 /// The box the client ticks to consent, with its error beside it.
@@ -306,61 +291,21 @@ fn AgreeBox(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     }
 }
 
-/// The optional drawn signature: strokes on a canvas with a finger, a pen or the mouse (pointer
-/// events), written as `Drawing` text into a hidden field of the signing form. The canvas appears
-/// once the page runs its WebAssembly; before that, and without JavaScript, the form signs with
-/// the typed name alone.
+/// The optional drawn signature: strokes on a canvas with a finger, a pen or the mouse, written
+/// as `Drawing` text into the hidden `signature` field by the consent page's script
+/// (`client-pages`), which shows the pad and hides the note. Before that, and without
+/// JavaScript, the form signs with the typed name alone.
 #[component]
 fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let texts = t();
-    let canvas = NodeRef::<leptos::html::Canvas>::new();
-    let strokes = RwSignal::new(Vec::<Vec<(u16, u16)>>::new());
-    let pressed = RwSignal::new(false);
-    // Effects run only in the browser, so the canvas is not part of the server's page.
-    let running = RwSignal::new(false);
-    Effect::new(move |_| running.set(true));
-    let value = move || strokes.with(|strokes| Drawing::text_of(strokes));
-    let down = move |event: leptos::ev::PointerEvent| {
-        event.prevent_default();
-        if let Some(element) = canvas.get_untracked() {
-            let _ = element.set_pointer_capture(event.pointer_id());
-            let point = pad::point(&element, &event);
-            pressed.set(true);
-            strokes.update(|strokes| {
-                if pad::room_for(strokes) {
-                    pad::dot(&element, point);
-                    strokes.push(vec![point]);
-                }
-            });
-        }
-    };
-    let moved = move |event: leptos::ev::PointerEvent| {
-        let Some(element) = canvas.get_untracked().filter(|_| pressed.get_untracked()) else { return };
-        let point = pad::point(&element, &event);
-        strokes.update(|strokes| {
-            let room = pad::room_for(strokes);
-            let Some(stroke) = strokes.last_mut() else { return };
-            let last = *stroke.last().unwrap_or(&point);
-            if room && pad::far_enough(last, point) {
-                pad::segment(&element, last, point);
-                stroke.push(point);
-            }
-        });
-    };
-    let lifted = move |_: leptos::ev::PointerEvent| pressed.set(false);
-    let clear = move |_| {
-        strokes.set(Vec::new());
-        if let Some(element) = canvas.get_untracked() {
-            pad::clear(&element);
-        }
-    };
     let field_error = move || error.get().and_then(|e| e.for_field("signature")).map(|p| p.message(texts));
+    let (width, height) = (u32::from(Drawing::WIDTH) * 2, u32::from(Drawing::HEIGHT) * 2);
     view! {
         <div class="field signature">
-            <Show
-                when=move || running.get()
-                fallback=move || view! { <p class="hint">{texts.consent_draw_needs_js}</p> }
-            >
+            <p class="hint" id="signature-needs-js">
+                {texts.consent_draw_needs_js}
+            </p>
+            <div class="signature-live" id="signature-live" hidden>
                 // A canvas cannot take a <label>; it is named by this text instead.
                 <p class="label" id="signature-label">
                     {texts.consent_draw}
@@ -371,106 +316,20 @@ fn SignaturePad(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView 
                 <canvas
                     id="signature-pad"
                     class="signature-pad"
-                    node_ref=canvas
-                    width=pad::PIXELS.0
-                    height=pad::PIXELS.1
+                    role="img"
+                    width=width
+                    height=height
                     aria-labelledby="signature-label"
                     aria-describedby="signature-hint signature-error"
-                    on:pointerdown=down
-                    on:pointermove=moved
-                    on:pointerup=lifted
-                    on:pointercancel=lifted
                 ></canvas>
-                <input type="hidden" name="signature" prop:value=value />
-                <button type="button" class="secondary clear" on:click=clear>
+                <input type="hidden" name="signature" id="signature" value="" />
+                <button type="button" class="secondary clear" id="signature-clear">
                     {texts.consent_draw_clear}
                 </button>
-            </Show>
+            </div>
             <p class="field-error" id="signature-error">
                 {field_error}
             </p>
         </div>
     }
-}
-
-/// Drawing on the signature canvas. The canvas has twice the grid's pixels, for sharp lines on
-/// phone screens; points are kept on the `Drawing` grid.
-mod pad {
-    use super::Drawing;
-
-    pub const PIXELS: (u32, u32) = (Drawing::WIDTH as u32 * 2, Drawing::HEIGHT as u32 * 2);
-
-    /// Whether another point still fits in what the server accepts.
-    pub fn room_for(strokes: &[Vec<(u16, u16)>]) -> bool {
-        strokes.iter().map(Vec::len).sum::<usize>() < Drawing::MAX_POINTS && strokes.len() < Drawing::MAX_STROKES
-    }
-
-    /// Points closer than this to the last one add nothing to see.
-    pub fn far_enough(a: (u16, u16), b: (u16, u16)) -> bool {
-        a.0.abs_diff(b.0) + a.1.abs_diff(b.1) >= 2
-    }
-
-    #[cfg(feature = "hydrate")]
-    pub use browser::*;
-
-    #[cfg(feature = "hydrate")]
-    mod browser {
-        use leptos::wasm_bindgen::JsCast;
-        use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
-
-        use super::Drawing;
-
-        /// Where the pointer is, on the grid (the canvas may be shown at any size).
-        pub fn point(canvas: &HtmlCanvasElement, event: &PointerEvent) -> (u16, u16) {
-            let scale = |offset: i32, shown: i32, grid: u16| {
-                (f64::from(offset) * f64::from(grid) / f64::from(shown.max(1))).round().clamp(0.0, f64::from(grid))
-                    as u16
-            };
-            (
-                scale(event.offset_x(), canvas.client_width(), Drawing::WIDTH),
-                scale(event.offset_y(), canvas.client_height(), Drawing::HEIGHT),
-            )
-        }
-
-        fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-            let context = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
-            context.set_line_width(7.0);
-            context.set_line_cap("round");
-            context.set_line_join("round");
-            context.set_stroke_style_str("#1c2321");
-            Some(context)
-        }
-
-        pub fn segment(canvas: &HtmlCanvasElement, from: (u16, u16), to: (u16, u16)) {
-            if let Some(context) = context(canvas) {
-                context.begin_path();
-                context.move_to(f64::from(from.0) * 2.0, f64::from(from.1) * 2.0);
-                context.line_to(f64::from(to.0) * 2.0, f64::from(to.1) * 2.0);
-                context.stroke();
-            }
-        }
-
-        pub fn dot(canvas: &HtmlCanvasElement, at: (u16, u16)) {
-            segment(canvas, at, at);
-        }
-
-        pub fn clear(canvas: &HtmlCanvasElement) {
-            if let Some(context) = context(canvas) {
-                context.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
-            }
-        }
-    }
-
-    /// On the server nothing is drawn: the handlers run only in the browser.
-    #[cfg(not(feature = "hydrate"))]
-    mod server {
-        pub fn point<C, E>(_: &C, _: &E) -> (u16, u16) {
-            (0, 0)
-        }
-        pub fn segment<C>(_: &C, _: (u16, u16), _: (u16, u16)) {}
-        pub fn dot<C>(_: &C, _: (u16, u16)) {}
-        pub fn clear<C>(_: &C) {}
-    }
-    #[cfg(not(feature = "hydrate"))]
-    pub use server::*;
 }

@@ -1,5 +1,6 @@
 //! Consent declarations and requests: what the practitioner and the client see, and the checks.
 
+use client_pages::signature;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldChecks, Problem};
@@ -263,10 +264,10 @@ pub struct Drawing {
 }
 
 impl Drawing {
-    pub const WIDTH: u16 = 600;
-    pub const HEIGHT: u16 = 200;
-    pub const MAX_POINTS: usize = 5_000;
-    pub const MAX_STROKES: usize = 200;
+    pub const WIDTH: u16 = signature::WIDTH;
+    pub const HEIGHT: u16 = signature::HEIGHT;
+    pub const MAX_POINTS: usize = signature::MAX_POINTS;
+    pub const MAX_STROKES: usize = signature::MAX_STROKES;
     const MAX_TEXT: usize = 50_000;
 
     /// `None` for nothing drawn; `SignatureUnreadable` for text that is not strokes on the grid.
@@ -304,16 +305,7 @@ impl Drawing {
     }
 
     pub fn to_text(&self) -> String {
-        Self::text_of(&self.strokes)
-    }
-
-    /// Strokes as `Drawing` text, without making a `Drawing` of them.
-    pub fn text_of(strokes: &[Vec<(u16, u16)>]) -> String {
-        strokes
-            .iter()
-            .map(|stroke| stroke.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(";")
+        signature::text_of(&self.strokes)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::helpers::{PHONE_SAFARI, TestApp, browser_with_agent, error_of, spawn_
 const OWNER: &str = "kari@example.no";
 const BOOKER: &str = "ola@example.no";
 
-async fn booking_slug(app: &TestApp) -> String {
+pub(crate) async fn booking_slug(app: &TestApp) -> String {
     let url: String = app.call(BookingAddress::PATH, &[]).await.json().await.unwrap();
     let (base, slug) = url.rsplit_once("/book/").unwrap();
     assert_eq!(base, app.base);

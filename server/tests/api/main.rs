@@ -6,6 +6,7 @@ mod audit;
 mod booking;
 mod calendar;
 mod cleanup;
+mod client_pages;
 mod clients;
 mod consent;
 mod erasure;

@@ -29,14 +29,14 @@ fn png() -> Vec<u8> {
 }
 
 /// A signed-in practice with one client who has an email address and a birth date.
-async fn practice_with_client(app: &TestApp) -> String {
+pub(crate) async fn practice_with_client(app: &TestApp) -> String {
     app.signed_in_user(OWNER).await;
     let fields = [("name", "Ola Klient"), ("email", CLIENT_EMAIL), ("birth_date", BIRTH_DATE)];
     app.create_client(&app.client, &fields).await
 }
 
 /// Sends a message from `browser` with these files; the plain form's answer (a redirect).
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     browser: &reqwest::Client,
     client_id: &str,
@@ -61,7 +61,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// The token of the newest message link mailed to the client.
-async fn newest_link(app: &TestApp, count: usize) -> String {
+pub(crate) async fn newest_link(app: &TestApp, count: usize) -> String {
     let bodies = app.wait_for_subject(CLIENT_EMAIL, MESSAGE_SUBJECT, count).await;
     let line = bodies[0].lines().find(|l| l.contains("/secure-message?token=")).expect("a link in the mail");
     line.split("token=").nth(1).unwrap().trim().to_string()
@@ -86,7 +86,7 @@ async fn try_code(app: &TestApp, device: &reqwest::Client, token: &str, code: &s
 }
 
 /// A phone that followed the link, asked for a code (the `codes`-th mailed) and entered it.
-async fn verified_phone(app: &TestApp, token: &str, codes: usize) -> reqwest::Client {
+pub(crate) async fn verified_phone(app: &TestApp, token: &str, codes: usize) -> reqwest::Client {
     let device = phone(app);
     assert_eq!(app.call_with(&device, SendCode::PATH, &[("token", token)]).await.status(), 200);
     let code = newest_code(app, codes).await;
