@@ -63,6 +63,7 @@ pub fn BookingPageView() -> impl IntoView {
                             let times = times.await.unwrap_or_default();
                             view! {
                                 <BookingFrame title=page.practice_name.clone()>
+                                    <h1>{texts.booking_title}</h1>
                                     <h2>{texts.booking_choose_service}</h2>
                                     {page
                                         .services
@@ -148,6 +149,7 @@ pub fn BookingPageView() -> impl IntoView {
                             error.set_page_status();
                             view! {
                                 <BookingFrame title=texts.not_found_title.to_string()>
+                                    <h1>{texts.not_found_title}</h1>
                                     <p>{texts.booking_not_found}</p>
                                 </BookingFrame>
                             }

@@ -52,9 +52,10 @@ pub fn ConsentLinkPage() -> impl IntoView {
                 Suspend::new(async move {
                     let page = page.await;
                     let lang = types::page_lang(chosen, page.as_ref().ok().and_then(|page| page.lang), browser);
+                    let outcome = page.as_ref().ok().map(|page| page.status).filter(|status| !status.is_open());
                     view! {
                         <Provider value=lang>
-                            <LinkFrame lang token=token.clone()>
+                            <LinkFrame lang token=token.clone() outcome>
                                 {match page {
                                     Ok(page) => view! { <LinkView page token actions code_sent /> }.into_any(),
                                     Err(error) => {
@@ -77,17 +78,23 @@ pub fn ConsentLinkPage() -> impl IntoView {
 }
 
 /// The page around the link's content, in its language, with the switch to the other one: a
-/// link that loads the page again, so it works without JavaScript too.
+/// link that loads the page again, so it works without JavaScript too. Once the request is
+/// answered, the title says how: every answer is a new page, and a screen reader reads the
+/// title first.
 #[component]
-fn LinkFrame(lang: Lang, token: String, children: Children) -> impl IntoView {
+fn LinkFrame(lang: Lang, token: String, outcome: Option<ConsentStatus>, children: Children) -> impl IntoView {
     let texts = t();
+    let title = match outcome {
+        Some(status) => format!("{} · {} · Trygg", status.label(texts), texts.consent_title),
+        None => format!("{} · Trygg", texts.consent_title),
+    };
     let other = match lang {
         Lang::Nb => (Lang::En, texts.lang_en),
         Lang::En => (Lang::Nb, texts.lang_nb),
     };
     let switch = format!("/consent?token={token}&lang={}", other.0.code());
     view! {
-        <Title text=format!("{} · Trygg", texts.consent_title) />
+        <Title text=title />
         <main id="main" class="card public consent-page" lang=lang.code()>
             <nav class="consent-language" aria-label=texts.language>
                 // A full load: the whole page, its forms' messages included, changes language.

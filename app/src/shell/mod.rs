@@ -47,7 +47,8 @@ pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
         })
     };
     view! {
-        <a class="skip" href="#main">
+        // A plain jump (not the router's): the browser moves the keyboard's place to the page.
+        <a class="skip" href="#main" rel="external">
             {texts.skip_to_content}
         </a>
         <header class="topbar">
@@ -67,7 +68,7 @@ pub fn Shell(home: &'static str, children: Children) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
-        <main id="main" class="page">
+        <main id="main" class="page" tabindex="-1">
             <Outlet />
         </main>
     }
