@@ -43,6 +43,7 @@ const PUBLIC_PAGES: &[&str] = &[
 fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/icons/")
+        || path.starts_with("/screenshots/")
         || matches!(
             path,
             "/manifest.webmanifest" | "/sw.js" | "/sw-register.js" | "/offline.html" | "/favicon.ico" | "/healthz"

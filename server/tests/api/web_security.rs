@@ -135,6 +135,40 @@ async fn the_pwa_manifest_and_service_worker_are_served() {
     for path in ["/icons/icon-192.png", "/icons/icon-512.png", "/sw.js", "/sw-register.js", "/offline.html"] {
         assert_eq!(app.get(path).await.status(), 200, "{path}");
     }
+    let description = manifest["description"].as_str().unwrap_or_default();
+    assert!(description.len() >= 40 && description.contains("therapists"), "{description}");
+    let purposes: Vec<&str> =
+        manifest["icons"].as_array().unwrap().iter().filter_map(|i| i["purpose"].as_str()).collect();
+    assert!(purposes.iter().any(|p| p.split_whitespace().any(|p| p == "maskable")), "{purposes:?}");
+
+    // Chromium's richer install dialog: a wide and a narrow screenshot, public (no sign-in),
+    // PNGs whose real pixel size is the declared one.
+    let screenshots = manifest["screenshots"].as_array().expect("screenshots in the manifest");
+    let mut form_factors = Vec::new();
+    for shot in screenshots {
+        let src = shot["src"].as_str().unwrap();
+        assert!(src.starts_with("/screenshots/"), "{src}");
+        assert_eq!(shot["type"], "image/png", "{src}");
+        assert!(!shot["label"].as_str().unwrap_or_default().is_empty(), "{src} has a label");
+        let form_factor = shot["form_factor"].as_str().unwrap();
+        form_factors.push(form_factor);
+        let (width, height) = shot["sizes"].as_str().unwrap().split_once('x').unwrap();
+        let (width, height): (u32, u32) = (width.parse().unwrap(), height.parse().unwrap());
+        match form_factor {
+            "wide" => assert!(width > height, "{src}"),
+            "narrow" => assert!(height > width, "{src}"),
+            other => panic!("{src}: form_factor {other}"),
+        }
+        let response = app.get(src).await;
+        assert_eq!(response.status(), 200, "{src}");
+        assert_eq!(response.headers()["content-type"], "image/png", "{src}");
+        let png = response.bytes().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR", "{src} is a PNG");
+        let size_at = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+        assert_eq!((size_at(16), size_at(20)), (width, height), "{src}: real pixel size as declared");
+    }
+    form_factors.sort_unstable();
+    assert_eq!(form_factors, ["narrow", "wide"]);
 }
 
 #[tokio::test]
