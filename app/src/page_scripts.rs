@@ -35,21 +35,35 @@ impl PageScript {
     }
 }
 
-/// The `<head>` entries that load the page's script: fetched while the page is read.
+/// The `<head>` entries that load the page's script: fetched while the page is read. A page
+/// that does not hydrate also needs none of the data Leptos writes into the page for hydration
+/// (its resources' values as inline scripts): this, in the head, comes before the body's
+/// resources are made, so none of them is written.
 #[component]
 pub fn PageScripts(options: LeptosOptions, script: PageScript) -> impl IntoView {
+    if script != PageScript::App
+        && let Some(context) = Owner::current_shared_context()
+    {
+        context.set_is_hydrating(false);
+    }
     match script {
         PageScript::App => view! { <HydrationScripts options /> }.into_any(),
         PageScript::ConsentPad => {
             let nonce = leptos::nonce::use_nonce();
             view! {
                 <link rel="modulepreload" href="/pkg/client-pages.js" />
-                <link rel="preload" href="/pkg/client-pages_bg.wasm" r#as="fetch" r#type="application/wasm" crossorigin="" />
+                <link
+                    rel="preload"
+                    href="/pkg/client-pages_bg.wasm"
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin=""
+                />
                 <script type="module" nonce=nonce>
                     "import init from '/pkg/client-pages.js';init({module_or_path:'/pkg/client-pages_bg.wasm'});"
                 </script>
             }
-                .into_any()
+            .into_any()
         }
         PageScript::None => ().into_any(),
     }
