@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Browser, type Page, type TestInfo } from "@playwright/test";
 import { expectAccessible } from "./axe";
-import { PASSWORD, expect, jsEnabled, open, pdfText, setUpPractice, signedIn, test } from "./helpers";
+import { PASSWORD, expect, jsEnabled, open, pdfText, setUpPractice, signedIn, test, totp } from "./helpers";
 
 // The IP address of an online booking, as the people involved go through it: a client books on
 // a phone; the practitioner (on a tablet) requests the booking's address in writing; support (on
@@ -26,29 +25,6 @@ const BOOKING_IP_ALONE = /127\.0\.0\.1(?!:\d)/;
 const CASE_REFERENCE = "2026/4711";
 const REASON =
   "The client sent threatening messages after the booking and the police asked for the address the booking came from.";
-
-/** RFC 4648 base32, as the key is printed (spaces between groups). */
-function base32Decode(text: string): Buffer {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const char of text.replace(/[\s=]/g, "").toUpperCase()) {
-    const value = alphabet.indexOf(char);
-    if (value < 0) throw new Error(`not base32: ${char}`);
-    bits += value.toString(2).padStart(5, "0");
-  }
-  const bytes: number[] = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-/** The code an authenticator app would show now (RFC 6238: HMAC-SHA-1, 30 s, 6 digits). */
-function totp(key: string, at = Date.now()): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac("sha1", base32Decode(key)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
-}
 
 /** A code from a time step not used yet: waits for the next step to begin. */
 async function nextCode(page: Page, key: string): Promise<string> {

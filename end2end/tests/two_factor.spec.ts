@@ -1,37 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { type Page, type TestInfo } from "@playwright/test";
-import { expect, linkFromOutbox, logIn, open, signedIn, test } from "./helpers";
+import { expect, linkFromOutbox, logIn, open, signedIn, test, totp } from "./helpers";
 
 // The wizard and the code step as a person goes through them, on a desktop and a phone.
 test.beforeEach(async ({}, testInfo) => {
   test.skip(!["desktop", "phone"].includes(testInfo.project.name), "two-factor runs on desktop and phone");
   test.setTimeout(120_000);
 });
-
-/** RFC 4648 base32, as the key is shown (spaces between groups). */
-function base32Decode(text: string): Buffer {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const char of text.replace(/[\s=]/g, "").toUpperCase()) {
-    const value = alphabet.indexOf(char);
-    if (value < 0) throw new Error(`not base32: ${char}`);
-    bits += value.toString(2).padStart(5, "0");
-  }
-  const bytes: number[] = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-/** The code an authenticator app would show now (RFC 6238: HMAC-SHA-1, 30 s, 6 digits). */
-function totp(key: string, at = Date.now()): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac("sha1", base32Decode(key)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return value.toString().padStart(6, "0");
-}
 
 /** A code from a time step not used yet: waits for the next step to begin. */
 async function nextCode(page: Page, key: string): Promise<string> {
