@@ -186,10 +186,9 @@ export function nextMonday(): string {
   return day.toISOString().slice(0, 10);
 }
 
-/** A practitioner in a desktop browser of their own, with a practice set up; the public
- *  booking address. */
-export async function practiceWithBookingPage(browser: Browser, testInfo: TestInfo, label: string): Promise<string> {
-  // Contexts made in a test take the project's options unless told otherwise.
+/** A desktop browser of its own, with JavaScript, and a TestInfo that says so (for `open`):
+ *  contexts made in a test take the project's options unless told otherwise. */
+export async function desktopBrowser(browser: Browser, testInfo: TestInfo) {
   const context = await browser.newContext({
     baseURL: testInfo.project.use.baseURL,
     viewport: { width: 1280, height: 800 },
@@ -199,7 +198,14 @@ export async function practiceWithBookingPage(browser: Browser, testInfo: TestIn
     locale: "en-US",
   });
   const page = await context.newPage();
-  const desktop = { ...testInfo, project: { ...testInfo.project, use: { ...testInfo.project.use, javaScriptEnabled: true } } } as TestInfo;
+  const info = { ...testInfo, project: { ...testInfo.project, use: { ...testInfo.project.use, javaScriptEnabled: true } } } as TestInfo;
+  return { context, page, info };
+}
+
+/** A practitioner in a desktop browser of their own, with a practice set up; the public
+ *  booking address. */
+export async function practiceWithBookingPage(browser: Browser, testInfo: TestInfo, label: string): Promise<string> {
+  const { context, page, info: desktop } = await desktopBrowser(browser, testInfo);
   await signedIn(page, desktop, label);
   await setUpPractice(page, desktop, "Anne Berg");
   await open(page, desktop, "/settings/services");

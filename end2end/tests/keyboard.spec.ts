@@ -11,6 +11,7 @@ import {
   uniqueEmail,
   verifyThroughOutbox,
   totp,
+  desktopBrowser,
 } from "./helpers";
 
 // Issue 21: keyboard-only walks through sign-in, two-factor, booking and consent signing, and
@@ -170,24 +171,10 @@ async function shot(page: Page, testInfo: TestInfo, name: string) {
 // ---------------------------------------------------------------------------------------------
 // Setup, in a desktop browser with JavaScript (not part of any walk).
 
-/** A desktop browser of its own, with JavaScript, and a TestInfo that says so (for `open`). */
-async function desk(browser: Browser, testInfo: TestInfo) {
-  const context = await browser.newContext({
-    baseURL: testInfo.project.use.baseURL,
-    viewport: { width: 1280, height: 800 },
-    isMobile: false,
-    hasTouch: false,
-    javaScriptEnabled: true,
-    locale: "en-US",
-  });
-  const page = await context.newPage();
-  const info = { ...testInfo, project: { ...testInfo.project, use: { ...testInfo.project.use, javaScriptEnabled: true } } } as TestInfo;
-  return { context, page, info };
-}
 
 /** A verified account that is not signed in anywhere; its email. */
 async function verifiedAccount(browser: Browser, testInfo: TestInfo, label: string): Promise<string> {
-  const { context, page, info } = await desk(browser, testInfo);
+  const { context, page, info } = await desktopBrowser(browser, testInfo);
   const email = uniqueEmail(testInfo, label);
   await signUp(page, info, email);
   await verifyThroughOutbox(page, info, email);
@@ -204,7 +191,7 @@ async function nextCode(page: Page, key: string): Promise<string> {
 /** A verified account with two-factor turned on through the wizard (as two_factor.spec.ts does
  *  it), signed out again; its email and key. */
 async function twoFactorAccount(browser: Browser, testInfo: TestInfo): Promise<{ email: string; key: string }> {
-  const { context, page, info } = await desk(browser, testInfo);
+  const { context, page, info } = await desktopBrowser(browser, testInfo);
   const email = uniqueEmail(testInfo, "kbd-2fa");
   await signUp(page, info, email);
   await verifyThroughOutbox(page, info, email);
@@ -231,7 +218,7 @@ async function twoFactorAccount(browser: Browser, testInfo: TestInfo): Promise<{
 /** Sends the English declaration to a new client and returns the link from the client's mail. */
 async function consentLink(browser: Browser, testInfo: TestInfo): Promise<string> {
   const email = `ola-kbd-${testInfo.project.name}-${Date.now()}@example.no`;
-  const practitioner = await desk(browser, testInfo);
+  const practitioner = await desktopBrowser(browser, testInfo);
   const ownerEmail = uniqueEmail(testInfo, "kbd-consent");
   await signUp(practitioner.page, practitioner.info, ownerEmail);
   await verifyThroughOutbox(practitioner.page, practitioner.info, ownerEmail);
