@@ -85,11 +85,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#1d5c57" />
-                <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="icon" type="image/png" href="/icons/icon-192.png" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
-                <link rel="stylesheet" href="/pkg/trygg.css" />
-                <script src="/sw-register.js" defer></script>
+                <page_scripts::PageStyles script />
                 <page_scripts::PageScripts options script />
                 <MetaTags />
             </head>

@@ -1,12 +1,16 @@
-//! Which script a page loads. The practitioner's app hydrates the whole Leptos app (its WASM is
-//! cached after the first visit). The pages a client opens once from a mail, on a phone and
-//! often on mobile data, get only what they need: the booking and message pages are plain links
-//! and forms and load no script; the consent page loads the small `client-pages` WASM for its
-//! signature pad (a few KiB instead of the app's hundreds). The server renders these pages
-//! whole, so they do not hydrate: links and forms there are full page loads, as without
-//! JavaScript.
+//! What a page loads. The practitioner's app hydrates the whole Leptos app and links the whole
+//! stylesheet (both cached after the first visit), and is installable. The pages a client opens
+//! once from a mail, on a phone and often on mobile data, get only what they need: their own
+//! rules written into the page (no stylesheet to wait for), and no service worker; the booking
+//! and message pages are plain links and forms and load no script; the consent page loads the
+//! small `client-pages` WASM for its signature pad (a few KiB instead of the app's hundreds).
+//! The server renders these pages whole, so they do not hydrate: links and forms there are full
+//! page loads, as without JavaScript.
 
 use leptos::prelude::*;
+
+/// The rules of `style/main.css` the client pages use, gathered and minified by `build.rs`.
+pub const CLIENT_PAGES_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/client-pages.css"));
 
 /// What a page at `path` loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +36,25 @@ impl PageScript {
     /// The page being rendered, from its request.
     pub fn current() -> Self {
         use_context::<http::request::Parts>().map_or(Self::App, |parts| Self::of(parts.uri.path()))
+    }
+}
+
+/// The page's styles, and for the app what makes it installable: the app links the whole
+/// stylesheet (cached once for every page) and registers its service worker; a client page
+/// carries its own rules, with the page's nonce (the HTML is not compressed, so these are the
+/// few KiB those pages use, not the app's 50).
+#[component]
+pub fn PageStyles(script: PageScript) -> impl IntoView {
+    if script == PageScript::App {
+        view! {
+            <link rel="manifest" href="/manifest.webmanifest" />
+            <link rel="stylesheet" href="/pkg/trygg.css" />
+            <script src="/sw-register.js" defer></script>
+        }
+        .into_any()
+    } else {
+        let nonce = leptos::nonce::use_nonce();
+        view! { <style nonce=nonce inner_html=CLIENT_PAGES_CSS></style> }.into_any()
     }
 }
 

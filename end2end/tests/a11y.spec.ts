@@ -1,6 +1,5 @@
 import { expectAccessible } from "./axe";
-import { expect, open, practiceWithBookingPage, setUpPractice, signedIn, test } from "./helpers";
-import { type Browser, type TestInfo } from "@playwright/test";
+import { bookOnPhone, expect, open, practiceWithBookingPage, setUpPractice, signedIn, test } from "./helpers";
 
 // Every page a person reaches, checked with axe-core (WCAG 2.1 A and AA) at desktop and phone
 // size. The checker reads the page's markup as served, so it covers the page without JavaScript
@@ -68,32 +67,21 @@ test("a practice's booking page, on its way to a booking", async ({ page, browse
   await page.locator("a.day-choice").nth(1).click();
   await expect(page.getByRole("heading", { name: "Choose a time" })).toBeVisible();
   await expectAccessible(page);
+  // Refused: a time but no name; the errors beside the fields.
+  await page.locator("label.time-choice", { hasText: "10:00" }).click();
+  await page.getByRole("button", { name: "Book" }).click();
+  await expect(page.locator(".field-error:not(:empty)").first()).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel("Your name").fill("Ola Nordmann");
+  await page.getByLabel("Email").fill("ola.a11y@example.no");
+  await page.getByLabel("Phone").fill("+47 912 34 568");
+  if (!(await page.locator("input[name=time]:checked").count())) await page.locator("label.time-choice", { hasText: "10:00" }).click();
+  await page.getByRole("button", { name: "Book" }).click();
+  await expect(page.getByRole("heading", { name: "You are booked" })).toBeVisible();
+  await expectAccessible(page);
+  await open(page, testInfo, "/book/no-such-practice");
+  await expectAccessible(page);
 });
-
-/** A client books Samtale at 10:00 on the second day offered, from a phone; the booked day. */
-async function bookOnline(browser: Browser, testInfo: TestInfo, address: string, name: string): Promise<string> {
-  const context = await browser.newContext({
-    baseURL: testInfo.project.use.baseURL,
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
-    javaScriptEnabled: true,
-    locale: "en-US",
-  });
-  const phone = await context.newPage();
-  await phone.goto(address);
-  await phone.getByRole("link", { name: /Samtale/ }).click();
-  await phone.locator("a.day-choice").nth(1).click();
-  await phone.locator("label.time-choice", { hasText: "10:00" }).click();
-  await phone.getByLabel("Your name").fill(name);
-  await phone.getByLabel("Email").fill("ola.a11y@example.no");
-  await phone.getByLabel("Phone").fill("+47 912 34 569");
-  await phone.getByRole("button", { name: "Book" }).click();
-  await expect(phone.getByRole("heading", { name: "You are booked" })).toBeVisible();
-  const date = new URL(phone.url()).searchParams.get("date")!;
-  await context.close();
-  return date;
-}
 
 // Support's side of these requests, and the address shown once, are checked in ip-requests.spec.ts.
 test("a practitioner's IP address request pages", async ({ page, browser }, testInfo) => {
@@ -101,7 +89,7 @@ test("a practitioner's IP address request pages", async ({ page, browser }, test
   await setUpPractice(page, testInfo, "Ingrid Berg");
   await open(page, testInfo, "/settings/services");
   const address = new URL((await page.getByTestId("booking-address").getAttribute("href"))!).pathname;
-  const date = await bookOnline(browser, testInfo, address, "Ola Nordmann");
+  const date = await bookOnPhone(browser, testInfo, address, { name: "Ola Nordmann", email: "ola.a11y@example.no", phone: "+47 912 34 569" });
   await open(page, testInfo, "/ip-requests");
   await expectAccessible(page);
   await open(page, testInfo, `/calendar?date=${date}&view=day`);

@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { expectOwnStylesComplete } from "./styles";
 
 /** The WCAG 2.1 A and AA rules, and 2.2 AA (target size). */
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
@@ -8,9 +9,13 @@ type Results = { violations: { id: string; nodes: { target: string[] }[] }[] };
 /**
  * Runs axe-core on the page as it is now and fails on any violation. The page's markup, with its
  * scripts left out, is checked in a fresh page of the same size, with the same styles: so a page
- * without JavaScript is checked too, and the page under test is not touched.
+ * without JavaScript is checked too, and the page under test is not touched. A client page's own
+ * styles are first checked to be complete (`expectOwnStylesComplete`).
  */
 export async function expectAccessible(page: Page) {
+  // A client page carries its own rules: they must be all it uses, or axe would judge a page
+  // that looks otherwise than it does with the app's stylesheet.
+  if ((await page.locator("head > style").count()) > 0) await expectOwnStylesComplete(page);
   const origin = new URL(page.url()).origin;
   const html = (await page.content())
     .replace(/<script\b[\s\S]*?<\/script>/gi, "")

@@ -214,6 +214,38 @@ export async function practiceWithBookingPage(browser: Browser, testInfo: TestIn
   return new URL(address!).pathname;
 }
 
+/** A client books Samtale at 10:00 on the second day offered, in a phone browser of their own
+ *  (JavaScript on, and the given user agent if any); the booked day (YYYY-MM-DD). */
+export async function bookOnPhone(
+  browser: Browser,
+  testInfo: TestInfo,
+  address: string,
+  client: { name: string; email: string; phone: string; userAgent?: string },
+): Promise<string> {
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    javaScriptEnabled: true,
+    userAgent: client.userAgent,
+    locale: "en-US",
+  });
+  const phone = await context.newPage();
+  await phone.goto(address);
+  await phone.getByRole("link", { name: /Samtale/ }).click();
+  await phone.locator("a.day-choice").nth(1).click();
+  await phone.locator("label.time-choice", { hasText: "10:00" }).click();
+  await phone.getByLabel("Your name").fill(client.name);
+  await phone.getByLabel("Email").fill(client.email);
+  await phone.getByLabel("Phone").fill(client.phone);
+  await phone.getByRole("button", { name: "Book" }).click();
+  await expect(phone.getByRole("heading", { name: "You are booked" })).toBeVisible();
+  const date = new URL(phone.url()).searchParams.get("date")!;
+  await context.close();
+  return date;
+}
+
 /** RFC 4648 base32, as the key is shown (spaces between groups). */
 function base32Decode(text: string): Buffer {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

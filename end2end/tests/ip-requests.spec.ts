@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { type Browser, type Page, type TestInfo } from "@playwright/test";
+import { type Page, type TestInfo } from "@playwright/test";
 import { expectAccessible } from "./axe";
-import { PASSWORD, expect, jsEnabled, open, pdfText, setUpPractice, signedIn, test, totp } from "./helpers";
+import { PASSWORD, bookOnPhone, expect, jsEnabled, open, pdfText, setUpPractice, signedIn, test, totp } from "./helpers";
 
 // The IP address of an online booking, as the people involved go through it: a client books on
 // a phone; the practitioner (on a tablet) requests the booking's address in writing; support (on
@@ -46,32 +46,6 @@ async function screenshots(page: Page, testInfo: TestInfo, name: string, axe = t
   await page.setViewportSize(original);
 }
 
-/** The client books Samtale at 10:00 on the second day offered, on a phone; the booked day. */
-async function bookOnline(browser: Browser, testInfo: TestInfo, address: string, name: string): Promise<string> {
-  const context = await browser.newContext({
-    baseURL: testInfo.project.use.baseURL,
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
-    javaScriptEnabled: true,
-    userAgent: AGENT,
-    locale: "en-US",
-  });
-  const phone = await context.newPage();
-  await phone.goto(address);
-  await phone.getByRole("link", { name: /Samtale/ }).click();
-  await phone.locator("a.day-choice").nth(1).click();
-  await phone.locator("label.time-choice", { hasText: "10:00" }).click();
-  await phone.getByLabel("Your name").fill(name);
-  await phone.getByLabel("Email").fill("ola.ip@example.no");
-  await phone.getByLabel("Phone").fill("+47 912 34 568");
-  await phone.getByRole("button", { name: "Book" }).click();
-  await expect(phone.getByRole("heading", { name: "You are booked" })).toBeVisible();
-  const date = new URL(phone.url()).searchParams.get("date")!;
-  await context.close();
-  return date;
-}
-
 test("an online booking's IP address: requested, approved by support without seeing it, shown once", async ({
   page,
   browser,
@@ -84,7 +58,7 @@ test("an online booking's IP address: requested, approved by support without see
   await setUpPractice(page, testInfo, "Anne Berg");
   await open(page, testInfo, "/settings/services");
   const address = new URL((await page.getByTestId("booking-address").getAttribute("href"))!).pathname;
-  const date = await bookOnline(browser, testInfo, address, client);
+  const date = await bookOnPhone(browser, testInfo, address, { name: client, email: "ola.ip@example.no", phone: "+47 912 34 568", userAgent: AGENT });
 
   // Nothing requested yet.
   await open(page, testInfo, "/ip-requests");

@@ -272,12 +272,13 @@ fn new_nonce() -> String {
 }
 
 pub fn content_security_policy(nonce: Option<&str>) -> String {
-    let scripts = match nonce {
-        Some(n) => format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
-        None => "script-src 'self' 'wasm-unsafe-eval'".to_string(),
+    // A page's own scripts and styles carry its nonce (the client pages' rules are in the page).
+    let (scripts, styles) = match nonce {
+        Some(n) => (format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"), format!("style-src 'self' 'nonce-{n}'")),
+        None => ("script-src 'self' 'wasm-unsafe-eval'".to_string(), "style-src 'self'".to_string()),
     };
     format!(
-        "default-src 'self'; {scripts}; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'self'; {scripts}; {styles}; img-src 'self' data:; connect-src 'self'; \
          font-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; \
          frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
     )
@@ -419,9 +420,13 @@ mod tests {
     #[test]
     fn csp_carries_the_nonce_and_the_lockdowns() {
         let csp = content_security_policy(Some("abc"));
-        for part in
-            ["'nonce-abc'", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"]
-        {
+        for part in [
+            "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'",
+            "style-src 'self' 'nonce-abc';",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ] {
             assert!(csp.contains(part), "{csp}");
         }
         assert!(!csp.contains("unsafe-inline"));
