@@ -13,9 +13,6 @@ type Results = { violations: { id: string; nodes: { target: string[] }[] }[] };
  * styles are first checked to be complete (`expectOwnStylesComplete`).
  */
 export async function expectAccessible(page: Page) {
-  // A client page carries its own rules: they must be all it uses, or axe would judge a page
-  // that looks otherwise than it does with the app's stylesheet.
-  if ((await page.locator("head > style").count()) > 0) await expectOwnStylesComplete(page);
   const origin = new URL(page.url()).origin;
   const html = (await page.content())
     .replace(/<script\b[\s\S]*?<\/script>/gi, "")
@@ -24,6 +21,9 @@ export async function expectAccessible(page: Page) {
   const probe = await page.context().browser()!.newPage({ viewport: page.viewportSize(), javaScriptEnabled: true });
   try {
     await probe.setContent(html, { waitUntil: "load" });
+    // A client page carries its own rules: they must be all it uses, or axe would judge a page
+    // that looks otherwise than it does with the app's stylesheet.
+    if ((await probe.locator("head > style").count()) > 0) await expectOwnStylesComplete(probe, page.url());
     await probe.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
     const violations = await probe.evaluate(async (tags) => {
       const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<Results> } }).axe;
