@@ -274,7 +274,9 @@ fn new_nonce() -> String {
 pub fn content_security_policy(nonce: Option<&str>) -> String {
     // A page's own scripts and styles carry its nonce (the client pages' rules are in the page).
     let (scripts, styles) = match nonce {
-        Some(n) => (format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"), format!("style-src 'self' 'nonce-{n}'")),
+        Some(n) => {
+            (format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"), format!("style-src 'self' 'nonce-{n}'"))
+        }
         None => ("script-src 'self' 'wasm-unsafe-eval'".to_string(), "style-src 'self'".to_string()),
     };
     format!(
