@@ -71,9 +71,8 @@ fn minify(css: &str) -> String {
     }
     without_comments.push_str(rest);
     assert!(!without_comments.contains('<'), "{STYLE}: a client-page rule holds '<'");
-    let words: Vec<&str> = without_comments.split_whitespace().collect();
     let mut out = String::with_capacity(css.len());
-    for word in words {
+    for word in without_comments.split_whitespace() {
         let joins = out.ends_with(['{', '}', ';', ':', ',']) || word.starts_with(['{', '}', ';', ',', ')']);
         if !out.is_empty() && !joins {
             out.push(' ');
